@@ -1,0 +1,131 @@
+// Engine::Append: validate, log and project a batch in one write transaction,
+// growing the map and retrying when it is full.
+#include <chrono>
+
+#include "engine/engine_impl.h"
+#include "engine/keys.h"
+#include "engine/logging.h"
+#include "events/record_codec.h"
+#include "events/validate.h"
+
+namespace annal {
+namespace internal {
+namespace {
+
+constexpr auto kGrowWait = std::chrono::seconds(10);
+
+std::string Describe(size_t index, const Event& ev, std::string_view what) {
+  return "event " + std::to_string(index) + " (" + std::string(ev.type()) + "): " +
+         std::string(what);
+}
+
+uint64_t LastSeq(MDB_txn* txn, MDB_dbi log) {
+  auto k = LastKey(txn, log);
+  return k ? keys::DecodeU64(*k) : 0;
+}
+
+// One attempt: everything happens inside the transaction, so any throw (map
+// full included) leaves the store as it was.
+Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch) {
+  std::shared_lock map_lock(s.map_mutex);
+  Txn txn(s.env.handle(), false);
+  LmdbKv kv(txn.handle(), s.dbis);
+  MDB_dbi log = s.dbis[static_cast<size_t>(Db::kLog)];
+  const uint64_t first = LastSeq(txn.handle(), log) + 1;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const Event& ev = batch[i];
+    const uint64_t seq = first + i;
+    kv.Restrict(s.registry_mask);
+    if (auto broken = Admit(kv, ev)) return Status::Rejected(Describe(i, ev, *broken), i);
+
+    EncodeRecord(s.record_builder, seq, s.stamped_ts[i], ev);
+    std::string_view bytes(reinterpret_cast<const char*>(s.record_builder.GetBufferPointer()),
+                           s.record_builder.GetSize());
+    PutOrThrow(txn.handle(), log, keys::Seq(seq), bytes, MDB_APPEND);
+
+    const fbs::Record* rec = fbs::GetRecord(s.record_builder.GetBufferPointer());
+    for (size_t p = 0; p < s.projectors.size(); ++p) {
+      kv.Restrict(s.projector_masks[p]);
+      try {
+        s.projectors[p]->Apply(kv, *rec);
+      } catch (const lmdb::error&) {
+        throw;  // storage trouble (map full, disk): handled by the caller
+      } catch (const std::exception& e) {
+        return Status::Corruption(Describe(i, ev, "projector " + std::string(s.projectors[p]->name()) +
+                                                      " failed: " + e.what()));
+      }
+    }
+  }
+  auto start = std::chrono::steady_clock::now();
+  txn.Commit();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - start).count();
+  if (ms >= s.options.slow_commit_ms) {
+    Log().info("slow commit: {} ms for {} events", ms, batch.size());
+  }
+  return AppendReceipt{first, first + batch.size() - 1};
+}
+
+}  // namespace
+}  // namespace internal
+
+using namespace internal;
+
+Status Engine::Impl::GrowMap(bool adopt_only) {
+  std::unique_lock lock(map_mutex, std::defer_lock);
+  if (!lock.try_lock_for(kGrowWait)) {
+    return Status::Busy("the map of " + dir +
+                        " is full and cannot grow while snapshots of this process are open; "
+                        "close them and retry");
+  }
+  MDB_envinfo info;
+  mdb_env_info(env.handle(), &info);
+  size_t target = adopt_only ? 0 : info.me_mapsize * 2;
+  lmdb::env_set_mapsize(env.handle(), target);
+  if (!adopt_only) {
+    growths.fetch_add(1);
+    Log().info("map of {} grown from {} to {} MiB", dir, info.me_mapsize >> 20, target >> 20);
+    int dead = 0;
+    mdb_reader_check(env.handle(), &dead);
+    if (dead > 0) Log().info("cleared {} stale reader slot(s) in {}", dead, dir);
+  }
+  return Status::Ok();
+}
+
+Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
+  Impl& s = *impl_;
+  if (s.options.read_only) return Status::InvalidInput("store opened read-only: " + s.dir);
+  if (batch.empty()) return AppendReceipt{};
+  // Rules that need no store run before the transaction opens.
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (auto broken = CheckFields(batch[i])) {
+      return Status::Rejected(Describe(i, batch[i], *broken), i);
+    }
+  }
+  std::lock_guard write_lock(s.write_mutex);
+  const int64_t now = s.options.clock();
+  s.stamped_ts.resize(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) s.stamped_ts[i] = batch[i].ts.value_or(now);
+
+  for (;;) {
+    bool grow = false, adopt = false;
+    Result<AppendReceipt> result = Guard([&]() -> Result<AppendReceipt> {
+      try {
+        return AppendOnce(s, batch);
+      } catch (const lmdb::error& e) {
+        if (e.code() == MDB_MAP_FULL) {
+          grow = true;
+        } else if (e.code() == MDB_MAP_RESIZED) {
+          adopt = true;  // another process grew it
+        } else {
+          throw;
+        }
+        return Status::Busy("retrying");
+      }
+    });
+    if (!grow && !adopt) return result;
+    if (Status st = Guard([&] { return s.GrowMap(adopt); }); !st.ok()) return st;
+  }
+}
+
+}  // namespace annal

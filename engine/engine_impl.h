@@ -1,0 +1,64 @@
+// Engine internals shared by open.cc, append.cc and read.cc.
+#pragma once
+
+#include <flatbuffers/flatbuffers.h>
+
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "annal/engine.h"
+#include "engine/lmdb.h"
+#include "projectors/projector.h"
+
+namespace annal {
+
+struct Engine::Impl {
+  std::string dir;
+  Options options;
+  lmdb::env env{nullptr};
+  internal::DbHandles dbis{};
+
+  // mdb_env_set_mapsize needs every transaction of this process closed:
+  // transactions and snapshots hold this shared, growing the map holds it
+  // exclusively.
+  mutable std::shared_timed_mutex map_mutex;
+  // One appending thread at a time in this process (LMDB serializes across
+  // processes); it also guards the scratch state below.
+  std::mutex write_mutex;
+  std::vector<std::unique_ptr<internal::Projector>> projectors;
+  std::vector<uint64_t> projector_masks;  // sub-databases each projector owns
+  uint64_t registry_mask = 0;
+  flatbuffers::FlatBufferBuilder record_builder{1024};
+  std::vector<int64_t> stamped_ts;
+  std::atomic<uint32_t> growths{0};
+
+  // Grows the map to at least twice its size (0: adopt another process's size).
+  Status GrowMap(bool adopt_only);
+};
+
+namespace internal {
+
+// Bit mask of the sub-databases whose owner column is `owner`.
+uint64_t OwnedMask(std::string_view owner);
+
+// Turns exceptions thrown under `body` into a Status: the one place where
+// errors cross the public boundary.
+template <class F>
+auto Guard(F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const lmdb::error& e) {
+    return Status::IOError(DescribeLmdbError(e));
+  } catch (const std::bad_alloc&) {
+    return Status::IOError("out of memory");
+  } catch (const std::exception& e) {
+    return Status::Corruption(e.what());
+  }
+}
+
+}  // namespace internal
+}  // namespace annal

@@ -1,0 +1,79 @@
+// Key encoding for every sub-database (the only place keys are built).
+//
+// Every key is a multiple of 8 bytes long and every value we store is too, so
+// LMDB places values on 8-byte boundaries and FlatBuffers rows can be read in
+// place (LMDB itself promises only 2-byte alignment). Ids are padded with NUL
+// bytes; ids may not contain NUL, so padding keeps byte order: "a" < "ab".
+// Integers are big-endian so that memcmp order is numeric order; signed times
+// have their sign bit flipped so negative times sort first.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace annal::internal::keys {
+
+inline constexpr size_t kMaxIdBytes = 256;
+inline constexpr size_t kMaxKeyBytes = 8 + kMaxIdBytes + 8;
+
+constexpr size_t Pad8(size_t n) { return (n + 7) & ~size_t{7}; }
+
+// A key built on the stack: no allocation on the write path.
+class Key {
+ public:
+  std::string_view view() const { return {buf_.data(), len_}; }
+  operator std::string_view() const { return view(); }  // NOLINT
+
+  Key& U64(uint64_t v) {
+    for (int i = 7; i >= 0; --i) buf_[len_++] = static_cast<char>(v >> (8 * i));
+    return *this;
+  }
+  Key& Time(int64_t t) { return U64(static_cast<uint64_t>(t) ^ (uint64_t{1} << 63)); }
+  Key& Byte8(uint8_t b) { return U64(uint64_t{b} << 56); }
+  // The id, NUL-padded to 8 bytes; `prefix` bytes before it share the padding.
+  Key& PaddedId(std::string_view id, std::string_view prefix = {}) {
+    size_t start = len_;
+    std::memcpy(&buf_[len_], prefix.data(), prefix.size());
+    std::memcpy(&buf_[len_ + prefix.size()], id.data(), id.size());
+    len_ = start + Pad8(prefix.size() + id.size());
+    std::memset(&buf_[start + prefix.size() + id.size()], 0,
+                len_ - start - prefix.size() - id.size());
+    return *this;
+  }
+
+ private:
+  std::array<char, kMaxKeyBytes> buf_{};
+  size_t len_ = 0;
+};
+
+inline Key Id(std::string_view id) { return Key().PaddedId(id); }
+inline Key Seq(uint64_t seq) { return Key().U64(seq); }
+inline Key TimeId(int64_t t, std::string_view id) { return Key().Time(t).PaddedId(id); }
+inline Key SeqId(uint64_t seq, std::string_view id) { return Key().U64(seq).PaddedId(id); }
+inline Key StateId(uint8_t state, std::string_view id) {
+  return Key().Byte8(state).PaddedId(id);
+}
+// Registry keys: one kind letter, then the id.
+inline Key Registry(char kind, std::string_view id) {
+  return Key().PaddedId(id, std::string_view(&kind, 1));
+}
+// meta keys are short ASCII names.
+inline Key Name(std::string_view name) { return Key().PaddedId(name); }
+
+inline uint64_t DecodeU64(std::string_view k) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(k[i]);
+  return v;
+}
+inline int64_t DecodeTime(std::string_view k) {
+  return static_cast<int64_t>(DecodeU64(k) ^ (uint64_t{1} << 63));
+}
+// The id in a padded tail: everything up to the first NUL.
+inline std::string_view DecodeId(std::string_view tail) {
+  size_t n = tail.find('\0');
+  return n == std::string_view::npos ? tail : tail.substr(0, n);
+}
+
+}  // namespace annal::internal::keys

@@ -1,0 +1,48 @@
+// The key-value view of one write transaction that projectors and the
+// validator write through. The inline path backs it with the LMDB write
+// transaction (LmdbKv); a replay can back it with something else without the
+// projectors knowing. Not thread-safe: one transaction, one thread.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "engine/schema.h"
+
+namespace annal::internal {
+
+// A copy of a value, 8-byte aligned so FlatBuffers can read it in place.
+class AlignedBuf {
+ public:
+  void Assign(std::string_view bytes) {
+    words_.resize((bytes.size() + 7) / 8);
+    if (!bytes.empty()) std::memcpy(words_.data(), bytes.data(), bytes.size());
+    size_ = bytes.size();
+  }
+  const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(words_.data()); }
+  size_t size() const { return size_; }
+  std::string_view view() const { return {reinterpret_cast<const char*>(data()), size_}; }
+
+ private:
+  std::vector<uint64_t> words_;
+  size_t size_ = 0;
+};
+
+class Kv {
+ public:
+  virtual ~Kv() = default;
+  // Copies the value of `key` into `out`; false when there is none.
+  virtual bool Get(Db db, std::string_view key, AlignedBuf& out) = 0;
+  virtual bool Has(Db db, std::string_view key) = 0;
+  virtual void Put(Db db, std::string_view key, std::string_view value) = 0;
+  // False when the key was not there.
+  virtual bool Del(Db db, std::string_view key) = 0;
+  // Visits keys from the last one backwards until `visit` returns false.
+  virtual void ScanKeysBackward(Db db,
+                                const std::function<bool(std::string_view key)>& visit) = 0;
+};
+
+}  // namespace annal::internal

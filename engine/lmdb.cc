@@ -1,0 +1,102 @@
+#include "engine/lmdb.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace annal::internal {
+
+std::optional<std::string_view> GetInPlace(MDB_txn* txn, MDB_dbi dbi, std::string_view key) {
+  MDB_val k = ToVal(key), v{};
+  if (!lmdb::dbi_get(txn, dbi, &k, &v)) return std::nullopt;
+  return FromVal(v);
+}
+
+void PutOrThrow(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
+                unsigned flags) {
+  MDB_val k = ToVal(key), v = ToVal(value);
+  int rc = mdb_put(txn, dbi, &k, &v, flags);
+  if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_put", rc);
+}
+
+std::optional<std::string_view> LastKey(MDB_txn* txn, MDB_dbi dbi) {
+  Cursor c(txn, dbi);
+  std::string_view k, v;
+  if (!c.Get(MDB_LAST, &k, &v)) return std::nullopt;
+  return k;
+}
+
+bool Cursor::Get(MDB_cursor_op op, std::string_view* key, std::string_view* value) {
+  MDB_val k{}, v{};
+  if (!lmdb::cursor_get(cursor_, &k, &v, op)) return false;
+  *key = FromVal(k);
+  *value = FromVal(v);
+  return true;
+}
+
+bool Cursor::Seek(std::string_view key, std::string_view* found_key, std::string_view* value) {
+  MDB_val k = ToVal(key), v{};
+  if (!lmdb::cursor_get(cursor_, &k, &v, MDB_SET_RANGE)) return false;
+  *found_key = FromVal(k);
+  *value = FromVal(v);
+  return true;
+}
+
+MDB_dbi LmdbKv::Handle(Db db) const {
+  if (!(allowed_ & (uint64_t{1} << static_cast<unsigned>(db)))) {
+    throw std::logic_error("sub-database " + std::string(Spec(db).name) +
+                           " is not owned by the component writing to it");
+  }
+  return dbis_[static_cast<size_t>(db)];
+}
+
+bool LmdbKv::Get(Db db, std::string_view key, AlignedBuf& out) {
+  auto v = GetInPlace(txn_, Handle(db), key);
+  if (!v) return false;
+  out.Assign(*v);
+  return true;
+}
+
+bool LmdbKv::Has(Db db, std::string_view key) {
+  return GetInPlace(txn_, Handle(db), key).has_value();
+}
+
+void LmdbKv::Put(Db db, std::string_view key, std::string_view value) {
+  PutOrThrow(txn_, Handle(db), key, value);
+}
+
+bool LmdbKv::Del(Db db, std::string_view key) {
+  MDB_val k = ToVal(key);
+  return lmdb::dbi_del(txn_, Handle(db), &k, nullptr);
+}
+
+void LmdbKv::ScanKeysBackward(Db db,
+                              const std::function<bool(std::string_view key)>& visit) {
+  Cursor c(txn_, Handle(db));
+  std::string_view k, v;
+  for (bool more = c.Get(MDB_LAST, &k, &v); more && visit(k); more = c.Get(MDB_PREV, &k, &v)) {
+  }
+}
+
+}  // namespace annal::internal
+
+namespace annal::internal {
+
+std::string DescribeLmdbError(const lmdb::error& e) {
+  switch (e.code()) {
+    case ENOSPC:
+      return std::string("no space left on device (nothing of the batch was written): ") +
+             e.what();
+    case EACCES:
+    case EPERM:
+      return std::string("permission denied: ") + e.what();
+    case MDB_READERS_FULL:
+      return std::string("too many open readers: ") + e.what();
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+      return std::string("the store file is corrupted: ") + e.what();
+    default:
+      return std::string("storage error: ") + e.what();
+  }
+}
+
+}  // namespace annal::internal

@@ -1,0 +1,89 @@
+// A thin layer over LMDB (through Debian's lmdbxx) that avoids lmdbxx's known
+// pitfalls (docs/stack.md): values go through the C API with explicit
+// MDB_vals, commit nulls the handle before mdb_txn_commit, and every error
+// surfaces as lmdb::error carrying the LMDB code.
+#pragma once
+
+#include <lmdb++.h>
+
+#include <array>
+#include <optional>
+#include <string_view>
+
+#include "engine/kv.h"
+#include "engine/schema.h"
+
+namespace annal::internal {
+
+using DbHandles = std::array<MDB_dbi, kDbCount>;
+
+inline MDB_val ToVal(std::string_view s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+inline std::string_view FromVal(const MDB_val& v) {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+// A transaction whose commit cannot double-free when mdb_txn_commit fails.
+class Txn : public lmdb::txn {
+ public:
+  Txn(MDB_env* env, bool read_only)
+      : lmdb::txn(lmdb::txn::begin(env, nullptr, read_only ? MDB_RDONLY : 0)) {}
+  void Commit() {
+    MDB_txn* h = _handle;
+    _handle = nullptr;  // LMDB frees the txn whether commit succeeds or not
+    int rc = mdb_txn_commit(h);
+    if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_txn_commit", rc);
+  }
+};
+
+// Reads a value in place; valid until the transaction writes or ends.
+std::optional<std::string_view> GetInPlace(MDB_txn* txn, MDB_dbi dbi, std::string_view key);
+void PutOrThrow(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
+                unsigned flags = 0);
+// The last key of a sub-database, if any.
+std::optional<std::string_view> LastKey(MDB_txn* txn, MDB_dbi dbi);
+
+// RAII cursor closed before its transaction ends.
+class Cursor {
+ public:
+  Cursor(MDB_txn* txn, MDB_dbi dbi) { lmdb::cursor_open(txn, dbi, &cursor_); }
+  ~Cursor() { mdb_cursor_close(cursor_); }
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  // Positions with `op`; false at the end (MDB_NOTFOUND).
+  bool Get(MDB_cursor_op op, std::string_view* key, std::string_view* value);
+  // MDB_SET_RANGE: the first key >= `key`.
+  bool Seek(std::string_view key, std::string_view* found_key, std::string_view* value);
+
+ private:
+  MDB_cursor* cursor_ = nullptr;
+};
+
+// The Kv of a write transaction. Restrict() limits the sub-databases that the
+// next caller may touch, so a projector cannot reach outside its own.
+class LmdbKv final : public Kv {
+ public:
+  LmdbKv(MDB_txn* txn, const DbHandles& dbis) : txn_(txn), dbis_(dbis) {}
+  void Restrict(uint64_t allowed_mask) { allowed_ = allowed_mask; }
+
+  bool Get(Db db, std::string_view key, AlignedBuf& out) override;
+  bool Has(Db db, std::string_view key) override;
+  void Put(Db db, std::string_view key, std::string_view value) override;
+  bool Del(Db db, std::string_view key) override;
+  void ScanKeysBackward(Db db,
+                        const std::function<bool(std::string_view key)>& visit) override;
+
+ private:
+  MDB_dbi Handle(Db db) const;
+  MDB_txn* txn_;
+  const DbHandles& dbis_;
+  uint64_t allowed_ = ~uint64_t{0};
+};
+
+}  // namespace annal::internal
+
+namespace annal::internal {
+// A message for an LMDB failure that says what it means for the user.
+std::string DescribeLmdbError(const lmdb::error& e);
+}  // namespace annal::internal

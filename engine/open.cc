@@ -1,0 +1,180 @@
+// Engine::Open: the directory checks, the LMDB environment, and the meta
+// record that identifies an annal store and its format version.
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+
+#include "engine/engine_impl.h"
+#include "engine/keys.h"
+#include "engine/logging.h"
+
+namespace annal {
+namespace internal {
+namespace {
+
+namespace fs = std::filesystem;
+
+// meta["format"]: 8-byte magic, u32 format version, u32 reserved (little-endian).
+constexpr char kMagic[8] = {'A', 'N', 'N', 'A', 'L', 'D', 'B', '\0'};
+constexpr uint32_t kFormatVersion = 1;
+constexpr MDB_dbi kMaxDbs = 64;
+
+struct MetaFormat {
+  char magic[8];
+  uint32_t version;
+  uint32_t reserved;
+};
+static_assert(sizeof(MetaFormat) == 16);
+
+Status CheckDirectory(const std::string& dir, const Options& o, bool* fresh) {
+  std::error_code ec;
+  fs::path data = fs::path(dir) / "data.mdb";
+  if (!fs::exists(dir, ec)) {
+    if (!o.create_if_missing || o.read_only) return Status::NotAStore("no annal store at " + dir);
+    if (!fs::create_directories(dir, ec)) {
+      return Status::IOError("cannot create " + dir + ": " + ec.message());
+    }
+    ::chmod(dir.c_str(), 0700);
+    *fresh = true;
+    return Status::Ok();
+  }
+  if (!fs::is_directory(dir, ec)) {
+    return Status::NotAStore(dir + " is not a directory (an annal store is a directory)");
+  }
+  if (fs::exists(data, ec)) {
+    if (!fs::is_regular_file(data, ec)) return Status::NotAStore(data.string() + " is not a file");
+    *fresh = false;
+    return Status::Ok();
+  }
+  if (!o.create_if_missing || o.read_only) return Status::NotAStore("no annal store at " + dir);
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().filename() != "lock.mdb") {
+      return Status::NotAStore(dir + " is not empty and holds no annal store; refusing to create one there");
+    }
+  }
+  *fresh = true;
+  return Status::Ok();
+}
+
+// Checks (or, for a new store, writes) the meta record and opens every
+// sub-database, inside one transaction.
+Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
+  bool writable = !s.options.read_only;
+  Txn txn(s.env.handle(), !writable);
+  MDB_dbi meta;
+  int rc = mdb_dbi_open(txn.handle(), "meta", 0, &meta);
+  if (rc == MDB_NOTFOUND) {
+    MDB_dbi main_db;
+    lmdb::dbi_open(txn.handle(), nullptr, 0, &main_db);
+    MDB_stat st;
+    lmdb::dbi_stat(txn.handle(), main_db, &st);
+    if (!writable || st.ms_entries != 0 || !fresh) {
+      return Status::NotAStore(s.dir + " is an LMDB environment but not an annal store");
+    }
+    lmdb::dbi_open(txn.handle(), "meta", MDB_CREATE, &meta);
+    MetaFormat f{};
+    std::memcpy(f.magic, kMagic, sizeof kMagic);
+    f.version = kFormatVersion;
+    PutOrThrow(txn.handle(), meta, keys::Name("format"),
+               std::string_view(reinterpret_cast<const char*>(&f), sizeof f));
+  } else if (rc != MDB_SUCCESS) {
+    lmdb::error::raise("mdb_dbi_open", rc);
+  } else {
+    auto v = GetInPlace(txn.handle(), meta, keys::Name("format"));
+    MetaFormat f{};
+    if (!v || v->size() < sizeof f) {
+      return Status::NotAStore(s.dir + " has no annal format record");
+    }
+    std::memcpy(&f, v->data(), sizeof f);
+    if (std::memcmp(f.magic, kMagic, sizeof kMagic) != 0) {
+      return Status::NotAStore(s.dir + " is not an annal store (wrong magic)");
+    }
+    if (f.version > kFormatVersion) {
+      return Status::Incompatible(s.dir + " has store format version " + std::to_string(f.version) +
+                                  ", newer than this annal supports (" +
+                                  std::to_string(kFormatVersion) + "); use a newer annal");
+    }
+  }
+  for (const DbSpec& spec : kDbs) {
+    std::string name(spec.name);
+    MDB_dbi dbi;
+    rc = mdb_dbi_open(txn.handle(), name.c_str(), writable ? MDB_CREATE : 0, &dbi);
+    if (rc == MDB_NOTFOUND) {
+      return Status::Corruption(s.dir + " lacks sub-database " + name);
+    }
+    if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_dbi_open", rc);
+    s.dbis[static_cast<size_t>(spec.db)] = dbi;
+  }
+  txn.Commit();
+  return Status::Ok();
+}
+
+int64_t SystemClockMicros() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+uint64_t OwnedMask(std::string_view owner) {
+  uint64_t mask = 0;
+  for (const DbSpec& spec : kDbs) {
+    if (spec.owner == owner) mask |= uint64_t{1} << static_cast<unsigned>(spec.db);
+  }
+  return mask;
+}
+
+}  // namespace internal
+
+using namespace internal;
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+const std::string& Engine::dir() const { return impl_->dir; }
+
+Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options options) {
+  return Guard([&]() -> Result<std::unique_ptr<Engine>> {
+    bool fresh = false;
+    if (Status st = CheckDirectory(dir, options, &fresh); !st.ok()) return st;
+    auto s = std::make_unique<Impl>();
+    s->dir = dir;
+    s->options = std::move(options);
+    if (!s->options.clock) s->options.clock = SystemClockMicros;
+    s->env = lmdb::env::create();
+    lmdb::env_set_max_dbs(s->env.handle(), kMaxDbs);
+    lmdb::env_set_mapsize(s->env.handle(), s->options.initial_map_size);
+    unsigned flags = MDB_NOTLS;
+    if (!s->options.sync) flags |= MDB_NOSYNC;
+    if (s->options.read_only) flags |= MDB_RDONLY;
+    int rc = mdb_env_open(s->env.handle(), dir.c_str(), flags, 0600);
+    if (rc == MDB_INVALID) {
+      return Status::NotAStore(dir + "/data.mdb is not an annal store (not an LMDB file)");
+    }
+    if (rc == MDB_VERSION_MISMATCH) {
+      return Status::Incompatible(dir + " was written by an incompatible LMDB version");
+    }
+    if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_env_open", rc);
+    int dead = 0;
+    mdb_reader_check(s->env.handle(), &dead);
+    if (dead > 0) Log().info("cleared {} stale reader slot(s) in {}", dead, dir);
+    if (Status st = OpenSubDatabases(*s, fresh); !st.ok()) return st;
+    s->projectors = MakeProjectors();
+    for (const auto& p : s->projectors) s->projector_masks.push_back(OwnedMask(p->name()));
+    s->registry_mask = uint64_t{1} << static_cast<unsigned>(Db::kRegistry);
+    Log().debug("opened {} ({})", dir, fresh ? "new" : "existing");
+    return std::unique_ptr<Engine>(new Engine(std::move(s)));
+  });
+}
+
+EngineStats Engine::Stats() const {
+  MDB_envinfo info;
+  MDB_stat st;
+  mdb_env_info(impl_->env.handle(), &info);
+  mdb_env_stat(impl_->env.handle(), &st);
+  return {info.me_mapsize, impl_->growths.load(),
+          static_cast<uint64_t>(info.me_last_pgno + 1) * st.ms_psize};
+}
+
+}  // namespace annal

@@ -1,0 +1,232 @@
+// Engine::Read and the Snapshot query API: every query reads projection and
+// index sub-databases only; ScanLog is the one reader of the log.
+#include <deque>
+
+#include "engine/engine_impl.h"
+#include "engine/keys.h"
+#include "events/record_codec.h"
+#include "events/validate.h"
+
+namespace annal {
+
+using namespace internal;
+
+struct Snapshot::Impl {
+  // Declared before txn: the transaction ends before the lock is released.
+  std::shared_lock<std::shared_timed_mutex> map_lock;
+  Txn txn;
+  DbHandles dbis;
+  // Copies of values LMDB did not place on an 8-byte boundary (should not
+  // happen given our key and value sizes; kept so a row is never misread).
+  std::deque<AlignedBuf> realigned;
+
+  MDB_dbi Dbi(Db db) const { return dbis[static_cast<size_t>(db)]; }
+
+  std::string_view Aligned(std::string_view v) {
+    if (reinterpret_cast<uintptr_t>(v.data()) % 8 == 0) return v;
+    realigned.emplace_back().Assign(v);
+    return realigned.back().view();
+  }
+
+  template <class Fb>
+  auto DecodeValue(Db db, std::string_view key, std::string_view value) {
+    const Fb* t = VerifiedRow<Fb>(Aligned(value));
+    if (!t) {
+      throw std::runtime_error("corrupt row in " + std::string(Spec(db).name) + " at key of " +
+                               std::to_string(key.size()) + " bytes");
+    }
+    return Decode(*t);
+  }
+
+  template <class Fb>
+  auto Get(Db db, std::string_view key)
+      -> std::optional<decltype(Decode(std::declval<const Fb&>()))> {
+    auto v = GetInPlace(txn.handle(), Dbi(db), key);
+    if (!v) return std::nullopt;
+    return DecodeValue<Fb>(db, key, *v);
+  }
+
+  template <class Fb, class Row>
+  std::vector<Row> All(Db db) {
+    std::vector<Row> rows;
+    Cursor c(txn.handle(), Dbi(db));
+    std::string_view k, v;
+    for (bool more = c.Get(MDB_FIRST, &k, &v); more; more = c.Get(MDB_NEXT, &k, &v)) {
+      rows.push_back(DecodeValue<Fb>(db, k, v));
+    }
+    return rows;
+  }
+
+  // Rows named by an index keyed TimeId(t, id), for t at or before `until`.
+  template <class Fb, class Row>
+  std::vector<Row> DueBy(Db index, Db table, int64_t until) {
+    std::vector<Row> rows;
+    Cursor c(txn.handle(), Dbi(index));
+    std::string_view k, v;
+    for (bool more = c.Get(MDB_FIRST, &k, &v); more && keys::DecodeTime(k) <= until;
+         more = c.Get(MDB_NEXT, &k, &v)) {
+      auto row = Get<Fb>(table, keys::Id(keys::DecodeId(k.substr(8))));
+      if (!row) throw std::runtime_error(std::string(Spec(index).name) + " names a missing row");
+      rows.push_back(*row);
+    }
+    return rows;
+  }
+};
+
+Snapshot::Snapshot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Snapshot::Snapshot(Snapshot&&) noexcept = default;
+Snapshot& Snapshot::operator=(Snapshot&&) noexcept = default;
+Snapshot::~Snapshot() = default;
+
+Result<Snapshot> Engine::Read() const {
+  for (;;) {
+    bool adopt = false;
+    Result<Snapshot> r = Guard([&]() -> Result<Snapshot> {
+      std::shared_lock lock(impl_->map_mutex);
+      try {
+        Txn txn(impl_->env.handle(), true);
+        return Snapshot(std::make_unique<Snapshot::Impl>(
+            Snapshot::Impl{std::move(lock), std::move(txn), impl_->dbis, {}}));
+      } catch (const lmdb::error& e) {
+        if (e.code() != MDB_MAP_RESIZED) throw;
+        adopt = true;
+        return Status::Busy("retrying");
+      }
+    });
+    if (!adopt) return r;
+    if (Status st = Guard([&] { return impl_->GrowMap(true); }); !st.ok()) return st;
+  }
+}
+
+#define ANNAL_ALL(Method, RowT, FbT, DbName) \
+  Rows<RowT> Snapshot::Method() const {      \
+    return Guard([&]() -> Rows<RowT> { return impl_->All<fbs::FbT, RowT>(Db::DbName); }); \
+  }
+#define ANNAL_ONE(Method, RowT, FbT, DbName)                                  \
+  MaybeRow<RowT> Snapshot::Method(std::string_view id) const {                 \
+    return Guard([&]() -> MaybeRow<RowT> { return impl_->Get<fbs::FbT>(Db::DbName, keys::Id(id)); }); \
+  }
+
+ANNAL_ALL(ActiveTasks, ActiveTaskRow, ActiveTaskRow, kActiveTasks)
+ANNAL_ONE(ActiveTask, ActiveTaskRow, ActiveTaskRow, kActiveTasks)
+ANNAL_ALL(Schedules, ScheduleRow, ScheduleRow, kSchedules)
+ANNAL_ONE(Schedule, ScheduleRow, ScheduleRow, kSchedules)
+ANNAL_ALL(Watchers, WatcherRow, WatcherRow, kWatchers)
+ANNAL_ONE(Watcher, WatcherRow, WatcherRow, kWatchers)
+ANNAL_ALL(Rules, RuleRow, RuleRow, kRules)
+ANNAL_ONE(Rule, RuleRow, RuleRow, kRules)
+ANNAL_ALL(Integrations, IntegrationRow, IntegrationRow, kIntegrations)
+ANNAL_ONE(Integration, IntegrationRow, IntegrationRow, kIntegrations)
+ANNAL_ALL(Approvals, ApprovalRow, ApprovalRow, kApprovals)
+ANNAL_ONE(Approval, ApprovalRow, ApprovalRow, kApprovals)
+#undef ANNAL_ALL
+#undef ANNAL_ONE
+
+Rows<ActiveTaskRow> Snapshot::PausedTasksWakingBy(int64_t t) const {
+  return Guard([&]() -> Rows<ActiveTaskRow> {
+    return impl_->DueBy<fbs::ActiveTaskRow, ActiveTaskRow>(Db::kActiveTasksByWake, Db::kActiveTasks, t);
+  });
+}
+Rows<ScheduleRow> Snapshot::SchedulesDueBy(int64_t t) const {
+  return Guard([&]() -> Rows<ScheduleRow> {
+    return impl_->DueBy<fbs::ScheduleRow, ScheduleRow>(Db::kSchedulesByNextRun, Db::kSchedules, t);
+  });
+}
+Rows<ApprovalRow> Snapshot::ApprovalsExpiringBy(int64_t t) const {
+  return Guard([&]() -> Rows<ApprovalRow> {
+    return impl_->DueBy<fbs::ApprovalRow, ApprovalRow>(Db::kApprovalsByExpiry, Db::kApprovals, t);
+  });
+}
+
+Result<QueueDepthRow> Snapshot::QueueDepth() const {
+  return Guard([&]() -> Result<QueueDepthRow> {
+    return impl_->Get<fbs::QueueDepthRow>(Db::kQueueDepth, keys::Seq(0)).value_or(QueueDepthRow{});
+  });
+}
+
+Result<AutonomyCurrentRow> Snapshot::AutonomyCurrent() const {
+  return Guard([&]() -> Result<AutonomyCurrentRow> {
+    return impl_->Get<fbs::AutonomyCurrentRow>(Db::kAutonomyHistory, keys::Seq(0))
+        .value_or(AutonomyCurrentRow{});
+  });
+}
+
+Rows<AutonomyChangeRow> Snapshot::AutonomyChanges() const {
+  return Guard([&]() -> Rows<AutonomyChangeRow> {
+    std::vector<AutonomyChangeRow> rows;
+    Cursor c(impl_->txn.handle(), impl_->Dbi(Db::kAutonomyHistory));
+    std::string_view k, v;
+    // Seq(0) holds the current level and sorts first: stop there.
+    for (bool more = c.Get(MDB_LAST, &k, &v); more && keys::DecodeU64(k) != 0;
+         more = c.Get(MDB_PREV, &k, &v)) {
+      rows.push_back(impl_->DecodeValue<fbs::AutonomyChangeRow>(Db::kAutonomyHistory, k, v));
+    }
+    return rows;
+  });
+}
+
+Rows<AlarmRow> Snapshot::Alarms() const {
+  return Guard([&]() -> Rows<AlarmRow> {
+    std::vector<AlarmRow> rows;
+    for (const StoredAlarm& a : impl_->All<fbs::AlarmRow, StoredAlarm>(Db::kAlarms)) {
+      rows.push_back(a.row);
+    }
+    return rows;
+  });
+}
+
+MaybeRow<AlarmRow> Snapshot::Alarm(std::string_view id) const {
+  return Guard([&]() -> MaybeRow<AlarmRow> {
+    auto a = impl_->Get<fbs::AlarmRow>(Db::kAlarms, keys::Id(id));
+    return a ? std::optional<AlarmRow>(a->row) : std::nullopt;
+  });
+}
+
+Rows<AlarmRow> Snapshot::AlarmsInState(AlarmState state) const {
+  return Guard([&]() -> Rows<AlarmRow> {
+    std::vector<AlarmRow> rows;
+    Cursor c(impl_->txn.handle(), impl_->Dbi(Db::kAlarmsByState));
+    std::string_view k, v;
+    auto prefix = keys::Key().Byte8(static_cast<uint8_t>(state));
+    for (bool more = c.Seek(prefix, &k, &v); more && k.substr(0, 8) == prefix.view();
+         more = c.Get(MDB_NEXT, &k, &v)) {
+      auto a = impl_->Get<fbs::AlarmRow>(Db::kAlarms, keys::Id(keys::DecodeId(k.substr(8))));
+      if (!a) throw std::runtime_error("idx_alarms_by_state names a missing alarm");
+      rows.push_back(a->row);
+    }
+    return rows;
+  });
+}
+
+Result<uint64_t> Snapshot::LastSeq() const {
+  return Guard([&]() -> Result<uint64_t> {
+    auto k = LastKey(impl_->txn.handle(), impl_->Dbi(Db::kLog));
+    return k ? keys::DecodeU64(*k) : uint64_t{0};
+  });
+}
+
+Status Snapshot::ScanLog(uint64_t from_seq,
+                         const std::function<bool(const LoggedEvent&)>& visit) const {
+  return Guard([&]() -> Status {
+    Cursor c(impl_->txn.handle(), impl_->Dbi(Db::kLog));
+    std::string_view k, v;
+    AlignedBuf copy;
+    for (bool more = c.Seek(keys::Seq(from_seq), &k, &v); more; more = c.Get(MDB_NEXT, &k, &v)) {
+      uint64_t seq = k.size() == 8 ? keys::DecodeU64(k) : 0;
+      copy.Assign(v);  // the visitor may run longer than a page stays mapped in place
+      const fbs::Record* rec = VerifiedRecord(copy.view());
+      if (!rec || rec->seq() != seq) {
+        return Status::Corruption("log record at seq " + std::to_string(seq) +
+                                  " fails its structural checks");
+      }
+      LoggedEvent ev = DecodeRecord(*rec);
+      if (auto broken = CheckFields(ev.event)) {
+        return Status::Corruption("log record at seq " + std::to_string(seq) + ": " + *broken);
+      }
+      if (!visit(ev)) break;
+    }
+    return Status::Ok();
+  });
+}
+
+}  // namespace annal

@@ -1,0 +1,94 @@
+#include <type_traits>
+
+#include "engine/keys.h"
+#include "events/validate.h"
+
+namespace annal::internal {
+
+bool IsValidUtf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    unsigned c = *p;
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (static_cast<size_t>(end - p) <= n) return false;
+    for (size_t i = 1; i <= n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    p += n + 1;
+  }
+  return true;
+}
+
+namespace {
+
+bool IsIdField(std::string_view name) {
+  return name.size() > 3 && name.substr(name.size() - 3) == "_id";
+}
+
+std::optional<std::string> CheckString(std::string_view field, std::string_view v) {
+  if (!IsValidUtf8(v)) return "field \"" + std::string(field) + "\" is not valid UTF-8";
+  if (IsIdField(field)) {
+    if (v.empty()) return "field \"" + std::string(field) + "\" must be a non-empty id";
+    if (v.size() > keys::kMaxIdBytes) {
+      return "field \"" + std::string(field) + "\" is longer than 256 bytes";
+    }
+    if (v.find('\0') != std::string_view::npos) {
+      return "field \"" + std::string(field) + "\" contains a NUL character";
+    }
+  } else if (v.size() > kMaxTextBytes) {
+    return "field \"" + std::string(field) + "\" is longer than 65536 bytes";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> CheckFields(const Event& ev) {
+  std::optional<std::string> err;
+  if (ev.actor) err = CheckString("actor", *ev.actor);
+  std::visit(
+      [&](const auto& body) {
+        using E = std::decay_t<decltype(body)>;
+        E::Fields(body, [&](std::string_view name, const auto& v) {
+          using V = std::decay_t<decltype(v)>;
+          if (err) return;
+          if constexpr (std::is_same_v<V, std::string>) {
+            err = CheckString(name, v);
+          } else if constexpr (std::is_same_v<V, OptString>) {
+            if (v) err = CheckString(name, *v);
+          } else if constexpr (std::is_enum_v<V>) {
+            if (static_cast<size_t>(v) >= EnumNames<V>::kNames.size()) {
+              err = "field \"" + std::string(name) + "\" has an out-of-range value";
+            }
+          }
+        });
+        if constexpr (std::is_same_v<E, IntegrationRateLimited>) {
+          if (!err && body.remaining < 0) err = "\"remaining\" must be >= 0";
+        }
+        if constexpr (std::is_same_v<E, AutonomyLevelChanged>) {
+          if (!err && (body.level < 0 || body.level > 5)) err = "\"level\" must be 0 to 5";
+        }
+      },
+      ev.body);
+  return err;
+}
+
+}  // namespace annal::internal

@@ -1,0 +1,162 @@
+// JSONL → Event, on simdjson's DOM parser (which also rejects invalid UTF-8).
+#include <simdjson.h>
+
+#include <array>
+
+#include "annal/jsonl.h"
+
+namespace annal {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+// More fields than any event has, with room for the envelope.
+constexpr size_t kMaxFields = 16;
+
+struct Field {
+  std::string_view name;
+  element value;
+  bool used = false;
+};
+
+Status Bad(std::string msg) { return Status::InvalidInput(std::move(msg)); }
+
+std::string Quoted(std::string_view name) { return "field \"" + std::string(name) + "\""; }
+
+// Creates the alternative of EventBody whose kType is `type`.
+template <size_t I = 0>
+bool MakeBody(std::string_view type, EventBody& out) {
+  if constexpr (I < std::variant_size_v<EventBody>) {
+    if (std::variant_alternative_t<I, EventBody>::kType == type) {
+      out.emplace<I>();
+      return true;
+    }
+    return MakeBody<I + 1>(type, out);
+  } else {
+    return false;
+  }
+}
+
+Status ReadInt(std::string_view name, element v, int64_t* out) {
+  if (v.type() == element_type::UINT64) return Bad(Quoted(name) + " is out of range");
+  if (v.get_int64().get(*out) != simdjson::SUCCESS) return Bad(Quoted(name) + " must be an integer");
+  return Status::Ok();
+}
+
+Status ReadString(std::string_view name, element v, std::string* out) {
+  std::string_view s;
+  if (v.get_string().get(s) != simdjson::SUCCESS) return Bad(Quoted(name) + " must be a string");
+  out->assign(s);
+  return Status::Ok();
+}
+
+template <class E>
+Status ReadEnum(std::string_view name, element v, E* out) {
+  std::string_view s;
+  const auto& names = EnumNames<E>::kNames;
+  if (v.get_string().get(s) == simdjson::SUCCESS) {
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == s) {
+        *out = static_cast<E>(i);
+        return Status::Ok();
+      }
+    }
+  }
+  std::string allowed;
+  for (auto n : names) allowed += (allowed.empty() ? "" : ", ") + std::string(n);
+  return Bad(Quoted(name) + " must be one of " + allowed);
+}
+
+// Reads a value into a field of the event struct; null counts as absent.
+template <class V>
+Status ReadValue(std::string_view name, const Field* f, V* out) {
+  bool absent = !f || f->value.is_null();
+  if constexpr (std::is_same_v<V, OptString> || std::is_same_v<V, OptTime>) {
+    if (absent) return Status::Ok();
+    typename V::value_type v{};
+    Status st;
+    if constexpr (std::is_same_v<V, OptString>) {
+      st = ReadString(name, f->value, &v);
+    } else {
+      st = ReadInt(name, f->value, &v);
+    }
+    if (st.ok()) *out = std::move(v);
+    return st;
+  } else if constexpr (std::is_same_v<V, bool>) {
+    if (absent) return Status::Ok();  // keeps the struct's default
+    if (f->value.get_bool().get(*out) != simdjson::SUCCESS) {
+      return Bad(Quoted(name) + " must be true or false");
+    }
+    return Status::Ok();
+  } else {
+    if (absent) return Bad("missing required " + Quoted(name));
+    if constexpr (std::is_same_v<V, std::string>) {
+      return ReadString(name, f->value, out);
+    } else if constexpr (std::is_same_v<V, int64_t>) {
+      return ReadInt(name, f->value, out);
+    } else {
+      return ReadEnum(name, f->value, out);
+    }
+  }
+}
+
+}  // namespace
+
+struct JsonDecoder::Impl {
+  simdjson::dom::parser parser;
+  std::array<Field, kMaxFields> fields;
+};
+
+JsonDecoder::JsonDecoder() : impl_(std::make_unique<Impl>()) {}
+JsonDecoder::~JsonDecoder() = default;
+
+Result<Event> JsonDecoder::Decode(std::string_view line) {
+  element doc;
+  if (auto err = impl_->parser.parse(line.data(), line.size()).get(doc)) {
+    return Bad(std::string("malformed JSON: ") + simdjson::error_message(err));
+  }
+  simdjson::dom::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) return Bad("an event must be a JSON object");
+
+  auto& fields = impl_->fields;
+  size_t n = 0;
+  for (auto [key, value] : obj) {
+    for (size_t i = 0; i < n; ++i) {
+      if (fields[i].name == key) return Bad("duplicate " + Quoted(key));
+    }
+    if (n == fields.size()) return Bad("too many fields");
+    fields[n++] = Field{key, value};
+  }
+  auto find = [&](std::string_view name) -> Field* {
+    for (size_t i = 0; i < n; ++i) {
+      if (fields[i].name == name) return fields[i].used = true, &fields[i];
+    }
+    return nullptr;
+  };
+
+  Event ev;
+  std::string type;
+  if (Status st = ReadValue("type", find("type"), &type); !st.ok()) return st;
+  if (!MakeBody(type, ev.body)) return Bad("unknown event type \"" + type + "\"");
+  if (Status st = ReadValue("ts", find("ts"), &ev.ts); !st.ok()) return st;
+  if (Status st = ReadValue("actor", find("actor"), &ev.actor); !st.ok()) return st;
+  find("seq");  // output only: assigned by the engine, ignored here
+
+  Status status;
+  std::visit(
+      [&](auto& body) {
+        using E = std::decay_t<decltype(body)>;
+        E::Fields(body, [&](std::string_view name, auto& v) {
+          if (status.ok()) status = ReadValue(name, find(name), &v);
+        });
+      },
+      ev.body);
+  if (!status.ok()) return status;
+  for (size_t i = 0; i < n; ++i) {
+    if (!fields[i].used) return Bad("unknown " + Quoted(fields[i].name) + " for " + type);
+  }
+  return ev;
+}
+
+}  // namespace annal

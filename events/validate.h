@@ -1,0 +1,28 @@
+// The rules of docs/events.md. CheckFields() holds the rules that look at one
+// event alone (id shape, ranges, enum values); Admit() holds the rules that
+// need what came before (exists, is new, is pending...) and records the
+// event's effect in the registry sub-database, inside the caller's write
+// transaction, so later events of the same batch see it.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "annal/events.h"
+#include "engine/kv.h"
+
+namespace annal::internal {
+
+// Longest text field accepted (names, messages, reasons...): bounds what one
+// hostile event can make the store hold. Ids have their own 256-byte limit.
+inline constexpr size_t kMaxTextBytes = 64 * 1024;
+
+// The broken rule, worded for a person, or nullopt when the event is well-formed.
+std::optional<std::string> CheckFields(const Event& ev);
+
+// The broken rule, or nullopt when admitted (and then recorded in `kv`).
+std::optional<std::string> Admit(Kv& kv, const Event& ev);
+
+bool IsValidUtf8(std::string_view s);
+
+}  // namespace annal::internal

@@ -1,0 +1,77 @@
+// annal/engine.h: an annal store, opened. The entry point of the library.
+//
+//   auto engine = annal::Engine::Open("/var/lib/app/annal");
+//   if (!engine.ok()) { ...engine.status().message()... }
+//   auto receipt = (*engine)->Append(batch);     // log + projections, atomically
+//   auto snap = (*engine)->Read();                // a consistent read view
+//   auto tasks = snap->ActiveTasks();
+//
+// Thread-safety: an Engine is safe to use from many threads at once. Appends
+// are serialized (one LMDB write transaction at a time, across processes
+// too); reads run in parallel with them and with each other. Open a store
+// once per process: a second Engine on the same directory in one process is
+// not supported (an LMDB rule). Other processes may open it at the same time.
+// Every Snapshot must be destroyed before its Engine.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+
+#include "annal/events.h"
+#include "annal/options.h"
+#include "annal/snapshot.h"
+#include "annal/status.h"
+
+namespace annal {
+
+struct AppendReceipt {
+  uint64_t first_seq = 0;  // seq of the batch's first event
+  uint64_t last_seq = 0;   // seq of its last; both 0 for an empty batch
+};
+
+struct EngineStats {
+  uint64_t map_size = 0;     // bytes of address space mapped now
+  uint32_t map_growths = 0;  // times this Engine grew the map
+  uint64_t used_bytes = 0;   // pages in use times page size
+};
+
+class Engine {
+ public:
+  // Opens (or creates, per options) the store in directory `dir`. Refuses,
+  // with a message saying why, a directory that is not an annal store, a
+  // store written by a newer format version, and a file that is not LMDB.
+  static Result<std::unique_ptr<Engine>> Open(const std::string& dir, Options options = {});
+
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Appends the batch in one write transaction: every event is validated
+  // against the rules and the events before it, logged under the next seqs,
+  // and applied to every projection. All or nothing: on a rejected event the
+  // store is exactly as before, and the Status (kRejected) names the event's
+  // index in `batch`, its type and the rule it broke.
+  Result<AppendReceipt> Append(std::span<const Event> batch);
+  Result<AppendReceipt> Append(const Event& event) { return Append(std::span(&event, 1)); }
+
+  // A read view of the store as of the latest commit. Cheap; hold it briefly:
+  // an open view keeps old pages from being reused, and the map cannot grow
+  // while views of this process are open.
+  Result<Snapshot> Read() const;
+
+  EngineStats Stats() const;
+  const std::string& dir() const;
+
+  struct Impl;  // opaque: defined inside the library
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Engine logging (map growth, stale reader slots, slow commits) goes to stderr
+// through spdlog; quiet (warnings only) by default.
+void SetVerboseLogging(bool verbose);
+
+}  // namespace annal

@@ -1,0 +1,54 @@
+// annal/jsonl.h: the JSONL interchange form of events and projection rows
+// (docs/events.md): one JSON object per line.
+//
+// JsonDecoder keeps a parser's buffers between calls: one per thread. The
+// Append/ToJson functions are stateless and thread-safe.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "annal/events.h"
+#include "annal/rows.h"
+#include "annal/status.h"
+
+namespace annal {
+
+class JsonDecoder {
+ public:
+  JsonDecoder();
+  ~JsonDecoder();
+  JsonDecoder(const JsonDecoder&) = delete;
+  JsonDecoder& operator=(const JsonDecoder&) = delete;
+
+  // Parses one event. A failure (kInvalidInput) names the field and what is
+  // wrong with it: malformed JSON, unknown type or field, a missing required
+  // field, a wrong JSON type, a duplicate field. `seq` is accepted and ignored.
+  Result<Event> Decode(std::string_view line);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Appends one event as a JSON object (no newline): type, seq (when given), ts,
+// actor, then the type's fields; optional fields that are absent are omitted.
+void AppendJson(std::string& out, const Event& ev, std::optional<uint64_t> seq = {});
+std::string ToJson(const LoggedEvent& ev);
+
+// Appends one projection row as a JSON object with exactly the fields of
+// docs/events.md, absent values as null.
+void AppendJson(std::string& out, const ActiveTaskRow& r);
+void AppendJson(std::string& out, const ScheduleRow& r);
+void AppendJson(std::string& out, const WatcherRow& r);
+void AppendJson(std::string& out, const RuleRow& r);
+void AppendJson(std::string& out, const IntegrationRow& r);
+void AppendJson(std::string& out, const ApprovalRow& r);
+void AppendJson(std::string& out, const QueueDepthRow& r);
+void AppendJson(std::string& out, const AutonomyCurrentRow& r);
+void AppendJson(std::string& out, const AutonomyChangeRow& r);
+void AppendJson(std::string& out, const AlarmRow& r);
+
+}  // namespace annal

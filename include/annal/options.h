@@ -1,0 +1,36 @@
+// annal/options.h: how Engine::Open opens a store. A plain value.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+namespace annal {
+
+struct Options {
+  // Create the store (and its directory) when it does not exist yet. An
+  // existing directory that is not empty and holds no store is never used.
+  bool create_if_missing = true;
+
+  // Open for reading only: Append fails, the files are never written.
+  bool read_only = false;
+
+  // Durable commits: each Append is on disk when it returns (fsync). Off,
+  // commits reach the OS but not necessarily the disk: a crash of the machine
+  // (not of the process) may lose the latest batches, never corrupt the store.
+  // Use it for bulk loads; the store stays consistent either way.
+  bool sync = true;
+
+  // The map's starting size. It grows by itself (doubling) when full, so this
+  // only matters for tests and for avoiding the first few growths.
+  size_t initial_map_size = size_t{64} << 20;
+
+  // Microseconds since the Unix epoch, stamped on events appended without a
+  // `ts`. Replay never reads it. Defaults to the system clock.
+  std::function<int64_t()> clock;
+
+  // Commits slower than this are logged (at info level), in milliseconds.
+  int64_t slow_commit_ms = 500;
+};
+
+}  // namespace annal

@@ -1,0 +1,84 @@
+// annal/snapshot.h: a consistent read view of the store: every projection and
+// the log as of one commit (one LMDB read transaction). This is what a
+// dashboard calls; nothing here scans the log except ScanLog itself.
+//
+// Lifetime: rows hold views into the store's memory map and stay valid until
+// the Snapshot is destroyed; the Snapshot must not outlive its Engine.
+// Thread-safety: a Snapshot is used by one thread at a time (it is movable,
+// so it may be handed to another thread). Open one per thread for parallelism.
+// Ordering: whole-projection lists are by id (byte order); the "due" queries
+// are by time, ties by id; autonomy changes newest first.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "annal/events.h"
+#include "annal/rows.h"
+#include "annal/status.h"
+
+namespace annal {
+
+template <class Row>
+using Rows = Result<std::vector<Row>>;
+template <class Row>
+using MaybeRow = Result<std::optional<Row>>;
+
+class Snapshot {
+ public:
+  Snapshot(Snapshot&&) noexcept;
+  Snapshot& operator=(Snapshot&&) noexcept;
+  ~Snapshot();
+
+  Rows<ActiveTaskRow> ActiveTasks() const;
+  MaybeRow<ActiveTaskRow> ActiveTask(std::string_view task_id) const;
+  // Paused tasks whose next_wake_time is at or before `t`, by wake time.
+  Rows<ActiveTaskRow> PausedTasksWakingBy(int64_t t) const;
+
+  Rows<ScheduleRow> Schedules() const;
+  MaybeRow<ScheduleRow> Schedule(std::string_view schedule_id) const;
+  // Enabled schedules whose next_run_at is at or before `t`, by next_run_at.
+  Rows<ScheduleRow> SchedulesDueBy(int64_t t) const;
+
+  Rows<WatcherRow> Watchers() const;
+  MaybeRow<WatcherRow> Watcher(std::string_view watcher_id) const;
+
+  Rows<RuleRow> Rules() const;
+  MaybeRow<RuleRow> Rule(std::string_view rule_id) const;
+
+  Rows<IntegrationRow> Integrations() const;
+  MaybeRow<IntegrationRow> Integration(std::string_view integration_id) const;
+
+  Rows<ApprovalRow> Approvals() const;
+  MaybeRow<ApprovalRow> Approval(std::string_view approval_id) const;
+  // Pending approvals expiring at or before `t`, by expires_at.
+  Rows<ApprovalRow> ApprovalsExpiringBy(int64_t t) const;
+
+  Result<QueueDepthRow> QueueDepth() const;
+
+  Result<AutonomyCurrentRow> AutonomyCurrent() const;
+  Rows<AutonomyChangeRow> AutonomyChanges() const;  // newest first
+
+  Rows<AlarmRow> Alarms() const;
+  MaybeRow<AlarmRow> Alarm(std::string_view alarm_id) const;
+  Rows<AlarmRow> AlarmsInState(AlarmState state) const;  // by id
+
+  // The seq of the newest log entry, 0 for an empty log.
+  Result<uint64_t> LastSeq() const;
+  // Visits log entries from `from_seq` on, in seq order, until `visit`
+  // returns false. A record that fails its checks stops the scan with
+  // kCorruption naming its seq.
+  Status ScanLog(uint64_t from_seq,
+                 const std::function<bool(const LoggedEvent&)>& visit) const;
+
+ private:
+  friend class Engine;
+  struct Impl;
+  explicit Snapshot(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace annal

@@ -1,0 +1,88 @@
+// annal/status.h: the outcome of an engine call.
+//
+// Every public call that can fail returns a Status, or a Result<T> holding a
+// value or a Status. "Not found" is never an error: lookups return
+// std::optional. Status and Result are plain values: copy them, move them,
+// read them from any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace annal {
+
+class Status {
+ public:
+  enum class Code : uint8_t {
+    kOk,
+    kRejected,      // an event broke a rule; nothing of its batch was written
+    kInvalidInput,  // malformed input (JSON, arguments) before any rule applies
+    kNotAStore,     // the directory or file is not an annal store
+    kIncompatible,  // a store of another format version
+    kCorruption,    // a stored record failed its checks
+    kIOError,       // the OS or LMDB failed (disk full, permissions, ...)
+    kBusy,          // could not proceed now (for example growing the map)
+  };
+
+  Status() = default;
+  static Status Ok() { return Status(); }
+  static Status Rejected(std::string msg, std::optional<uint64_t> event_index = {}) {
+    return Status(Code::kRejected, std::move(msg), event_index);
+  }
+  static Status InvalidInput(std::string msg, std::optional<uint64_t> event_index = {}) {
+    return Status(Code::kInvalidInput, std::move(msg), event_index);
+  }
+  static Status NotAStore(std::string msg) { return Status(Code::kNotAStore, std::move(msg)); }
+  static Status Incompatible(std::string msg) {
+    return Status(Code::kIncompatible, std::move(msg));
+  }
+  static Status Corruption(std::string msg) {
+    return Status(Code::kCorruption, std::move(msg));
+  }
+  static Status IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
+  static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
+
+  bool ok() const { return code_ == Code::kOk; }
+  Code code() const { return code_; }
+  // Human-readable: what failed and why, naming the event and the rule where
+  // an event was at fault.
+  const std::string& message() const { return message_; }
+  // For kRejected/kInvalidInput from Append or Decode: the 0-based index of the
+  // offending event in its batch.
+  std::optional<uint64_t> event_index() const { return event_index_; }
+  std::string ToString() const;
+
+ private:
+  Status(Code code, std::string msg, std::optional<uint64_t> index = {})
+      : code_(code), message_(std::move(msg)), event_index_(index) {}
+
+  Code code_ = Code::kOk;
+  std::string message_;
+  std::optional<uint64_t> event_index_;
+};
+
+// A value or the Status that explains its absence.
+template <class T>
+class Result {
+ public:
+  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(Status status) : status_(std::move(status)) {}  // NOLINT
+
+  bool ok() const { return value_.has_value(); }
+  const Status& status() const { return status_; }
+  T& value() & { return *value_; }
+  const T& value() const& { return *value_; }
+  T&& value() && { return std::move(*value_); }
+  T& operator*() & { return *value_; }
+  const T& operator*() const& { return *value_; }
+  T* operator->() { return &*value_; }
+  const T* operator->() const { return &*value_; }
+
+ private:
+  std::optional<T> value_;
+  Status status_;
+};
+
+}  // namespace annal

@@ -1,0 +1,38 @@
+// proj_autonomy_history: the current level under key Seq(0), and one row per
+// change under Seq(seq), so a backward scan lists changes newest first.
+#include "engine/keys.h"
+#include "projectors/projector.h"
+
+namespace annal::internal {
+namespace {
+
+namespace fb = annal::fbs;
+
+class AutonomyHistory final : public Projector {
+ public:
+  std::string_view name() const override { return "autonomy_history"; }
+
+  void Apply(Kv& kv, const fb::Record& rec) override {
+    if (rec.event_type() != fb::Event::AutonomyLevelChanged) return;
+    auto* e = rec.event_as_AutonomyLevelChanged();
+    auto current = LoadRow<fb::AutonomyCurrentRow>(kv, Db::kAutonomyHistory, keys::Seq(0), buf_);
+    int64_t from = current ? current->level : 0;
+    AutonomyChangeRow change{rec.seq(), rec.ts(), from, e->level()};
+    if (e->reason()) change.reason = e->reason()->string_view();
+    if (rec.actor()) change.actor = rec.actor()->string_view();
+    kv.Put(Db::kAutonomyHistory, keys::Seq(rec.seq()), Encode(b_, change));
+    kv.Put(Db::kAutonomyHistory, keys::Seq(0), Encode(b_, AutonomyCurrentRow{e->level(), rec.ts()}));
+  }
+
+ private:
+  Builder b_;
+  AlignedBuf buf_;
+};
+
+}  // namespace
+
+std::unique_ptr<Projector> MakeAutonomyHistoryProjector() {
+  return std::make_unique<AutonomyHistory>();
+}
+
+}  // namespace annal::internal

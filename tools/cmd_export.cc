@@ -1,0 +1,36 @@
+// annal --db DIR export: the log as JSONL, seq included, in seq order.
+#include <iostream>
+
+#include "annal/jsonl.h"
+#include "tools/command.h"
+
+namespace annal::cli {
+
+Run AddExport(CLI::App& app, const Globals& g) {
+  app.add_subcommand("export", "print the audit log as JSONL, seq included");
+  return [&g] {
+    Options options;
+    options.read_only = true;
+    auto engine = OpenOrReport(g, options);
+    if (!engine) return kFailed;
+    auto snap = engine->Read();
+    if (!snap.ok()) {
+      std::cerr << "annal export: " << snap.status().ToString() << "\n";
+      return kFailed;
+    }
+    Out out;
+    Status st = snap->ScanLog(1, [&](const LoggedEvent& ev) {
+      AppendJson(out.buf(), ev.event, ev.seq);
+      out.EndLine();
+      return true;
+    });
+    out.Flush();
+    if (!st.ok()) {
+      std::cerr << "annal export: " << st.ToString() << "\n";
+      return kFailed;
+    }
+    return kOk;
+  };
+}
+
+}  // namespace annal::cli

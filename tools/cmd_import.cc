@@ -1,0 +1,93 @@
+// annal --db DIR import FILE|- [--batch N]: append JSONL events, N per write
+// transaction. On a bad line: exit 1, name the line and the rule, and say how
+// many events the earlier batches committed (those stay committed).
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "annal/jsonl.h"
+#include "tools/command.h"
+
+namespace annal::cli {
+namespace {
+
+struct ImportFlags {
+  std::string file;
+  size_t batch = 1000;
+  bool no_sync = false;
+};
+
+int Import(const Globals& g, const ImportFlags& f) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (f.file != "-") {
+    file.open(f.file);
+    if (!file) {
+      std::cerr << "annal import: cannot open " << f.file << "\n";
+      return kFailed;
+    }
+    in = &file;
+  }
+  Options options;
+  options.sync = !f.no_sync;
+  auto engine = OpenOrReport(g, options);
+  if (!engine) return kFailed;
+
+  JsonDecoder decoder;
+  std::vector<Event> batch;
+  std::vector<uint64_t> lines;  // line number of each event in the batch
+  uint64_t committed = 0, line_no = 0;
+  auto start = std::chrono::steady_clock::now();
+  auto fail = [&](uint64_t line, const Status& st) {
+    std::cerr << "annal import: line " << line << ": " << st.ToString() << "\n"
+              << "annal import: " << committed
+              << " events committed by earlier batches; nothing of this batch was written\n";
+    return kFailed;
+  };
+  auto flush = [&]() -> Status {
+    if (batch.empty()) return Status::Ok();
+    auto r = engine->Append(batch);
+    if (!r.ok()) return r.status();
+    committed += batch.size();
+    batch.clear();
+    lines.clear();
+    return Status::Ok();
+  };
+
+  std::string line;
+  while (std::getline(*in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank line
+    auto ev = decoder.Decode(line);
+    if (!ev.ok()) return fail(line_no, ev.status());
+    batch.push_back(std::move(ev.value()));
+    lines.push_back(line_no);
+    if (batch.size() >= f.batch) {
+      if (Status st = flush(); !st.ok()) return fail(lines[st.event_index().value_or(0)], st);
+    }
+  }
+  if (in->bad()) {
+    std::cerr << "annal import: read error after line " << line_no << "\n";
+    return kFailed;
+  }
+  if (Status st = flush(); !st.ok()) return fail(lines[st.event_index().value_or(0)], st);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("committed %llu events in %.2f s (%.0f events/s)\n",
+              static_cast<unsigned long long>(committed), secs, secs > 0 ? committed / secs : 0.0);
+  return kOk;
+}
+
+}  // namespace
+
+Run AddImport(CLI::App& app, const Globals& g) {
+  auto f = std::make_shared<ImportFlags>();
+  auto* cmd = app.add_subcommand("import", "append JSONL events (one per line) to the store");
+  cmd->add_option("file", f->file, "JSONL file, or - for standard input")->required();
+  cmd->add_option("--batch", f->batch, "events per write transaction")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 24));
+  cmd->add_flag("--no-sync", f->no_sync, "do not fsync each commit (bulk loads)");
+  return [&g, f] { return Import(g, *f); };
+}
+
+}  // namespace annal::cli

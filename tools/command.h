@@ -1,0 +1,51 @@
+// What every `annal` subcommand shares: the global flags and the shape of a
+// command (one file per command registers itself on the CLI11 app).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "annal/engine.h"
+
+namespace annal::cli {
+
+struct Globals {
+  std::string db;
+  bool verbose = false;
+};
+
+// Exit codes: 0 done, 1 the work failed (a rejected event, a refused store),
+// 2 the command could not run as asked (usage).
+inline constexpr int kOk = 0, kFailed = 1, kUsage = 2;
+
+using Run = std::function<int()>;
+
+// Each Add* registers a subcommand and returns what runs it.
+Run AddImport(CLI::App& app, const Globals& g);
+Run AddQuery(CLI::App& app, const Globals& g);
+Run AddExport(CLI::App& app, const Globals& g);
+Run AddGenerate(CLI::App& app, const Globals& g);
+Run AddDashboard(CLI::App& app, const Globals& g);
+
+// Opens the store named by --db, printing why to stderr when it cannot.
+std::unique_ptr<Engine> OpenOrReport(const Globals& g, Options options);
+
+// Writes to stdout in large blocks.
+class Out {
+ public:
+  ~Out() { Flush(); }
+  std::string& buf() { return buf_; }
+  void EndLine() {
+    buf_ += '\n';
+    if (buf_.size() > (1 << 16)) Flush();
+  }
+  void Flush();
+
+ private:
+  std::string buf_;
+};
+
+}  // namespace annal::cli

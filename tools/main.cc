@@ -1,0 +1,59 @@
+// annal: the command line over the library. Dispatches to one file per command.
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "tools/command.h"
+
+namespace annal::cli {
+
+std::unique_ptr<Engine> OpenOrReport(const Globals& g, Options options) {
+  if (g.db.empty()) {
+    std::cerr << "annal: --db DIR is required\n";
+    return nullptr;
+  }
+  auto engine = Engine::Open(g.db, std::move(options));
+  if (!engine.ok()) {
+    std::cerr << "annal: " << engine.status().ToString() << "\n";
+    return nullptr;
+  }
+  return std::move(engine.value());
+}
+
+void Out::Flush() {
+  std::fwrite(buf_.data(), 1, buf_.size(), stdout);
+  std::fflush(stdout);
+  buf_.clear();
+}
+
+}  // namespace annal::cli
+
+int main(int argc, char** argv) {
+  using namespace annal::cli;
+  CLI::App app{"annal: an embedded event-sourced audit log with projections"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  Globals g;
+  app.add_option("--db", g.db, "the store directory");
+  app.add_flag("-v,--verbose", g.verbose, "log engine events (map growth, slow commits)");
+
+  std::map<CLI::App*, Run> commands;
+  auto add = [&](Run run) { commands[app.get_subcommands({}).back()] = std::move(run); };
+  add(AddImport(app, g));
+  add(AddQuery(app, g));
+  add(AddExport(app, g));
+  add(AddGenerate(app, g));
+  add(AddDashboard(app, g));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kOk : kUsage;
+  }
+  annal::SetVerboseLogging(g.verbose);
+  for (auto& [sub, run] : commands) {
+    if (sub->parsed()) return run();
+  }
+  return kUsage;
+}
