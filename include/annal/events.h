@@ -65,163 +65,164 @@ using OptString = std::optional<std::string>;
 using OptTime = std::optional<int64_t>;
 
 // Fields() is written once per struct for const and non-const use alike.
-#define ANNAL_EVENT(NAME) \
-  static constexpr std::string_view kType = NAME; \
-  template <class Self, class F>                  \
+#define ANNAL_EVENT(STRUCT, NAME)                   \
+  static constexpr std::string_view kType = NAME;   \
+  bool operator==(const STRUCT&) const = default;   \
+  template <class Self, class F>                    \
   static void Fields(Self& s, F&& f)
 
 struct TaskCreated {
   std::string task_id, name;
   OptString step;
-  ANNAL_EVENT("task_created") { f("task_id", s.task_id), f("name", s.name), f("step", s.step); }
+  ANNAL_EVENT(TaskCreated, "task_created") { f("task_id", s.task_id), f("name", s.name), f("step", s.step); }
 };
 struct TaskStatusChanged {
   std::string task_id;
   TaskStatus status{};
   OptString step;
   OptTime next_wake_time;
-  ANNAL_EVENT("task_status_changed") {
+  ANNAL_EVENT(TaskStatusChanged, "task_status_changed") {
     f("task_id", s.task_id), f("status", s.status), f("step", s.step),
         f("next_wake_time", s.next_wake_time);
   }
 };
 struct TaskStepAdvanced {
   std::string task_id, step;
-  ANNAL_EVENT("task_step_advanced") { f("task_id", s.task_id), f("step", s.step); }
+  ANNAL_EVENT(TaskStepAdvanced, "task_step_advanced") { f("task_id", s.task_id), f("step", s.step); }
 };
 struct ScheduleCreated {
   std::string schedule_id, name, spec;
   bool enabled = true;
   OptTime next_run_at;
-  ANNAL_EVENT("schedule_created") {
+  ANNAL_EVENT(ScheduleCreated, "schedule_created") {
     f("schedule_id", s.schedule_id), f("name", s.name), f("spec", s.spec),
         f("enabled", s.enabled), f("next_run_at", s.next_run_at);
   }
 };
 struct ScheduleEnabled {
   std::string schedule_id;
-  ANNAL_EVENT("schedule_enabled") { f("schedule_id", s.schedule_id); }
+  ANNAL_EVENT(ScheduleEnabled, "schedule_enabled") { f("schedule_id", s.schedule_id); }
 };
 struct ScheduleDisabled {
   std::string schedule_id;
-  ANNAL_EVENT("schedule_disabled") { f("schedule_id", s.schedule_id); }
+  ANNAL_EVENT(ScheduleDisabled, "schedule_disabled") { f("schedule_id", s.schedule_id); }
 };
 struct ScheduleDeleted {
   std::string schedule_id;
-  ANNAL_EVENT("schedule_deleted") { f("schedule_id", s.schedule_id); }
+  ANNAL_EVENT(ScheduleDeleted, "schedule_deleted") { f("schedule_id", s.schedule_id); }
 };
 struct ScheduleRunDue {
   std::string schedule_id;
   int64_t due_at = 0;
-  ANNAL_EVENT("schedule_run_due") { f("schedule_id", s.schedule_id), f("due_at", s.due_at); }
+  ANNAL_EVENT(ScheduleRunDue, "schedule_run_due") { f("schedule_id", s.schedule_id), f("due_at", s.due_at); }
 };
 struct ScheduleRunStarted {
   std::string schedule_id;
   OptTime next_run_at;
-  ANNAL_EVENT("schedule_run_started") {
+  ANNAL_EVENT(ScheduleRunStarted, "schedule_run_started") {
     f("schedule_id", s.schedule_id), f("next_run_at", s.next_run_at);
   }
 };
 struct ScheduleRunMissed {
   std::string schedule_id;
   OptTime next_run_at;
-  ANNAL_EVENT("schedule_run_missed") {
+  ANNAL_EVENT(ScheduleRunMissed, "schedule_run_missed") {
     f("schedule_id", s.schedule_id), f("next_run_at", s.next_run_at);
   }
 };
 struct ToolCallQueued {
   std::string call_id, task_id, tool;
-  ANNAL_EVENT("tool_call_queued") {
+  ANNAL_EVENT(ToolCallQueued, "tool_call_queued") {
     f("call_id", s.call_id), f("task_id", s.task_id), f("tool", s.tool);
   }
 };
 struct ToolCallStarted {
   std::string call_id;
-  ANNAL_EVENT("tool_call_started") { f("call_id", s.call_id); }
+  ANNAL_EVENT(ToolCallStarted, "tool_call_started") { f("call_id", s.call_id); }
 };
 struct ToolCallFinished {
   std::string call_id;
   CallOutcome outcome{};
-  ANNAL_EVENT("tool_call_finished") { f("call_id", s.call_id), f("outcome", s.outcome); }
+  ANNAL_EVENT(ToolCallFinished, "tool_call_finished") { f("call_id", s.call_id), f("outcome", s.outcome); }
 };
 struct WatcherCreated {
   std::string watcher_id, name;
   bool enabled = true;
-  ANNAL_EVENT("watcher_created") {
+  ANNAL_EVENT(WatcherCreated, "watcher_created") {
     f("watcher_id", s.watcher_id), f("name", s.name), f("enabled", s.enabled);
   }
 };
 struct WatcherEnabled {
   std::string watcher_id;
-  ANNAL_EVENT("watcher_enabled") { f("watcher_id", s.watcher_id); }
+  ANNAL_EVENT(WatcherEnabled, "watcher_enabled") { f("watcher_id", s.watcher_id); }
 };
 struct WatcherDisabled {
   std::string watcher_id;
-  ANNAL_EVENT("watcher_disabled") { f("watcher_id", s.watcher_id); }
+  ANNAL_EVENT(WatcherDisabled, "watcher_disabled") { f("watcher_id", s.watcher_id); }
 };
 struct WatcherDeleted {
   std::string watcher_id;
-  ANNAL_EVENT("watcher_deleted") { f("watcher_id", s.watcher_id); }
+  ANNAL_EVENT(WatcherDeleted, "watcher_deleted") { f("watcher_id", s.watcher_id); }
 };
 struct WatcherTicked {
   std::string watcher_id;
   TickOutcome outcome{};
-  ANNAL_EVENT("watcher_ticked") { f("watcher_id", s.watcher_id), f("outcome", s.outcome); }
+  ANNAL_EVENT(WatcherTicked, "watcher_ticked") { f("watcher_id", s.watcher_id), f("outcome", s.outcome); }
 };
 struct RuleCreated {
   std::string rule_id, name;
   bool enabled = true;
-  ANNAL_EVENT("rule_created") {
+  ANNAL_EVENT(RuleCreated, "rule_created") {
     f("rule_id", s.rule_id), f("name", s.name), f("enabled", s.enabled);
   }
 };
 struct RuleEnabled {
   std::string rule_id;
-  ANNAL_EVENT("rule_enabled") { f("rule_id", s.rule_id); }
+  ANNAL_EVENT(RuleEnabled, "rule_enabled") { f("rule_id", s.rule_id); }
 };
 struct RuleDisabled {
   std::string rule_id;
-  ANNAL_EVENT("rule_disabled") { f("rule_id", s.rule_id); }
+  ANNAL_EVENT(RuleDisabled, "rule_disabled") { f("rule_id", s.rule_id); }
 };
 struct RuleDeleted {
   std::string rule_id;
-  ANNAL_EVENT("rule_deleted") { f("rule_id", s.rule_id); }
+  ANNAL_EVENT(RuleDeleted, "rule_deleted") { f("rule_id", s.rule_id); }
 };
 struct RuleHit {
   std::string rule_id;
-  ANNAL_EVENT("rule_hit") { f("rule_id", s.rule_id); }
+  ANNAL_EVENT(RuleHit, "rule_hit") { f("rule_id", s.rule_id); }
 };
 struct RuleSuppressed {
   std::string rule_id, reason;
-  ANNAL_EVENT("rule_suppressed") { f("rule_id", s.rule_id), f("reason", s.reason); }
+  ANNAL_EVENT(RuleSuppressed, "rule_suppressed") { f("rule_id", s.rule_id), f("reason", s.reason); }
 };
 struct IntegrationRegistered {
   std::string integration_id, name;
-  ANNAL_EVENT("integration_registered") {
+  ANNAL_EVENT(IntegrationRegistered, "integration_registered") {
     f("integration_id", s.integration_id), f("name", s.name);
   }
 };
 struct IntegrationSucceeded {
   std::string integration_id;
-  ANNAL_EVENT("integration_succeeded") { f("integration_id", s.integration_id); }
+  ANNAL_EVENT(IntegrationSucceeded, "integration_succeeded") { f("integration_id", s.integration_id); }
 };
 struct IntegrationFailed {
   std::string integration_id, error;
-  ANNAL_EVENT("integration_failed") {
+  ANNAL_EVENT(IntegrationFailed, "integration_failed") {
     f("integration_id", s.integration_id), f("error", s.error);
   }
 };
 struct IntegrationAuthChanged {
   std::string integration_id;
   AuthStatus auth_status{};
-  ANNAL_EVENT("integration_auth_changed") {
+  ANNAL_EVENT(IntegrationAuthChanged, "integration_auth_changed") {
     f("integration_id", s.integration_id), f("auth_status", s.auth_status);
   }
 };
 struct IntegrationRateLimited {
   std::string integration_id;
   int64_t remaining = 0, reset_at = 0;
-  ANNAL_EVENT("integration_rate_limited") {
+  ANNAL_EVENT(IntegrationRateLimited, "integration_rate_limited") {
     f("integration_id", s.integration_id), f("remaining", s.remaining),
         f("reset_at", s.reset_at);
   }
@@ -230,7 +231,7 @@ struct ApprovalRequested {
   std::string approval_id, task_id, action;
   OptString context;
   int64_t expires_at = 0;
-  ANNAL_EVENT("approval_requested") {
+  ANNAL_EVENT(ApprovalRequested, "approval_requested") {
     f("approval_id", s.approval_id), f("task_id", s.task_id), f("action", s.action),
         f("context", s.context), f("expires_at", s.expires_at);
   }
@@ -238,39 +239,39 @@ struct ApprovalRequested {
 struct ApprovalGranted {
   std::string approval_id;
   OptString reason;
-  ANNAL_EVENT("approval_granted") { f("approval_id", s.approval_id), f("reason", s.reason); }
+  ANNAL_EVENT(ApprovalGranted, "approval_granted") { f("approval_id", s.approval_id), f("reason", s.reason); }
 };
 struct ApprovalDenied {
   std::string approval_id;
   OptString reason;
-  ANNAL_EVENT("approval_denied") { f("approval_id", s.approval_id), f("reason", s.reason); }
+  ANNAL_EVENT(ApprovalDenied, "approval_denied") { f("approval_id", s.approval_id), f("reason", s.reason); }
 };
 struct ApprovalExpired {
   std::string approval_id;
   OptString reason;
-  ANNAL_EVENT("approval_expired") { f("approval_id", s.approval_id), f("reason", s.reason); }
+  ANNAL_EVENT(ApprovalExpired, "approval_expired") { f("approval_id", s.approval_id), f("reason", s.reason); }
 };
 struct AutonomyLevelChanged {
   int64_t level = 0;
   OptString reason;
-  ANNAL_EVENT("autonomy_level_changed") { f("level", s.level), f("reason", s.reason); }
+  ANNAL_EVENT(AutonomyLevelChanged, "autonomy_level_changed") { f("level", s.level), f("reason", s.reason); }
 };
 struct AlarmRaised {
   std::string alarm_id;
   Severity severity{};
   std::string source, message;
-  ANNAL_EVENT("alarm_raised") {
+  ANNAL_EVENT(AlarmRaised, "alarm_raised") {
     f("alarm_id", s.alarm_id), f("severity", s.severity), f("source", s.source),
         f("message", s.message);
   }
 };
 struct AlarmAcked {
   std::string alarm_id;
-  ANNAL_EVENT("alarm_acked") { f("alarm_id", s.alarm_id); }
+  ANNAL_EVENT(AlarmAcked, "alarm_acked") { f("alarm_id", s.alarm_id); }
 };
 struct AlarmResolved {
   std::string alarm_id;
-  ANNAL_EVENT("alarm_resolved") { f("alarm_id", s.alarm_id); }
+  ANNAL_EVENT(AlarmResolved, "alarm_resolved") { f("alarm_id", s.alarm_id); }
 };
 
 #undef ANNAL_EVENT
@@ -299,6 +300,8 @@ struct Event {
     requires std::is_constructible_v<EventBody, Body&&>
   Event(Body&& b) : body(std::forward<Body>(b)) {}  // NOLINT: implicit by design
 
+  bool operator==(const Event&) const = default;
+
   std::string_view type() const {
     return std::visit([](const auto& b) { return b.kType; }, body);
   }
@@ -308,6 +311,7 @@ struct Event {
 struct LoggedEvent {
   uint64_t seq = 0;
   Event event;
+  bool operator==(const LoggedEvent&) const = default;
 };
 
 }  // namespace annal

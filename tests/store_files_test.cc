@@ -1,0 +1,117 @@
+// Opening what is not a (current) annal store: refused with a message that
+// says why, never a crash, never a silent new store.
+#include <gmock/gmock.h>
+#include <lmdb.h>
+#include <sys/stat.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "tests/test_util.h"
+
+namespace annal::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+Status OpenStatus(const std::string& dir, Options o = {}) {
+  auto e = Engine::Open(dir, o);
+  return e.ok() ? Status::Ok() : e.status();
+}
+
+void RewriteFormat(const std::string& dir, std::string_view magic, uint32_t version) {
+  MDB_env* env;
+  mdb_env_create(&env);
+  mdb_env_set_maxdbs(env, 64);
+  ASSERT_EQ(mdb_env_open(env, dir.c_str(), 0, 0600), 0);
+  MDB_txn* txn;
+  mdb_txn_begin(env, nullptr, 0, &txn);
+  MDB_dbi meta;
+  ASSERT_EQ(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+  char value[16] = {};
+  std::memcpy(value, magic.data(), std::min<size_t>(magic.size(), 8));
+  std::memcpy(value + 8, &version, 4);
+  char key[8] = {'f', 'o', 'r', 'm', 'a', 't', 0, 0};
+  MDB_val k{sizeof key, key}, v{sizeof value, value};
+  ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
+  ASSERT_EQ(mdb_txn_commit(txn), 0);
+  mdb_env_close(env);
+}
+
+TEST(StoreFiles, ANewerFormatVersionIsRefused) {
+  TempDir dir;
+  MustOpen(dir.path()).reset();
+  RewriteFormat(dir.path(), std::string_view("ANNALDB\0", 8), 2);
+  Status st = OpenStatus(dir.path());
+  EXPECT_EQ(st.code(), Status::Code::kIncompatible);
+  EXPECT_THAT(st.message(), HasSubstr("format version 2, newer than this annal supports (1)"));
+  auto r = RunShell(AnnalCli() + " --db " + dir.path() + " query rules 2>&1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("incompatible store"));
+}
+
+TEST(StoreFiles, AWrongMagicIsNotAStore) {
+  TempDir dir;
+  MustOpen(dir.path()).reset();
+  RewriteFormat(dir.path(), "SOMEDB!!", 1);
+  EXPECT_EQ(OpenStatus(dir.path()).code(), Status::Code::kNotAStore);
+}
+
+TEST(StoreFiles, AnotherLmdbEnvironmentIsNotAStore) {
+  TempDir dir;
+  MDB_env* env;
+  mdb_env_create(&env);
+  mdb_env_set_maxdbs(env, 4);
+  ASSERT_EQ(mdb_env_open(env, dir.path().c_str(), 0, 0600), 0);
+  MDB_txn* txn;
+  mdb_txn_begin(env, nullptr, 0, &txn);
+  MDB_dbi dbi;
+  mdb_dbi_open(txn, "someone_else", MDB_CREATE, &dbi);
+  mdb_txn_commit(txn);
+  mdb_env_close(env);
+  Status st = OpenStatus(dir.path());
+  EXPECT_EQ(st.code(), Status::Code::kNotAStore);
+  EXPECT_THAT(st.message(), HasSubstr("is an LMDB environment but not an annal store"));
+}
+
+TEST(StoreFiles, AFileOfGarbageIsNotAStore) {
+  TempDir dir;
+  std::ofstream(dir.Sub("data.mdb")) << std::string(20000, 'x');
+  Status st = OpenStatus(dir.path());
+  EXPECT_EQ(st.code(), Status::Code::kNotAStore) << st.ToString();
+  EXPECT_THAT(st.message(), HasSubstr("not an LMDB file"));
+  auto r = RunShell(AnnalCli() + " --db " + dir.path() + " export 2>&1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("not an annal store"));
+}
+
+TEST(StoreFiles, NothingIsCreatedWhereItDoesNotBelong) {
+  TempDir dir;
+  std::ofstream(dir.Sub("notes.txt")) << "mine";
+  Status st = OpenStatus(dir.path());
+  EXPECT_EQ(st.code(), Status::Code::kNotAStore);
+  EXPECT_THAT(st.message(), HasSubstr("is not empty and holds no annal store"));
+  EXPECT_EQ(OpenStatus(dir.Sub("notes.txt")).code(), Status::Code::kNotAStore);
+  Options no_create;
+  no_create.create_if_missing = false;
+  EXPECT_EQ(OpenStatus(dir.Sub("missing"), no_create).code(), Status::Code::kNotAStore);
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("missing")));
+  auto r = RunShell(AnnalCli() + " --db " + dir.Sub("missing") + " query alarms 2>&1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("no annal store at"));
+}
+
+TEST(StoreFiles, ANewStoreIsPrivateToItsOwner) {
+  TempDir dir;
+  std::string path = dir.Sub("store");
+  MustOpen(path).reset();
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(stat((path + "/data.mdb").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+}  // namespace
+}  // namespace annal::testing

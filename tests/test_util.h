@@ -1,0 +1,59 @@
+// Helpers shared by the tests: temporary directories, a raw dump of every
+// sub-database, running the annal command, and every query as JSON text.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "annal/engine.h"
+
+namespace annal::testing {
+
+// A fresh directory under /tmp, removed with everything in it at scope exit.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Every key and value of every named sub-database, read with the raw LMDB C
+// API. The store must not be open in this process (close the Engine first).
+using Dump = std::map<std::string, std::vector<std::pair<std::string, std::string>>>;
+Dump DumpStore(const std::string& dir);
+
+// Opens or fails the test.
+std::unique_ptr<Engine> MustOpen(const std::string& dir, Options options = {});
+
+// Every query of the Snapshot API (every projection, every indexed query at
+// a few times, every alarm state) rendered as JSONL, one section per query.
+std::string AllQueriesJson(const Engine& engine);
+
+// Runs a shell command line; returns its exit status and standard output.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+};
+CommandResult RunShell(const std::string& command_line);
+
+// Path of the annal command built alongside the tests.
+std::string AnnalCli();
+
+// Convenience: an event with its ts set.
+template <class Body>
+Event At(int64_t ts, Body body) {
+  Event e(std::move(body));
+  e.ts = ts;
+  return e;
+}
+
+}  // namespace annal::testing
