@@ -35,8 +35,9 @@ class Key {
   // The id, NUL-padded to 8 bytes; `prefix` bytes before it share the padding.
   Key& PaddedId(std::string_view id, std::string_view prefix = {}) {
     size_t start = len_;
-    std::memcpy(&buf_[len_], prefix.data(), prefix.size());
-    std::memcpy(&buf_[len_ + prefix.size()], id.data(), id.size());
+    // memcpy from an empty view's null data() is undefined: copy only bytes.
+    if (!prefix.empty()) std::memcpy(&buf_[len_], prefix.data(), prefix.size());
+    if (!id.empty()) std::memcpy(&buf_[len_ + prefix.size()], id.data(), id.size());
     len_ = start + Pad8(prefix.size() + id.size());
     std::memset(&buf_[start + prefix.size() + id.size()], 0,
                 len_ - start - prefix.size() - id.size());

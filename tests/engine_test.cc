@@ -141,7 +141,9 @@ TEST(Engine, AppendsFromManyThreadsGetGaplessSeqs) {
         }
         auto r = e->Append(batch);
         EXPECT_TRUE(r.ok()) << r.status().ToString();
-        if (r.ok()) EXPECT_EQ(r->last_seq - r->first_seq + 1, uint64_t{kPerBatch});
+        if (r.ok()) {
+          EXPECT_EQ(r->last_seq - r->first_seq + 1, uint64_t{kPerBatch});
+        }
       }
     });
   }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite: install what is missing, build, run every test with
+# ctest; build the embedding example against the installed package and run
+# it; then build again with AddressSanitizer and UndefinedBehaviorSanitizer
+# and run every test once more.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+bash tools/install-deps.sh
+
+echo "== release build and tests"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+cmake --build build -j "$jobs"
+(cd build && ctest -j "$jobs" --output-on-failure)
+
+echo "== embedding example against the installed package"
+prefix="$PWD/build/prefix"
+rm -rf "$prefix" build/example
+cmake --install build --prefix "$prefix" > /dev/null
+cmake -S examples -B build/example -G Ninja -DCMAKE_PREFIX_PATH="$prefix" > /dev/null
+cmake --build build/example
+example_store=$(mktemp -d)
+out=$(build/example/embed "$example_store/store")
+rm -rf "$example_store"
+echo "$out"
+[ "$out" = "backup is running" ] || { echo "example printed the wrong thing"; exit 1; }
+
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DANNAL_SANITIZE=ON \
+      -DANNAL_BUILD_BENCH=OFF > /dev/null
+cmake --build build-asan -j "$jobs"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j "$jobs" --output-on-failure)
