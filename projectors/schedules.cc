@@ -87,7 +87,8 @@ class Schedules final : public Projector {
     auto key = keys::Id(id);
     for (Db db : {Db::kSchedules, Db::kSchedulesDisabled}) {
       if (auto row = LoadRow<fb::ScheduleRow>(kv, db, key, buf_)) {
-        OptTime before = db == Db::kSchedules ? row->next_run_at : std::nullopt;
+        OptTime before;  // the next run the index holds for this row, if any
+        if (db == Db::kSchedules) before = row->next_run_at;
         change(*row);
         Store(kv, db, *row, before);
         return;

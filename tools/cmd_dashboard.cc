@@ -26,16 +26,9 @@ void Section(const char* title, const Result<std::vector<Row>>& rows) {
 }
 
 int Dashboard(const Globals& g) {
-  Options options;
-  options.read_only = true;
-  auto engine = OpenOrReport(g, options);
-  if (!engine) return kFailed;
-  auto snap = engine->Read();
-  if (!snap.ok()) {
-    std::cerr << "annal dashboard: " << snap.status().ToString() << "\n";
-    return kFailed;
-  }
-  const Snapshot& s = *snap;
+  auto view = OpenForReading(g, "dashboard");
+  if (!view) return kFailed;
+  const Snapshot& s = *view->snapshot;
   auto last = s.LastSeq();
   std::printf("annal store %s: %llu events in the log\n\n", g.db.c_str(),
               static_cast<unsigned long long>(last.ok() ? *last : 0));

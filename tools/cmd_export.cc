@@ -9,17 +9,10 @@ namespace annal::cli {
 Run AddExport(CLI::App& app, const Globals& g) {
   app.add_subcommand("export", "print the audit log as JSONL, seq included");
   return [&g] {
-    Options options;
-    options.read_only = true;
-    auto engine = OpenOrReport(g, options);
-    if (!engine) return kFailed;
-    auto snap = engine->Read();
-    if (!snap.ok()) {
-      std::cerr << "annal export: " << snap.status().ToString() << "\n";
-      return kFailed;
-    }
+    auto view = OpenForReading(g, "export");
+    if (!view) return kFailed;
     Out out;
-    Status st = snap->ScanLog(1, [&](const LoggedEvent& ev) {
+    Status st = view->snapshot->ScanLog(1, [&](const LoggedEvent& ev) {
       AppendJson(out.buf(), ev.event, ev.seq);
       out.EndLine();
       return true;

@@ -55,16 +55,9 @@ int Query(const Globals& g, const QueryFlags& f) {
       return kUsage;
     }
   }
-  Options options;
-  options.read_only = true;
-  auto engine = OpenOrReport(g, options);
-  if (!engine) return kFailed;
-  auto snap = engine->Read();
-  if (!snap.ok()) {
-    std::cerr << "annal query: " << snap.status().ToString() << "\n";
-    return kFailed;
-  }
-  const Snapshot& s = *snap;
+  auto view = OpenForReading(g, "query");
+  if (!view) return kFailed;
+  const Snapshot& s = *view->snapshot;
   const std::string& n = f.name;
   if (n == "active_tasks") return Print(f.due ? s.PausedTasksWakingBy(*f.due) : s.ActiveTasks());
   if (n == "schedules") return Print(f.due ? s.SchedulesDueBy(*f.due) : s.Schedules());

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "annal/engine.h"
@@ -32,6 +33,15 @@ Run AddDashboard(CLI::App& app, const Globals& g);
 
 // Opens the store named by --db, printing why to stderr when it cannot.
 std::unique_ptr<Engine> OpenOrReport(const Globals& g, Options options);
+
+// A read-only store and one snapshot of it (destroyed before the store).
+struct ReadView {
+  std::unique_ptr<Engine> engine;
+  std::optional<Snapshot> snapshot;
+};
+// Opens --db read-only and takes a snapshot; nullopt (reported as `command`
+// on stderr) when either fails.
+std::optional<ReadView> OpenForReading(const Globals& g, const char* command);
 
 // Writes to stdout in large blocks.
 class Out {

@@ -20,6 +20,21 @@ std::unique_ptr<Engine> OpenOrReport(const Globals& g, Options options) {
   return std::move(engine.value());
 }
 
+std::optional<ReadView> OpenForReading(const Globals& g, const char* command) {
+  Options options;
+  options.read_only = true;
+  ReadView view;
+  view.engine = OpenOrReport(g, options);
+  if (!view.engine) return std::nullopt;
+  auto snap = view.engine->Read();
+  if (!snap.ok()) {
+    std::cerr << "annal " << command << ": " << snap.status().ToString() << "\n";
+    return std::nullopt;
+  }
+  view.snapshot.emplace(std::move(snap.value()));
+  return view;
+}
+
 void Out::Flush() {
   std::fwrite(buf_.data(), 1, buf_.size(), stdout);
   std::fflush(stdout);
