@@ -5,6 +5,7 @@
 #include "engine/engine_impl.h"
 #include "engine/keys.h"
 #include "engine/logging.h"
+#include "engine/meta.h"
 #include "events/record_codec.h"
 #include "events/validate.h"
 
@@ -29,9 +30,19 @@ uint64_t LastSeq(MDB_txn* txn, MDB_dbi log) {
 Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch) {
   std::shared_lock map_lock(s.map_mutex);
   Txn txn(s.env.handle(), false);
-  LmdbKv kv(txn.handle(), s.dbis);
-  MDB_dbi log = s.dbis[static_cast<size_t>(Db::kLog)];
+  const size_t slot = LiveSlot(txn.handle(), s.meta());
+  if (auto stale = s.StaleIn(txn.handle(), slot); !stale.empty()) {
+    throw StaleError(stale.front().message);
+  }
+  LmdbKv kv(txn.handle(), s.slots[slot]);
+  MDB_dbi log = s.log();
   const uint64_t first = LastSeq(txn.handle(), log) + 1;
+  ChainHead chain = ReadChainHead(txn.handle(), s.meta());
+  if (chain.seq != first - 1) {
+    return Status::Corruption("the log ends at seq " + std::to_string(first - 1) +
+                              " but its hash chain at seq " + std::to_string(chain.seq) +
+                              "; run `annal verify --log-only`");
+  }
   for (size_t i = 0; i < batch.size(); ++i) {
     const Event& ev = batch[i];
     const uint64_t seq = first + i;
@@ -41,7 +52,10 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch) 
     EncodeRecord(s.record_builder, seq, s.stamped_ts[i], ev);
     std::string_view bytes(reinterpret_cast<const char*>(s.record_builder.GetBufferPointer()),
                            s.record_builder.GetSize());
-    PutOrThrow(txn.handle(), log, keys::Seq(seq), bytes, MDB_APPEND);
+    chain = {seq, ChainHash(chain.hash, seq, bytes)};
+    s.log_value.assign(bytes);
+    s.log_value.append(reinterpret_cast<const char*>(chain.hash.data()), kHashBytes);
+    PutOrThrow(txn.handle(), log, keys::Seq(seq), s.log_value, MDB_APPEND);
 
     const fbs::Record* rec = fbs::GetRecord(s.record_builder.GetBufferPointer());
     for (size_t p = 0; p < s.projectors.size(); ++p) {
@@ -56,6 +70,7 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch) 
       }
     }
   }
+  WriteChainHead(txn.handle(), s.meta(), chain);
   auto start = std::chrono::steady_clock::now();
   txn.Commit();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

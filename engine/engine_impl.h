@@ -12,6 +12,7 @@
 
 #include "annal/engine.h"
 #include "engine/lmdb.h"
+#include "engine/meta.h"
 #include "projectors/projector.h"
 
 namespace annal {
@@ -20,7 +21,10 @@ struct Engine::Impl {
   std::string dir;
   Options options;
   lmdb::env env{nullptr};
-  internal::DbHandles dbis{};
+  // Handles of every sub-database per slot; meta and log are the same in both.
+  std::array<internal::DbHandles, internal::kSlots> slots{};
+  MDB_dbi meta() const { return slots[0][static_cast<size_t>(internal::Db::kMeta)]; }
+  MDB_dbi log() const { return slots[0][static_cast<size_t>(internal::Db::kLog)]; }
 
   // mdb_env_set_mapsize needs every transaction of this process closed:
   // transactions and snapshots hold this shared, growing the map holds it
@@ -34,6 +38,14 @@ struct Engine::Impl {
   uint64_t registry_mask = 0;
   flatbuffers::FlatBufferBuilder record_builder{1024};
   std::vector<int64_t> stamped_ts;
+  std::string log_value;  // record bytes + chain hash, reused per event
+
+  // The stale projections (built by other projector versions) of the slot a
+  // transaction found live; recomputed only when another slot goes live.
+  std::vector<internal::StaleProjection> StaleIn(MDB_txn* txn, size_t slot);
+  std::mutex versions_mutex;
+  size_t checked_slot = SIZE_MAX;
+  std::vector<internal::StaleProjection> stale;
   std::atomic<uint32_t> growths{0};
 
   // Grows the map to at least twice its size (0: adopt another process's size).
@@ -41,6 +53,12 @@ struct Engine::Impl {
 };
 
 namespace internal {
+
+// A query or append on a projection that must be rebuilt first.
+class StaleError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // Bit mask of the sub-databases whose owner column is `owner`.
 uint64_t OwnedMask(std::string_view owner);
@@ -53,6 +71,8 @@ auto Guard(F&& body) -> decltype(body()) {
     return body();
   } catch (const lmdb::error& e) {
     return Status::IOError(DescribeLmdbError(e));
+  } catch (const StaleError& e) {
+    return Status::Incompatible(e.what());
   } catch (const std::bad_alloc&) {
     return Status::IOError("out of memory");
   } catch (const std::exception& e) {

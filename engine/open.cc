@@ -9,6 +9,7 @@
 #include "engine/engine_impl.h"
 #include "engine/keys.h"
 #include "engine/logging.h"
+#include "engine/meta.h"
 
 namespace annal {
 namespace internal {
@@ -97,15 +98,19 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
                                   std::to_string(kFormatVersion) + "); use a newer annal");
     }
   }
-  for (const DbSpec& spec : kDbs) {
-    std::string name(spec.name);
-    MDB_dbi dbi;
-    rc = mdb_dbi_open(txn.handle(), name.c_str(), writable ? MDB_CREATE : 0, &dbi);
-    if (rc == MDB_NOTFOUND) {
-      return Status::Corruption(s.dir + " lacks sub-database " + name);
+  for (size_t slot = 0; slot < kSlots; ++slot) {
+    for (const DbSpec& spec : kDbs) {
+      std::string name = SlotName(spec.db, slot);
+      MDB_dbi dbi;
+      rc = mdb_dbi_open(txn.handle(), name.c_str(), writable ? MDB_CREATE : 0, &dbi);
+      if (rc == MDB_NOTFOUND) return Status::Corruption(s.dir + " lacks sub-database " + name);
+      if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_dbi_open", rc);
+      s.slots[slot][static_cast<size_t>(spec.db)] = dbi;
     }
-    if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_dbi_open", rc);
-    s.dbis[static_cast<size_t>(spec.db)] = dbi;
+  }
+  if (fresh) {
+    SetLiveSlot(txn.handle(), meta, 0);
+    WriteSlotVersions(txn.handle(), meta, 0, CodeVersions(s.projectors));
   }
   txn.Commit();
   return Status::Ok();
@@ -159,13 +164,22 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     int dead = 0;
     mdb_reader_check(s->env.handle(), &dead);
     if (dead > 0) Log().info("cleared {} stale reader slot(s) in {}", dead, dir);
-    if (Status st = OpenSubDatabases(*s, fresh); !st.ok()) return st;
     s->projectors = MakeProjectors();
     for (const auto& p : s->projectors) s->projector_masks.push_back(OwnedMask(p->name()));
+    if (Status st = OpenSubDatabases(*s, fresh); !st.ok()) return st;
     s->registry_mask = uint64_t{1} << static_cast<unsigned>(Db::kRegistry);
     Log().debug("opened {} ({})", dir, fresh ? "new" : "existing");
     return std::unique_ptr<Engine>(new Engine(std::move(s)));
   });
+}
+
+std::vector<StaleProjection> Engine::Impl::StaleIn(MDB_txn* txn, size_t slot) {
+  std::lock_guard lock(versions_mutex);
+  if (slot != checked_slot) {
+    stale = StaleProjections(CodeVersions(projectors), SlotVersions(txn, meta(), slot));
+    checked_slot = slot;
+  }
+  return stale;
 }
 
 EngineStats Engine::Stats() const {

@@ -3,7 +3,9 @@
 #include <deque>
 
 #include "engine/engine_impl.h"
+#include "engine/chain.h"
 #include "engine/keys.h"
+#include "engine/meta.h"
 #include "events/record_codec.h"
 #include "events/validate.h"
 
@@ -16,11 +18,21 @@ struct Snapshot::Impl {
   std::shared_lock<std::shared_timed_mutex> map_lock;
   Txn txn;
   DbHandles dbis;
+  // Sub-databases of stale projections, and why: queries on them refuse.
+  uint64_t stale_mask = 0;
+  std::vector<StaleProjection> stale;
   // Copies of values LMDB did not place on an 8-byte boundary (should not
   // happen given our key and value sizes; kept so a row is never misread).
   std::deque<AlignedBuf> realigned;
 
-  MDB_dbi Dbi(Db db) const { return dbis[static_cast<size_t>(db)]; }
+  MDB_dbi Dbi(Db db) const {
+    if (stale_mask & (uint64_t{1} << static_cast<unsigned>(db))) {
+      for (const auto& s : stale) {
+        if (Spec(db).owner == s.name) throw StaleError(s.message);
+      }
+    }
+    return dbis[static_cast<size_t>(db)];
+  }
 
   std::string_view Aligned(std::string_view v) {
     if (reinterpret_cast<uintptr_t>(v.data()) % 8 == 0) return v;
@@ -85,8 +97,13 @@ Result<Snapshot> Engine::Read() const {
       std::shared_lock lock(impl_->map_mutex);
       try {
         Txn txn(impl_->env.handle(), true);
+        size_t slot = LiveSlot(txn.handle(), impl_->meta());
+        auto stale = impl_->StaleIn(txn.handle(), slot);
+        uint64_t mask = 0;
+        for (const auto& s : stale) mask |= OwnedMask(s.name);
         return Snapshot(std::make_unique<Snapshot::Impl>(
-            Snapshot::Impl{std::move(lock), std::move(txn), impl_->dbis, {}}));
+            Snapshot::Impl{std::move(lock), std::move(txn), impl_->slots[slot], mask,
+                           std::move(stale), {}}));
       } catch (const lmdb::error& e) {
         if (e.code() != MDB_MAP_RESIZED) throw;
         adopt = true;
@@ -213,8 +230,9 @@ Status Snapshot::ScanLog(uint64_t from_seq,
     AlignedBuf copy;
     for (bool more = c.Seek(keys::Seq(from_seq), &k, &v); more; more = c.Get(MDB_NEXT, &k, &v)) {
       uint64_t seq = k.size() == 8 ? keys::DecodeU64(k) : 0;
-      copy.Assign(v);  // the visitor may run longer than a page stays mapped in place
-      const fbs::Record* rec = VerifiedRecord(copy.view());
+      auto parts = SplitLogValue(v);
+      if (parts) copy.Assign(parts->record);  // aligned, and stable while the visitor runs
+      const fbs::Record* rec = parts ? VerifiedRecord(copy.view()) : nullptr;
       if (!rec || rec->seq() != seq) {
         return Status::Corruption("log record at seq " + std::to_string(seq) +
                                   " fails its structural checks");

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace annal::internal {
@@ -100,6 +101,17 @@ inline constexpr std::array<DbSpec, kDbCount> kDbs = {{
 }};
 
 constexpr const DbSpec& Spec(Db db) { return kDbs[static_cast<size_t>(db)]; }
+
+// Everything but meta and the log is derived from the log, and exists twice:
+// slot 0 under the names above, slot 1 under the name plus "@1". meta says
+// which slot is live; a rebuild fills the other and flips (docs/format.md).
+inline constexpr size_t kSlots = 2;
+constexpr bool IsDerived(Db db) { return db != Db::kMeta && db != Db::kLog; }
+inline std::string SlotName(Db db, size_t slot) {
+  std::string name(Spec(db).name);
+  if (IsDerived(db) && slot == 1) name += "@1";
+  return name;
+}
 
 // The names of the nine projections, as the CLI and docs spell them.
 inline constexpr std::array<std::string_view, 9> kProjectionNames = {

@@ -15,6 +15,7 @@ bool IsActive(TaskStatus s) { return s == TaskStatus::kRunning || s == TaskStatu
 class ActiveTasks final : public Projector {
  public:
   std::string_view name() const override { return "active_tasks"; }
+  uint32_t version() const override { return 1; }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
     switch (rec.event_type()) {

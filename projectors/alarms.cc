@@ -16,6 +16,7 @@ constexpr size_t kResolvedKept = 100;
 class Alarms final : public Projector {
  public:
   std::string_view name() const override { return "alarms"; }
+  uint32_t version() const override { return 1; }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
     switch (rec.event_type()) {

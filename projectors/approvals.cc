@@ -11,6 +11,7 @@ namespace fb = annal::fbs;
 class Approvals final : public Projector {
  public:
   std::string_view name() const override { return "approvals"; }
+  uint32_t version() const override { return 1; }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
     switch (rec.event_type()) {

@@ -11,6 +11,7 @@ namespace fb = annal::fbs;
 class AutonomyHistory final : public Projector {
  public:
   std::string_view name() const override { return "autonomy_history"; }
+  uint32_t version() const override { return 1; }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
     if (rec.event_type() != fb::Event::AutonomyLevelChanged) return;

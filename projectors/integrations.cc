@@ -14,6 +14,7 @@ constexpr uint64_t kFailuresUntilDown = 3;
 class Integrations final : public Projector {
  public:
   std::string_view name() const override { return "integrations"; }
+  uint32_t version() const override { return 1; }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
     switch (rec.event_type()) {

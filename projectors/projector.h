@@ -23,6 +23,9 @@ class Projector {
   virtual ~Projector() = default;
   // The projection's name without "proj_"; owner name in the schema table.
   virtual std::string_view name() const = 0;
+  // Bumped whenever Apply() would write different bytes for the same log;
+  // a store built by another version must be rebuilt (annal rebuild).
+  virtual uint32_t version() const = 0;
   // Applies one record. Records arrive in seq order and were admitted by the
   // validator, so the entities they name are in the states the rules demand.
   virtual void Apply(Kv& kv, const fbs::Record& rec) = 0;

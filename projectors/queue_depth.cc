@@ -15,6 +15,7 @@ namespace fb = annal::fbs;
 class QueueDepth final : public Projector {
  public:
   std::string_view name() const override { return "queue_depth"; }
+  uint32_t version() const override { return 1; }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
     QueueDepthRow d = Load(kv);

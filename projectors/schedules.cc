@@ -12,6 +12,7 @@ namespace fb = annal::fbs;
 class Schedules final : public Projector {
  public:
   std::string_view name() const override { return "schedules"; }
+  uint32_t version() const override { return 1; }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
     switch (rec.event_type()) {

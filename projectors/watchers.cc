@@ -10,6 +10,7 @@ namespace fb = annal::fbs;
 class Watchers final : public Projector {
  public:
   std::string_view name() const override { return "watchers"; }
+  uint32_t version() const override { return 1; }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
     switch (rec.event_type()) {

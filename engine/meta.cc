@@ -1,0 +1,82 @@
+#include "engine/meta.h"
+
+#include <cstring>
+
+#include "engine/keys.h"
+#include "engine/lmdb.h"
+
+namespace annal::internal {
+namespace {
+
+keys::Key VersionsKey(size_t slot) { return keys::Name("versions@" + std::to_string(slot)); }
+
+}  // namespace
+
+size_t LiveSlot(MDB_txn* txn, MDB_dbi meta) {
+  auto v = GetInPlace(txn, meta, keys::Name("live"));
+  uint64_t slot = 0;
+  if (v && v->size() == 8) std::memcpy(&slot, v->data(), 8);
+  return slot < kSlots ? slot : 0;
+}
+
+void SetLiveSlot(MDB_txn* txn, MDB_dbi meta, size_t slot) {
+  uint64_t s = slot;
+  PutOrThrow(txn, meta, keys::Name("live"), std::string_view(reinterpret_cast<char*>(&s), 8));
+}
+
+ChainHead ReadChainHead(MDB_txn* txn, MDB_dbi meta) {
+  auto v = GetInPlace(txn, meta, keys::Name("chain"));
+  if (!v) return {};
+  auto head = DecodeChainHead(*v);
+  if (!head) throw std::runtime_error("meta record \"chain\" is malformed");
+  return *head;
+}
+
+void WriteChainHead(MDB_txn* txn, MDB_dbi meta, const ChainHead& head) {
+  PutOrThrow(txn, meta, keys::Name("chain"), EncodeChainHead(head));
+}
+
+Versions CodeVersions(const std::vector<std::unique_ptr<Projector>>& projectors) {
+  Versions v;
+  for (const auto& p : projectors) v[std::string(p->name())] = p->version();
+  return v;
+}
+
+// Stored as text, "name=version;" per projector, NUL-padded to 8 bytes.
+Versions SlotVersions(MDB_txn* txn, MDB_dbi meta, size_t slot) {
+  Versions out;
+  auto v = GetInPlace(txn, meta, VersionsKey(slot));
+  if (!v) return out;
+  std::string_view text = keys::DecodeId(*v);
+  while (!text.empty()) {
+    size_t end = text.find(';'), eq = text.find('=');
+    if (end == std::string_view::npos || eq > end) break;
+    out[std::string(text.substr(0, eq))] =
+        static_cast<uint32_t>(std::stoul(std::string(text.substr(eq + 1, end - eq - 1))));
+    text.remove_prefix(end + 1);
+  }
+  return out;
+}
+
+void WriteSlotVersions(MDB_txn* txn, MDB_dbi meta, size_t slot, const Versions& v) {
+  std::string text;
+  for (const auto& [name, version] : v) text += name + "=" + std::to_string(version) + ";";
+  text.resize(keys::Pad8(text.size()), '\0');
+  PutOrThrow(txn, meta, VersionsKey(slot), text);
+}
+
+std::vector<StaleProjection> StaleProjections(const Versions& code, const Versions& recorded) {
+  std::vector<StaleProjection> stale;
+  for (const auto& [name, version] : code) {
+    auto it = recorded.find(name);
+    if (it == recorded.end() || it->second != version) {
+      stale.push_back({name, "projection " + name + " was built by projector version " +
+                      (it == recorded.end() ? std::string("(none)") : std::to_string(it->second)) +
+                      ", this annal has version " + std::to_string(version) +
+                                 "; run `annal rebuild`"});
+    }
+  }
+  return stale;
+}
+
+}  // namespace annal::internal

@@ -1,0 +1,37 @@
+// The meta sub-database's records beyond the format record (open.cc): which
+// slot of derived sub-databases is live, the head of the log's hash chain,
+// and the projector versions each slot was built with. All are read and
+// written inside the caller's transaction.
+#pragma once
+
+#include <lmdb.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/chain.h"
+#include "projectors/projector.h"
+
+namespace annal::internal {
+
+size_t LiveSlot(MDB_txn* txn, MDB_dbi meta);
+void SetLiveSlot(MDB_txn* txn, MDB_dbi meta, size_t slot);
+
+ChainHead ReadChainHead(MDB_txn* txn, MDB_dbi meta);  // zero head for an empty log
+void WriteChainHead(MDB_txn* txn, MDB_dbi meta, const ChainHead& head);
+
+// name -> version, as declared by the code or as recorded for a slot.
+using Versions = std::map<std::string, uint32_t>;
+Versions CodeVersions(const std::vector<std::unique_ptr<Projector>>& projectors);
+Versions SlotVersions(MDB_txn* txn, MDB_dbi meta, size_t slot);
+void WriteSlotVersions(MDB_txn* txn, MDB_dbi meta, size_t slot, const Versions& v);
+
+// Projectors whose recorded version differs from the code's, with a message
+// for the operator; empty when every projection is current.
+struct StaleProjection {
+  std::string name, message;
+};
+std::vector<StaleProjection> StaleProjections(const Versions& code, const Versions& recorded);
+
+}  // namespace annal::internal
