@@ -45,6 +45,7 @@ struct Engine::Impl {
   std::vector<internal::StaleProjection> StaleIn(MDB_txn* txn, size_t slot);
   std::mutex versions_mutex;
   size_t checked_slot = SIZE_MAX;
+  std::string checked_versions;  // the meta record the cache was computed from
   std::vector<internal::StaleProjection> stale;
   std::atomic<uint32_t> growths{0};
 
@@ -56,6 +57,12 @@ namespace internal {
 
 // A query or append on a projection that must be rebuilt first.
 class StaleError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Something else holds what this call needs; try again later.
+class BusyError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
@@ -73,6 +80,8 @@ auto Guard(F&& body) -> decltype(body()) {
     return Status::IOError(DescribeLmdbError(e));
   } catch (const StaleError& e) {
     return Status::Incompatible(e.what());
+  } catch (const BusyError& e) {
+    return Status::Busy(e.what());
   } catch (const std::bad_alloc&) {
     return Status::IOError("out of memory");
   } catch (const std::exception& e) {

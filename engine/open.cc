@@ -175,9 +175,12 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
 
 std::vector<StaleProjection> Engine::Impl::StaleIn(MDB_txn* txn, size_t slot) {
   std::lock_guard lock(versions_mutex);
-  if (slot != checked_slot) {
+  auto raw = GetInPlace(txn, meta(), keys::Name("versions@" + std::to_string(slot)));
+  std::string_view recorded = raw ? *raw : std::string_view();
+  if (slot != checked_slot || recorded != checked_versions) {
     stale = StaleProjections(CodeVersions(projectors), SlotVersions(txn, meta(), slot));
     checked_slot = slot;
+    checked_versions = recorded;
   }
   return stale;
 }

@@ -30,6 +30,8 @@ Run AddQuery(CLI::App& app, const Globals& g);
 Run AddExport(CLI::App& app, const Globals& g);
 Run AddGenerate(CLI::App& app, const Globals& g);
 Run AddDashboard(CLI::App& app, const Globals& g);
+Run AddVerify(CLI::App& app, const Globals& g);
+Run AddRebuild(CLI::App& app, const Globals& g);
 
 // Opens the store named by --db, printing why to stderr when it cannot.
 std::unique_ptr<Engine> OpenOrReport(const Globals& g, Options options);

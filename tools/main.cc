@@ -59,6 +59,8 @@ int main(int argc, char** argv) {
   add(AddExport(app, g));
   add(AddGenerate(app, g));
   add(AddDashboard(app, g));
+  add(AddVerify(app, g));
+  add(AddRebuild(app, g));
 
   try {
     app.parse(argc, argv);

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "annal/events.h"
+#include "annal/maintenance.h"
 #include "annal/options.h"
 #include "annal/snapshot.h"
 #include "annal/status.h"
@@ -59,6 +60,19 @@ class Engine {
   // an open view keeps old pages from being reused, and the map cannot grow
   // while views of this process are open.
   Result<Snapshot> Read() const;
+
+  // Rebuilds every projection from the log alone into scratch space and
+  // compares it, byte for byte, with the live one (docs/replay.md). Checks
+  // every log record on the way (structure, gapless seq, hash chain): a bad
+  // record fails the call with kCorruption naming its seq. Appends may
+  // continue meanwhile; they wait only for the final comparison.
+  Result<VerifyReport> Verify(ProgressFn progress = {});
+  // Checks the log's hash chain alone and returns its head.
+  Result<LogCheck> VerifyLog(ProgressFn progress = {});
+  // Rebuilds every projection from the log and makes the rebuilt set live in
+  // one transaction: readers see the old set or the new one, never a mix;
+  // appends continue meanwhile and are in the new set.
+  Status Rebuild(ProgressFn progress = {});
 
   EngineStats Stats() const;
   const std::string& dir() const;

@@ -1,0 +1,167 @@
+// Engine::Verify, VerifyLog and Rebuild: replay the log into the slot that is
+// not live, then compare it with the live one (verify) or make it live in one
+// write transaction (rebuild). Appends continue meanwhile; the final step
+// holds the writer lock just long enough to apply the last few records.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "engine/describe_key.h"
+#include "engine/logging.h"
+#include "engine/replay.h"
+
+namespace annal {
+namespace internal {
+namespace {
+
+// One verify or rebuild at a time per store, across processes: they share the
+// scratch slot. flock is released by the kernel if the process dies.
+class MaintenanceLock {
+ public:
+  explicit MaintenanceLock(const std::string& dir) {
+    fd_ = ::open((dir + "/maintenance.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0 || ::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      throw BusyError("another verify or rebuild is running on " + dir);
+    }
+  }
+  ~MaintenanceLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+void ClearSlot(Engine::Impl& s, MDB_txn* txn, size_t slot) {
+  for (const DbSpec& spec : kDbs) {
+    if (IsDerived(spec.db)) lmdb::dbi_drop(txn, s.slots[slot][static_cast<size_t>(spec.db)], false);
+  }
+}
+
+uint64_t Entries(MDB_txn* txn, MDB_dbi dbi) {
+  MDB_stat st;
+  lmdb::dbi_stat(txn, dbi, &st);
+  return st.ms_entries;
+}
+
+// The first difference between two sub-databases, walking both in key order.
+std::optional<Difference> FirstDifference(MDB_txn* txn, Db db, MDB_dbi live, MDB_dbi rebuilt,
+                                          const std::string& name) {
+  Cursor a(txn, live), b(txn, rebuilt);
+  std::string_view ka, va, kb, vb;
+  bool more_a = a.Get(MDB_FIRST, &ka, &va), more_b = b.Get(MDB_FIRST, &kb, &vb);
+  while (more_a || more_b) {
+    if (more_a && more_b && ka == kb) {
+      if (va != vb) return Difference{name, DescribeKey(db, ka), "changed"};
+      more_a = a.Get(MDB_NEXT, &ka, &va), more_b = b.Get(MDB_NEXT, &kb, &vb);
+    } else if (more_a && (!more_b || ka < kb)) {
+      return Difference{name, DescribeKey(db, ka), "only in the live store"};
+    } else {
+      return Difference{name, DescribeKey(db, kb), "missing from the live store"};
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<ProjectionCheck> CompareSlots(Engine::Impl& s, MDB_txn* txn, size_t live,
+                                          size_t rebuilt) {
+  std::vector<std::string> owners = {"registry"};
+  for (const auto& p : s.projectors) owners.emplace_back(p->name());
+  std::vector<ProjectionCheck> out;
+  for (const std::string& owner : owners) {
+    ProjectionCheck check;
+    check.projection = owner;
+    for (const DbSpec& spec : kDbs) {
+      bool mine = owner == "registry" ? spec.db == Db::kRegistry : spec.owner == owner;
+      if (!mine) continue;
+      MDB_dbi a = s.slots[live][static_cast<size_t>(spec.db)];
+      MDB_dbi b = s.slots[rebuilt][static_cast<size_t>(spec.db)];
+      if (spec.role == Role::kProjection || spec.role == Role::kRegistry) {
+        check.rows_live = Entries(txn, a);
+        check.rows_rebuilt = Entries(txn, b);
+      }
+      if (auto diff = FirstDifference(txn, spec.db, a, b, std::string(spec.name))) {
+        check.identical = false;
+        check.differences.push_back(*diff);
+      }
+    }
+    out.push_back(std::move(check));
+  }
+  return out;
+}
+
+size_t ReadLiveSlot(Engine::Impl& s) {
+  std::shared_lock map_lock(s.map_mutex);
+  Txn txn(s.env.handle(), true);
+  return LiveSlot(txn.handle(), s.meta());
+}
+
+}  // namespace
+}  // namespace internal
+
+using namespace internal;
+
+Result<VerifyReport> Engine::Verify(ProgressFn progress) {
+  Impl& s = *impl_;
+  if (s.options.read_only) {
+    return Status::InvalidInput("verify rebuilds into scratch space and needs a writable store");
+  }
+  return Guard([&]() -> Result<VerifyReport> {
+    MaintenanceLock lock(s.dir);
+    const size_t live = ReadLiveSlot(s), scratch = 1 - live;
+    Replayer replay(s, scratch, false, progress);
+    replay.ClearTarget();
+    if (Status st = replay.CatchUpInBatches(); !st.ok()) return st;
+    std::shared_lock map_lock(s.map_mutex);
+    Txn txn(s.env.handle(), false);  // the writer lock: nothing is appended until we are done
+    if (LiveSlot(txn.handle(), s.meta()) != live) return Status::Busy("a rebuild ran meanwhile");
+    if (Status st = replay.FinishIn(txn.handle()); !st.ok()) return st;
+    VerifyReport report;
+    report.log = {replay.done(), replay.done(), ToHex(replay.head())};
+    report.projections = CompareSlots(s, txn.handle(), live, scratch);
+    ClearSlot(s, txn.handle(), scratch);
+    txn.Commit();
+    return report;
+  });
+}
+
+Result<LogCheck> Engine::VerifyLog(ProgressFn progress) {
+  Impl& s = *impl_;
+  return Guard([&]() -> Result<LogCheck> {
+    Replayer replay(s, 0, /*check_only=*/true, progress);
+    if (Status st = replay.CatchUpInBatches(); !st.ok()) return st;
+    std::shared_lock map_lock(s.map_mutex);
+    Txn txn(s.env.handle(), true);
+    if (Status st = replay.FinishIn(txn.handle()); !st.ok()) return st;
+    return LogCheck{replay.done(), replay.done(), ToHex(replay.head())};
+  });
+}
+
+Status Engine::Rebuild(ProgressFn progress) {
+  Impl& s = *impl_;
+  if (s.options.read_only) return Status::InvalidInput("rebuild needs a writable store");
+  return Guard([&]() -> Status {
+    MaintenanceLock lock(s.dir);
+    const size_t old_slot = ReadLiveSlot(s), new_slot = 1 - old_slot;
+    Replayer replay(s, new_slot, false, progress);
+    replay.ClearTarget();
+    if (Status st = replay.CatchUpInBatches(); !st.ok()) return st;
+    {
+      std::shared_lock map_lock(s.map_mutex);
+      Txn txn(s.env.handle(), false);
+      if (LiveSlot(txn.handle(), s.meta()) != old_slot) return Status::Busy("a rebuild ran meanwhile");
+      if (Status st = replay.FinishIn(txn.handle()); !st.ok()) return st;
+      WriteSlotVersions(txn.handle(), s.meta(), new_slot, CodeVersions(s.projectors));
+      SetLiveSlot(txn.handle(), s.meta(), new_slot);
+      txn.Commit();  // readers and appends see the rebuilt slot from here on
+    }
+    std::shared_lock map_lock(s.map_mutex);
+    Txn txn(s.env.handle(), false);
+    ClearSlot(s, txn.handle(), old_slot);
+    txn.Commit();
+    Log().info("rebuilt the projections of {} from {} events", s.dir, replay.done());
+    return Status::Ok();
+  });
+}
+
+}  // namespace annal

@@ -1,0 +1,51 @@
+// Replay: rebuilds every derived sub-database (registry, projections,
+// indexes, projector state) of one slot from the log alone, running the very
+// same validator and projectors as Append. It reads the log in bounded
+// batches of write transactions, so memory stays flat however long the log,
+// and checks every record on the way: structure, gapless seq, and the hash
+// chain. Used by Verify and Rebuild (engine/maintenance.cc).
+#pragma once
+
+#include <functional>
+
+#include "annal/maintenance.h"
+#include "engine/engine_impl.h"
+
+namespace annal::internal {
+
+class Replayer {
+ public:
+  // `check_only`: verify the log's chain without applying anything.
+  Replayer(Engine::Impl& s, size_t target_slot, bool check_only, ProgressFn progress);
+
+  // Empties the target slot.
+  void ClearTarget();
+  // Applies the records committed so far, in batches; may be called again to
+  // catch up with appends made meanwhile.
+  Status CatchUpInBatches();
+  // Applies what is left inside `txn` (the caller's final transaction, which
+  // holds the writer lock so nothing more can arrive) and checks that the
+  // chain ends at the head meta records.
+  Status FinishIn(MDB_txn* txn);
+
+  uint64_t done() const { return done_; }
+  const Hash& head() const { return prev_; }
+
+ private:
+  // Applies up to `max_events` records after done_; sets *at_end when the
+  // log has no more.
+  Status ApplyBatch(MDB_txn* txn, size_t max_events, bool* at_end);
+  Status ApplyOne(LmdbKv& kv, uint64_t seq, std::string_view value);
+
+  Engine::Impl& s_;
+  size_t slot_;
+  bool check_only_;
+  ProgressFn progress_;
+  std::vector<std::unique_ptr<Projector>> projectors_;  // its own: appends may run meanwhile
+  uint64_t done_ = 0;
+  uint64_t total_ = 0;
+  Hash prev_{};
+  AlignedBuf record_;
+};
+
+}  // namespace annal::internal

@@ -1,0 +1,54 @@
+// annal/maintenance.h: the reports of Engine::Verify, Engine::VerifyLog and
+// Engine::Rebuild (declared in engine.h), which prove that every projection
+// is exactly what the log implies, and repair it while the engine serves.
+// Plain values; safe to read from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace annal {
+
+// Replay progress, reported now and then: events applied out of the log's
+// length when the replay started (it may grow while appends continue).
+struct ReplayProgress {
+  uint64_t done = 0;
+  uint64_t total = 0;
+};
+using ProgressFn = std::function<void(const ReplayProgress&)>;
+
+// One sub-database whose rebuilt bytes differ from the live ones.
+struct Difference {
+  std::string sub_database;  // e.g. "proj_alarms"
+  std::string key;           // the first differing key, in words: alarm "a1"
+  std::string what;          // "changed", "only in the live store", "missing from the live store"
+};
+
+struct ProjectionCheck {
+  std::string projection;  // "active_tasks", ..., or "registry" (the validator's state)
+  uint64_t rows_live = 0;  // rows of the queried sub-database
+  uint64_t rows_rebuilt = 0;
+  bool identical = true;   // every sub-database it owns, byte for byte
+  std::vector<Difference> differences;  // the first difference of each differing sub-database
+};
+
+struct LogCheck {
+  uint64_t events = 0;
+  uint64_t head_seq = 0;
+  std::string head_hash;  // hex SHA-256 of the chain at head_seq: keep it to prove the past later
+};
+
+struct VerifyReport {
+  LogCheck log;
+  std::vector<ProjectionCheck> projections;
+  bool identical() const {
+    for (const auto& p : projections) {
+      if (!p.identical) return false;
+    }
+    return true;
+  }
+};
+
+}  // namespace annal

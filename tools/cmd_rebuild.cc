@@ -1,0 +1,27 @@
+// annal --db DIR rebuild: rebuild every projection from the log and put it in
+// place of the live one, atomically, while appends and reads go on.
+#include <iostream>
+
+#include "tools/command.h"
+#include "tools/progress.h"
+
+namespace annal::cli {
+
+Run AddRebuild(CLI::App& app, const Globals& g) {
+  app.add_subcommand("rebuild", "rebuild every projection from the log and make it live");
+  return [&g] {
+    Options options;
+    options.create_if_missing = false;
+    auto engine = OpenOrReport(g, options);
+    if (!engine) return kFailed;
+    ProgressBar bar("rebuilding:");
+    if (Status st = engine->Rebuild(bar.fn()); !st.ok()) {
+      std::cerr << "annal rebuild: " << st.ToString() << "\n";
+      return kFailed;
+    }
+    std::printf("rebuilt every projection from the log\n");
+    return kOk;
+  };
+}
+
+}  // namespace annal::cli
