@@ -169,7 +169,19 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     if (Status st = OpenSubDatabases(*s, fresh); !st.ok()) return st;
     s->registry_mask = uint64_t{1} << static_cast<unsigned>(Db::kRegistry);
     Log().debug("opened {} ({})", dir, fresh ? "new" : "existing");
-    return std::unique_ptr<Engine>(new Engine(std::move(s)));
+    auto engine = std::unique_ptr<Engine>(new Engine(std::move(s)));
+    if (engine->impl_->options.rebuild_stale_on_open && !engine->impl_->options.read_only) {
+      std::vector<StaleProjection> stale;
+      {
+        Txn txn(engine->impl_->env.handle(), true);
+        stale = engine->impl_->StaleIn(txn.handle(), LiveSlot(txn.handle(), engine->impl_->meta()));
+      }
+      if (!stale.empty()) {
+        Log().info("{}: rebuilding on open", stale.front().message);
+        if (Status st = engine->Rebuild(); !st.ok()) return st;
+      }
+    }
+    return engine;
   });
 }
 

@@ -29,6 +29,11 @@ struct Options {
   // `ts`. Replay never reads it. Defaults to the system clock.
   std::function<int64_t()> clock;
 
+  // When the store's projections were built by other projector versions:
+  // rebuild them during Open (which then takes as long as a replay) instead
+  // of refusing appends and queries on them until `annal rebuild`.
+  bool rebuild_stale_on_open = false;
+
   // Commits slower than this are logged (at info level), in milliseconds.
   int64_t slow_commit_ms = 500;
 };

@@ -1,0 +1,396 @@
+// Replay, verify and rebuild (issue 3): the projections equal the log's
+// replay after any generated stream; tampering behind the engine's back is
+// found and named, and rebuild repairs it; a damaged log stops the replay.
+#include <gmock/gmock.h>
+#include <lmdb.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "annal/workload.h"
+#include "engine/keys.h"
+#include "engine/schema.h"
+#include "tests/test_util.h"
+
+namespace annal::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using internal::Db;
+
+void Fill(Engine& e, WorkloadOptions w, size_t events, size_t batch = 1000) {
+  Workload gen(w);
+  for (size_t done = 0; done < events; done += batch) {
+    auto r = e.Append(gen.Take(std::min(batch, events - done)));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+}
+
+VerifyReport MustVerify(Engine& e) {
+  auto r = e.Verify();
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : VerifyReport{};
+}
+
+TEST(Replay, GeneratedStreamsVerifyIdentical) {
+  for (auto w : {WorkloadOptions{.seed = 11}, WorkloadOptions{.seed = 12, .random_ids = true},
+                 WorkloadOptions{.seed = 13}}) {
+    TempDir dir;
+    auto e = MustOpen(dir.path());
+    Fill(*e, w, 30000);
+    VerifyReport r = MustVerify(*e);
+    EXPECT_TRUE(r.identical()) << "seed " << w.seed;
+    EXPECT_EQ(r.log.events, 30000u);
+    EXPECT_EQ(r.projections.size(), 10u) << "nine projections and the registry";
+    for (const auto& p : r.projections) {
+      EXPECT_EQ(p.rows_live, p.rows_rebuilt) << p.projection;
+      if (p.projection != "queue_depth") EXPECT_GT(p.rows_live, 0u) << p.projection;
+    }
+    // Verify leaves nothing behind, and rebuild changes nothing that is right.
+    std::string before = AllQueriesJson(*e);
+    ASSERT_TRUE(e->Rebuild().ok());
+    EXPECT_EQ(AllQueriesJson(*e), before);
+    EXPECT_TRUE(MustVerify(*e).identical());
+  }
+}
+
+// Edits one sub-database of the live slot with the raw LMDB API, as someone
+// working behind the engine's back would. The engine must be closed.
+enum class Tamper { kDelete, kChange, kAdd };
+bool TamperWith(const std::string& dir, const std::string& name, Tamper how) {
+  MDB_env* env;
+  mdb_env_create(&env);
+  mdb_env_set_maxdbs(env, 64);
+  EXPECT_EQ(mdb_env_open(env, dir.c_str(), 0, 0600), 0);
+  MDB_txn* txn;
+  mdb_txn_begin(env, nullptr, 0, &txn);
+  MDB_dbi meta, dbi;
+  mdb_dbi_open(txn, "meta", 0, &meta);
+  char live_key[8] = {'l', 'i', 'v', 'e', 0, 0, 0, 0};
+  MDB_val k{8, live_key}, v;
+  uint64_t live = 0;
+  if (mdb_get(txn, meta, &k, &v) == 0) std::memcpy(&live, v.mv_data, 8);
+  std::string full = name + (live == 1 ? "@1" : "");
+  EXPECT_EQ(mdb_dbi_open(txn, full.c_str(), 0, &dbi), 0) << full;
+  MDB_cursor* c;
+  mdb_cursor_open(txn, dbi, &c);
+  bool done = false;
+  if (how == Tamper::kAdd) {
+    std::string key(16, '\x7f'), value(8, '\0');
+    MDB_val nk{key.size(), key.data()}, nv{value.size(), value.data()};
+    done = mdb_put(txn, dbi, &nk, &nv, 0) == 0;
+  } else if (mdb_cursor_get(c, &k, &v, MDB_FIRST) == 0) {
+    if (how == Tamper::kDelete) {
+      done = mdb_cursor_del(c, 0) == 0;
+    } else {
+      std::string value(static_cast<char*>(v.mv_data), v.mv_size);
+      if (value.empty()) {
+        value = std::string(8, 'x');  // index entries hold no value: give them one
+      } else {
+        value[value.size() / 2] ^= 0x20;
+      }
+      MDB_val nv{value.size(), value.data()};
+      done = mdb_cursor_put(c, &k, &nv, MDB_CURRENT) == 0;
+    }
+  }
+  mdb_cursor_close(c);
+  EXPECT_EQ(mdb_txn_commit(txn), 0);
+  mdb_env_close(env);
+  return done;
+}
+
+TEST(Replay, TamperingWithAnyDerivedSubDatabaseIsFoundAndRepaired) {
+  TempDir dir;
+  {
+    auto e = MustOpen(dir.path());
+    Fill(*e, {.seed = 21}, 12000);
+    ASSERT_TRUE(MustVerify(*e).identical());
+  }
+  int cases = 0;
+  for (const auto& spec : internal::kDbs) {
+    if (!internal::IsDerived(spec.db)) continue;
+    for (Tamper how : {Tamper::kDelete, Tamper::kChange, Tamper::kAdd}) {
+      if (!TamperWith(dir.path(), std::string(spec.name), how)) continue;  // empty: nothing to edit
+      ++cases;
+      auto e = MustOpen(dir.path());
+      VerifyReport r = MustVerify(*e);
+      EXPECT_FALSE(r.identical()) << spec.name << " tamper " << int(how);
+      std::string named;
+      for (const auto& p : r.projections) {
+        for (const auto& d : p.differences) named += d.sub_database + ": " + d.key + ", ";
+      }
+      EXPECT_THAT(named, HasSubstr(std::string(spec.name) + ": ")) << int(how);
+      auto cli = RunShell(AnnalCli() + " --db " + dir.path() + " verify 2>&1");
+      e.reset();  // the CLI above ran while this process held the store: fine for LMDB
+      EXPECT_EQ(cli.exit_code, 1) << cli.out;
+      EXPECT_THAT(cli.out, HasSubstr("difference in " + std::string(spec.name)));
+      auto fix = RunShell(AnnalCli() + " --db " + dir.path() + " rebuild 2>&1");
+      EXPECT_EQ(fix.exit_code, 0) << fix.out;
+      e = MustOpen(dir.path());
+      EXPECT_TRUE(MustVerify(*e).identical()) << spec.name << " after rebuild";
+    }
+  }
+  EXPECT_GE(cases, 55) << "most sub-databases hold rows to tamper with";
+}
+
+TEST(Replay, DifferencesAreNamedInWords) {
+  TempDir dir;
+  {
+    auto e = MustOpen(dir.path());
+    ASSERT_TRUE(e->Append(At(1, AlarmRaised{"disk-full", Severity::kCritical, "w", "m"})).ok());
+  }
+  ASSERT_TRUE(TamperWith(dir.path(), "proj_alarms", Tamper::kChange));
+  auto e = MustOpen(dir.path());
+  VerifyReport r = MustVerify(*e);
+  ASSERT_FALSE(r.identical());
+  const auto& alarms = r.projections.back();
+  ASSERT_EQ(alarms.projection, "alarms");
+  ASSERT_EQ(alarms.differences.size(), 1u);
+  EXPECT_EQ(alarms.differences[0].sub_database, "proj_alarms");
+  EXPECT_EQ(alarms.differences[0].key, "alarm \"disk-full\"");
+  EXPECT_EQ(alarms.differences[0].what, "changed");
+  auto json = RunShell(AnnalCli() + " --db " + dir.path() + " verify --json");
+  EXPECT_EQ(json.exit_code, 1);
+  EXPECT_THAT(json.out, HasSubstr(R"("sub_database":"proj_alarms","key":"alarm \"disk-full\"","what":"changed")"));
+  EXPECT_THAT(json.out, HasSubstr(R"("identical":false)"));
+}
+
+TEST(Replay, RebuildWhileAppendingAndQueryingLosesNothingAndShowsNoHalfBuiltProjection) {
+  TempDir dir;
+  auto e = MustOpen(dir.path());
+  Fill(*e, {.seed = 31}, 30000);
+  const uint64_t base_seq = *e->Read()->LastSeq();
+  const uint64_t base_watchers = e->Read()->Watchers()->size();
+  constexpr int kAppends = 300;
+  std::atomic<bool> stop{false};
+  std::atomic<int> snapshots{0}, bad{0};
+
+  std::thread appender([&] {
+    for (int i = 0; i < kAppends; ++i) {
+      auto r = e->Append(At(1, WatcherCreated{"extra-" + std::to_string(i), "n"}));
+      if (!r.ok()) ++bad;
+    }
+  });
+  std::thread reader([&] {
+    while (!stop) {
+      auto s = e->Read();
+      auto seq = s->LastSeq();
+      auto watchers = s->Watchers();
+      auto depth = s->QueueDepth();
+      // Every appended event is a new watcher: a snapshot that holds seq N
+      // must list exactly base + (N - base_seq) watchers, whatever slot is live.
+      if (!seq.ok() || !watchers.ok() || !depth.ok() ||
+          watchers->size() != base_watchers + (*seq - base_seq)) {
+        ++bad;
+      }
+      ++snapshots;
+    }
+  });
+  for (int i = 0; i < 3; ++i) {
+    Status st = e->Rebuild();
+    EXPECT_TRUE(st.ok()) << st.ToString();
+  }
+  appender.join();
+  stop = true;
+  reader.join();
+  EXPECT_EQ(bad, 0);
+  EXPECT_GT(snapshots, 0);
+  EXPECT_EQ(*e->Read()->LastSeq(), base_seq + kAppends);
+  EXPECT_EQ(e->Read()->Watchers()->size(), base_watchers + kAppends);
+  EXPECT_TRUE(MustVerify(*e).identical());
+}
+
+void SetRecordedVersion(const std::string& dir, const std::string& text) {
+  MDB_env* env;
+  mdb_env_create(&env);
+  mdb_env_set_maxdbs(env, 64);
+  ASSERT_EQ(mdb_env_open(env, dir.c_str(), 0, 0600), 0);
+  MDB_txn* txn;
+  mdb_txn_begin(env, nullptr, 0, &txn);
+  MDB_dbi meta;
+  mdb_dbi_open(txn, "meta", 0, &meta);
+  auto key = internal::keys::Name("versions@0");
+  std::string value = text;
+  value.resize(internal::keys::Pad8(value.size()), '\0');
+  MDB_val k{key.view().size(), const_cast<char*>(key.view().data())}, v{value.size(), value.data()};
+  ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
+  ASSERT_EQ(mdb_txn_commit(txn), 0);
+  mdb_env_close(env);
+}
+
+TEST(Replay, AProjectorVersionChangeRefusesUntilRebuilt) {
+  TempDir dir;
+  {
+    auto e = MustOpen(dir.path());
+    Fill(*e, {.seed = 41}, 5000);
+  }
+  // As if the alarms projector of the code that built the store had version 0.
+  SetRecordedVersion(dir.path(),
+                     "active_tasks=1;alarms=0;approvals=1;autonomy_history=1;integrations=1;"
+                     "queue_depth=1;rules=1;schedules=1;watchers=1;");
+  auto e = MustOpen(dir.path());
+  auto append = e->Append(At(1, WatcherCreated{"late", "n"}));
+  ASSERT_FALSE(append.ok());
+  EXPECT_EQ(append.status().code(), Status::Code::kIncompatible);
+  EXPECT_THAT(append.status().message(),
+              HasSubstr("projection alarms was built by projector version 0, this annal has "
+                        "version 1; run `annal rebuild`"));
+  auto alarms = e->Read()->Alarms();
+  ASSERT_FALSE(alarms.ok());
+  EXPECT_THAT(alarms.status().message(), HasSubstr("run `annal rebuild`"));
+  EXPECT_TRUE(e->Read()->Watchers().ok()) << "current projections still answer";
+  auto cli = RunShell(AnnalCli() + " --db " + dir.path() + " query alarms 2>&1");
+  EXPECT_EQ(cli.exit_code, 1);
+  EXPECT_THAT(cli.out, HasSubstr("run `annal rebuild`"));
+
+  ASSERT_TRUE(e->Rebuild().ok());
+  EXPECT_TRUE(e->Read()->Alarms().ok());
+  EXPECT_TRUE(e->Append(At(1, WatcherCreated{"late", "n"})).ok());
+  EXPECT_TRUE(MustVerify(*e).identical());
+}
+
+TEST(Replay, RebuildOnOpenRepairsStaleProjections) {
+  TempDir dir;
+  MustOpen(dir.path()).reset();
+  SetRecordedVersion(dir.path(), "alarms=7;");
+  Options o;
+  o.rebuild_stale_on_open = true;
+  auto e = MustOpen(dir.path(), o);
+  EXPECT_TRUE(e->Read()->Alarms().ok());
+}
+
+// Where a log record's value lies in data.mdb: its page's number (the first
+// 8 bytes of every LMDB page header) times the page size, plus its place in
+// the page.
+size_t FileOffsetOfRecord(const std::string& dir, uint64_t seq, size_t* size) {
+  MDB_env* env;
+  mdb_env_create(&env);
+  mdb_env_set_maxdbs(env, 64);
+  EXPECT_EQ(mdb_env_open(env, dir.c_str(), MDB_RDONLY, 0600), 0);
+  MDB_stat st;
+  mdb_env_stat(env, &st);
+  MDB_txn* txn;
+  mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn);
+  MDB_dbi log;
+  mdb_dbi_open(txn, "log", 0, &log);
+  auto key = internal::keys::Seq(seq);
+  MDB_val k{8, const_cast<char*>(key.view().data())}, v;
+  EXPECT_EQ(mdb_get(txn, log, &k, &v), 0);
+  auto at = reinterpret_cast<uintptr_t>(v.mv_data);
+  uintptr_t page = at & ~uintptr_t{st.ms_psize - 1};
+  uint64_t pgno;
+  std::memcpy(&pgno, reinterpret_cast<void*>(page), sizeof pgno);
+  size_t offset = pgno * st.ms_psize + (at - page);
+  *size = v.mv_size;
+  mdb_txn_abort(txn);
+  mdb_env_close(env);
+  return offset;
+}
+
+class LogDamage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto e = MustOpen(dir_.path());
+    Fill(*e, {.seed = 51}, 3000);
+  }
+  void ExpectVerifyFails(const std::string& named) {
+    for (std::string flags : {"", " --log-only"}) {
+      auto r = RunShell(AnnalCli() + " --db " + dir_.path() + " verify" + flags + " 2>&1");
+      EXPECT_EQ(r.exit_code, 2) << flags << ": " << r.out;
+      EXPECT_THAT(r.out, HasSubstr(named)) << flags;
+    }
+    auto e = MustOpen(dir_.path());
+    EXPECT_EQ(e->Verify().status().code(), Status::Code::kCorruption);
+    EXPECT_FALSE(e->Rebuild().ok()) << "never build projections from a damaged log";
+  }
+  // Replaces log records with the raw API (values as stored, hashes included).
+  void EditLog(const std::function<void(MDB_txn*, MDB_dbi)>& edit) {
+    MDB_env* env;
+    mdb_env_create(&env);
+    mdb_env_set_maxdbs(env, 64);
+    ASSERT_EQ(mdb_env_open(env, dir_.path().c_str(), 0, 0600), 0);
+    MDB_txn* txn;
+    mdb_txn_begin(env, nullptr, 0, &txn);
+    MDB_dbi log;
+    mdb_dbi_open(txn, "log", 0, &log);
+    edit(txn, log);
+    ASSERT_EQ(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+  }
+  static std::string Get(MDB_txn* txn, MDB_dbi log, uint64_t seq) {
+    auto key = internal::keys::Seq(seq);
+    MDB_val k{8, const_cast<char*>(key.view().data())}, v;
+    EXPECT_EQ(mdb_get(txn, log, &k, &v), 0);
+    return std::string(static_cast<char*>(v.mv_data), v.mv_size);
+  }
+  static void Put(MDB_txn* txn, MDB_dbi log, uint64_t seq, std::string value) {
+    auto key = internal::keys::Seq(seq);
+    MDB_val k{8, const_cast<char*>(key.view().data())}, v{value.size(), value.data()};
+    EXPECT_EQ(mdb_put(txn, log, &k, &v, 0), 0);
+  }
+  TempDir dir_;
+};
+
+TEST_F(LogDamage, AByteFlippedOnDiskIsFoundAtItsSeq) {
+  size_t size = 0;
+  size_t offset = FileOffsetOfRecord(dir_.path(), 1234, &size);
+  std::fstream f(dir_.Sub("data.mdb"), std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(offset + size / 2);
+  char c;
+  f.get(c);
+  f.seekp(offset + size / 2);
+  f.put(static_cast<char>(c ^ 0x01));
+  f.close();
+  ExpectVerifyFails("log record at seq 1234");
+}
+
+TEST_F(LogDamage, ADeletedRecordIsFoundAtItsSeq) {
+  EditLog([](MDB_txn* txn, MDB_dbi log) {
+    auto key = internal::keys::Seq(777);
+    MDB_val k{8, const_cast<char*>(key.view().data())};
+    EXPECT_EQ(mdb_del(txn, log, &k, nullptr), 0);
+  });
+  ExpectVerifyFails("log record at seq 777 is missing");
+}
+
+TEST_F(LogDamage, TwoSwappedRecordsAreFoundAtTheFirst) {
+  EditLog([](MDB_txn* txn, MDB_dbi log) {
+    std::string a = Get(txn, log, 100), b = Get(txn, log, 101);
+    Put(txn, log, 100, b);
+    Put(txn, log, 101, a);
+  });
+  ExpectVerifyFails("log record at seq 100");
+}
+
+TEST_F(LogDamage, ARemovedTailIsFoundByTheChainHead) {
+  EditLog([](MDB_txn* txn, MDB_dbi log) {
+    auto key = internal::keys::Seq(3000);
+    MDB_val k{8, const_cast<char*>(key.view().data())};
+    EXPECT_EQ(mdb_del(txn, log, &k, nullptr), 0);
+  });
+  ExpectVerifyFails("the log ends at seq 2999 but meta records its chain head at seq 3000");
+}
+
+TEST(Replay, LogOnlyPrintsTheHeadHashThatAnOperatorCanKeep) {
+  TempDir dir;
+  {
+    auto e = MustOpen(dir.path());
+    Fill(*e, {.seed = 61}, 2000);
+  }
+  auto first = RunShell(AnnalCli() + " --db " + dir.path() + " verify --log-only");
+  EXPECT_EQ(first.exit_code, 0);
+  EXPECT_THAT(first.out, HasSubstr("log: 2000 events, head seq 2000, chain hash "));
+  {
+    auto e = MustOpen(dir.path());
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(e->Append(At(1, WatcherCreated{"w" + std::to_string(i), "n"})).ok());
+    auto log = e->VerifyLog();
+    ASSERT_TRUE(log.ok());
+    EXPECT_EQ(log->head_seq, 2010u);
+  }
+  auto again = RunShell(AnnalCli() + " --db " + dir.path() + " verify --log-only");
+  EXPECT_NE(again.out, first.out) << "the head moves with every append";
+}
+
+}  // namespace
+}  // namespace annal::testing
