@@ -71,6 +71,8 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch) 
     }
   }
   WriteChainHead(txn.handle(), s.meta(), chain);
+  AddDigests(txn.handle(), s.meta(), slot, kv.deltas());
+  kv.CloseCursors();
   auto start = std::chrono::steady_clock::now();
   txn.Commit();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

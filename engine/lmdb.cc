@@ -60,13 +60,51 @@ bool LmdbKv::Has(Db db, std::string_view key) {
   return GetInPlace(txn_, Handle(db), key).has_value();
 }
 
+void LmdbKv::CloseCursors() {
+  for (MDB_cursor*& c : cursors_) {
+    if (c) mdb_cursor_close(c);
+    c = nullptr;
+  }
+}
+
+MDB_cursor* LmdbKv::CursorFor(Db db) {
+  MDB_cursor*& c = cursors_[static_cast<size_t>(db)];
+  if (!c) lmdb::cursor_open(txn_, Handle(db), &c);
+  return c;
+}
+
+// Writes go through a cursor so that finding the old value (for the digest)
+// and replacing it cost one descent of the tree, not two.
 void LmdbKv::Put(Db db, std::string_view key, std::string_view value) {
-  PutOrThrow(txn_, Handle(db), key, value);
+  Handle(db);  // ownership check
+  MDB_cursor* c = CursorFor(db);
+  Digest& d = deltas_[static_cast<size_t>(db)];
+  MDB_val k = ToVal(key), old{}, v = ToVal(value);
+  int rc = mdb_cursor_get(c, &k, &old, MDB_SET_KEY);
+  unsigned flags = 0;
+  if (rc == MDB_SUCCESS) {
+    d.Remove(key, FromVal(old));
+    flags = MDB_CURRENT;
+  } else if (rc != MDB_NOTFOUND) {
+    lmdb::error::raise("mdb_cursor_get", rc);
+  }
+  k = ToVal(key);
+  rc = mdb_cursor_put(c, &k, &v, flags);
+  if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_cursor_put", rc);
+  d.Add(key, value);
 }
 
 bool LmdbKv::Del(Db db, std::string_view key) {
-  MDB_val k = ToVal(key);
-  return lmdb::dbi_del(txn_, Handle(db), &k, nullptr);
+  Handle(db);
+  MDB_cursor* c = CursorFor(db);
+  MDB_val k = ToVal(key), old{};
+  int rc = mdb_cursor_get(c, &k, &old, MDB_SET_KEY);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_cursor_get", rc);
+  deltas_[static_cast<size_t>(db)].Remove(key, FromVal(old));
+  rc = mdb_cursor_del(c, 0);
+  if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_cursor_del", rc);
+  return true;
 }
 
 void LmdbKv::ScanKeysBackward(Db db,

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string_view>
 
+#include "engine/digest.h"
 #include "engine/kv.h"
 #include "engine/schema.h"
 
@@ -61,11 +62,19 @@ class Cursor {
 };
 
 // The Kv of a write transaction. Restrict() limits the sub-databases that the
-// next caller may touch, so a projector cannot reach outside its own.
+// next caller may touch, so a projector cannot reach outside its own. Every
+// write also updates the running digest of its sub-database (deltas(), which
+// the caller adds to meta before committing).
 class LmdbKv final : public Kv {
  public:
   LmdbKv(MDB_txn* txn, const DbHandles& dbis) : txn_(txn), dbis_(dbis) {}
+  ~LmdbKv() { CloseCursors(); }
+  LmdbKv(const LmdbKv&) = delete;
+  LmdbKv& operator=(const LmdbKv&) = delete;
+  // Cursors must be closed before their transaction commits (docs/stack.md).
+  void CloseCursors();
   void Restrict(uint64_t allowed_mask) { allowed_ = allowed_mask; }
+  const Digests& deltas() const { return deltas_; }
 
   bool Get(Db db, std::string_view key, AlignedBuf& out) override;
   bool Has(Db db, std::string_view key) override;
@@ -76,9 +85,12 @@ class LmdbKv final : public Kv {
 
  private:
   MDB_dbi Handle(Db db) const;
+  MDB_cursor* CursorFor(Db db);
   MDB_txn* txn_;
+  std::array<MDB_cursor*, kDbCount> cursors_{};
   const DbHandles& dbis_;
   uint64_t allowed_ = ~uint64_t{0};
+  Digests deltas_{};
 };
 
 }  // namespace annal::internal

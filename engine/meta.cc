@@ -36,6 +36,42 @@ void WriteChainHead(MDB_txn* txn, MDB_dbi meta, const ChainHead& head) {
   PutOrThrow(txn, meta, keys::Name("chain"), EncodeChainHead(head));
 }
 
+Digests ReadDigests(MDB_txn* txn, MDB_dbi meta, size_t slot) {
+  auto v = GetInPlace(txn, meta, keys::Name("digest@" + std::to_string(slot)));
+  if (!v) return {};
+  auto d = DecodeDigests(*v);
+  if (!d) throw std::runtime_error("meta record \"digest\" is malformed");
+  return *d;
+}
+
+void WriteDigests(MDB_txn* txn, MDB_dbi meta, size_t slot, const Digests& d) {
+  PutOrThrow(txn, meta, keys::Name("digest@" + std::to_string(slot)), EncodeDigests(d));
+}
+
+void AddDigests(MDB_txn* txn, MDB_dbi meta, size_t slot, const Digests& deltas) {
+  Digests d = ReadDigests(txn, meta, slot);
+  for (size_t i = 0; i < d.size(); ++i) d[i] += deltas[i];
+  WriteDigests(txn, meta, slot, d);
+}
+
+std::optional<VerifiedDigests> ReadVerified(MDB_txn* txn, MDB_dbi meta) {
+  auto v = GetInPlace(txn, meta, keys::Name("verified"));
+  if (!v || v->size() < 8) return std::nullopt;
+  VerifiedDigests out;
+  std::memcpy(&out.seq, v->data(), 8);
+  auto d = DecodeDigests(v->substr(8));
+  if (!d) return std::nullopt;
+  out.digests = *d;
+  return out;
+}
+
+void WriteVerified(MDB_txn* txn, MDB_dbi meta, const VerifiedDigests& v) {
+  std::string bytes(8, '\0');
+  std::memcpy(bytes.data(), &v.seq, 8);
+  bytes += EncodeDigests(v.digests);
+  PutOrThrow(txn, meta, keys::Name("verified"), bytes);
+}
+
 Versions CodeVersions(const std::vector<std::unique_ptr<Projector>>& projectors) {
   Versions v;
   for (const auto& p : projectors) v[std::string(p->name())] = p->version();

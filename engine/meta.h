@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/chain.h"
+#include "engine/digest.h"
 #include "projectors/projector.h"
 
 namespace annal::internal {
@@ -20,6 +21,19 @@ void SetLiveSlot(MDB_txn* txn, MDB_dbi meta, size_t slot);
 
 ChainHead ReadChainHead(MDB_txn* txn, MDB_dbi meta);  // zero head for an empty log
 void WriteChainHead(MDB_txn* txn, MDB_dbi meta, const ChainHead& head);
+
+// Running digests of a slot's derived sub-databases (zero for a new store).
+Digests ReadDigests(MDB_txn* txn, MDB_dbi meta, size_t slot);
+void WriteDigests(MDB_txn* txn, MDB_dbi meta, size_t slot, const Digests& d);
+void AddDigests(MDB_txn* txn, MDB_dbi meta, size_t slot, const Digests& deltas);
+
+// What the last full verify rebuilt: the log head it ran at and the digests.
+struct VerifiedDigests {
+  uint64_t seq = 0;
+  Digests digests{};
+};
+std::optional<VerifiedDigests> ReadVerified(MDB_txn* txn, MDB_dbi meta);
+void WriteVerified(MDB_txn* txn, MDB_dbi meta, const VerifiedDigests& v);
 
 // name -> version, as declared by the code or as recorded for a slot.
 using Versions = std::map<std::string, uint32_t>;

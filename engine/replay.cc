@@ -1,6 +1,7 @@
 #include "engine/replay.h"
 
 #include "engine/keys.h"
+#include "engine/meta.h"
 #include "events/record_codec.h"
 #include "events/validate.h"
 
@@ -29,6 +30,7 @@ void Replayer::ClearTarget() {
   for (const DbSpec& spec : kDbs) {
     if (IsDerived(spec.db)) lmdb::dbi_drop(txn.handle(), s_.slots[slot_][static_cast<size_t>(spec.db)], false);
   }
+  WriteDigests(txn.handle(), s_.meta(), slot_, {});
   txn.Commit();
 }
 
@@ -72,6 +74,7 @@ Status Replayer::ApplyBatch(MDB_txn* txn, size_t max_events, bool* at_end) {
     }
     if (Status st = ApplyOne(kv, seq, v); !st.ok()) return st;
   }
+  if (!check_only_) AddDigests(txn, s_.meta(), slot_, kv.deltas());
   *at_end = !more;
   return Status::Ok();
 }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "annal/workload.h"
+#include "engine/digest.h"
 #include "engine/keys.h"
 #include "engine/schema.h"
 #include "tests/test_util.h"
@@ -390,6 +391,109 @@ TEST(Replay, LogOnlyPrintsTheHeadHashThatAnOperatorCanKeep) {
   }
   auto again = RunShell(AnnalCli() + " --db " + dir.path() + " verify --log-only");
   EXPECT_NE(again.out, first.out) << "the head moves with every append";
+}
+
+}  // namespace
+}  // namespace annal::testing
+
+namespace annal::testing {
+namespace {
+
+// The running digests in meta, recomputed from the rows themselves.
+TEST(Digests, RunningDigestsEqualARecomputationFromTheRows) {
+  TempDir dir;
+  {
+    auto e = MustOpen(dir.path());
+    Fill(*e, {.seed = 71, .random_ids = true}, 15000, 333);
+    ASSERT_TRUE(e->Rebuild().ok());  // the live slot moves to 1
+    Fill(*e, {.seed = 72}, 2000, 1);  // other ids: sequential, and batches of one
+  }
+  Dump dump = DumpStore(dir.path());
+  uint64_t live = 0;
+  for (const auto& [k, v] : dump.at("meta")) {
+    if (internal::keys::DecodeId(k) == "live") std::memcpy(&live, v.data(), 8);
+  }
+  ASSERT_EQ(live, 1u);
+  std::optional<internal::Digests> stored;
+  for (const auto& [k, v] : dump.at("meta")) {
+    if (internal::keys::DecodeId(k) == "digest@1") stored = internal::DecodeDigests(v);
+  }
+  ASSERT_TRUE(stored.has_value());
+  for (const auto& spec : internal::kDbs) {
+    if (!internal::IsDerived(spec.db)) continue;
+    internal::Digest recomputed;
+    for (const auto& [k, v] : dump.at(internal::SlotName(spec.db, 1))) recomputed.Add(k, v);
+    EXPECT_EQ(recomputed, (*stored)[static_cast<size_t>(spec.db)]) << spec.name;
+  }
+}
+
+TEST(Digests, QuickVerifyComparesWithTheLastFullVerifyInConstantTime) {
+  TempDir dir;
+  auto e = MustOpen(dir.path());
+  Fill(*e, {.seed = 81}, 5000);
+  auto never = e->VerifyQuick();
+  ASSERT_TRUE(never.ok());
+  EXPECT_FALSE(never->verified);
+  EXPECT_FALSE(never->comparable());
+  ASSERT_TRUE(MustVerify(*e).identical());
+  auto fresh = e->VerifyQuick();
+  EXPECT_TRUE(fresh->comparable());
+  EXPECT_TRUE(fresh->identical());
+  EXPECT_EQ(fresh->projections.size(), 10u);
+  ASSERT_TRUE(e->Append(At(1, WatcherCreated{"late", "n"})).ok());
+  auto moved = e->VerifyQuick();
+  EXPECT_FALSE(moved->comparable()) << "an append since the full verify";
+  e.reset();
+  auto cli = RunShell(AnnalCli() + " --db " + dir.path() + " verify --quick");
+  EXPECT_EQ(cli.exit_code, 2);
+  EXPECT_THAT(cli.out, HasSubstr("1 events appended since the last full verify"));
+  EXPECT_EQ(RunShell(AnnalCli() + " --db " + dir.path() + " verify").exit_code, 0);
+  cli = RunShell(AnnalCli() + " --db " + dir.path() + " verify --quick");
+  EXPECT_EQ(cli.exit_code, 0) << cli.out;
+}
+
+TEST(Digests, TwoStoresOfTheSameLogHaveTheSameDigests) {
+  TempDir a_dir, b_dir;
+  auto a = MustOpen(a_dir.path());
+  auto b = MustOpen(b_dir.path());
+  Fill(*a, {.seed = 91}, 8000, 1000);
+  Fill(*b, {.seed = 91}, 8000, 7);
+  ASSERT_TRUE(b->Rebuild().ok());  // written another way, and then rebuilt
+  auto da = a->VerifyQuick(), db = b->VerifyQuick();
+  ASSERT_TRUE(da.ok() && db.ok());
+  for (size_t i = 0; i < da->projections.size(); ++i) {
+    EXPECT_EQ(da->projections[i].live, db->projections[i].live) << da->projections[i].projection;
+  }
+  ASSERT_TRUE(b->Append(At(1, RuleCreated{"only-in-b", "n"})).ok());
+  EXPECT_NE(a->VerifyQuick()->projections[4].live, b->VerifyQuick()->projections[4].live)
+      << "rules differ now";
+}
+
+TEST(Digests, AWrongRunningDigestIsReportedByAFullVerify) {
+  TempDir dir;
+  {
+    auto e = MustOpen(dir.path());
+    Fill(*e, {.seed = 95}, 2000);
+  }
+  // Zero the running digests of slot 0 behind the engine's back.
+  MDB_env* env;
+  mdb_env_create(&env);
+  mdb_env_set_maxdbs(env, 64);
+  ASSERT_EQ(mdb_env_open(env, dir.path().c_str(), 0, 0600), 0);
+  MDB_txn* txn;
+  mdb_txn_begin(env, nullptr, 0, &txn);
+  MDB_dbi meta;
+  mdb_dbi_open(txn, "meta", 0, &meta);
+  auto key = internal::keys::Name("digest@0");
+  std::string zeros = internal::EncodeDigests({});
+  MDB_val k{key.view().size(), const_cast<char*>(key.view().data())}, v{zeros.size(), zeros.data()};
+  ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
+  ASSERT_EQ(mdb_txn_commit(txn), 0);
+  mdb_env_close(env);
+  auto e = MustOpen(dir.path());
+  VerifyReport r = MustVerify(*e);
+  EXPECT_FALSE(r.identical());
+  EXPECT_EQ(r.projections[1].differences.at(0).key, "the running digest of active_tasks");
 }
 
 }  // namespace

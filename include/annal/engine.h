@@ -67,6 +67,9 @@ class Engine {
   // record fails the call with kCorruption naming its seq. Appends may
   // continue meanwhile; they wait only for the final comparison.
   Result<VerifyReport> Verify(ProgressFn progress = {});
+  // Compares the running digests with those the last full Verify rebuilt,
+  // without reading a row (see DigestCheck for what that can and cannot tell).
+  Result<DigestCheck> VerifyQuick() const;
   // Checks the log's hash chain alone and returns its head.
   Result<LogCheck> VerifyLog(ProgressFn progress = {});
   // Rebuilds every projection from the log and makes the rebuilt set live in

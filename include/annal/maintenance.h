@@ -32,12 +32,36 @@ struct ProjectionCheck {
   uint64_t rows_rebuilt = 0;
   bool identical = true;   // every sub-database it owns, byte for byte
   std::vector<Difference> differences;  // the first difference of each differing sub-database
+  std::string digest;  // the live running digest (hex) of everything it owns
 };
 
 struct LogCheck {
   uint64_t events = 0;
   uint64_t head_seq = 0;
   std::string head_hash;  // hex SHA-256 of the chain at head_seq: keep it to prove the past later
+};
+
+// Engine::VerifyQuick: the live running digests against the ones the last
+// full verify rebuilt. O(1): no row is read. It can only compare when no
+// event was appended since that verify (head_seq == verified_seq); a change
+// made behind the engine's back does not move the running digests, so only
+// a full verify finds that.
+struct DigestCheck {
+  uint64_t head_seq = 0;
+  bool verified = false;  // a full verify has been recorded
+  uint64_t verified_seq = 0;
+  struct Entry {
+    std::string projection, live, verified;
+  };
+  std::vector<Entry> projections;
+  bool comparable() const { return verified && verified_seq == head_seq; }
+  bool identical() const {
+    if (!comparable()) return false;
+    for (const auto& e : projections) {
+      if (e.live != e.verified) return false;
+    }
+    return true;
+  }
 };
 
 struct VerifyReport {
