@@ -47,7 +47,7 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch) 
     const Event& ev = batch[i];
     const uint64_t seq = first + i;
     kv.Restrict(s.registry_mask);
-    if (auto broken = Admit(kv, ev)) return Status::Rejected(Describe(i, ev, *broken), i);
+    if (auto broken = s.validator.Admit(kv, ev)) return Status::Rejected(Describe(i, ev, *broken), i);
 
     EncodeRecord(s.record_builder, seq, s.stamped_ts[i], ev);
     std::string_view bytes(reinterpret_cast<const char*>(s.record_builder.GetBufferPointer()),

@@ -12,33 +12,40 @@ uint64_t Mix(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-// A word-at-a-time hash of key and value, seeded so the two lanes differ.
-uint64_t Hash(uint64_t seed, std::string_view key, std::string_view value) {
-  uint64_t h = Mix(seed ^ (key.size() * 0x9E3779B97F4A7C15ull) ^ value.size());
+constexpr uint64_t kSeedA = 0x243F6A8885A308D3ull, kSeedB = 0x13198A2E03707344ull;
+
+uint64_t Rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+// Both 64-bit lanes of an entry's hash in one pass over its bytes, a word at
+// a time; each lane is finished by a full avalanche.
+std::pair<uint64_t, uint64_t> Hash(std::string_view key, std::string_view value) {
+  uint64_t a = kSeedA ^ key.size(), b = kSeedB ^ (value.size() << 1);
   for (std::string_view part : {key, value}) {
     size_t i = 0;
     for (; i + 8 <= part.size(); i += 8) {
       uint64_t w;
       std::memcpy(&w, part.data() + i, 8);
-      h = Mix(h ^ w);
+      a = Rotl((a ^ w) * 0x9E3779B97F4A7C15ull, 29);
+      b = Rotl((b + w) * 0xC2B2AE3D27D4EB4Full, 31);
     }
     uint64_t tail = 0;
     if (part.size() > i) std::memcpy(&tail, part.data() + i, part.size() - i);
-    h = Mix(h ^ tail ^ (uint64_t{part.size() - i} << 56));
+    a = Rotl((a ^ tail ^ (uint64_t{part.size() - i} << 56)) * 0x9E3779B97F4A7C15ull, 29);
+    b = Rotl((b + tail + (uint64_t{part.size() - i} << 56)) * 0xC2B2AE3D27D4EB4Full, 31);
   }
-  return h;
+  return {Mix(a), Mix(b ^ kSeedA)};
 }
 
 }  // namespace
 
 void Digest::Add(std::string_view key, std::string_view value) {
-  a += Hash(0x243F6A8885A308D3ull, key, value);
-  b += Hash(0x13198A2E03707344ull, key, value);
+  auto [ha, hb] = Hash(key, value);
+  a += ha, b += hb;
 }
 
 void Digest::Remove(std::string_view key, std::string_view value) {
-  a -= Hash(0x243F6A8885A308D3ull, key, value);
-  b -= Hash(0x13198A2E03707344ull, key, value);
+  auto [ha, hb] = Hash(key, value);
+  a -= ha, b -= hb;
 }
 
 std::string Digest::Hex() const {

@@ -13,6 +13,7 @@
 #include "annal/engine.h"
 #include "engine/lmdb.h"
 #include "engine/meta.h"
+#include "events/validate.h"
 #include "projectors/projector.h"
 
 namespace annal {
@@ -36,6 +37,7 @@ struct Engine::Impl {
   std::vector<std::unique_ptr<internal::Projector>> projectors;
   std::vector<uint64_t> projector_masks;  // sub-databases each projector owns
   uint64_t registry_mask = 0;
+  internal::Validator validator;
   flatbuffers::FlatBufferBuilder record_builder{1024};
   std::vector<int64_t> stamped_ts;
   std::string log_value;  // record bytes + chain hash, reused per event

@@ -49,7 +49,7 @@ Status Replayer::ApplyOne(LmdbKv& kv, uint64_t seq, std::string_view value) {
     LoggedEvent ev = DecodeRecord(*rec);
     if (auto broken = CheckFields(ev.event)) return AtSeq(seq, "is malformed: " + *broken);
     kv.Restrict(s_.registry_mask);
-    if (auto broken = Admit(kv, ev.event)) return AtSeq(seq, "breaks a rule on replay: " + *broken);
+    if (auto broken = validator_.Admit(kv, ev.event)) return AtSeq(seq, "breaks a rule on replay: " + *broken);
     for (size_t p = 0; p < projectors_.size(); ++p) {
       kv.Restrict(s_.projector_masks[p]);
       projectors_[p]->Apply(kv, *rec);

@@ -10,6 +10,7 @@
 
 #include "annal/maintenance.h"
 #include "engine/engine_impl.h"
+#include "events/validate.h"
 
 namespace annal::internal {
 
@@ -41,7 +42,9 @@ class Replayer {
   size_t slot_;
   bool check_only_;
   ProgressFn progress_;
-  std::vector<std::unique_ptr<Projector>> projectors_;  // its own: appends may run meanwhile
+  // Its own validator and projectors: appends may run meanwhile.
+  Validator validator_;
+  std::vector<std::unique_ptr<Projector>> projectors_;
   uint64_t done_ = 0;
   uint64_t total_ = 0;
   Hash prev_{};

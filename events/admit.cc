@@ -58,7 +58,7 @@ std::string Named(Kind k, std::string_view id) {
 
 class Admission {
  public:
-  explicit Admission(Kv& kv) : kv_(kv) {}
+  Admission(Kv& kv, AlignedBuf& buf) : kv_(kv), buf_(buf) {}
 
   Verdict operator()(const TaskCreated& e) { return Create(kTask, e.task_id, 0); }
   Verdict operator()(const TaskStatusChanged& e) {
@@ -239,15 +239,14 @@ class Admission {
   }
 
   Kv& kv_;
-  AlignedBuf buf_;
+  AlignedBuf& buf_;
   Entry loaded_;
 };
 
 }  // namespace
 
-std::optional<std::string> Admit(Kv& kv, const Event& ev) {
-  Admission admission(kv);
-  return std::visit(admission, ev.body);
+std::optional<std::string> Validator::Admit(Kv& kv, const Event& ev) {
+  return std::visit(Admission(kv, buf_), ev.body);
 }
 
 }  // namespace annal::internal

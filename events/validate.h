@@ -20,8 +20,16 @@ inline constexpr size_t kMaxTextBytes = 64 * 1024;
 // The broken rule, worded for a person, or nullopt when the event is well-formed.
 std::optional<std::string> CheckFields(const Event& ev);
 
-// The broken rule, or nullopt when admitted (and then recorded in `kv`).
-std::optional<std::string> Admit(Kv& kv, const Event& ev);
+// Applies the stateful rules. One per writer (it keeps a scratch buffer);
+// not thread-safe.
+class Validator {
+ public:
+  // The broken rule, or nullopt when admitted (and then recorded in `kv`).
+  std::optional<std::string> Admit(Kv& kv, const Event& ev);
+
+ private:
+  AlignedBuf buf_;
+};
 
 bool IsValidUtf8(std::string_view s);
 
