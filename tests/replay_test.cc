@@ -60,27 +60,15 @@ TEST(Replay, GeneratedStreamsVerifyIdentical) {
 // working behind the engine's back would. The engine must be closed.
 enum class Tamper { kDelete, kChange, kAdd };
 bool TamperWith(const std::string& dir, const std::string& name, Tamper how) {
-  MDB_env* env;
-  mdb_env_create(&env);
-  mdb_env_set_maxdbs(env, 64);
-  EXPECT_EQ(mdb_env_open(env, dir.c_str(), 0, 0600), 0);
-  MDB_txn* txn;
-  mdb_txn_begin(env, nullptr, 0, &txn);
-  MDB_dbi meta, dbi;
-  mdb_dbi_open(txn, "meta", 0, &meta);
-  char live_key[8] = {'l', 'i', 'v', 'e', 0, 0, 0, 0};
-  MDB_val k{8, live_key}, v;
-  uint64_t live = 0;
-  if (mdb_get(txn, meta, &k, &v) == 0) std::memcpy(&live, v.mv_data, 8);
-  std::string full = name + (live == 1 ? "@1" : "");
-  EXPECT_EQ(mdb_dbi_open(txn, full.c_str(), 0, &dbi), 0) << full;
+  RawStore raw(dir);
+  unsigned dbi = raw.Dbi(raw.LiveName(name));
   MDB_cursor* c;
-  mdb_cursor_open(txn, dbi, &c);
+  mdb_cursor_open(raw.txn(), dbi, &c);
+  MDB_val k, v;
   bool done = false;
   if (how == Tamper::kAdd) {
-    std::string key(16, '\x7f'), value(8, '\0');
-    MDB_val nk{key.size(), key.data()}, nv{value.size(), value.data()};
-    done = mdb_put(txn, dbi, &nk, &nv, 0) == 0;
+    raw.Put(dbi, std::string(16, '\x7f'), std::string(8, '\0'));
+    done = true;
   } else if (mdb_cursor_get(c, &k, &v, MDB_FIRST) == 0) {
     if (how == Tamper::kDelete) {
       done = mdb_cursor_del(c, 0) == 0;
@@ -96,8 +84,7 @@ bool TamperWith(const std::string& dir, const std::string& name, Tamper how) {
     }
   }
   mdb_cursor_close(c);
-  EXPECT_EQ(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
+  raw.Commit();
   return done;
 }
 
@@ -203,21 +190,11 @@ TEST(Replay, RebuildWhileAppendingAndQueryingLosesNothingAndShowsNoHalfBuiltProj
 }
 
 void SetRecordedVersion(const std::string& dir, const std::string& text) {
-  MDB_env* env;
-  mdb_env_create(&env);
-  mdb_env_set_maxdbs(env, 64);
-  ASSERT_EQ(mdb_env_open(env, dir.c_str(), 0, 0600), 0);
-  MDB_txn* txn;
-  mdb_txn_begin(env, nullptr, 0, &txn);
-  MDB_dbi meta;
-  mdb_dbi_open(txn, "meta", 0, &meta);
-  auto key = internal::keys::Name("versions@0");
+  RawStore raw(dir);
   std::string value = text;
   value.resize(internal::keys::Pad8(value.size()), '\0');
-  MDB_val k{key.view().size(), const_cast<char*>(key.view().data())}, v{value.size(), value.data()};
-  ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
-  ASSERT_EQ(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
+  raw.Put(raw.Dbi("meta"), internal::keys::Name("versions@0"), value);
+  raw.Commit();
 }
 
 TEST(Replay, AProjectorVersionChangeRefusesUntilRebuilt) {
@@ -265,28 +242,18 @@ TEST(Replay, RebuildOnOpenRepairsStaleProjections) {
 // 8 bytes of every LMDB page header) times the page size, plus its place in
 // the page.
 size_t FileOffsetOfRecord(const std::string& dir, uint64_t seq, size_t* size) {
-  MDB_env* env;
-  mdb_env_create(&env);
-  mdb_env_set_maxdbs(env, 64);
-  EXPECT_EQ(mdb_env_open(env, dir.c_str(), MDB_RDONLY, 0600), 0);
+  RawStore raw(dir, /*write=*/false);
   MDB_stat st;
-  mdb_env_stat(env, &st);
-  MDB_txn* txn;
-  mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn);
-  MDB_dbi log;
-  mdb_dbi_open(txn, "log", 0, &log);
+  mdb_env_stat(raw.env(), &st);
   auto key = internal::keys::Seq(seq);
   MDB_val k{8, const_cast<char*>(key.view().data())}, v;
-  EXPECT_EQ(mdb_get(txn, log, &k, &v), 0);
+  EXPECT_EQ(mdb_get(raw.txn(), raw.Dbi("log"), &k, &v), 0);
   auto at = reinterpret_cast<uintptr_t>(v.mv_data);
   uintptr_t page = at & ~uintptr_t{st.ms_psize - 1};
   uint64_t pgno;
   std::memcpy(&pgno, reinterpret_cast<void*>(page), sizeof pgno);
-  size_t offset = pgno * st.ms_psize + (at - page);
   *size = v.mv_size;
-  mdb_txn_abort(txn);
-  mdb_env_close(env);
-  return offset;
+  return pgno * st.ms_psize + (at - page);
 }
 
 class LogDamage : public ::testing::Test {
@@ -305,30 +272,11 @@ class LogDamage : public ::testing::Test {
     EXPECT_EQ(e->Verify().status().code(), Status::Code::kCorruption);
     EXPECT_FALSE(e->Rebuild().ok()) << "never build projections from a damaged log";
   }
-  // Replaces log records with the raw API (values as stored, hashes included).
-  void EditLog(const std::function<void(MDB_txn*, MDB_dbi)>& edit) {
-    MDB_env* env;
-    mdb_env_create(&env);
-    mdb_env_set_maxdbs(env, 64);
-    ASSERT_EQ(mdb_env_open(env, dir_.path().c_str(), 0, 0600), 0);
-    MDB_txn* txn;
-    mdb_txn_begin(env, nullptr, 0, &txn);
-    MDB_dbi log;
-    mdb_dbi_open(txn, "log", 0, &log);
-    edit(txn, log);
-    ASSERT_EQ(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
-  }
-  static std::string Get(MDB_txn* txn, MDB_dbi log, uint64_t seq) {
-    auto key = internal::keys::Seq(seq);
-    MDB_val k{8, const_cast<char*>(key.view().data())}, v;
-    EXPECT_EQ(mdb_get(txn, log, &k, &v), 0);
-    return std::string(static_cast<char*>(v.mv_data), v.mv_size);
-  }
-  static void Put(MDB_txn* txn, MDB_dbi log, uint64_t seq, std::string value) {
-    auto key = internal::keys::Seq(seq);
-    MDB_val k{8, const_cast<char*>(key.view().data())}, v{value.size(), value.data()};
-    EXPECT_EQ(mdb_put(txn, log, &k, &v, 0), 0);
+  // Edits log records with the raw API (values as stored, hashes included).
+  void EditLog(const std::function<void(RawStore&, unsigned log)>& edit) {
+    RawStore raw(dir_.path());
+    edit(raw, raw.Dbi("log"));
+    raw.Commit();
   }
   TempDir dir_;
 };
@@ -347,29 +295,21 @@ TEST_F(LogDamage, AByteFlippedOnDiskIsFoundAtItsSeq) {
 }
 
 TEST_F(LogDamage, ADeletedRecordIsFoundAtItsSeq) {
-  EditLog([](MDB_txn* txn, MDB_dbi log) {
-    auto key = internal::keys::Seq(777);
-    MDB_val k{8, const_cast<char*>(key.view().data())};
-    EXPECT_EQ(mdb_del(txn, log, &k, nullptr), 0);
-  });
+  EditLog([](RawStore& raw, unsigned log) { EXPECT_TRUE(raw.Del(log, internal::keys::Seq(777))); });
   ExpectVerifyFails("log record at seq 777 is missing");
 }
 
 TEST_F(LogDamage, TwoSwappedRecordsAreFoundAtTheFirst) {
-  EditLog([](MDB_txn* txn, MDB_dbi log) {
-    std::string a = Get(txn, log, 100), b = Get(txn, log, 101);
-    Put(txn, log, 100, b);
-    Put(txn, log, 101, a);
+  EditLog([](RawStore& raw, unsigned log) {
+    std::string a = *raw.Get(log, internal::keys::Seq(100)), b = *raw.Get(log, internal::keys::Seq(101));
+    raw.Put(log, internal::keys::Seq(100), b);
+    raw.Put(log, internal::keys::Seq(101), a);
   });
   ExpectVerifyFails("log record at seq 100");
 }
 
 TEST_F(LogDamage, ARemovedTailIsFoundByTheChainHead) {
-  EditLog([](MDB_txn* txn, MDB_dbi log) {
-    auto key = internal::keys::Seq(3000);
-    MDB_val k{8, const_cast<char*>(key.view().data())};
-    EXPECT_EQ(mdb_del(txn, log, &k, nullptr), 0);
-  });
+  EditLog([](RawStore& raw, unsigned log) { EXPECT_TRUE(raw.Del(log, internal::keys::Seq(3000))); });
   ExpectVerifyFails("the log ends at seq 2999 but meta records its chain head at seq 3000");
 }
 
@@ -475,21 +415,11 @@ TEST(Digests, AWrongRunningDigestIsReportedByAFullVerify) {
     auto e = MustOpen(dir.path());
     Fill(*e, {.seed = 95}, 2000);
   }
-  // Zero the running digests of slot 0 behind the engine's back.
-  MDB_env* env;
-  mdb_env_create(&env);
-  mdb_env_set_maxdbs(env, 64);
-  ASSERT_EQ(mdb_env_open(env, dir.path().c_str(), 0, 0600), 0);
-  MDB_txn* txn;
-  mdb_txn_begin(env, nullptr, 0, &txn);
-  MDB_dbi meta;
-  mdb_dbi_open(txn, "meta", 0, &meta);
-  auto key = internal::keys::Name("digest@0");
-  std::string zeros = internal::EncodeDigests({});
-  MDB_val k{key.view().size(), const_cast<char*>(key.view().data())}, v{zeros.size(), zeros.data()};
-  ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
-  ASSERT_EQ(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
+  {  // Zero the running digests of slot 0 behind the engine's back.
+    RawStore raw(dir.path());
+    raw.Put(raw.Dbi("meta"), internal::keys::Name("digest@0"), internal::EncodeDigests({}));
+    raw.Commit();
+  }
   auto e = MustOpen(dir.path());
   VerifyReport r = MustVerify(*e);
   EXPECT_FALSE(r.identical());

@@ -21,22 +21,12 @@ Status OpenStatus(const std::string& dir, Options o = {}) {
 }
 
 void RewriteFormat(const std::string& dir, std::string_view magic, uint32_t version) {
-  MDB_env* env;
-  mdb_env_create(&env);
-  mdb_env_set_maxdbs(env, 64);
-  ASSERT_EQ(mdb_env_open(env, dir.c_str(), 0, 0600), 0);
-  MDB_txn* txn;
-  mdb_txn_begin(env, nullptr, 0, &txn);
-  MDB_dbi meta;
-  ASSERT_EQ(mdb_dbi_open(txn, "meta", 0, &meta), 0);
+  RawStore raw(dir);
   char value[16] = {};
   std::memcpy(value, magic.data(), std::min<size_t>(magic.size(), 8));
   std::memcpy(value + 8, &version, 4);
-  char key[8] = {'f', 'o', 'r', 'm', 'a', 't', 0, 0};
-  MDB_val k{sizeof key, key}, v{sizeof value, value};
-  ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
-  ASSERT_EQ(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
+  raw.Put(raw.Dbi("meta"), std::string_view("format\0\0", 8), std::string_view(value, 16));
+  raw.Commit();
 }
 
 TEST(StoreFiles, ANewerFormatVersionIsRefused) {
@@ -60,16 +50,11 @@ TEST(StoreFiles, AWrongMagicIsNotAStore) {
 
 TEST(StoreFiles, AnotherLmdbEnvironmentIsNotAStore) {
   TempDir dir;
-  MDB_env* env;
-  mdb_env_create(&env);
-  mdb_env_set_maxdbs(env, 4);
-  ASSERT_EQ(mdb_env_open(env, dir.path().c_str(), 0, 0600), 0);
-  MDB_txn* txn;
-  mdb_txn_begin(env, nullptr, 0, &txn);
-  MDB_dbi dbi;
-  mdb_dbi_open(txn, "someone_else", MDB_CREATE, &dbi);
-  mdb_txn_commit(txn);
-  mdb_env_close(env);
+  {
+    RawStore raw(dir.path());
+    raw.Dbi("someone_else", /*create=*/true);
+    raw.Commit();
+  }
   Status st = OpenStatus(dir.path());
   EXPECT_EQ(st.code(), Status::Code::kNotAStore);
   EXPECT_THAT(st.message(), HasSubstr("is an LMDB environment but not an annal store"));

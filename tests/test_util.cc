@@ -60,6 +60,53 @@ Dump DumpStore(const std::string& dir) {
   return dump;
 }
 
+RawStore::RawStore(const std::string& dir, bool write) {
+  mdb_env_create(&env_);
+  mdb_env_set_maxdbs(env_, 64);
+  int rc = mdb_env_open(env_, dir.c_str(), write ? 0 : MDB_RDONLY, 0600);
+  if (rc != 0) throw std::runtime_error(std::string("raw open: ") + mdb_strerror(rc));
+  mdb_txn_begin(env_, nullptr, write ? 0 : MDB_RDONLY, &txn_);
+}
+
+RawStore::~RawStore() {
+  if (txn_) mdb_txn_abort(txn_);
+  mdb_env_close(env_);
+}
+
+unsigned RawStore::Dbi(const std::string& name, bool create) {
+  MDB_dbi dbi;
+  int rc = mdb_dbi_open(txn_, name.c_str(), create ? MDB_CREATE : 0, &dbi);
+  if (rc != 0) throw std::runtime_error("raw dbi " + name + ": " + mdb_strerror(rc));
+  return dbi;
+}
+
+std::optional<std::string> RawStore::Get(unsigned dbi, std::string_view key) {
+  MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
+  if (mdb_get(txn_, dbi, &k, &v) != 0) return std::nullopt;
+  return std::string(static_cast<char*>(v.mv_data), v.mv_size);
+}
+
+void RawStore::Put(unsigned dbi, std::string_view key, std::string_view value) {
+  MDB_val k{key.size(), const_cast<char*>(key.data())};
+  MDB_val v{value.size(), const_cast<char*>(value.data())};
+  EXPECT_EQ(mdb_put(txn_, dbi, &k, &v, 0), 0);
+}
+
+bool RawStore::Del(unsigned dbi, std::string_view key) {
+  MDB_val k{key.size(), const_cast<char*>(key.data())};
+  return mdb_del(txn_, dbi, &k, nullptr) == 0;
+}
+
+std::string RawStore::LiveName(const std::string& name) {
+  auto live = Get(Dbi("meta"), std::string_view("live\0\0\0\0", 8));
+  return live && (*live)[0] == 1 ? name + "@1" : name;
+}
+
+void RawStore::Commit() {
+  EXPECT_EQ(mdb_txn_commit(txn_), 0);
+  txn_ = nullptr;
+}
+
 std::unique_ptr<Engine> MustOpen(const std::string& dir, Options options) {
   auto e = Engine::Open(dir, std::move(options));
   EXPECT_TRUE(e.ok()) << e.status().ToString();

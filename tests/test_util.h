@@ -3,8 +3,11 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <lmdb.h>
 
 #include <map>
+#include <optional>
+#include <string_view>
 #include <memory>
 #include <string>
 #include <utility>
@@ -30,6 +33,31 @@ class TempDir {
 // API. The store must not be open in this process (close the Engine first).
 using Dump = std::map<std::string, std::vector<std::pair<std::string, std::string>>>;
 Dump DumpStore(const std::string& dir);
+
+// A raw LMDB transaction on a store this process has not opened (close the
+// Engine first), for tests that work behind the engine's back. Commits at
+// Commit(), aborts otherwise.
+class RawStore {
+ public:
+  explicit RawStore(const std::string& dir, bool write = true);
+  ~RawStore();
+  RawStore(const RawStore&) = delete;
+  RawStore& operator=(const RawStore&) = delete;
+
+  unsigned Dbi(const std::string& name, bool create = false);
+  std::optional<std::string> Get(unsigned dbi, std::string_view key);
+  void Put(unsigned dbi, std::string_view key, std::string_view value);
+  bool Del(unsigned dbi, std::string_view key);
+  // The name of a derived sub-database in the live slot ("proj_alarms@1").
+  std::string LiveName(const std::string& name);
+  MDB_txn* txn() const { return txn_; }
+  MDB_env* env() const { return env_; }
+  void Commit();
+
+ private:
+  MDB_env* env_ = nullptr;
+  MDB_txn* txn_ = nullptr;
+};
 
 // Opens or fails the test.
 std::unique_ptr<Engine> MustOpen(const std::string& dir, Options options = {});
