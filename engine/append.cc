@@ -6,6 +6,7 @@
 #include "engine/keys.h"
 #include "engine/logging.h"
 #include "engine/meta.h"
+#include "engine/project.h"
 #include "events/record_codec.h"
 #include "events/validate.h"
 
@@ -31,7 +32,8 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch) 
   std::shared_lock map_lock(s.map_mutex);
   Txn txn(s.env.handle(), false);
   const size_t slot = LiveSlot(txn.handle(), s.meta());
-  if (auto stale = s.StaleIn(txn.handle(), slot); !stale.empty()) {
+  const bool inline_mode = s.options.mode == Mode::kInline;
+  if (auto stale = s.StaleIn(txn.handle(), slot); inline_mode && !stale.empty()) {
     throw StaleError(stale.front().message);
   }
   LmdbKv kv(txn.handle(), s.slots[slot]);
@@ -42,6 +44,15 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch) 
     return Status::Corruption("the log ends at seq " + std::to_string(first - 1) +
                               " but its hash chain at seq " + std::to_string(chain.seq) +
                               "; run `annal verify --log-only`");
+  }
+  if (inline_mode) {
+    // Events appended in deferred mode and not projected yet go first.
+    uint64_t projected = ReadProjected(txn.handle(), s.meta(), slot);
+    if (projected < first - 1) {
+      Status st = ProjectLogged(s.projectors, s.projector_masks, kv, txn.handle(), log,
+                                projected, first - 1);
+      if (!st.ok()) return st;
+    }
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     const Event& ev = batch[i];
@@ -57,20 +68,14 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch) 
     s.log_value.append(reinterpret_cast<const char*>(chain.hash.data()), kHashBytes);
     PutOrThrow(txn.handle(), log, keys::Seq(seq), s.log_value, MDB_APPEND);
 
+    if (!inline_mode) continue;
     const fbs::Record* rec = fbs::GetRecord(s.record_builder.GetBufferPointer());
-    for (size_t p = 0; p < s.projectors.size(); ++p) {
-      kv.Restrict(s.projector_masks[p]);
-      try {
-        s.projectors[p]->Apply(kv, *rec);
-      } catch (const lmdb::error&) {
-        throw;  // storage trouble (map full, disk): handled by the caller
-      } catch (const std::exception& e) {
-        return Status::Corruption(Describe(i, ev, "projector " + std::string(s.projectors[p]->name()) +
-                                                      " failed: " + e.what()));
-      }
+    if (Status st = Project(s.projectors, s.projector_masks, kv, *rec); !st.ok()) {
+      return Status::Corruption(Describe(i, ev, st.message()));
     }
   }
   WriteChainHead(txn.handle(), s.meta(), chain);
+  if (inline_mode) WriteProjected(txn.handle(), s.meta(), slot, chain.seq);
   AddDigests(txn.handle(), s.meta(), slot, kv.deltas());
   kv.CloseCursors();
   auto start = std::chrono::steady_clock::now();

@@ -38,6 +38,7 @@ void ClearSlot(Engine::Impl& s, MDB_txn* txn, size_t slot) {
     if (IsDerived(spec.db)) lmdb::dbi_drop(txn, s.slots[slot][static_cast<size_t>(spec.db)], false);
   }
   WriteDigests(txn, s.meta(), slot, {});
+  WriteProjected(txn, s.meta(), slot, 0);
 }
 
 uint64_t Entries(MDB_txn* txn, MDB_dbi dbi) {

@@ -36,6 +36,18 @@ void WriteChainHead(MDB_txn* txn, MDB_dbi meta, const ChainHead& head) {
   PutOrThrow(txn, meta, keys::Name("chain"), EncodeChainHead(head));
 }
 
+uint64_t ReadProjected(MDB_txn* txn, MDB_dbi meta, size_t slot) {
+  auto v = GetInPlace(txn, meta, keys::Name("projected@" + std::to_string(slot)));
+  uint64_t seq = 0;
+  if (v && v->size() == 8) std::memcpy(&seq, v->data(), 8);
+  return seq;
+}
+
+void WriteProjected(MDB_txn* txn, MDB_dbi meta, size_t slot, uint64_t seq) {
+  PutOrThrow(txn, meta, keys::Name("projected@" + std::to_string(slot)),
+             std::string_view(reinterpret_cast<const char*>(&seq), 8));
+}
+
 Digests ReadDigests(MDB_txn* txn, MDB_dbi meta, size_t slot) {
   auto v = GetInPlace(txn, meta, keys::Name("digest@" + std::to_string(slot)));
   if (!v) return {};

@@ -27,6 +27,11 @@ Digests ReadDigests(MDB_txn* txn, MDB_dbi meta, size_t slot);
 void WriteDigests(MDB_txn* txn, MDB_dbi meta, size_t slot, const Digests& d);
 void AddDigests(MDB_txn* txn, MDB_dbi meta, size_t slot, const Digests& deltas);
 
+// The projection checkpoint of a slot: its projections reflect the log up to
+// this seq (0: nothing). Inline appends move it with every commit.
+uint64_t ReadProjected(MDB_txn* txn, MDB_dbi meta, size_t slot);
+void WriteProjected(MDB_txn* txn, MDB_dbi meta, size_t slot, uint64_t seq);
+
 // What the last full verify rebuilt: the log head it ran at and the digests.
 struct VerifiedDigests {
   uint64_t seq = 0;

@@ -18,6 +18,8 @@ struct Snapshot::Impl {
   std::shared_lock<std::shared_timed_mutex> map_lock;
   Txn txn;
   DbHandles dbis;
+  MDB_dbi meta;
+  size_t slot;
   // Sub-databases of stale projections, and why: queries on them refuse.
   uint64_t stale_mask = 0;
   std::vector<StaleProjection> stale;
@@ -102,8 +104,8 @@ Result<Snapshot> Engine::Read() const {
         uint64_t mask = 0;
         for (const auto& s : stale) mask |= OwnedMask(s.name);
         return Snapshot(std::make_unique<Snapshot::Impl>(
-            Snapshot::Impl{std::move(lock), std::move(txn), impl_->slots[slot], mask,
-                           std::move(stale), {}}));
+            Snapshot::Impl{std::move(lock), std::move(txn), impl_->slots[slot], impl_->meta(),
+                           slot, mask, std::move(stale), {}}));
       } catch (const lmdb::error& e) {
         if (e.code() != MDB_MAP_RESIZED) throw;
         adopt = true;
@@ -220,6 +222,10 @@ Result<uint64_t> Snapshot::LastSeq() const {
     auto k = LastKey(impl_->txn.handle(), impl_->Dbi(Db::kLog));
     return k ? keys::DecodeU64(*k) : uint64_t{0};
   });
+}
+
+Result<uint64_t> Snapshot::ProjectedSeq() const {
+  return Guard([&]() -> Result<uint64_t> { return ReadProjected(impl_->txn.handle(), impl_->meta, impl_->slot); });
 }
 
 Status Snapshot::ScanLog(uint64_t from_seq,

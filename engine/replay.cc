@@ -2,6 +2,7 @@
 
 #include "engine/keys.h"
 #include "engine/meta.h"
+#include "engine/project.h"
 #include "events/record_codec.h"
 #include "events/validate.h"
 
@@ -50,10 +51,7 @@ Status Replayer::ApplyOne(LmdbKv& kv, uint64_t seq, std::string_view value) {
     if (auto broken = CheckFields(ev.event)) return AtSeq(seq, "is malformed: " + *broken);
     kv.Restrict(s_.registry_mask);
     if (auto broken = validator_.Admit(kv, ev.event)) return AtSeq(seq, "breaks a rule on replay: " + *broken);
-    for (size_t p = 0; p < projectors_.size(); ++p) {
-      kv.Restrict(s_.projector_masks[p]);
-      projectors_[p]->Apply(kv, *rec);
-    }
+    if (Status st = Project(projectors_, s_.projector_masks, kv, *rec); !st.ok()) return st;
   }
   prev_ = hash;
   done_ = seq;
@@ -122,6 +120,7 @@ Status Replayer::FinishIn(MDB_txn* txn) {
                               (head.seq == done_ ? " with another hash" : "") +
                               ": records were removed or the head was altered");
   }
+  if (!check_only_) WriteProjected(txn, s_.meta(), slot_, done_);
   if (progress_) progress_({done_, done_});
   return Status::Ok();
 }

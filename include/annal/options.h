@@ -7,7 +7,18 @@
 
 namespace annal {
 
+// Where projections are updated (docs/design.md, "The extraction seam").
+enum class Mode : uint8_t {
+  // In the append's own transaction: a query sees every committed event.
+  kInline,
+  // Append commits the log (and what validation needs) only; projections
+  // catch up from their checkpoint later. Callers' code is the same in both.
+  kDeferred,
+};
+
 struct Options {
+  Mode mode = Mode::kInline;
+
   // Create the store (and its directory) when it does not exist yet. An
   // existing directory that is not empty and holds no store is never used.
   bool create_if_missing = true;

@@ -68,6 +68,9 @@ class Snapshot {
 
   // The seq of the newest log entry, 0 for an empty log.
   Result<uint64_t> LastSeq() const;
+  // The projections reflect the log up to this seq: LastSeq() in inline
+  // mode, possibly less in deferred mode until they catch up.
+  Result<uint64_t> ProjectedSeq() const;
   // Visits log entries from `from_seq` on, in seq order, until `visit`
   // returns false. A record that fails its checks stops the scan with
   // kCorruption naming its seq.
