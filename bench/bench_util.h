@@ -43,8 +43,8 @@ inline std::vector<Event> Stream(bool random_ids, size_t n) {
 }
 
 // A store holding the first `events` of the stream (inline, no-sync, batches
-// of 1000), built once per process and copied for each measurement.
-inline std::string PrefilledCopy(const std::vector<Event>& stream, size_t events, bool random_ids) {
+// of 1000), built once per process. Copy it before writing to it.
+inline const std::string& Prefilled(const std::vector<Event>& stream, size_t events, bool random_ids) {
   static std::map<std::pair<size_t, bool>, std::string> templates;
   std::string& tmpl = templates[{events, random_ids}];
   if (tmpl.empty()) {
@@ -59,8 +59,12 @@ inline std::string PrefilledCopy(const std::vector<Event>& stream, size_t events
       }
     }
   }
+  return tmpl;
+}
+
+inline std::string PrefilledCopy(const std::vector<Event>& stream, size_t events, bool random_ids) {
   std::string copy = ScratchDir("run");
-  std::filesystem::copy(tmpl, copy);
+  std::filesystem::copy(Prefilled(stream, events, random_ids), copy);
   return copy;
 }
 

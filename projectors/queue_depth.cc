@@ -18,6 +18,7 @@ class QueueDepth final : public Projector {
   uint32_t version() const override { return 1; }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
+    if (!Counts(rec.event_type())) return;  // most events: no read, no write
     QueueDepthRow d = Load(kv);
     const QueueDepthRow before = d;
     switch (rec.event_type()) {
@@ -73,6 +74,22 @@ class QueueDepth final : public Projector {
   }
 
  private:
+  static bool Counts(fb::Event type) {
+    switch (type) {
+      case fb::Event::TaskCreated:
+      case fb::Event::TaskStatusChanged:
+      case fb::Event::ScheduleRunDue:
+      case fb::Event::ScheduleRunStarted:
+      case fb::Event::ScheduleRunMissed:
+      case fb::Event::ScheduleDeleted:
+      case fb::Event::ToolCallQueued:
+      case fb::Event::ToolCallStarted:
+        return true;
+      default:
+        return false;
+    }
+  }
+
   QueueDepthRow Load(Kv& kv) {
     auto row = LoadRow<fb::QueueDepthRow>(kv, Db::kQueueDepth, keys::Seq(0), buf_);
     return row ? *row : QueueDepthRow{};
