@@ -9,7 +9,7 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler
   libspdlog-dev libfmt-dev
   libsimdjson-dev libcli11-dev
-  libssl-dev
+  libssl-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

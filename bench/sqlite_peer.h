@@ -1,0 +1,38 @@
+// The peer a user would pick instead of annal: the same domain on SQLite, in
+// the design note's own architecture: an audit_events table and the nine
+// projection tables (plus the entity tables they need), all updated in one
+// transaction per batch, with prepared statements, WAL, and indexes for the
+// same queries. Used by the benchmarks and by the equality test that makes
+// the comparison one of equals. Events are assumed valid (no validation);
+// docs/performance.md says so next to the figures.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "annal/events.h"
+
+namespace annal::bench {
+
+class SqlitePeer {
+ public:
+  // `durable`: synchronous=FULL (against annal's sync), else OFF.
+  SqlitePeer(const std::string& path, bool durable);
+  ~SqlitePeer();
+
+  void Append(std::span<const Event> batch);
+  // What `annal query NAME [--due T] [--state S]` prints, from SQLite.
+  std::string Query(const std::string& name, std::optional<int64_t> due = {},
+                    std::optional<std::string> state = {});
+  // Rebuilds every projection table from audit_events alone.
+  void Rebuild();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace annal::bench
