@@ -69,11 +69,13 @@ inline std::string PrefilledCopy(const std::vector<Event>& stream, size_t events
 }
 
 inline void RemoveAllScratch() {
+  std::vector<std::filesystem::path> mine;
   for (const auto& entry : std::filesystem::directory_iterator("/tmp")) {
     if (entry.path().filename().string().rfind("annal-bench-" + std::to_string(::getpid()), 0) == 0) {
-      std::filesystem::remove_all(entry.path());
+      mine.push_back(entry.path());
     }
   }
+  for (const auto& p : mine) std::filesystem::remove_all(p);
 }
 
 }  // namespace annal::bench

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "bench/bench_util.h"
+#include "bench/sqlite_peer.h"
 
 namespace annal::bench {
 namespace {
@@ -79,6 +80,9 @@ struct LogAnswers {
 
 struct Question {
   const char* name;
+  // The same question to the SQLite peer: query name, with T or a state.
+  const char* peer_query;
+  bool due, acked;
   std::function<size_t(const Snapshot&)> from_projection;  // rows returned
   std::function<size_t(const LogAnswers&)> from_log;
 };
@@ -90,35 +94,35 @@ std::vector<Question> Questions() {
     return n;
   };
   return {
-      {"active_tasks", [](const Snapshot& s) { return s.ActiveTasks()->size(); },
+      {"active_tasks", "active_tasks", false, false, [](const Snapshot& s) { return s.ActiveTasks()->size(); },
        [=](const LogAnswers& a) {
          return count_if(a.tasks, [](TaskStatus t) { return t == TaskStatus::kRunning || t == TaskStatus::kPaused; });
        }},
-      {"paused_tasks_waking_by_T", [](const Snapshot& s) { return s.PausedTasksWakingBy(kMidTs)->size(); },
+      {"paused_tasks_waking_by_T", "active_tasks", true, false, [](const Snapshot& s) { return s.PausedTasksWakingBy(kMidTs)->size(); },
        [=](const LogAnswers& a) { return count_if(a.wake, [](int64_t t) { return t <= kMidTs; }); }},
-      {"schedules", [](const Snapshot& s) { return s.Schedules()->size(); },
+      {"schedules", "schedules", false, false, [](const Snapshot& s) { return s.Schedules()->size(); },
        [=](const LogAnswers& a) { return count_if(a.schedules, [](const auto& s) { return s.first; }); }},
-      {"schedules_due_by_T", [](const Snapshot& s) { return s.SchedulesDueBy(kMidTs)->size(); },
+      {"schedules_due_by_T", "schedules", true, false, [](const Snapshot& s) { return s.SchedulesDueBy(kMidTs)->size(); },
        [=](const LogAnswers& a) {
          return count_if(a.schedules, [](const auto& s) { return s.first && s.second && *s.second <= kMidTs; });
        }},
-      {"watchers", [](const Snapshot& s) { return s.Watchers()->size(); },
+      {"watchers", "watchers", false, false, [](const Snapshot& s) { return s.Watchers()->size(); },
        [](const LogAnswers& a) { return a.watchers.size(); }},
-      {"rules", [](const Snapshot& s) { return s.Rules()->size(); },
+      {"rules", "rules", false, false, [](const Snapshot& s) { return s.Rules()->size(); },
        [](const LogAnswers& a) { return a.rules.size(); }},
-      {"integrations", [](const Snapshot& s) { return s.Integrations()->size(); },
+      {"integrations", "integrations", false, false, [](const Snapshot& s) { return s.Integrations()->size(); },
        [](const LogAnswers& a) { return a.integrations.size(); }},
-      {"approvals", [](const Snapshot& s) { return s.Approvals()->size(); },
+      {"approvals", "approvals", false, false, [](const Snapshot& s) { return s.Approvals()->size(); },
        [](const LogAnswers& a) { return a.approvals.size(); }},
-      {"approvals_expiring_by_T", [](const Snapshot& s) { return s.ApprovalsExpiringBy(kMidTs)->size(); },
+      {"approvals_expiring_by_T", "approvals", true, false, [](const Snapshot& s) { return s.ApprovalsExpiringBy(kMidTs)->size(); },
        [=](const LogAnswers& a) { return count_if(a.approvals, [](int64_t t) { return t <= kMidTs; }); }},
-      {"queue_depth", [](const Snapshot& s) { return s.QueueDepth().ok() ? size_t{1} : 0; },
+      {"queue_depth", "queue_depth", false, false, [](const Snapshot& s) { return s.QueueDepth().ok() ? size_t{1} : 0; },
        [](const LogAnswers&) { return size_t{1}; }},
-      {"autonomy_history", [](const Snapshot& s) { return 1 + s.AutonomyChanges()->size(); },
+      {"autonomy_history", "autonomy_history", false, false, [](const Snapshot& s) { return 1 + s.AutonomyChanges()->size(); },
        [](const LogAnswers& a) { return 1 + a.autonomy_changes.size(); }},
-      {"alarms_acked", [](const Snapshot& s) { return s.AlarmsInState(AlarmState::kAcked)->size(); },
+      {"alarms_acked", "alarms", false, true, [](const Snapshot& s) { return s.AlarmsInState(AlarmState::kAcked)->size(); },
        [=](const LogAnswers& a) { return count_if(a.alarms, [](int st) { return st == 1; }); }},
-      {"one_alarm_by_id", [](const Snapshot& s) { return s.Alarm(kSomeAlarm)->has_value() ? size_t{1} : 0; },
+      {"one_alarm_by_id", nullptr, false, false, [](const Snapshot& s) { return s.Alarm(kSomeAlarm)->has_value() ? size_t{1} : 0; },
        [](const LogAnswers& a) { return a.alarms.count(kSomeAlarm) ? size_t{1} : 0; }},
   };
 }
@@ -158,6 +162,28 @@ void FromLog(benchmark::State& state, Question q, size_t store) {
   state.counters["rows"] = double(rows);
 }
 
+void FromSqlite(benchmark::State& state, Question q, size_t store) {
+  static std::map<size_t, std::unique_ptr<SqlitePeer>> peers;
+  auto& peer = peers[store];
+  if (!peer) {
+    auto stream = Stream(false, store);
+    peer = std::make_unique<SqlitePeer>(ScratchDir("read-sqlite") + ".sqlite", false);
+    for (size_t i = 0; i < store; i += 1000) peer->Append(std::span(stream).subspan(i, 1000));
+  }
+  {
+    const std::string& dir = Prefilled(Stream(false, store), store, false);
+    auto engine = std::move(Engine::Open(dir).value());
+    AimAt(*engine->Read(), store);
+  }
+  size_t rows = 0;
+  for (auto _ : state) {
+    rows = peer->QueryRows(q.peer_query, q.due ? std::optional<int64_t>(kMidTs) : std::nullopt,
+                           q.acked ? std::optional<std::string>("acked") : std::nullopt);
+    benchmark::DoNotOptimize(rows);
+  }
+  state.counters["rows"] = double(rows);
+}
+
 void Register() {
   const char* max_env = std::getenv("ANNAL_BENCH_MAX_STORE");
   size_t max_store = max_env ? std::stoull(max_env) : 100000;
@@ -169,6 +195,10 @@ void Register() {
           ->Unit(benchmark::kMicrosecond);
       benchmark::RegisterBenchmark(("Read/log_scan/" + suffix).c_str(), FromLog, q, store)
           ->Unit(benchmark::kMillisecond)->Iterations(store >= 1000000 ? 1 : 3);
+      if (q.peer_query && store <= 100000) {
+        benchmark::RegisterBenchmark(("Read/sqlite/" + suffix).c_str(), FromSqlite, q, store)
+            ->Unit(benchmark::kMicrosecond);
+      }
     }
   }
 }

@@ -366,15 +366,31 @@ constexpr const char* kAutonomyChanges =
 
 std::string SqlitePeer::Query(const std::string& name, std::optional<int64_t> due,
                               std::optional<std::string> state) {
-  Impl& s = *impl_;
   std::string out;
+  Run(name, due, state, &out);
+  return out;
+}
+
+size_t SqlitePeer::QueryRows(const std::string& name, std::optional<int64_t> due,
+                             std::optional<std::string> state) {
+  return Run(name, due, state, nullptr);
+}
+
+size_t SqlitePeer::Run(const std::string& name, std::optional<int64_t> due,
+                       std::optional<std::string> state, std::string* out) {
+  Impl& s = *impl_;
+  size_t rows = 0;
   auto each = [&](const char* sql, auto&& row) {
     Stmt& q = s.S(sql);
     if (due) q.B(1, *due);
     if (state) q.B(1, std::string_view(*state));
     while (q.Row()) {
-      AppendJson(out, row(q));
-      out += '\n';
+      auto r = row(q);
+      ++rows;
+      if (out) {
+        AppendJson(*out, r);
+        *out += '\n';
+      }
     }
     q.Reset();
   };
@@ -425,7 +441,7 @@ std::string SqlitePeer::Query(const std::string& name, std::optional<int64_t> du
       return AutonomyChangeRow{uint64_t(q.Int(0)), q.Int(1), q.Int(2), q.Int(3), q.OptText(4), q.OptText(5)};
     });
   }
-  return out;
+  return rows;
 }
 
 }  // namespace annal::bench

@@ -27,10 +27,16 @@ class SqlitePeer {
   // What `annal query NAME [--due T] [--state S]` prints, from SQLite.
   std::string Query(const std::string& name, std::optional<int64_t> due = {},
                     std::optional<std::string> state = {});
+  // The same query decoded into annal's row structs and counted, without
+  // printing: what the read benchmarks time.
+  size_t QueryRows(const std::string& name, std::optional<int64_t> due = {},
+                   std::optional<std::string> state = {});
   // Rebuilds every projection table from audit_events alone.
   void Rebuild();
 
  private:
+  size_t Run(const std::string& name, std::optional<int64_t> due, std::optional<std::string> state,
+             std::string* out);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

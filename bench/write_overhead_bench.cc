@@ -11,6 +11,7 @@
 #include <chrono>
 
 #include "bench/bench_util.h"
+#include "bench/sqlite_peer.h"
 
 namespace annal::bench {
 namespace {
@@ -127,6 +128,36 @@ void BareLmdbCell(benchmark::State& state, bool sync, size_t batch, bool random_
   state.SetItemsProcessed(state.iterations() * n);
 }
 
+// The SQLite peer on the same cells: a store of the same first `store`
+// events (built once, copied per run), the same events appended.
+void SqliteCell(benchmark::State& state, bool sync, size_t batch, size_t store) {
+  const size_t n = Measured(Cell{Mode::kInline, sync, batch, store, false});
+  static std::map<size_t, std::string> templates;
+  static std::vector<Event> stream = Stream(false, 1000000 + 20000);
+  std::string& tmpl = templates[store];
+  if (tmpl.empty()) {
+    tmpl = ScratchDir("sqlite-template") + ".sqlite";
+    SqlitePeer peer(tmpl, false);
+    for (size_t i = 0; i < store; i += 1000) peer.Append(std::span(stream).subspan(i, std::min<size_t>(1000, store - i)));
+  }
+  for (auto _ : state) {
+    std::string file = ScratchDir("sqlite") + ".sqlite";
+    std::filesystem::copy_file(tmpl, file);
+    auto peer = std::make_unique<SqlitePeer>(file, sync);
+    uint64_t written = BytesWritten();
+    auto start = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < n; i += batch) {
+      peer->Append(std::span(stream).subspan(store + i, std::min(batch, n - i)));
+    }
+    state.SetIterationTime(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    state.counters["bytes_per_event"] = double(BytesWritten() - written) / n;
+    peer.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file + suffix);
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
 void Register() {
   const char* max_env = std::getenv("ANNAL_BENCH_MAX_STORE");
   size_t max_store = max_env ? std::stoull(max_env) : 100000;
@@ -145,6 +176,17 @@ void Register() {
                 ->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
           }
         }
+      }
+    }
+  }
+  for (size_t store : {size_t{10000}, size_t{100000}}) {
+    if (store > max_store) continue;
+    for (bool sync : {false, true}) {
+      for (size_t batch : {1, 10, 100, 1000}) {
+        std::string name = std::string("Append/sqlite") + (sync ? "/sync" : "/nosync") +
+                           "/batch:" + std::to_string(batch) + "/store:" + std::to_string(store) + "/seq_ids";
+        benchmark::RegisterBenchmark(name.c_str(), SqliteCell, sync, batch, store)
+            ->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
       }
     }
   }
