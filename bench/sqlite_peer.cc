@@ -62,7 +62,7 @@ constexpr const char* kDerivedTables[] = {
 // A prepared statement: bind by position, run, reset.
 class Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) {
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
     if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) != SQLITE_OK) {
       throw std::runtime_error(std::string("prepare: ") + sqlite3_errmsg(db) + ": " + sql);
     }
@@ -86,7 +86,9 @@ class Stmt {
   void Run() {
     int rc = sqlite3_step(s_);
     sqlite3_reset(s_);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) throw std::runtime_error("sqlite step failed");
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+      throw std::runtime_error(std::string("sqlite step: ") + sqlite3_errmsg(db_));
+    }
   }
   bool Row() { return sqlite3_step(s_) == SQLITE_ROW; }
   void Reset() { sqlite3_reset(s_); }
@@ -99,6 +101,7 @@ class Stmt {
   OptTime OptInt(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL ? OptTime() : OptTime(Int(c)); }
 
  private:
+  sqlite3* db_;
   sqlite3_stmt* s_ = nullptr;
 };
 
@@ -293,6 +296,8 @@ SqlitePeer::SqlitePeer(const std::string& path, bool durable) : impl_(std::make_
   impl_->Exec("PRAGMA journal_mode = WAL");
   impl_->Exec(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF");
   impl_->Exec(kSchema);
+  Stmt last(impl_->db, "SELECT COALESCE(MAX(seq), 0) FROM audit_events");
+  if (last.Row()) impl_->next_seq = last.Int(0) + 1;
 }
 
 SqlitePeer::~SqlitePeer() {
