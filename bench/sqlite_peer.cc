@@ -352,6 +352,7 @@ constexpr const char* kApprovals = APPR_COLS "ORDER BY approval_id";
 constexpr const char* kApprovalsDue = APPR_COLS "WHERE expires_at <= ? ORDER BY expires_at, approval_id";
 constexpr const char* kAlarms = ALARM_COLS "ORDER BY alarm_id";
 constexpr const char* kAlarmsIn = ALARM_COLS "WHERE state = ? ORDER BY alarm_id";
+constexpr const char* kAlarmById = ALARM_COLS "WHERE alarm_id = ?";
 constexpr const char* kWatchers =
     "SELECT watcher_id, name, enabled, last_tick_at, last_outcome, suppression_count FROM proj_watchers "
     "ORDER BY watcher_id";
@@ -379,6 +380,19 @@ std::string SqlitePeer::Query(const std::string& name, std::optional<int64_t> du
 size_t SqlitePeer::QueryRows(const std::string& name, std::optional<int64_t> due,
                              std::optional<std::string> state) {
   return Run(name, due, state, nullptr);
+}
+
+size_t SqlitePeer::LookupAlarm(const std::string& alarm_id) {
+  Stmt& q = impl_->S(kAlarmById);
+  q.B(1, alarm_id);
+  size_t rows = 0;
+  while (q.Row()) {
+    AlarmRow r{q.Text(0), Parse<Severity>(q.Text(1)), q.Text(2), q.Text(3),
+               Parse<AlarmState>(q.Text(4)), q.Int(5), q.OptInt(6), q.OptInt(7)};
+    rows += !r.alarm_id.empty();
+  }
+  q.Reset();
+  return rows;
 }
 
 size_t SqlitePeer::Run(const std::string& name, std::optional<int64_t> due,

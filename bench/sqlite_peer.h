@@ -31,6 +31,8 @@ class SqlitePeer {
   // printing: what the read benchmarks time.
   size_t QueryRows(const std::string& name, std::optional<int64_t> due = {},
                    std::optional<std::string> state = {});
+  // One alarm by id, decoded; 0 or 1 rows.
+  size_t LookupAlarm(const std::string& alarm_id);
   // Rebuilds every projection table from audit_events alone.
   void Rebuild();
 
