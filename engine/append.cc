@@ -129,25 +129,7 @@ Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
   s.stamped_ts.resize(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) s.stamped_ts[i] = batch[i].ts.value_or(now);
 
-  for (;;) {
-    bool grow = false, adopt = false;
-    Result<AppendReceipt> result = Guard([&]() -> Result<AppendReceipt> {
-      try {
-        return AppendOnce(s, batch);
-      } catch (const lmdb::error& e) {
-        if (e.code() == MDB_MAP_FULL) {
-          grow = true;
-        } else if (e.code() == MDB_MAP_RESIZED) {
-          adopt = true;  // another process grew it
-        } else {
-          throw;
-        }
-        return Status::Busy("retrying");
-      }
-    });
-    if (!grow && !adopt) return result;
-    if (Status st = Guard([&] { return s.GrowMap(adopt); }); !st.ok()) return st;
-  }
+  return s.RetryingOnMapFull([&] { return AppendOnce(s, batch); });
 }
 
 }  // namespace annal

@@ -53,6 +53,11 @@ struct Engine::Impl {
 
   // Grows the map to at least twice its size (0: adopt another process's size).
   Status GrowMap(bool adopt_only);
+
+  // Runs `attempt` (one write transaction) until it neither fills the map nor
+  // meets a map another process grew; errors become a Status (Guard).
+  template <class F>
+  auto RetryingOnMapFull(F&& attempt) -> decltype(attempt());
 };
 
 namespace internal {
@@ -92,4 +97,29 @@ auto Guard(F&& body) -> decltype(body()) {
 }
 
 }  // namespace internal
+
+template <class F>
+auto Engine::Impl::RetryingOnMapFull(F&& attempt) -> decltype(attempt()) {
+  using R = decltype(attempt());
+  for (;;) {
+    bool grow = false, adopt = false;
+    R result = internal::Guard([&]() -> R {
+      try {
+        return attempt();
+      } catch (const lmdb::error& e) {
+        if (e.code() == MDB_MAP_FULL) {
+          grow = true;
+        } else if (e.code() == MDB_MAP_RESIZED) {
+          adopt = true;  // another process grew it
+        } else {
+          throw;
+        }
+        return Status::Busy("retrying");
+      }
+    });
+    if (!grow && !adopt) return result;
+    if (Status st = internal::Guard([&] { return GrowMap(adopt); }); !st.ok()) return st;
+  }
+}
+
 }  // namespace annal

@@ -228,6 +228,27 @@ Result<uint64_t> Snapshot::ProjectedSeq() const {
   return Guard([&]() -> Result<uint64_t> { return ReadProjected(impl_->txn.handle(), impl_->meta, impl_->slot); });
 }
 
+Result<Snapshot::Lag> Snapshot::ProjectionLag() const {
+  return Guard([&]() -> Result<Lag> {
+    Lag lag;
+    auto last = LastKey(impl_->txn.handle(), impl_->Dbi(Db::kLog));
+    lag.head_seq = last ? keys::DecodeU64(*last) : 0;
+    lag.projected_seq = ReadProjected(impl_->txn.handle(), impl_->meta, impl_->slot);
+    lag.events = lag.head_seq - std::min(lag.head_seq, lag.projected_seq);
+    auto ts_at = [&](uint64_t seq) -> int64_t {
+      auto v = seq ? GetInPlace(impl_->txn.handle(), impl_->Dbi(Db::kLog), keys::Seq(seq)) : std::nullopt;
+      auto parts = v ? SplitLogValue(*v) : std::nullopt;
+      if (!parts) return 0;
+      AlignedBuf copy;
+      copy.Assign(parts->record);
+      const fbs::Record* rec = VerifiedRecord(copy.view());
+      return rec ? rec->ts() : 0;
+    };
+    if (lag.events > 0) lag.micros = ts_at(lag.head_seq) - ts_at(std::max<uint64_t>(lag.projected_seq, 1));
+    return lag;
+  });
+}
+
 Status Snapshot::ScanLog(uint64_t from_seq,
                          const std::function<bool(const LoggedEvent&)>& visit) const {
   return Guard([&]() -> Status {

@@ -16,6 +16,7 @@ struct ImportFlags {
   std::string file;
   size_t batch = 1000;
   bool no_sync = false;
+  bool deferred = false;
 };
 
 int Import(const Globals& g, const ImportFlags& f) {
@@ -31,6 +32,7 @@ int Import(const Globals& g, const ImportFlags& f) {
   }
   Options options;
   options.sync = !f.no_sync;
+  if (f.deferred) options.mode = Mode::kDeferred;
   auto engine = OpenOrReport(g, options);
   if (!engine) return kFailed;
 
@@ -87,6 +89,8 @@ Run AddImport(CLI::App& app, const Globals& g) {
   cmd->add_option("--batch", f->batch, "events per write transaction")
       ->check(CLI::Range(size_t{1}, size_t{1} << 24));
   cmd->add_flag("--no-sync", f->no_sync, "do not fsync each commit (bulk loads)");
+  cmd->add_flag("--deferred", f->deferred,
+                "log only: leave the projections to `annal project` (deferred mode)");
   return [&g, f] { return Import(g, *f); };
 }
 

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -32,6 +33,8 @@ Run AddGenerate(CLI::App& app, const Globals& g);
 Run AddDashboard(CLI::App& app, const Globals& g);
 Run AddVerify(CLI::App& app, const Globals& g);
 Run AddRebuild(CLI::App& app, const Globals& g);
+Run AddProject(CLI::App& app, const Globals& g);
+Run AddStatus(CLI::App& app, const Globals& g);
 
 // Opens the store named by --db, printing why to stderr when it cannot.
 std::unique_ptr<Engine> OpenOrReport(const Globals& g, Options options);

@@ -61,6 +61,8 @@ int main(int argc, char** argv) {
   add(AddDashboard(app, g));
   add(AddVerify(app, g));
   add(AddRebuild(app, g));
+  add(AddProject(app, g));
+  add(AddStatus(app, g));
 
   try {
     app.parse(argc, argv);

@@ -14,6 +14,7 @@
 // Every Snapshot must be destroyed before its Engine.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <span>
 #include <string>
@@ -76,6 +77,21 @@ class Engine {
   // one transaction: readers see the old set or the new one, never a mix;
   // appends continue meanwhile and are in the new set.
   Status Rebuild(ProgressFn progress = {});
+
+  // Deferred mode's projector, for an embedder's thread or `annal project`:
+  // applies the logged events after the projections' checkpoint, in write
+  // transactions of at most `batch` events that also move the checkpoint,
+  // so each event is projected exactly once across crashes and restarts.
+  // Returns how many events it projected (0: caught up).
+  Result<uint64_t> ProjectPending(size_t batch = 10000);
+  // Runs ProjectPending until `stop` is set, sleeping on the store file
+  // (inotify) while there is nothing to do. Holds `projector.lock` in the
+  // store directory: one projector per store. Stops on the first error (a
+  // projector failure names its seq and leaves the checkpoint before it).
+  Status RunProjector(const std::atomic<bool>& stop, size_t batch = 10000);
+  // Waits until the projections reflect seq `seq` (read-your-writes in
+  // deferred mode). kBusy after `timeout_ms`.
+  Status WaitFor(uint64_t seq, int64_t timeout_ms) const;
 
   EngineStats Stats() const;
   const std::string& dir() const;

@@ -71,6 +71,14 @@ class Snapshot {
   // The projections reflect the log up to this seq: LastSeq() in inline
   // mode, possibly less in deferred mode until they catch up.
   Result<uint64_t> ProjectedSeq() const;
+  // How far the projections are behind the log (deferred mode).
+  struct Lag {
+    uint64_t head_seq = 0, projected_seq = 0;
+    uint64_t events = 0;  // head_seq - projected_seq
+    int64_t micros = 0;   // ts of the head record minus ts of the last projected one
+  };
+  Result<Lag> ProjectionLag() const;
+
   // Visits log entries from `from_seq` on, in seq order, until `visit`
   // returns false. A record that fails its checks stops the scan with
   // kCorruption naming its seq.

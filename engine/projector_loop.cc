@@ -1,0 +1,123 @@
+// Deferred mode's projector: catching the projections up with the log from
+// their checkpoint, exactly once, and waiting for new commits without
+// spinning (inotify on data.mdb: LMDB writes every commit's pages with
+// pwrite, so a commit by any process modifies the file).
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "engine/engine_impl.h"
+#include "engine/keys.h"
+#include "engine/logging.h"
+#include "engine/project.h"
+
+namespace annal {
+namespace internal {
+namespace {
+
+// Wakes when data.mdb is modified, or after `timeout_ms`.
+class StoreWatch {
+ public:
+  explicit StoreWatch(const std::string& dir) {
+    fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd_ >= 0) inotify_add_watch(fd_, (dir + "/data.mdb").c_str(), IN_MODIFY);
+  }
+  ~StoreWatch() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  void Wait(int timeout_ms) {
+    if (fd_ < 0) {
+      ::usleep(timeout_ms * 1000);  // no inotify: a short poll
+      return;
+    }
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) > 0) {
+      char buf[4096];
+      while (::read(fd_, buf, sizeof buf) > 0) {
+      }
+    }
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace
+}  // namespace internal
+
+using namespace internal;
+
+Result<uint64_t> Engine::ProjectPending(size_t batch) {
+  Impl& s = *impl_;
+  if (s.options.read_only) return Status::InvalidInput("the projector needs a writable store");
+  std::lock_guard write_lock(s.write_mutex);  // shares the projectors with Append
+  return s.RetryingOnMapFull([&]() -> Result<uint64_t> {
+    std::shared_lock map_lock(s.map_mutex);
+    Txn txn(s.env.handle(), false);
+    const size_t slot = LiveSlot(txn.handle(), s.meta());
+    if (auto stale = s.StaleIn(txn.handle(), slot); !stale.empty()) {
+      throw StaleError(stale.front().message);
+    }
+    const uint64_t from = ReadProjected(txn.handle(), s.meta(), slot);
+    auto last = LastKey(txn.handle(), s.log());
+    const uint64_t head = last ? keys::DecodeU64(*last) : 0;
+    if (from >= head) return uint64_t{0};
+    const uint64_t to = std::min<uint64_t>(head, from + batch);
+    LmdbKv kv(txn.handle(), s.slots[slot]);
+    Status st = ProjectLogged(s.projectors, s.projector_masks, kv, txn.handle(), s.log(), from, to);
+    if (!st.ok()) return st;  // the transaction aborts: the checkpoint stays at `from`
+    WriteProjected(txn.handle(), s.meta(), slot, to);
+    AddDigests(txn.handle(), s.meta(), slot, kv.deltas());
+    kv.CloseCursors();
+    txn.Commit();
+    return to - from;
+  });
+}
+
+Status Engine::RunProjector(const std::atomic<bool>& stop, size_t batch) {
+  Impl& s = *impl_;
+  int lock_fd = ::open((s.dir + "/projector.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    if (lock_fd >= 0) ::close(lock_fd);
+    return Status::Busy("another projector is running on " + s.dir);
+  }
+  StoreWatch watch(s.dir);
+  Status result;
+  while (!stop.load()) {
+    auto n = ProjectPending(batch);
+    if (!n.ok()) {
+      result = n.status();
+      break;
+    }
+    if (*n == 0) watch.Wait(100);
+  }
+  ::close(lock_fd);
+  return result;
+}
+
+Status Engine::WaitFor(uint64_t seq, int64_t timeout_ms) const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  StoreWatch watch(impl_->dir);
+  for (;;) {
+    auto snap = Read();
+    if (!snap.ok()) return snap.status();
+    auto projected = snap->ProjectedSeq();
+    if (!projected.ok()) return projected.status();
+    if (*projected >= seq) return Status::Ok();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                      std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return Status::Busy("projections reflect seq " + std::to_string(*projected) +
+                          ", still short of " + std::to_string(seq) + " after " +
+                          std::to_string(timeout_ms) + " ms: is a projector running?");
+    }
+    snap = Status::Ok();  // release the snapshot before sleeping
+    watch.Wait(static_cast<int>(std::min<int64_t>(left.count(), 50)));
+  }
+}
+
+}  // namespace annal
