@@ -136,7 +136,9 @@ Result<VerifyReport> Engine::Verify(ProgressFn progress) {
   return Guard([&]() -> Result<VerifyReport> {
     MaintenanceLock lock(s.dir);
     const size_t live = ReadLiveSlot(s), scratch = 1 - live;
-    Replayer replay(s, scratch, false, progress);
+    // Projections are compared where they are: the live checkpoint, which is
+    // the log's head in inline mode and may be behind it in deferred mode.
+    Replayer replay(s, scratch, false, progress, /*match_slot=*/live);
     replay.ClearTarget();
     if (Status st = replay.CatchUpInBatches(); !st.ok()) return st;
     std::shared_lock map_lock(s.map_mutex);
@@ -146,7 +148,8 @@ Result<VerifyReport> Engine::Verify(ProgressFn progress) {
     VerifyReport report;
     report.log = {replay.done(), replay.done(), ToHex(replay.head())};
     report.projections = CompareSlots(s, txn.handle(), live, scratch);
-    WriteVerified(txn.handle(), s.meta(), {replay.done(), ReadDigests(txn.handle(), s.meta(), scratch)});
+    WriteVerified(txn.handle(), s.meta(),
+                  {replay.done(), replay.projected(), ReadDigests(txn.handle(), s.meta(), scratch)});
     ClearSlot(s, txn.handle(), scratch);
     txn.Commit();
     return report;
@@ -160,10 +163,12 @@ Result<DigestCheck> Engine::VerifyQuick() const {
     Txn txn(s.env.handle(), true);
     DigestCheck check;
     check.head_seq = ReadChainHead(txn.handle(), s.meta()).seq;
-    const Digests live = ReadDigests(txn.handle(), s.meta(), LiveSlot(txn.handle(), s.meta()));
+    const size_t live_slot = LiveSlot(txn.handle(), s.meta());
+    check.projected_seq = ReadProjected(txn.handle(), s.meta(), live_slot);
+    const Digests live = ReadDigests(txn.handle(), s.meta(), live_slot);
     auto verified = ReadVerified(txn.handle(), s.meta());
     check.verified = verified.has_value();
-    if (verified) check.verified_seq = verified->seq;
+    if (verified) check.verified_seq = verified->seq, check.verified_projected_seq = verified->projected;
     for (const std::string& owner : Owners(s)) {
       check.projections.push_back({owner, OwnerDigest(live, owner).Hex(),
                                    verified ? OwnerDigest(verified->digests, owner).Hex() : ""});

@@ -68,18 +68,20 @@ void AddDigests(MDB_txn* txn, MDB_dbi meta, size_t slot, const Digests& deltas) 
 
 std::optional<VerifiedDigests> ReadVerified(MDB_txn* txn, MDB_dbi meta) {
   auto v = GetInPlace(txn, meta, keys::Name("verified"));
-  if (!v || v->size() < 8) return std::nullopt;
+  if (!v || v->size() < 16) return std::nullopt;
   VerifiedDigests out;
   std::memcpy(&out.seq, v->data(), 8);
-  auto d = DecodeDigests(v->substr(8));
+  std::memcpy(&out.projected, v->data() + 8, 8);
+  auto d = DecodeDigests(v->substr(16));
   if (!d) return std::nullopt;
   out.digests = *d;
   return out;
 }
 
 void WriteVerified(MDB_txn* txn, MDB_dbi meta, const VerifiedDigests& v) {
-  std::string bytes(8, '\0');
+  std::string bytes(16, '\0');
   std::memcpy(bytes.data(), &v.seq, 8);
+  std::memcpy(bytes.data() + 8, &v.projected, 8);
   bytes += EncodeDigests(v.digests);
   PutOrThrow(txn, meta, keys::Name("verified"), bytes);
 }

@@ -34,7 +34,8 @@ void WriteProjected(MDB_txn* txn, MDB_dbi meta, size_t slot, uint64_t seq);
 
 // What the last full verify rebuilt: the log head it ran at and the digests.
 struct VerifiedDigests {
-  uint64_t seq = 0;
+  uint64_t seq = 0;        // the log's head then
+  uint64_t projected = 0;  // the projections' checkpoint then
   Digests digests{};
 };
 std::optional<VerifiedDigests> ReadVerified(MDB_txn* txn, MDB_dbi meta);

@@ -18,10 +18,12 @@ Status AtSeq(uint64_t seq, const std::string& what) {
 
 }  // namespace
 
-Replayer::Replayer(Engine::Impl& s, size_t target_slot, bool check_only, ProgressFn progress)
+Replayer::Replayer(Engine::Impl& s, size_t target_slot, bool check_only, ProgressFn progress,
+                   size_t match_slot)
     : s_(s),
       slot_(target_slot),
       check_only_(check_only),
+      match_slot_(match_slot),
       progress_(std::move(progress)),
       projectors_(MakeProjectors()) {}
 
@@ -51,7 +53,10 @@ Status Replayer::ApplyOne(LmdbKv& kv, uint64_t seq, std::string_view value) {
     if (auto broken = CheckFields(ev.event)) return AtSeq(seq, "is malformed: " + *broken);
     kv.Restrict(s_.registry_mask);
     if (auto broken = validator_.Admit(kv, ev.event)) return AtSeq(seq, "breaks a rule on replay: " + *broken);
-    if (Status st = Project(projectors_, s_.projector_masks, kv, *rec); !st.ok()) return st;
+    if (seq <= limit_ && projected_ == seq - 1) {
+      if (Status st = Project(projectors_, s_.projector_masks, kv, *rec); !st.ok()) return st;
+      projected_ = seq;
+    }
   }
   prev_ = hash;
   done_ = seq;
@@ -59,8 +64,22 @@ Status Replayer::ApplyOne(LmdbKv& kv, uint64_t seq, std::string_view value) {
   return Status::Ok();
 }
 
+uint64_t Replayer::ProjectLimit(MDB_txn* txn) const {
+  return match_slot_ == kNoSlot ? UINT64_MAX : ReadProjected(txn, s_.meta(), match_slot_);
+}
+
+Status Replayer::ProjectBehind(LmdbKv& kv, MDB_txn* txn) {
+  uint64_t to = std::min(limit_, done_);
+  if (check_only_ || projected_ >= to) return Status::Ok();
+  Status st = ProjectLogged(projectors_, s_.projector_masks, kv, txn, s_.log(), projected_, to);
+  if (st.ok()) projected_ = to;
+  return st;
+}
+
 Status Replayer::ApplyBatch(MDB_txn* txn, size_t max_events, bool* at_end) {
   LmdbKv kv(txn, s_.slots[slot_]);
+  limit_ = ProjectLimit(txn);
+  if (Status st = ProjectBehind(kv, txn); !st.ok()) return st;
   Cursor c(txn, s_.log());
   std::string_view k, v;
   size_t n = 0;
@@ -72,6 +91,7 @@ Status Replayer::ApplyBatch(MDB_txn* txn, size_t max_events, bool* at_end) {
     }
     if (Status st = ApplyOne(kv, seq, v); !st.ok()) return st;
   }
+  if (Status st = ProjectBehind(kv, txn); !st.ok()) return st;
   if (!check_only_) AddDigests(txn, s_.meta(), slot_, kv.deltas());
   *at_end = !more;
   return Status::Ok();
@@ -85,7 +105,7 @@ Status Replayer::CatchUpInBatches() {
     total_ = last ? keys::DecodeU64(*last) : 0;
   }
   for (bool at_end = false; !at_end;) {
-    const uint64_t done_before = done_;
+    const uint64_t done_before = done_, projected_before = projected_;
     const Hash prev_before = prev_;
     bool grow = false;
     Status st = Guard([&]() -> Status {
@@ -99,7 +119,8 @@ Status Replayer::CatchUpInBatches() {
       } catch (const lmdb::error& e) {
         if (e.code() != MDB_MAP_FULL && e.code() != MDB_MAP_RESIZED) throw;
         grow = e.code() == MDB_MAP_FULL;
-        done_ = done_before, prev_ = prev_before, at_end = false;  // the batch again
+        done_ = done_before, projected_ = projected_before, prev_ = prev_before;
+        at_end = false;  // the batch again
         return s_.GrowMap(!grow);
       }
     });
@@ -120,7 +141,7 @@ Status Replayer::FinishIn(MDB_txn* txn) {
                               (head.seq == done_ ? " with another hash" : "") +
                               ": records were removed or the head was altered");
   }
-  if (!check_only_) WriteProjected(txn, s_.meta(), slot_, done_);
+  if (!check_only_) WriteProjected(txn, s_.meta(), slot_, projected_);
   if (progress_) progress_({done_, done_});
   return Status::Ok();
 }

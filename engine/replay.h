@@ -17,7 +17,11 @@ namespace annal::internal {
 class Replayer {
  public:
   // `check_only`: verify the log's chain without applying anything.
-  Replayer(Engine::Impl& s, size_t target_slot, bool check_only, ProgressFn progress);
+  // `match_slot`: project only as far as that slot's checkpoint (verify of a
+  // deferred-mode store); kNoSlot projects everything (rebuild).
+  static constexpr size_t kNoSlot = SIZE_MAX;
+  Replayer(Engine::Impl& s, size_t target_slot, bool check_only, ProgressFn progress,
+           size_t match_slot = kNoSlot);
 
   // Empties the target slot.
   void ClearTarget();
@@ -30,6 +34,7 @@ class Replayer {
   Status FinishIn(MDB_txn* txn);
 
   uint64_t done() const { return done_; }
+  uint64_t projected() const { return projected_; }
   const Hash& head() const { return prev_; }
 
  private:
@@ -37,10 +42,17 @@ class Replayer {
   // log has no more.
   Status ApplyBatch(MDB_txn* txn, size_t max_events, bool* at_end);
   Status ApplyOne(LmdbKv& kv, uint64_t seq, std::string_view value);
+  // The seq the projections should reach in this transaction.
+  uint64_t ProjectLimit(MDB_txn* txn) const;
+  // Projects logged records the validator pass went past (when the limit grew).
+  Status ProjectBehind(LmdbKv& kv, MDB_txn* txn);
 
   Engine::Impl& s_;
   size_t slot_;
   bool check_only_;
+  size_t match_slot_;
+  uint64_t limit_ = 0;      // ProjectLimit of the current transaction
+  uint64_t projected_ = 0;  // the last seq the projectors applied
   ProgressFn progress_;
   // Its own validator and projectors: appends may run meanwhile.
   Validator validator_;

@@ -97,3 +97,52 @@ TEST(Modes, ARebuildBringsDeferredProjectionsToTheHead) {
 
 }  // namespace
 }  // namespace annal::testing
+
+namespace annal::testing {
+namespace {
+
+TEST(Modes, VerifyOfADeferredStoreComparesAtTheCheckpoint) {
+  TempDir dir;
+  Workload w({.seed = 104});
+  {
+    auto e = MustOpen(dir.path(), InMode(Mode::kDeferred));
+    AppendAll(*e, w.Take(10000), 500);
+    auto n = e->ProjectPending(6000);
+    ASSERT_TRUE(n.ok());
+    ASSERT_EQ(*n, 6000u);
+    auto r = e->Verify();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(r->identical()) << "projections at 6000 equal a replay to 6000";
+    EXPECT_EQ(r->log.events, 10000u);
+    EXPECT_TRUE(e->VerifyQuick()->identical());
+    ASSERT_TRUE(e->ProjectPending().ok());
+    EXPECT_FALSE(e->VerifyQuick()->comparable()) << "the projections moved since";
+    EXPECT_TRUE(e->Verify()->identical());
+  }
+  ASSERT_TRUE(RunShell(AnnalCli() + " --db " + dir.path() + " verify").exit_code == 0);
+}
+
+TEST(Modes, AProjectorFailureNamesTheSeqAndLeavesTheCheckpoint) {
+  TempDir dir;
+  {
+    auto e = MustOpen(dir.path(), InMode(Mode::kDeferred));
+    ASSERT_TRUE(e->Append(At(1, WatcherCreated{"w", "n"})).ok());
+    ASSERT_TRUE(e->ProjectPending().ok());
+    ASSERT_TRUE(e->Append(At(2, WatcherTicked{"w", TickOutcome::kFired})).ok());
+  }
+  {  // A projection row damaged behind the engine's back: the projector cannot apply seq 2.
+    RawStore raw(dir.path());
+    raw.Put(raw.Dbi("proj_watchers"), std::string("w\0\0\0\0\0\0\0", 8), std::string(16, '\x01'));
+    raw.Commit();
+  }
+  auto e = MustOpen(dir.path(), InMode(Mode::kDeferred));
+  auto n = e->ProjectPending();
+  ASSERT_FALSE(n.ok());
+  EXPECT_THAT(n.status().message(), HasSubstr("projector watchers failed at seq 2"));
+  EXPECT_EQ(*e->Read()->ProjectedSeq(), 1u) << "the checkpoint stays before the event";
+  std::atomic<bool> stop{false};
+  EXPECT_FALSE(e->RunProjector(stop).ok()) << "the loop stops instead of skipping";
+}
+
+}  // namespace
+}  // namespace annal::testing

@@ -43,18 +43,21 @@ struct LogCheck {
 
 // Engine::VerifyQuick: the live running digests against the ones the last
 // full verify rebuilt. O(1): no row is read. It can only compare when no
-// event was appended since that verify (head_seq == verified_seq); a change
+// event was appended or projected since that verify; a change
 // made behind the engine's back does not move the running digests, so only
 // a full verify finds that.
 struct DigestCheck {
   uint64_t head_seq = 0;
-  bool verified = false;  // a full verify has been recorded
-  uint64_t verified_seq = 0;
+  uint64_t projected_seq = 0;  // the projections' checkpoint (deferred mode)
+  bool verified = false;       // a full verify has been recorded
+  uint64_t verified_seq = 0, verified_projected_seq = 0;
   struct Entry {
     std::string projection, live, verified;
   };
   std::vector<Entry> projections;
-  bool comparable() const { return verified && verified_seq == head_seq; }
+  bool comparable() const {
+    return verified && verified_seq == head_seq && verified_projected_seq == projected_seq;
+  }
   bool identical() const {
     if (!comparable()) return false;
     for (const auto& e : projections) {
