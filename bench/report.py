@@ -164,6 +164,7 @@ def main():
     _, read = load(out, "read")
     _, replay = load(out, "replay")
     _, imp = load(out, "import")
+    _, proj = load(out, "projector")
     write_lines, bare_lines, ratios, bare_ratios, sqlite_lines, sqlite_ratios = write_section(write)
     read_lines, speedups, vs_sqlite = read_section(read)
 
@@ -212,6 +213,17 @@ def main():
     import_lines = ["| import (JSONL → store, batches of 1000) | events/s |", "|---|---|"]
     for b in imp:
         import_lines.append(f"| {'durable' if 'sync:1' in b['name'] else 'no-sync'} | {k(eps(b))} |")
+
+    projector_lines = ["| deferred mode | figure |", "|---|---|"]
+    for b in proj:
+        if b["name"].startswith("BM_CatchUp"):
+            projector_lines.append(f"| projector catch-up from a 200,000-event backlog | {k(eps(b))} events/s |")
+        elif b["name"].startswith("BM_AppendRate"):
+            mode = "inline" if "inline:1" in b["name"] else "deferred"
+            projector_lines.append(f"| append rate, {mode} mode (batches of 100, no-sync) | {k(eps(b))} events/s |")
+        elif b["name"].startswith("BM_LagUnderLoad"):
+            projector_lines.append(f"| commit-to-projected lag under 20,000 events/s durable appends, separate `annal project` process | "
+                                   f"p50 {b.get('lag_p50_ms', 0):.2f} ms, p99 {b.get('lag_p99_ms', 0):.2f} ms |")
 
     svg(ratios, speedups, "docs/performance.svg")
     doc = f"""# Performance
@@ -274,6 +286,10 @@ peer runs the same query with a prepared statement and decodes the same rows.
 ## Import
 
 {chr(10).join(import_lines)}
+
+## Deferred mode: the projector process
+
+{chr(10).join(projector_lines)}
 """
     with open("docs/performance.md", "w") as f:
         f.write(doc)
