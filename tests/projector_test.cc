@@ -210,3 +210,23 @@ TEST(Projector, WaitForTimesOutWithoutAProjector) {
 
 }  // namespace
 }  // namespace annal::testing
+
+namespace annal::testing {
+namespace {
+
+TEST(Projector, StatusReportsTheLagInEventsAndTime) {
+  TempDir dir;
+  {
+    auto e = MustOpen(dir.path(), Deferred());
+    ASSERT_TRUE(e->Append(At(1'000'000, RuleCreated{"a", "n"})).ok());
+    ASSERT_TRUE(e->ProjectPending().ok());
+    ASSERT_TRUE(e->Append(At(3'500'000, RuleCreated{"b", "n"})).ok());
+    ASSERT_TRUE(e->Append(At(4'000'000, RuleCreated{"c", "n"})).ok());
+  }
+  auto r = RunShell(AnnalCli() + " --db " + dir.path() + " status");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "log head seq 3\nprojections at seq 1\nlag 2 events, 3.000 s\n");
+}
+
+}  // namespace
+}  // namespace annal::testing
