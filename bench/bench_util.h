@@ -2,6 +2,7 @@
 // once and copied per measurement, and what the OS says we wrote.
 #pragma once
 
+#include <benchmark/benchmark.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -44,10 +45,11 @@ inline std::vector<Event> Stream(bool random_ids, size_t n) {
 
 // A store holding the first `events` of the stream (inline, no-sync, batches
 // of 1000), built once per process. Copy it before writing to it.
-inline const std::string& Prefilled(const std::vector<Event>& stream, size_t events, bool random_ids) {
+inline const std::string& Prefilled(size_t events, bool random_ids) {
   static std::map<std::pair<size_t, bool>, std::string> templates;
   std::string& tmpl = templates[{events, random_ids}];
   if (tmpl.empty()) {
+    const std::vector<Event> stream = Stream(random_ids, events);
     tmpl = ScratchDir("template");
     Options o;
     o.sync = false;
@@ -62,10 +64,22 @@ inline const std::string& Prefilled(const std::vector<Event>& stream, size_t eve
   return tmpl;
 }
 
-inline std::string PrefilledCopy(const std::vector<Event>& stream, size_t events, bool random_ids) {
+inline std::string PrefilledCopy(size_t events, bool random_ids) {
   std::string copy = ScratchDir("run");
-  std::filesystem::copy(Prefilled(stream, events, random_ids), copy);
+  std::filesystem::copy(Prefilled(events, random_ids), copy);
   return copy;
+}
+
+void RemoveAllScratch();
+
+// main() of the benchmarks that register their cases at run time.
+inline int RunRegistered(int argc, char** argv, void (*register_all)()) {
+  benchmark::Initialize(&argc, argv);
+  register_all();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  RemoveAllScratch();
+  return 0;
 }
 
 inline void RemoveAllScratch() {

@@ -127,10 +127,16 @@ std::vector<Question> Questions() {
   };
 }
 
-void FromProjection(benchmark::State& state, Question q, size_t store) {
-  const std::string& dir = Prefilled(Stream(false, store), store, false);
-  auto engine = std::move(Engine::Open(dir).value());
+// The prefilled store of `store` events, with the "due by T" time and the
+// looked-up alarm aimed at it.
+std::unique_ptr<Engine> OpenAimed(size_t store) {
+  auto engine = std::move(Engine::Open(Prefilled(store, false)).value());
   AimAt(*engine->Read(), store);
+  return engine;
+}
+
+void FromProjection(benchmark::State& state, Question q, size_t store) {
+  auto engine = OpenAimed(store);
   size_t rows = 0;
   for (auto _ : state) {
     auto snap = engine->Read();
@@ -144,9 +150,7 @@ void FromProjection(benchmark::State& state, Question q, size_t store) {
 }
 
 void FromLog(benchmark::State& state, Question q, size_t store) {
-  const std::string& dir = Prefilled(Stream(false, store), store, false);
-  auto engine = std::move(Engine::Open(dir).value());
-  AimAt(*engine->Read(), store);
+  auto engine = OpenAimed(store);
   size_t rows = 0;
   for (auto _ : state) {
     auto snap = engine->Read();
@@ -170,11 +174,7 @@ void FromSqlite(benchmark::State& state, Question q, size_t store) {
     peer = std::make_unique<SqlitePeer>(ScratchDir("read-sqlite") + ".sqlite", false);
     for (size_t i = 0; i < store; i += 1000) peer->Append(std::span(stream).subspan(i, 1000));
   }
-  {
-    const std::string& dir = Prefilled(Stream(false, store), store, false);
-    auto engine = std::move(Engine::Open(dir).value());
-    AimAt(*engine->Read(), store);
-  }
+  OpenAimed(store);
   size_t rows = 0;
   for (auto _ : state) {
     rows = std::string_view(q.peer_query) == "alarm_by_id"
@@ -208,10 +208,4 @@ void Register() {
 }  // namespace
 }  // namespace annal::bench
 
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  annal::bench::Register();
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  annal::bench::RemoveAllScratch();
-}
+int main(int argc, char** argv) { return annal::bench::RunRegistered(argc, argv, annal::bench::Register); }

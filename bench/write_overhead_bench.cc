@@ -39,7 +39,7 @@ void AppendCell(benchmark::State& state, Cell c) {
     return s;
   }();
   for (auto _ : state) {
-    std::string dir = PrefilledCopy(stream, c.store, c.random_ids);
+    std::string dir = PrefilledCopy(c.store, c.random_ids);
     Options o;
     o.mode = c.mode;
     o.sync = c.sync;
@@ -202,10 +202,4 @@ void Register() {
 }  // namespace
 }  // namespace annal::bench
 
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  annal::bench::Register();
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  annal::bench::RemoveAllScratch();
-}
+int main(int argc, char** argv) { return annal::bench::RunRegistered(argc, argv, annal::bench::Register); }
