@@ -1,6 +1,7 @@
 // Engine::Open: the directory checks, the LMDB environment, and the meta
 // record that identifies an annal store and its format version.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstring>
@@ -46,6 +47,12 @@ Status CheckDirectory(const std::string& dir, const Options& o, bool* fresh) {
   }
   if (fs::exists(data, ec)) {
     if (!fs::is_regular_file(data, ec)) return Status::NotAStore(data.string() + " is not a file");
+    struct stat st;
+    if (::stat(data.c_str(), &st) == 0 && st.st_uid != ::geteuid() && !o.allow_other_owner) {
+      return Status::IOError(dir + " belongs to uid " + std::to_string(st.st_uid) +
+                             ", not to this process (uid " + std::to_string(::geteuid()) +
+                             "): refusing to open another user's store (Options::allow_other_owner)");
+    }
     *fresh = false;
     return Status::Ok();
   }

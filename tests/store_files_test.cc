@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <lmdb.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
@@ -96,6 +97,27 @@ TEST(StoreFiles, ANewStoreIsPrivateToItsOwner) {
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   ASSERT_EQ(stat((path + "/data.mdb").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+}  // namespace
+}  // namespace annal::testing
+
+namespace annal::testing {
+namespace {
+
+TEST(StoreFiles, AStoreOfAnotherUserIsRefusedUnlessAllowed) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give the store to another user";
+  TempDir dir;
+  std::string path = dir.Sub("store");
+  MustOpen(path).reset();
+  ASSERT_EQ(::chown((path + "/data.mdb").c_str(), 65534, 65534), 0);
+  Status st = OpenStatus(path);
+  EXPECT_EQ(st.code(), Status::Code::kIOError);
+  EXPECT_THAT(st.message(), HasSubstr("belongs to uid 65534"));
+  EXPECT_THAT(st.message(), HasSubstr("refusing to open another user's store"));
+  Options allow;
+  allow.allow_other_owner = true;
+  EXPECT_TRUE(OpenStatus(path, allow).ok());
 }
 
 }  // namespace

@@ -45,6 +45,11 @@ struct Options {
   // of refusing appends and queries on them until `annal rebuild`.
   bool rebuild_stale_on_open = false;
 
+  // A store is created private (directory 0700, files 0600), and one that
+  // another user owns is refused rather than opened with whatever rights this
+  // process has. Set this to open it anyway.
+  bool allow_other_owner = false;
+
   // Commits slower than this are logged (at info level), in milliseconds.
   int64_t slow_commit_ms = 500;
 };
