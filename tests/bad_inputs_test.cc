@@ -1,0 +1,69 @@
+// The bad-input corpus (tests/bad_inputs/, written by make_corpus.py): every
+// file is refused by `annal import` with a clear error naming its line, a
+// non-zero exit, and every sub-database exactly as it was.
+#include <gmock/gmock.h>
+
+#include <filesystem>
+
+#include "tests/test_util.h"
+
+namespace annal::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Entities the rule-breaking inputs refer to.
+void Seed(const std::string& db) {
+  auto e = MustOpen(db);
+  std::vector<Event> seed = {
+      At(1, TaskCreated{"t1", "running task"}),
+      At(2, TaskStatusChanged{"t1", TaskStatus::kRunning}),
+      At(3, TaskCreated{"t-done", "finished task"}),
+      At(4, TaskStatusChanged{"t-done", TaskStatus::kSucceeded}),
+      At(5, WatcherCreated{"w-deleted", "gone"}),
+      At(6, WatcherDeleted{"w-deleted"}),
+      At(7, ScheduleCreated{"s1", "nightly", "0 3 * * *"}),
+      At(8, ToolCallQueued{"c1", "t1", "shell"}),
+      At(9, AlarmRaised{"a1", Severity::kWarning, "disk", "full"}),
+      At(10, IntegrationRegistered{"i1", "github"}),
+  };
+  ASSERT_TRUE(e->Append(seed).ok());
+}
+
+TEST(BadInputs, EveryFileIsRefusedAndTheStoreIsUnchanged) {
+  TempDir dir;
+  const std::string db = dir.Sub("store");
+  Seed(db);
+  const Dump before = DumpStore(db);
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(ANNAL_SOURCE_DIR "/tests/bad_inputs")) {
+    if (entry.path().extension() != ".jsonl") continue;
+    ++files;
+    const std::string name = entry.path().filename().string();
+    auto r = RunShell(AnnalCli() + " --db " + db + " import " + entry.path().string() + " 2>&1");
+    EXPECT_EQ(r.exit_code, 1) << name << ": " << r.out;
+    EXPECT_THAT(r.out, HasSubstr("annal import: line ")) << name;
+    EXPECT_THAT(r.out, HasSubstr("0 events committed by earlier batches")) << name;
+    EXPECT_TRUE(DumpStore(db) == before) << name << " changed the store";
+  }
+  EXPECT_GE(files, 100);
+}
+
+TEST(BadInputs, ErrorsSayWhatIsWrong) {
+  TempDir dir;
+  const std::string db = dir.Sub("store");
+  Seed(db);
+  auto refusal = [&](const std::string& file) {
+    return RunShell(AnnalCli() + " --db " + db + " import " ANNAL_SOURCE_DIR "/tests/bad_inputs/" +
+                    file + ".jsonl 2>&1").out;
+  };
+  EXPECT_THAT(refusal("utf8_invalid_byte"), HasSubstr("line 2: invalid input: malformed JSON"));
+  EXPECT_THAT(refusal("huge_id_300"), HasSubstr("line 2: rejected: event 1 (task_created): field \"task_id\" is longer than 256 bytes"));
+  EXPECT_THAT(refusal("rule_task_terminal"), HasSubstr("task \"t-done\" is succeeded, a terminal status"));
+  EXPECT_THAT(refusal("duplicate_key"), HasSubstr("duplicate field \"rule_id\""));
+  EXPECT_THAT(refusal("truncated_file"), HasSubstr("line 2: invalid input: malformed JSON"));
+  EXPECT_THAT(refusal("binary_garbage"), HasSubstr("line 1: invalid input"));
+}
+
+}  // namespace
+}  // namespace annal::testing
