@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -86,6 +88,67 @@ void CrashLoop(Mode mode) {
 
 TEST(Crash, KilledInlineWritersLoseNoCommittedBatch) { CrashLoop(Mode::kInline); }
 TEST(Crash, KilledDeferredWritersLoseNoCommittedBatch) { CrashLoop(Mode::kDeferred); }
+
+}  // namespace
+}  // namespace annal::testing
+
+namespace annal::testing {
+namespace {
+
+// Appends churn: the same few watchers ticked over and over, so every commit
+// frees the pages the last one wrote. Returns data.mdb's size after.
+uintmax_t Churn(const std::string& db) {
+  auto e = MustOpen(db);
+  for (int round = 0; round < 400; ++round) {
+    std::vector<Event> batch;
+    for (int i = 0; i < 50; ++i) {
+      batch.push_back(At(round, WatcherTicked{"w" + std::to_string(i % 20), TickOutcome::kFired}));
+    }
+    EXPECT_TRUE(e->Append(batch).ok());
+  }
+  return std::filesystem::file_size(db + "/data.mdb");
+}
+
+void SeedWatchers(const std::string& db) {
+  auto e = MustOpen(db);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(e->Append(At(0, WatcherCreated{"w" + std::to_string(i), "n"})).ok());
+}
+
+TEST(Crash, AReaderKilledInsideASnapshotDoesNotPinTheStore) {
+  TempDir dir;
+  const std::string control = dir.Sub("control"), db = dir.Sub("store");
+  SeedWatchers(control);
+  SeedWatchers(db);
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  // A process that keeps the store open throughout: with it alive, LMDB does
+  // not reset its reader table on the next open, so the dead reader's slot
+  // stays until someone clears it.
+  auto start = [&](bool hold_snapshot) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      auto e = Engine::Open(db);
+      std::optional<Snapshot> snap;
+      if (hold_snapshot) snap.emplace(std::move((*e)->Read().value()));
+      char c = 1;
+      if (write(ready[1], &c, 1) != 1) _exit(2);
+      for (;;) pause();
+    }
+    char c;
+    EXPECT_EQ(read(ready[0], &c, 1), 1);
+    return pid;
+  };
+  pid_t holder = start(false), reader = start(true);
+  kill(reader, SIGKILL);
+  waitpid(reader, nullptr, 0);
+  // Opening clears the dead reader's slot (mdb_reader_check); otherwise its
+  // snapshot would keep every page freed from now on, and the file would grow.
+  uintmax_t with_dead_reader = Churn(db), without = Churn(control);
+  kill(holder, SIGKILL);
+  waitpid(holder, nullptr, 0);
+  EXPECT_LE(with_dead_reader, without + without / 4)
+      << "the dead reader's snapshot pins pages: " << with_dead_reader << " vs " << without;
+}
 
 }  // namespace
 }  // namespace annal::testing
