@@ -28,8 +28,9 @@ uint64_t LastSeq(MDB_txn* txn, MDB_dbi log) {
 
 // One attempt: everything happens inside the transaction, so any throw (map
 // full included) leaves the store as it was.
-Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch) {
-  std::shared_lock map_lock(s.map_mutex);
+// The caller holds the map lock (shared) and then write_mutex, in that order.
+Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch,
+                                 const std::vector<int64_t>& stamped_ts) {
   Txn txn(s.env.handle(), false);
   const size_t slot = LiveSlot(txn.handle(), s.meta());
   const bool inline_mode = s.options.mode == Mode::kInline;
@@ -60,7 +61,7 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch) 
     kv.Restrict(s.registry_mask);
     if (auto broken = s.validator.Admit(kv, ev)) return Status::Rejected(Describe(i, ev, *broken), i);
 
-    EncodeRecord(s.record_builder, seq, s.stamped_ts[i], ev);
+    EncodeRecord(s.record_builder, seq, stamped_ts[i], ev);
     std::string_view bytes(reinterpret_cast<const char*>(s.record_builder.GetBufferPointer()),
                            s.record_builder.GetSize());
     chain = {seq, ChainHash(chain.hash, seq, bytes)};
@@ -124,12 +125,15 @@ Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
       return Status::Rejected(Describe(i, batch[i], *broken), i);
     }
   }
-  std::lock_guard write_lock(s.write_mutex);
   const int64_t now = s.options.clock();
-  s.stamped_ts.resize(batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) s.stamped_ts[i] = batch[i].ts.value_or(now);
-
-  return s.RetryingOnMapFull([&] { return AppendOnce(s, batch); });
+  std::vector<int64_t> stamped_ts(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) stamped_ts[i] = batch[i].ts.value_or(now);
+  return s.RetryingOnMapFull([&] {
+    // One lock order everywhere: the map lock, then write_mutex.
+    std::shared_lock map_lock(s.map_mutex);
+    std::lock_guard write_lock(s.write_mutex);
+    return AppendOnce(s, batch, stamped_ts);
+  });
 }
 
 }  // namespace annal

@@ -29,7 +29,8 @@ struct Engine::Impl {
 
   // mdb_env_set_mapsize needs every transaction of this process closed:
   // transactions and snapshots hold this shared, growing the map holds it
-  // exclusively.
+  // exclusively. Lock order: map_mutex (shared), then write_mutex, then
+  // versions_mutex.
   mutable std::shared_timed_mutex map_mutex;
   // One appending thread at a time in this process (LMDB serializes across
   // processes); it also guards the scratch state below.
@@ -39,7 +40,6 @@ struct Engine::Impl {
   uint64_t registry_mask = 0;
   internal::Validator validator;
   flatbuffers::FlatBufferBuilder record_builder{1024};
-  std::vector<int64_t> stamped_ts;
   std::string log_value;  // record bytes + chain hash, reused per event
 
   // The stale projections (built by other projector versions) of the slot a

@@ -54,9 +54,9 @@ using namespace internal;
 Result<uint64_t> Engine::ProjectPending(size_t batch) {
   Impl& s = *impl_;
   if (s.options.read_only) return Status::InvalidInput("the projector needs a writable store");
-  std::lock_guard write_lock(s.write_mutex);  // shares the projectors with Append
   return s.RetryingOnMapFull([&]() -> Result<uint64_t> {
     std::shared_lock map_lock(s.map_mutex);
+    std::lock_guard write_lock(s.write_mutex);  // shares the projectors with Append
     Txn txn(s.env.handle(), false);
     const size_t slot = LiveSlot(txn.handle(), s.meta());
     if (auto stale = s.StaleIn(txn.handle(), slot); !stale.empty()) {
