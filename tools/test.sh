@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build, run every test with
 # ctest; build the embedding example against the installed package and run
-# it; then build again with AddressSanitizer and UndefinedBehaviorSanitizer
-# and run every test once more.
+# it; then build again with AddressSanitizer and UndefinedBehaviorSanitizer,
+# and with ThreadSanitizer, and run every test under each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -32,3 +32,10 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DANNAL_SANITIZE=ON \
 cmake --build build-asan -j "$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j "$jobs" --output-on-failure)
+
+echo "== ThreadSanitizer build and tests"
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANNAL_TSAN=ON \
+      -DANNAL_BUILD_BENCH=OFF > /dev/null
+cmake --build build-tsan -j "$jobs"
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+   ctest -j "$jobs" --output-on-failure)
