@@ -176,7 +176,8 @@ void SqlitePeer::Impl::Apply(int64_t seq, int64_t ts, const Event& ev) {
       S("UPDATE tasks SET status = ?, step = COALESCE(?, step) WHERE task_id = ?")
           .B(1, NameOf(e.status)).B(2, e.step).B(3, e.task_id).Run();
       if (e.status == TaskStatus::kRunning || e.status == TaskStatus::kPaused) {
-        OptTime wake = e.status == TaskStatus::kPaused ? e.next_wake_time : std::nullopt;
+        OptTime wake;  // null unless paused with a wake time
+        if (e.status == TaskStatus::kPaused) wake = e.next_wake_time;
         S("INSERT OR REPLACE INTO proj_active_tasks SELECT task_id, name, status, step, ?, ? "
           "FROM tasks WHERE task_id = ?").B(1, wake).B(2, ts).B(3, e.task_id).Run();
       } else {

@@ -75,7 +75,9 @@ void CrashLoop(Mode mode) {
     });
     ASSERT_TRUE(scan.ok()) << scan.ToString();
     ASSERT_EQ(expect - 1, seq) << "a gapless prefix of what was sent";
-    if (mode == Mode::kDeferred) ASSERT_TRUE(e->ProjectPending(1u << 30).ok());
+    if (mode == Mode::kDeferred) {
+      ASSERT_TRUE(e->ProjectPending(1u << 30).ok());
+    }
     if (k % 10 == 9 || k == kills - 1) {
       auto r = e->Verify();
       ASSERT_TRUE(r.ok()) << r.status().ToString();
