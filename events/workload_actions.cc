@@ -77,15 +77,12 @@ EventBody Workload::Impl::Make(Action a) {
       return ScheduleRunMissed{schedule_runs.Take(rng),
                                rng.Chance(50) ? OptTime(Later(60, 3600)) : std::nullopt};
     case kScheduleToggle: {
-      std::string id = PickToggle(schedules_on, schedules_off, &on);
-      (on ? schedules_on : schedules_off).Remove(id);
-      (on ? schedules_off : schedules_on).Add(id);
+      std::string id = Toggle(schedules_on, schedules_off, &on);
       if (on) return ScheduleDisabled{id};
       return ScheduleEnabled{id};
     }
     case kScheduleDelete: {
-      std::string id = PickEither(schedules_on, schedules_off, &on);
-      (on ? schedules_on : schedules_off).Remove(id);
+      std::string id = TakeEither(schedules_on, schedules_off);
       while (true) {  // its waiting runs leave with it
         size_t before = schedule_runs.size();
         schedule_runs.Remove(id);
@@ -108,17 +105,11 @@ EventBody Workload::Impl::Make(Action a) {
                            kOutcomes[rng.Below(kOutcomes.size())]};
     }
     case kWatcherToggle: {
-      std::string id = PickToggle(watchers_on, watchers_off, &on);
-      (on ? watchers_on : watchers_off).Remove(id);
-      (on ? watchers_off : watchers_on).Add(id);
+      std::string id = Toggle(watchers_on, watchers_off, &on);
       if (on) return WatcherDisabled{id};
       return WatcherEnabled{id};
     }
-    case kWatcherDelete: {
-      std::string id = PickEither(watchers_on, watchers_off, &on);
-      (on ? watchers_on : watchers_off).Remove(id);
-      return WatcherDeleted{id};
-    }
+    case kWatcherDelete: return WatcherDeleted{TakeEither(watchers_on, watchers_off)};
     case kRuleCreate: {
       std::string id = NewId("rule");
       bool enabled = rng.Chance(90);
@@ -132,17 +123,11 @@ EventBody Workload::Impl::Make(Action a) {
       return RuleSuppressed{PickEither(rules_on, rules_off, &on), kReasons[rng.Below(3)]};
     }
     case kRuleToggle: {
-      std::string id = PickToggle(rules_on, rules_off, &on);
-      (on ? rules_on : rules_off).Remove(id);
-      (on ? rules_off : rules_on).Add(id);
+      std::string id = Toggle(rules_on, rules_off, &on);
       if (on) return RuleDisabled{id};
       return RuleEnabled{id};
     }
-    case kRuleDelete: {
-      std::string id = PickEither(rules_on, rules_off, &on);
-      (on ? rules_on : rules_off).Remove(id);
-      return RuleDeleted{id};
-    }
+    case kRuleDelete: return RuleDeleted{TakeEither(rules_on, rules_off)};
     case kIntegrationRegister: {
       std::string id = NewId("integ");
       integrations.Add(id);

@@ -178,6 +178,20 @@ struct Workload::Impl {
   const std::string& PickToggle(Pool& on, Pool& off, bool* from_on) {
     return PickEither(on, off, from_on, 30);
   }
+  // Moves a toggled id to the other pool; *was_on says which it left.
+  std::string Toggle(Pool& on, Pool& off, bool* was_on) {
+    std::string id = PickToggle(on, off, was_on);
+    (*was_on ? on : off).Remove(id);
+    (*was_on ? off : on).Add(id);
+    return id;
+  }
+  // Takes an id out of whichever pool holds it, for a deletion.
+  std::string TakeEither(Pool& on, Pool& off) {
+    bool was_on = false;
+    std::string id = PickEither(on, off, &was_on);
+    (was_on ? on : off).Remove(id);
+    return id;
+  }
   void Remember(const std::string& task) {
     tasks_recent.Add(task);
     if (tasks_recent.size() > 1000) tasks_recent.Take(rng);
