@@ -11,6 +11,8 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 
 namespace annal::internal::keys {
@@ -35,6 +37,12 @@ class Key {
   // The id, NUL-padded to 8 bytes; `prefix` bytes before it share the padding.
   Key& PaddedId(std::string_view id, std::string_view prefix = {}) {
     size_t start = len_;
+    // The validator admits no longer id, but a forged log record or stored
+    // key never met it: refuse rather than write past the buffer.
+    if (id.size() > kMaxIdBytes || start + Pad8(prefix.size() + id.size()) > buf_.size()) {
+      throw std::length_error("an id of " + std::to_string(id.size()) +
+                              " bytes, longer than the 256 any stored id can have");
+    }
     // memcpy from an empty view's null data() is undefined: copy only bytes.
     if (!prefix.empty()) std::memcpy(&buf_[len_], prefix.data(), prefix.size());
     if (!id.empty()) std::memcpy(&buf_[len_ + prefix.size()], id.data(), id.size());
@@ -50,6 +58,12 @@ class Key {
 };
 
 inline Key Id(std::string_view id) { return Key().PaddedId(id); }
+// Whether some stored entity could have this id (a lookup of any other id
+// finds nothing): ids are at most 256 bytes and hold no NUL, which padding
+// would make equal to a shorter id.
+inline bool StorableId(std::string_view id) {
+  return id.size() <= kMaxIdBytes && id.find('\0') == std::string_view::npos;
+}
 inline Key Seq(uint64_t seq) { return Key().U64(seq); }
 inline Key TimeId(int64_t t, std::string_view id) { return Key().Time(t).PaddedId(id); }
 inline Key SeqId(uint64_t seq, std::string_view id) { return Key().U64(seq).PaddedId(id); }

@@ -123,7 +123,10 @@ Result<Snapshot> Engine::Read() const {
   }
 #define ANNAL_ONE(Method, RowT, FbT, DbName)                                  \
   MaybeRow<RowT> Snapshot::Method(std::string_view id) const {                 \
-    return Guard([&]() -> MaybeRow<RowT> { return impl_->Get<fbs::FbT>(Db::DbName, keys::Id(id)); }); \
+    return Guard([&]() -> MaybeRow<RowT> {                                     \
+      if (!keys::StorableId(id)) return std::optional<RowT>();                 \
+      return impl_->Get<fbs::FbT>(Db::DbName, keys::Id(id));                   \
+    });                                                                        \
   }
 
 ANNAL_ALL(ActiveTasks, ActiveTaskRow, ActiveTaskRow, kActiveTasks)
@@ -196,6 +199,7 @@ Rows<AlarmRow> Snapshot::Alarms() const {
 
 MaybeRow<AlarmRow> Snapshot::Alarm(std::string_view id) const {
   return Guard([&]() -> MaybeRow<AlarmRow> {
+    if (!keys::StorableId(id)) return std::optional<AlarmRow>();
     auto a = impl_->Get<fbs::AlarmRow>(Db::kAlarms, keys::Id(id));
     return a ? std::optional<AlarmRow>(a->row) : std::nullopt;
   });

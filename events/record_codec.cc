@@ -251,6 +251,31 @@ void EncodeRecord(FlatBufferBuilder& b, uint64_t seq, int64_t ts, const Event& e
   fb::FinishRecordBuffer(b, rec);
 }
 
+namespace {
+
+template <class E>
+bool InRange(E v) {
+  return static_cast<uint8_t>(v) <= static_cast<uint8_t>(E::MAX);
+}
+
+// The FlatBuffers verifier checks structure, not enum ranges; a value past an
+// enum's names could only come from a damaged or forged record, and would
+// index past the name tables of the JSON codec.
+bool EnumsInRange(const fb::Record& r) {
+  using T = fb::Event;
+  switch (r.event_type()) {
+    case T::TaskStatusChanged: return InRange(r.event_as_TaskStatusChanged()->status());
+    case T::ToolCallFinished: return InRange(r.event_as_ToolCallFinished()->outcome());
+    case T::WatcherTicked: return InRange(r.event_as_WatcherTicked()->outcome());
+    case T::IntegrationAuthChanged:
+      return InRange(r.event_as_IntegrationAuthChanged()->auth_status());
+    case T::AlarmRaised: return InRange(r.event_as_AlarmRaised()->severity());
+    default: return true;
+  }
+}
+
+}  // namespace
+
 const fbs::Record* VerifiedRecord(std::string_view bytes) {
   auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
   flatbuffers::Verifier v(data, bytes.size());
@@ -258,7 +283,7 @@ const fbs::Record* VerifiedRecord(std::string_view bytes) {
   const fb::Record* rec = fb::GetRecord(data);
   auto type = rec->event_type();
   if (type == fb::Event::NONE || type > fb::Event::MAX) return nullptr;
-  return rec;
+  return EnumsInRange(*rec) ? rec : nullptr;
 }
 
 LoggedEvent DecodeRecord(const fbs::Record& rec) {

@@ -1,5 +1,8 @@
 #include "projectors/row_codec.h"
 
+#include <stdexcept>
+#include <string>
+
 namespace annal::internal {
 namespace {
 
@@ -15,6 +18,14 @@ flatbuffers::Optional<int64_t> Opt(OptTime t) {
 }
 template <class To, class From>
 To Enum(From v) {
+  if constexpr (requires { From::MAX; }) {
+    // Reading a stored row: the verifier checks structure, not enum ranges,
+    // and a value past the names would index past the JSON name tables.
+    if (static_cast<uint8_t>(v) > static_cast<uint8_t>(From::MAX)) {
+      throw std::runtime_error("corrupt row: enum value " +
+                               std::to_string(static_cast<unsigned>(v)) + " out of range");
+    }
+  }
   return static_cast<To>(static_cast<uint8_t>(v));
 }
 // Strings are created one statement at a time, in field order, before the

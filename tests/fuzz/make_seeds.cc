@@ -1,0 +1,67 @@
+// Writes the committed seed corpora of the fuzz targets (tests/fuzz/corpus/):
+// JSONL lines and log records of the deterministic workload, one record per
+// event type, and short byte strings for the event-sequence target. Run it
+// again only when the formats change: `build/tests/fuzz/make_seeds tests/fuzz/corpus`.
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "annal/jsonl.h"
+#include "annal/workload.h"
+#include "engine/chain.h"
+#include "events/record_codec.h"
+
+namespace {
+
+void Write(const std::filesystem::path& p, std::string_view bytes) {
+  std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace fs = std::filesystem;
+  using namespace annal;
+  if (argc != 2) return 2;
+  const fs::path root = argv[1];
+  for (const char* t : {"fuzz_jsonl", "fuzz_record", "fuzz_admit"}) fs::create_directories(root / t);
+
+  Workload w;
+  std::vector<Event> events = w.Take(4000);
+  for (int f = 0; f < 8; ++f) {
+    std::string lines;
+    for (int i = 0; i < 6; ++i) {
+      AppendJson(lines, events[f * 6 + i]);
+      lines += '\n';
+    }
+    Write(root / "fuzz_jsonl" / ("workload_" + std::to_string(f) + ".jsonl"), lines);
+  }
+
+  // One log value (record || chain hash) per event type the workload makes.
+  flatbuffers::FlatBufferBuilder b;
+  std::set<size_t> seen;
+  internal::Hash hash{};
+  uint64_t seq = 0;
+  for (const Event& ev : events) {
+    ++seq;
+    if (!seen.insert(ev.body.index()).second) continue;
+    internal::EncodeRecord(b, seq, *ev.ts, ev);
+    std::string value(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
+    hash = internal::ChainHash(hash, seq, value);
+    value.append(reinterpret_cast<const char*>(hash.data()), hash.size());
+    Write(root / "fuzz_record" / (std::string(ev.type()) + ".bin"), value);
+  }
+
+  // Event sequences are read from raw bytes: a few fixed pseudo-random strings.
+  uint64_t x = 0x9e3779b97f4a7c15;
+  for (int f = 0; f < 16; ++f) {
+    std::string bytes;
+    for (int i = 0; i < 96; ++i) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      bytes.push_back(static_cast<char>(x));
+    }
+    Write(root / "fuzz_admit" / ("bytes_" + std::to_string(f) + ".bin"), bytes);
+  }
+  return 0;
+}
