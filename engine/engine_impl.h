@@ -111,6 +111,8 @@ auto Engine::Impl::RetryingOnMapFull(F&& attempt) -> decltype(attempt()) {
           grow = true;
         } else if (e.code() == MDB_MAP_RESIZED) {
           adopt = true;  // another process grew it
+        } else if (e.code() == EIO || e.code() == ENOSPC) {
+          return Status::IOError(internal::DescribeLmdbError(e, dir));
         } else {
           throw;
         }

@@ -1,5 +1,7 @@
 #include "engine/lmdb.h"
 
+#include <sys/statvfs.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -118,8 +120,24 @@ void LmdbKv::ScanKeysBackward(Db db,
 }  // namespace annal::internal
 
 namespace annal::internal {
+namespace {
+// Less free space than this is "full": LMDB writes dirty pages with one
+// pwritev per 64 pages (256 KiB of 4 KiB pages; more with large values,
+// mdb_page_flush in mdb.c), so a short write can leave that much unused.
+constexpr uint64_t kNearlyFullBytes = uint64_t{1} << 20;
+}  // namespace
 
-std::string DescribeLmdbError(const lmdb::error& e) {
+std::string DescribeLmdbError(const lmdb::error& e, const std::string& dir) {
+  // LMDB reports a short write as EIO: on a filesystem with (almost) nothing
+  // left, that is a full disk, and the user should be told so.
+  if (e.code() == EIO && !dir.empty()) {
+    struct statvfs fs;
+    if (statvfs(dir.c_str(), &fs) == 0 && fs.f_bavail * fs.f_frsize < kNearlyFullBytes) {
+      return "no space left on device for " + dir + " (" +
+             std::to_string(fs.f_bavail * fs.f_frsize >> 10) +
+             " KiB free; nothing of the batch was written): " + e.what();
+    }
+  }
   switch (e.code()) {
     case ENOSPC:
       return std::string("no space left on device (nothing of the batch was written): ") +

@@ -96,6 +96,7 @@ class LmdbKv final : public Kv {
 }  // namespace annal::internal
 
 namespace annal::internal {
-// A message for an LMDB failure that says what it means for the user.
-std::string DescribeLmdbError(const lmdb::error& e);
+// A message for an LMDB failure that says what it means for the user; with
+// the store's directory, an I/O error on a full filesystem says "no space".
+std::string DescribeLmdbError(const lmdb::error& e, const std::string& dir = {});
 }  // namespace annal::internal

@@ -11,6 +11,7 @@ packages=(
   libsimdjson-dev libcli11-dev
   libssl-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-dev  # libFuzzer and the sanitizer runtimes (tools/fuzz.sh)
 )
 
 missing=()

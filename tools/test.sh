@@ -2,7 +2,8 @@
 # The whole test suite: install what is missing, build, run every test with
 # ctest; build the embedding example against the installed package and run
 # it; then build again with AddressSanitizer and UndefinedBehaviorSanitizer,
-# and with ThreadSanitizer, and run every test under each.
+# and with ThreadSanitizer, and run every test under each; last, fuzz each
+# libFuzzer target for FUZZ_SECONDS (default 60) seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -39,3 +40,6 @@ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANNAL_TSAN
 cmake --build build-tsan -j "$jobs"
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
    ctest -j "$jobs" --output-on-failure)
+
+echo "== libFuzzer targets, ${FUZZ_SECONDS:-60}s each"
+bash tools/fuzz.sh "${FUZZ_SECONDS:-60}"
