@@ -145,6 +145,8 @@ std::string DescribeLmdbError(const lmdb::error& e, const std::string& dir) {
     case EACCES:
     case EPERM:
       return std::string("permission denied: ") + e.what();
+    case EROFS:
+      return std::string("the store is on a read-only file system: ") + e.what();
     case MDB_READERS_FULL:
       return std::string("too many open readers: ") + e.what();
     case MDB_CORRUPTED:

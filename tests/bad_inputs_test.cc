@@ -3,6 +3,11 @@
 // non-zero exit, and every sub-database exactly as it was.
 #include <gmock/gmock.h>
 
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "tests/test_util.h"
@@ -63,6 +68,48 @@ TEST(BadInputs, ErrorsSayWhatIsWrong) {
   EXPECT_THAT(refusal("duplicate_key"), HasSubstr("duplicate field \"rule_id\""));
   EXPECT_THAT(refusal("truncated_file"), HasSubstr("line 2: invalid input: malformed JSON"));
   EXPECT_THAT(refusal("binary_garbage"), HasSubstr("line 1: invalid input"));
+}
+
+// A store directory made read-only: by a read-only bind mount when running as
+// root (root ignores permission bits), by removing write permission
+// otherwise. Writes are refused with a clear error and nothing changes.
+TEST(BadInputs, AReadOnlyStoreDirectoryRefusesWritesAndChangesNothing) {
+  TempDir dir;
+  const std::string db = dir.Sub("store");
+  Seed(db);
+  const Dump before = DumpStore(db);
+  const bool root = geteuid() == 0;
+  if (root) {
+    if (mount(db.c_str(), db.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+      GTEST_SKIP() << "cannot bind-mount the store read-only here: " << std::strerror(errno);
+    }
+    ASSERT_EQ(mount(nullptr, db.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr), 0)
+        << std::strerror(errno);
+  }
+  auto writable = [&](std::filesystem::perm_options how) {
+    std::filesystem::permissions(db, std::filesystem::perms::owner_write, how);
+    for (const auto& f : std::filesystem::directory_iterator(db)) {
+      std::filesystem::permissions(f.path(), std::filesystem::perms::owner_write, how);
+    }
+  };
+  if (!root) writable(std::filesystem::perm_options::remove);
+  auto import = RunShell(AnnalCli() + " --db " + db + " import " ANNAL_SOURCE_DIR
+                         "/tests/fuzz/corpus/fuzz_jsonl/workload_0.jsonl 2>&1");
+  auto rebuild = RunShell(AnnalCli() + " --db " + db + " rebuild 2>&1");
+  if (root) {
+    // On a read-only filesystem LMDB needs no lock file: reads still work.
+    auto query = RunShell(AnnalCli() + " --db " + db + " query active_tasks 2>&1");
+    EXPECT_EQ(query.exit_code, 0) << query.out;
+    EXPECT_THAT(query.out, HasSubstr("\"task_id\":\"t1\""));
+    umount2(db.c_str(), MNT_DETACH);
+  } else {
+    writable(std::filesystem::perm_options::add);
+  }
+  for (const CommandResult& r : {import, rebuild}) {
+    EXPECT_NE(r.exit_code, 0) << r.out;
+    EXPECT_THAT(r.out, root ? HasSubstr("read-only file system") : HasSubstr("permission denied"));
+  }
+  EXPECT_TRUE(DumpStore(db) == before);
 }
 
 }  // namespace
