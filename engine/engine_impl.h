@@ -12,6 +12,7 @@
 
 #include "annal/engine.h"
 #include "engine/lmdb.h"
+#include "engine/map_lock.h"
 #include "engine/meta.h"
 #include "events/validate.h"
 #include "projectors/projector.h"
@@ -27,11 +28,10 @@ struct Engine::Impl {
   MDB_dbi meta() const { return slots[0][static_cast<size_t>(internal::Db::kMeta)]; }
   MDB_dbi log() const { return slots[0][static_cast<size_t>(internal::Db::kLog)]; }
 
-  // mdb_env_set_mapsize needs every transaction of this process closed:
-  // transactions and snapshots hold this shared, growing the map holds it
-  // exclusively. Lock order: map_mutex (shared), then write_mutex, then
-  // versions_mutex.
-  mutable std::shared_timed_mutex map_mutex;
+  // Held shared by transactions and snapshots, exclusively by map growth
+  // (engine/map_lock.h). Lock order: map_mutex (shared), then write_mutex,
+  // then versions_mutex.
+  mutable internal::MapLock map_mutex;
   // One appending thread at a time in this process (LMDB serializes across
   // processes); it also guards the scratch state below.
   std::mutex write_mutex;

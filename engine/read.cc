@@ -15,7 +15,7 @@ using namespace internal;
 
 struct Snapshot::Impl {
   // Declared before txn: the transaction ends before the lock is released.
-  std::shared_lock<std::shared_timed_mutex> map_lock;
+  std::shared_lock<internal::MapLock> map_lock;
   Txn txn;
   DbHandles dbis;
   MDB_dbi meta;

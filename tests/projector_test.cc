@@ -18,27 +18,6 @@
 namespace annal::testing {
 namespace {
 
-pid_t Spawn(const std::vector<std::string>& args) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    int devnull = ::open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int StopAndWait(pid_t pid, int sig) {
-  if (sig) kill(pid, sig);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
 pid_t StartProjector(const std::string& db, int batch) {
   return Spawn({AnnalCli(), "--db", db, "project", "--batch", std::to_string(batch)});
 }

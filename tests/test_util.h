@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <lmdb.h>
+#include <sys/types.h>
 
 #include <map>
 #include <optional>
@@ -72,6 +73,12 @@ struct CommandResult {
   std::string out;
 };
 CommandResult RunShell(const std::string& command_line);
+
+// Starts a program (argv[0] a path) with its standard output discarded.
+pid_t Spawn(const std::vector<std::string>& args);
+// Sends `sig` (unless 0) and waits: the exit code, or minus the signal that
+// ended the process.
+int StopAndWait(pid_t pid, int sig);
 
 // Path of the annal command built alongside the tests.
 std::string AnnalCli();
