@@ -59,7 +59,11 @@ class Engine {
 
   // A read view of the store as of the latest commit. Cheap; hold it briefly:
   // an open view keeps old pages from being reused, and the map cannot grow
-  // while views of this process are open.
+  // while views of this process are open. When an append must grow the map,
+  // new views wait for it (so a stream of views cannot starve it); the
+  // growth waits up to 10 s for open views, then the append fails kBusy.
+  // Hence a thread holding a view should not open a second one or append:
+  // if a growth is waiting, that call waits until the growth gives up.
   Result<Snapshot> Read() const;
 
   // Rebuilds every projection from the log alone into scratch space and
