@@ -133,7 +133,7 @@ Result<VerifyReport> Engine::Verify(ProgressFn progress) {
   if (s.options.read_only) {
     return Status::InvalidInput("verify rebuilds into scratch space and needs a writable store");
   }
-  return Guard([&]() -> Result<VerifyReport> {
+  return s.RetryingOnMapFull([&]() -> Result<VerifyReport> {
     MaintenanceLock lock(s.dir);
     const size_t live = ReadLiveSlot(s), scratch = 1 - live;
     // Projections are compared where they are: the live checkpoint, which is
@@ -158,7 +158,7 @@ Result<VerifyReport> Engine::Verify(ProgressFn progress) {
 
 Result<DigestCheck> Engine::VerifyQuick() const {
   Impl& s = *impl_;
-  return Guard([&]() -> Result<DigestCheck> {
+  return s.RetryingOnMapFull([&]() -> Result<DigestCheck> {
     std::shared_lock map_lock(s.map_mutex);
     Txn txn(s.env.handle(), true);
     DigestCheck check;
@@ -179,7 +179,7 @@ Result<DigestCheck> Engine::VerifyQuick() const {
 
 Result<LogCheck> Engine::VerifyLog(ProgressFn progress) {
   Impl& s = *impl_;
-  return Guard([&]() -> Result<LogCheck> {
+  return s.RetryingOnMapFull([&]() -> Result<LogCheck> {
     Replayer replay(s, 0, /*check_only=*/true, progress);
     if (Status st = replay.CatchUpInBatches(); !st.ok()) return st;
     std::shared_lock map_lock(s.map_mutex);
@@ -192,7 +192,7 @@ Result<LogCheck> Engine::VerifyLog(ProgressFn progress) {
 Status Engine::Rebuild(ProgressFn progress) {
   Impl& s = *impl_;
   if (s.options.read_only) return Status::InvalidInput("rebuild needs a writable store");
-  return Guard([&]() -> Status {
+  return s.RetryingOnMapFull([&]() -> Status {
     MaintenanceLock lock(s.dir);
     const size_t old_slot = ReadLiveSlot(s), new_slot = 1 - old_slot;
     Replayer replay(s, new_slot, false, progress);

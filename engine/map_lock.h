@@ -39,7 +39,8 @@ class MapLock {
     // intercept it, and a clock step only shortens or stretches the wait.
     timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count() + until.tv_nsec;
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count() +
+              until.tv_nsec;
     until.tv_sec += static_cast<time_t>(ns / 1'000'000'000);
     until.tv_nsec = static_cast<long>(ns % 1'000'000'000);
     return pthread_rwlock_timedwrlock(&lock_, &until) == 0;

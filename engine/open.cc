@@ -173,16 +173,23 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     if (dead > 0) Log().info("cleared {} stale reader slot(s) in {}", dead, dir);
     s->projectors = MakeProjectors();
     for (const auto& p : s->projectors) s->projector_masks.push_back(OwnedMask(p->name()));
-    if (Status st = OpenSubDatabases(*s, fresh); !st.ok()) return st;
+    // Another process may grow the map between mdb_env_open and the first
+    // transaction (MDB_MAP_RESIZED): adopt its size and open again.
+    if (Status st = s->RetryingOnMapFull([&] { return OpenSubDatabases(*s, fresh); }); !st.ok()) {
+      return st;
+    }
     s->registry_mask = uint64_t{1} << static_cast<unsigned>(Db::kRegistry);
     Log().debug("opened {} ({})", dir, fresh ? "new" : "existing");
     auto engine = std::unique_ptr<Engine>(new Engine(std::move(s)));
     if (engine->impl_->options.rebuild_stale_on_open && !engine->impl_->options.read_only) {
       std::vector<StaleProjection> stale;
-      {
-        Txn txn(engine->impl_->env.handle(), true);
-        stale = engine->impl_->StaleIn(txn.handle(), LiveSlot(txn.handle(), engine->impl_->meta()));
-      }
+      Impl& impl = *engine->impl_;
+      Status read = impl.RetryingOnMapFull([&] {
+        Txn txn(impl.env.handle(), true);
+        stale = impl.StaleIn(txn.handle(), LiveSlot(txn.handle(), impl.meta()));
+        return Status::Ok();
+      });
+      if (!read.ok()) return read;
       if (!stale.empty()) {
         Log().info("{}: rebuilding on open", stale.front().message);
         if (Status st = engine->Rebuild(); !st.ok()) return st;

@@ -29,17 +29,18 @@ int Kills() {
 }
 
 // The child: appends the stream from where the store ends, batch after batch,
-// until killed. The stream is the same in every child (same seed).
-[[noreturn]] void Writer(const std::string& dir, Mode mode) {
+// until killed. It continues the parent's generator, which fork() copied at
+// the store's last seq: no child spends its life regenerating the prefix, so
+// kills keep landing in appends however long the log grows.
+[[noreturn]] void Writer(const std::string& dir, Mode mode, Workload& stream,
+                         uint64_t stream_at) {
   Options o;
   o.mode = mode;
   auto e = Engine::Open(dir, o);
   if (!e.ok()) _exit(3);
-  Workload w({.seed = 401});
-  uint64_t have = *(*e)->Read()->LastSeq();
-  for (uint64_t skipped = 0; skipped < have; ++skipped) w.Next();
+  if (*(*e)->Read()->LastSeq() != stream_at) _exit(5);
   for (;;) {
-    if (!(*e)->Append(w.Take(kBatch)).ok()) _exit(4);
+    if (!(*e)->Append(stream.Take(kBatch)).ok()) _exit(4);
   }
 }
 
@@ -54,7 +55,7 @@ void CrashLoop(Mode mode) {
   const int verify_every = std::max(10, kills / 20);  // full verifies grow with the log
   for (int k = 0; k < kills; ++k) {
     pid_t child = fork();
-    if (child == 0) Writer(db, mode);
+    if (child == 0) Writer(db, mode, reference, sent.size());
     std::this_thread::sleep_for(std::chrono::microseconds(5000 + rng() % 40000));
     kill(child, SIGKILL);
     int status = 0;

@@ -47,7 +47,8 @@ TEST(DamagedValues, AStoredRowWithAnEnumPastItsNamesIsReportedNotRendered) {
   }
   {
     RawStore raw(db);
-    ActiveTaskRow row{.task_id = "t1", .name = "backup", .status = static_cast<TaskStatus>(9)};
+    ActiveTaskRow row{
+        .task_id = "t1", .name = "backup", .status = static_cast<TaskStatus>(9)};
     internal::Builder b;
     raw.Put(raw.Dbi(raw.LiveName("proj_active_tasks")), internal::keys::Id("t1"),
             internal::Encode(b, row));

@@ -57,8 +57,9 @@ TEST_P(DiskFull, AppendsFailClearlyAndTheStoreIsUsableOnceSpaceIsFreed) {
   const std::string mnt = dir.Sub("mnt");
   SmallFilesystem fs(mnt, 8 << 20);
   if (!fs.error().empty()) {
-    GTEST_SKIP() << "cannot mount a size-limited tmpfs here (needs root or CAP_SYS_ADMIN): "
-                 << fs.error();
+    GTEST_SKIP()
+        << "cannot mount a size-limited tmpfs here (needs root or CAP_SYS_ADMIN): "
+        << fs.error();
   }
   const std::string db = mnt + "/store";
   Options o;
@@ -86,11 +87,14 @@ TEST_P(DiskFull, AppendsFailClearlyAndTheStoreIsUsableOnceSpaceIsFreed) {
     EXPECT_GT(e->Stats().map_growths, 0u);
     std::cout << sent.size() << " events fitted, then: " << failure.ToString() << "\n";
     EXPECT_EQ(failure.code(), Status::Code::kIOError) << failure.ToString();
-    EXPECT_THAT(failure.message(), HasSubstr("no space left on device")) << failure.ToString();
+    EXPECT_THAT(failure.message(), HasSubstr("no space left on device"))
+        << failure.ToString();
 
     // The command line says the same, and exits non-zero.
     std::string more = dir.Sub("more.jsonl");
-    ASSERT_EQ(RunShell(AnnalCli() + " generate 2000 --seed 7 --random-ids > " + more).exit_code, 0);
+    ASSERT_EQ(
+        RunShell(AnnalCli() + " generate 2000 --seed 7 --random-ids > " + more).exit_code,
+        0);
     auto cli = RunShell(AnnalCli() + " --db " + db + " import " + more + " 2>&1");
     EXPECT_NE(cli.exit_code, 0);
     EXPECT_THAT(cli.out, HasSubstr("no space left on device"));
@@ -114,7 +118,8 @@ TEST_P(DiskFull, AppendsFailClearlyAndTheStoreIsUsableOnceSpaceIsFreed) {
   EXPECT_EQ(*snap->LastSeq(), 100 + sent.size());
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, DiskFull, ::testing::Values(Mode::kInline, Mode::kDeferred),
+INSTANTIATE_TEST_SUITE_P(Modes, DiskFull,
+                         ::testing::Values(Mode::kInline, Mode::kDeferred),
                          [](const auto& info) {
                            return info.param == Mode::kInline ? "Inline" : "Deferred";
                          });

@@ -47,6 +47,26 @@ int ReadConsistently(const Engine& e, const std::function<bool()>& done) {
   return broken;
 }
 
+// Kills and reaps, when the test ends early, the children it did not wait
+// for: none may outlive it holding its output open, which ctest waits on.
+class Children {
+ public:
+  pid_t Add(pid_t pid) {
+    pids_.push_back(pid);
+    return pid;
+  }
+  int Wait(pid_t pid, int sig = 0) {
+    std::erase(pids_, pid);
+    return StopAndWait(pid, sig);
+  }
+  ~Children() {
+    for (pid_t p : pids_) StopAndWait(p, SIGKILL);
+  }
+
+ private:
+  std::vector<pid_t> pids_;
+};
+
 TEST(ManyProcesses, WritersReadersAndAKilledReaderLoseNothing) {
   TempDir dir;
   const std::string db = dir.Sub("store");
@@ -56,7 +76,8 @@ TEST(ManyProcesses, WritersReadersAndAKilledReaderLoseNothing) {
 
   // A reader process checking snapshots until the log is complete, and one
   // that takes a snapshot and waits to be killed inside it.
-  pid_t reader = fork();
+  Children children;
+  pid_t reader = children.Add(fork());
   if (reader == 0) {
     auto e = Engine::Open(db);
     if (!e.ok()) _exit(100);
@@ -64,13 +85,15 @@ TEST(ManyProcesses, WritersReadersAndAKilledReaderLoseNothing) {
     const auto deadline = std::chrono::steady_clock::now() + 120s;
     auto complete = [&] {
       auto snap = (*e)->Read();
-      return !snap.ok() || *snap->LastSeq() >= kTotal || std::chrono::steady_clock::now() > deadline;
+      return !snap.ok() || *snap->LastSeq() >= kTotal ||
+             std::chrono::steady_clock::now() > deadline;
     };
     _exit(std::min(ReadConsistently(**e, complete), 99));
   }
-  pid_t doomed = fork();
+  pid_t doomed = children.Add(fork());
   if (doomed == 0) {
     auto e = Engine::Open(db);
+    if (!e.ok()) _exit(100);
     auto snap = (*e)->Read();
     for (;;) pause();
   }
@@ -78,9 +101,11 @@ TEST(ManyProcesses, WritersReadersAndAKilledReaderLoseNothing) {
   std::vector<pid_t> writers;
   for (int w = 0; w < kWriterProcesses; ++w) {
     std::string file = dir.Sub("w" + std::to_string(w) + ".jsonl"), text;
-    for (int i = 0; i < kPerWriter; ++i) AppendJson(text, Created("p" + std::to_string(w), i)), text += '\n';
+    for (int i = 0; i < kPerWriter; ++i)
+      AppendJson(text, Created("p" + std::to_string(w), i)), text += '\n';
     std::ofstream(file) << text;
-    writers.push_back(Spawn({AnnalCli(), "--db", db, "import", file, "--batch", "25"}));
+    writers.push_back(
+        children.Add(Spawn({AnnalCli(), "--db", db, "import", file, "--batch", "25"})));
   }
   auto e = MustOpen(db, small);
   std::atomic<int> writing{kWriterThreads};
@@ -91,7 +116,8 @@ TEST(ManyProcesses, WritersReadersAndAKilledReaderLoseNothing) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerWriter; i += 20) {
         std::vector<Event> batch;
-        for (int j = i; j < i + 20; ++j) batch.push_back(Created("t" + std::to_string(t), j));
+        for (int j = i; j < i + 20; ++j)
+          batch.push_back(Created("t" + std::to_string(t), j));
         if (auto r = e->Append(batch); !r.ok()) {
           std::lock_guard lock(failures_mutex);
           failures.push_back(r.status().ToString());
@@ -103,25 +129,31 @@ TEST(ManyProcesses, WritersReadersAndAKilledReaderLoseNothing) {
   }
   std::atomic<int> inconsistent{0};
   for (int r = 0; r < 2; ++r) {
-    threads.emplace_back([&] { inconsistent += ReadConsistently(*e, [&] { return writing == 0; }); });
+    threads.emplace_back(
+        [&] { inconsistent += ReadConsistently(*e, [&] { return writing == 0; }); });
   }
   for (auto& t : threads) t.join();
-  for (pid_t w : writers) EXPECT_EQ(StopAndWait(w, 0), 0) << "an import failed";
-  EXPECT_EQ(StopAndWait(reader, 0), 0) << "inconsistent snapshots in the reader process";
-  EXPECT_EQ(StopAndWait(doomed, 0), -SIGKILL);
-  EXPECT_TRUE(failures.empty()) << failures.size() << " appends failed, the first: " << failures[0];
+  for (pid_t w : writers) EXPECT_EQ(children.Wait(w), 0) << "an import failed";
+  EXPECT_EQ(children.Wait(reader), 0) << "inconsistent snapshots in the reader process";
+  EXPECT_EQ(children.Wait(doomed), -SIGKILL);
+  EXPECT_TRUE(failures.empty())
+      << failures.size() << " appends failed, the first: " << failures[0];
   EXPECT_EQ(inconsistent, 0);
 
   std::set<std::string> ids;
   uint64_t expect_seq = 1;
-  ASSERT_TRUE(e->Read()->ScanLog(1, [&](const LoggedEvent& ev) {
-    EXPECT_EQ(ev.seq, expect_seq++);
-    ids.insert(std::get<TaskCreated>(ev.event.body).task_id);
-    return true;
-  }).ok());
+  ASSERT_TRUE(e->Read()
+                  ->ScanLog(1,
+                            [&](const LoggedEvent& ev) {
+                              EXPECT_EQ(ev.seq, expect_seq++);
+                              ids.insert(std::get<TaskCreated>(ev.event.body).task_id);
+                              return true;
+                            })
+                  .ok());
   EXPECT_EQ(expect_seq - 1, kTotal) << "seqs gapless";
   EXPECT_EQ(ids.size(), kTotal) << "every event exactly once";
-  EXPECT_GT(e->Stats().map_size, small.initial_map_size) << "the map did not grow under load";
+  EXPECT_GT(e->Stats().map_size, small.initial_map_size)
+      << "the map did not grow under load";
   auto report = e->Verify();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->identical());

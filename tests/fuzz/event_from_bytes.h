@@ -22,10 +22,12 @@ inline std::string FuzzId(FuzzInput& in) {
 }
 
 inline std::string FuzzText(FuzzInput& in) {
-  static constexpr std::string_view kPool[] = {"", "x", "nightly \"backup\"\n", "\xe2\x82\xac"};
+  static constexpr std::string_view kPool[] = {"", "x", "nightly \"backup\"\n",
+                                               "\xe2\x82\xac"};
   uint8_t pick = in.Byte();
   if (pick < 192) return std::string(kPool[pick % 4]);
-  if (pick == 255) return std::string(64 * 1024 + 1, 't');  // one byte over the text limit
+  if (pick == 255)
+    return std::string(64 * 1024 + 1, 't');  // one byte over the text limit
   return in.Bytes(80);
 }
 
@@ -49,7 +51,7 @@ struct FieldFiller {
   }
   void operator()(std::string_view, bool& v) { v = in.Bool(); }
   template <class E>
-    requires std::is_enum_v<E>
+  requires std::is_enum_v<E>
   void operator()(std::string_view, E& v) {
     // One value past the last name, to reach the out-of-range rule.
     v = static_cast<E>(in.Below(EnumNames<E>::kNames.size() + 1));

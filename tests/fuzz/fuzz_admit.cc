@@ -24,7 +24,8 @@ namespace {
 using internal::Db;
 
 struct Harness {
-  std::vector<std::unique_ptr<internal::Projector>> projectors = internal::MakeProjectors();
+  std::vector<std::unique_ptr<internal::Projector>> projectors =
+      internal::MakeProjectors();
   std::vector<uint64_t> masks;
   uint64_t registry_mask = uint64_t{1} << static_cast<unsigned>(Db::kRegistry);
   internal::Validator validator;
@@ -46,12 +47,14 @@ struct Harness {
     LoggedEvent back = internal::DecodeRecord(*rec);
     Event expected = ev;
     expected.ts = ev.ts.value_or(0);
-    if (back.seq != seq || !(back.event == expected)) Fail("record round trip", ev.type());
+    if (back.seq != seq || !(back.event == expected))
+      Fail("record round trip", ev.type());
 
     std::string line;
     AppendJson(line, ev);
     auto decoded = json.Decode(line);
-    if (!decoded.ok()) Fail("JSON of an admitted event does not decode:", decoded.status().message());
+    if (!decoded.ok())
+      Fail("JSON of an admitted event does not decode:", decoded.status().message());
     if (!(*decoded == ev)) Fail("JSON round trip changed the event:", line);
   }
 

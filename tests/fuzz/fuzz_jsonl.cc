@@ -24,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string again;
     AppendJson(again, *ev);
     auto back = decoder.Decode(again);
-    if (!back.ok()) fuzz::Fail("re-encoded event does not decode:", back.status().message());
+    if (!back.ok())
+      fuzz::Fail("re-encoded event does not decode:", back.status().message());
     if (!(*back == *ev)) fuzz::Fail("JSON round trip changed the event:", again);
   }
   return 0;

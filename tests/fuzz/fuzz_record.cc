@@ -34,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   internal::EncodeRecord(builder, logged.seq, *logged.event.ts, logged.event);
   internal::AlignedBuf copy;
-  copy.Assign({reinterpret_cast<const char*>(builder.GetBufferPointer()), builder.GetSize()});
+  copy.Assign(
+      {reinterpret_cast<const char*>(builder.GetBufferPointer()), builder.GetSize()});
   const fbs::Record* again = internal::VerifiedRecord(copy.view());
   if (!again) fuzz::Fail("a decoded record does not re-encode to a valid one:", json);
   if (!(internal::DecodeRecord(*again) == logged)) fuzz::Fail("record round trip:", json);

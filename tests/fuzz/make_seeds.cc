@@ -15,7 +15,8 @@
 namespace {
 
 void Write(const std::filesystem::path& p, std::string_view bytes) {
-  std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(p, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 }  // namespace
@@ -25,7 +26,8 @@ int main(int argc, char** argv) {
   using namespace annal;
   if (argc != 2) return 2;
   const fs::path root = argv[1];
-  for (const char* t : {"fuzz_jsonl", "fuzz_record", "fuzz_admit"}) fs::create_directories(root / t);
+  for (const char* t : {"fuzz_jsonl", "fuzz_record", "fuzz_admit"})
+    fs::create_directories(root / t);
 
   Workload w;
   std::vector<Event> events = w.Take(4000);
