@@ -19,8 +19,9 @@ namespace {
 // scratch slot. flock is released by the kernel if the process dies.
 class MaintenanceLock {
  public:
-  explicit MaintenanceLock(const std::string& dir) {
-    fd_ = ::open((dir + "/maintenance.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  MaintenanceLock(const std::string& dir, uint32_t file_mode) {
+    fd_ = ::open((dir + "/maintenance.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC,
+                 static_cast<mode_t>(file_mode & 0777));
     if (fd_ < 0 || ::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       throw BusyError("another verify or rebuild is running on " + dir);
     }
@@ -134,7 +135,7 @@ Result<VerifyReport> Engine::Verify(ProgressFn progress) {
     return Status::InvalidInput("verify rebuilds into scratch space and needs a writable store");
   }
   return s.RetryingOnMapFull([&]() -> Result<VerifyReport> {
-    MaintenanceLock lock(s.dir);
+    MaintenanceLock lock(s.dir, s.options.file_mode);
     const size_t live = ReadLiveSlot(s), scratch = 1 - live;
     // Projections are compared where they are: the live checkpoint, which is
     // the log's head in inline mode and may be behind it in deferred mode.
@@ -193,7 +194,7 @@ Status Engine::Rebuild(ProgressFn progress) {
   Impl& s = *impl_;
   if (s.options.read_only) return Status::InvalidInput("rebuild needs a writable store");
   return s.RetryingOnMapFull([&]() -> Status {
-    MaintenanceLock lock(s.dir);
+    MaintenanceLock lock(s.dir, s.options.file_mode);
     const size_t old_slot = ReadLiveSlot(s), new_slot = 1 - old_slot;
     Replayer replay(s, new_slot, false, progress);
     replay.ClearTarget();

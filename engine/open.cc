@@ -30,6 +30,11 @@ struct MetaFormat {
 };
 static_assert(sizeof(MetaFormat) == 16);
 
+// Search permission wherever the files are readable.
+mode_t DirectoryMode(uint32_t file_mode) {
+  return static_cast<mode_t>((file_mode & 0777) | ((file_mode & 0444) >> 2));
+}
+
 Status CheckDirectory(const std::string& dir, const Options& o, bool* fresh) {
   std::error_code ec;
   fs::path data = fs::path(dir) / "data.mdb";
@@ -38,7 +43,7 @@ Status CheckDirectory(const std::string& dir, const Options& o, bool* fresh) {
     if (!fs::create_directories(dir, ec)) {
       return Status::IOError("cannot create " + dir + ": " + ec.message());
     }
-    ::chmod(dir.c_str(), 0700);
+    ::chmod(dir.c_str(), DirectoryMode(o.file_mode));
     *fresh = true;
     return Status::Ok();
   }
@@ -160,7 +165,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     unsigned flags = MDB_NOTLS;
     if (!s->options.sync) flags |= MDB_NOSYNC;
     if (s->options.read_only) flags |= MDB_RDONLY;
-    int rc = mdb_env_open(s->env.handle(), dir.c_str(), flags, 0600);
+    const mode_t file_mode = s->options.file_mode & 0777;
+    int rc = mdb_env_open(s->env.handle(), dir.c_str(), flags, file_mode);
     if (rc == MDB_INVALID) {
       return Status::NotAStore(dir + "/data.mdb is not an annal store (not an LMDB file)");
     }
@@ -177,6 +183,10 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     // transaction (MDB_MAP_RESIZED): adopt its size and open again.
     if (Status st = s->RetryingOnMapFull([&] { return OpenSubDatabases(*s, fresh); }); !st.ok()) {
       return st;
+    }
+    if (fresh) {
+      // The umask must not narrow (or the caller's mode widen) what was asked.
+      for (const char* f : {"/data.mdb", "/lock.mdb"}) ::chmod((dir + f).c_str(), file_mode);
     }
     s->registry_mask = uint64_t{1} << static_cast<unsigned>(Db::kRegistry);
     Log().debug("opened {} ({})", dir, fresh ? "new" : "existing");

@@ -80,7 +80,8 @@ Result<uint64_t> Engine::ProjectPending(size_t batch) {
 
 Status Engine::RunProjector(const std::atomic<bool>& stop, size_t batch) {
   Impl& s = *impl_;
-  int lock_fd = ::open((s.dir + "/projector.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int lock_fd = ::open((s.dir + "/projector.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC,
+                       static_cast<mode_t>(s.options.file_mode & 0777));
   if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
     if (lock_fd >= 0) ::close(lock_fd);
     return Status::Busy("another projector is running on " + s.dir);

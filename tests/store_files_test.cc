@@ -99,6 +99,23 @@ TEST(StoreFiles, ANewStoreIsPrivateToItsOwner) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+TEST(StoreFiles, AnOptionSharesANewStoreWithTheOwnersGroup) {
+  TempDir dir;
+  std::string path = dir.Sub("store");
+  Options o;
+  o.file_mode = 0660;
+  const mode_t old_umask = umask(022);  // would narrow 0660 to 0640 if left to it
+  MustOpen(path, o).reset();
+  umask(old_umask);
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0770u);
+  for (const char* f : {"/data.mdb", "/lock.mdb"}) {
+    ASSERT_EQ(stat((path + f).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0660u) << f;
+  }
+}
+
 }  // namespace
 }  // namespace annal::testing
 

@@ -1,4 +1,6 @@
-// annal/options.h: how Engine::Open opens a store. A plain value.
+// annal/options.h: how Engine::Open opens a store. A plain value: copy it
+// and use the copies on any threads. The engine calls `clock` from whichever
+// thread appends, so a custom clock must be safe to call from many threads.
 #pragma once
 
 #include <cstddef>
@@ -45,9 +47,15 @@ struct Options {
   // of refusing appends and queries on them until `annal rebuild`.
   bool rebuild_stale_on_open = false;
 
-  // A store is created private (directory 0700, files 0600), and one that
-  // another user owns is refused rather than opened with whatever rights this
-  // process has. Set this to open it anyway.
+  // Permission bits of a new store's files; the directory gets the matching
+  // search bits (0600 gives 0700, 0640 gives 0750). The default keeps the
+  // store private to its owner. Applied as given, whatever the umask. Note
+  // that even a read-only reader must be able to write lock.mdb (LMDB's
+  // reader table), so a group of readers needs 0660.
+  uint32_t file_mode = 0600;
+
+  // A store that another user owns is refused rather than opened with
+  // whatever rights this process has. Set this to open it anyway.
   bool allow_other_owner = false;
 
   // Commits slower than this are logged (at info level), in milliseconds.
