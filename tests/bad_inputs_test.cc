@@ -4,11 +4,13 @@
 #include <gmock/gmock.h>
 
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "tests/test_util.h"
 
@@ -68,6 +70,29 @@ TEST(BadInputs, ErrorsSayWhatIsWrong) {
   EXPECT_THAT(refusal("duplicate_key"), HasSubstr("duplicate field \"rule_id\""));
   EXPECT_THAT(refusal("truncated_file"), HasSubstr("line 2: invalid input: malformed JSON"));
   EXPECT_THAT(refusal("binary_garbage"), HasSubstr("line 1: invalid input"));
+}
+
+// A line longer than any event can be (here 256 MiB with no newline) is
+// refused once it passes 4 MiB, without reading the rest into memory.
+TEST(BadInputs, AnEndlessLineIsRefusedWithoutHoldingItAll) {
+  TempDir dir;
+  const std::string db = dir.Sub("store");
+  Seed(db);
+  const Dump before = DumpStore(db);
+  const std::string file = dir.Sub("endless.jsonl");
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << "{\"type\":\"task_created\",\"ts\":1,\"task_id\":\"t9\",\"name\":\"";
+    const std::string block(1 << 20, 'n');
+    for (int i = 0; i < 256; ++i) out << block;
+  }
+  auto r = RunShell(AnnalCli() + " --db " + db + " import " + file + " 2>&1");
+  rusage children;
+  ASSERT_EQ(getrusage(RUSAGE_CHILDREN, &children), 0);
+  EXPECT_LT(children.ru_maxrss, 128 << 10) << "KiB at the peak: the line was read whole";
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.out, HasSubstr("line 1: invalid input: the line is longer than 4 MiB"));
+  EXPECT_TRUE(DumpStore(db) == before);
 }
 
 // A store directory made read-only: by a read-only bind mount when running as

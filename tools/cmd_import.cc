@@ -1,13 +1,16 @@
 // annal --db DIR import FILE|- [--batch N]: append JSONL events, N per write
 // transaction. On a bad line: exit 1, name the line and the rule, and say how
 // many events the earlier batches committed (those stay committed).
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
 #include <iostream>
+#include <memory>
 
 #include "annal/jsonl.h"
 #include "tools/command.h"
+#include "tools/line_reader.h"
 
 namespace annal::cli {
 namespace {
@@ -20,16 +23,16 @@ struct ImportFlags {
 };
 
 int Import(const Globals& g, const ImportFlags& f) {
-  std::ifstream file;
-  std::istream* in = &std::cin;
+  std::FILE* in = stdin;
   if (f.file != "-") {
-    file.open(f.file);
-    if (!file) {
-      std::cerr << "annal import: cannot open " << f.file << "\n";
+    in = std::fopen(f.file.c_str(), "rb");
+    if (!in) {
+      std::cerr << "annal import: cannot open " << f.file << ": " << std::strerror(errno) << "\n";
       return kFailed;
     }
-    in = &file;
   }
+  // Closed on every return; stdin is left to the process.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(in == stdin ? nullptr : in, std::fclose);
   Options options;
   options.sync = !f.no_sync;
   if (f.deferred) options.mode = Mode::kDeferred;
@@ -58,8 +61,17 @@ int Import(const Globals& g, const ImportFlags& f) {
   };
 
   std::string line;
-  while (std::getline(*in, line)) {
+  auto reader = std::make_unique<LineReader>(in);
+  for (LineRead got; (got = reader->Next(line)) != LineRead::kEnd;) {
     ++line_no;
+    if (got == LineRead::kError) {
+      return fail(line_no, Status::IOError(std::string("read error: ") + std::strerror(errno)));
+    }
+    if (got == LineRead::kTooLong) {
+      return fail(line_no, Status::InvalidInput("the line is longer than " +
+                                                std::to_string(kMaxLineBytes >> 20) +
+                                                " MiB, more than any event can be"));
+    }
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank line
     auto ev = decoder.Decode(line);
     if (!ev.ok()) return fail(line_no, ev.status());
@@ -68,10 +80,6 @@ int Import(const Globals& g, const ImportFlags& f) {
     if (batch.size() >= f.batch) {
       if (Status st = flush(); !st.ok()) return fail(lines[st.event_index().value_or(0)], st);
     }
-  }
-  if (in->bad()) {
-    std::cerr << "annal import: read error after line " << line_no << "\n";
-    return kFailed;
   }
   if (Status st = flush(); !st.ok()) return fail(lines[st.event_index().value_or(0)], st);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
