@@ -135,12 +135,12 @@ std::string DescribeLmdbError(const lmdb::error& e, const std::string& dir) {
     if (statvfs(dir.c_str(), &fs) == 0 && fs.f_bavail * fs.f_frsize < kNearlyFullBytes) {
       return "no space left on device for " + dir + " (" +
              std::to_string(fs.f_bavail * fs.f_frsize >> 10) +
-             " KiB free; nothing of the batch was written): " + e.what();
+             " KiB free; the transaction was rolled back, nothing of it written): " + e.what();
     }
   }
   switch (e.code()) {
     case ENOSPC:
-      return std::string("no space left on device (nothing of the batch was written): ") +
+      return std::string("no space left on device (the transaction was rolled back, nothing of it written): ") +
              e.what();
     case EACCES:
     case EPERM:
