@@ -3,12 +3,12 @@
 #include <chrono>
 
 #include "engine/engine_impl.h"
-#include "engine/keys.h"
+#include "store/keys.h"
 #include "engine/logging.h"
 #include "engine/meta.h"
 #include "engine/project.h"
 #include "events/record_codec.h"
-#include "events/validate.h"
+#include "rules/validate.h"
 
 namespace annal {
 namespace internal {

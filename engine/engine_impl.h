@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "annal/engine.h"
-#include "engine/lmdb.h"
-#include "engine/map_lock.h"
+#include "store/lmdb.h"
+#include "store/map_lock.h"
 #include "engine/meta.h"
-#include "events/validate.h"
+#include "rules/validate.h"
 #include "projectors/projector.h"
 
 namespace annal {
@@ -29,7 +29,7 @@ struct Engine::Impl {
   MDB_dbi log() const { return slots[0][static_cast<size_t>(internal::Db::kLog)]; }
 
   // Held shared by transactions and snapshots, exclusively by map growth
-  // (engine/map_lock.h). Lock order: map_mutex (shared), then write_mutex,
+  // (store/map_lock.h). Lock order: map_mutex (shared), then write_mutex,
   // then versions_mutex.
   mutable internal::MapLock map_mutex;
   // One appending thread at a time in this process (LMDB serializes across

@@ -6,7 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "engine/describe_key.h"
+#include "store/describe_key.h"
 #include "engine/logging.h"
 #include "engine/meta.h"
 #include "engine/replay.h"

@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "engine/keys.h"
-#include "engine/lmdb.h"
+#include "store/keys.h"
+#include "store/lmdb.h"
 
 namespace annal::internal {
 namespace {

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/chain.h"
-#include "engine/digest.h"
+#include "store/chain.h"
+#include "store/digest.h"
 #include "projectors/projector.h"
 
 namespace annal::internal {

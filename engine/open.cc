@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "engine/engine_impl.h"
-#include "engine/keys.h"
+#include "store/keys.h"
 #include "engine/logging.h"
 #include "engine/meta.h"
 

@@ -1,7 +1,7 @@
 #include "engine/project.h"
 
-#include "engine/chain.h"
-#include "engine/keys.h"
+#include "store/chain.h"
+#include "store/keys.h"
 #include "events/record_codec.h"
 
 namespace annal::internal {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "annal/status.h"
-#include "engine/lmdb.h"
+#include "store/lmdb.h"
 #include "log_generated.h"
 #include "projectors/projector.h"
 

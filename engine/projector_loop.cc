@@ -11,7 +11,7 @@
 #include <chrono>
 
 #include "engine/engine_impl.h"
-#include "engine/keys.h"
+#include "store/keys.h"
 #include "engine/logging.h"
 #include "engine/project.h"
 

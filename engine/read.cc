@@ -3,11 +3,11 @@
 #include <deque>
 
 #include "engine/engine_impl.h"
-#include "engine/chain.h"
-#include "engine/keys.h"
+#include "store/chain.h"
+#include "store/keys.h"
 #include "engine/meta.h"
 #include "events/record_codec.h"
-#include "events/validate.h"
+#include "rules/validate.h"
 
 namespace annal {
 

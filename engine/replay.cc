@@ -1,10 +1,10 @@
 #include "engine/replay.h"
 
-#include "engine/keys.h"
+#include "store/keys.h"
 #include "engine/meta.h"
 #include "engine/project.h"
 #include "events/record_codec.h"
-#include "events/validate.h"
+#include "rules/validate.h"
 
 namespace annal::internal {
 namespace {

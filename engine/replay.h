@@ -10,7 +10,7 @@
 
 #include "annal/maintenance.h"
 #include "engine/engine_impl.h"
-#include "events/validate.h"
+#include "rules/validate.h"
 
 namespace annal::internal {
 

@@ -247,7 +247,7 @@ void EncodeRecord(FlatBufferBuilder& b, uint64_t seq, int64_t ts, const Event& e
   Offset<void> body = std::visit(BodyEncoder{b}, ev.body);
   auto type = static_cast<fb::Event>(ev.body.index() + 1);
   auto rec = fb::CreateRecord(b, seq, ts, actor, type, body);
-  b.TrackMinAlign(8);  // size a multiple of 8: see engine/keys.h
+  b.TrackMinAlign(8);  // size a multiple of 8: see store/keys.h
   fb::FinishRecordBuffer(b, rec);
 }
 

@@ -2,7 +2,7 @@
 // aux_active_tasks_queued (its name and step) until it becomes active;
 // terminal tasks leave no trace here. Paused tasks with a wake time are
 // indexed by (next_wake_time, task_id).
-#include "engine/keys.h"
+#include "store/keys.h"
 #include "projectors/projector.h"
 
 namespace annal::internal {

@@ -3,7 +3,7 @@
 // resolved alarms are ordered in aux_alarms_resolved_order; those pushed out
 // of the window wait in aux_alarms_evicted, and come back when an alarm in the
 // window is raised again. idx_alarms_by_state indexes the rows in proj_alarms.
-#include "engine/keys.h"
+#include "store/keys.h"
 #include "projectors/projector.h"
 
 namespace annal::internal {

@@ -1,6 +1,6 @@
 // proj_approvals: pending approvals, indexed by (expires_at, approval_id).
 // A decision (granted, denied, expired) removes the row and its index entry.
-#include "engine/keys.h"
+#include "store/keys.h"
 #include "projectors/projector.h"
 
 namespace annal::internal {

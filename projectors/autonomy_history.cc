@@ -1,6 +1,6 @@
 // proj_autonomy_history: the current level under key Seq(0), and one row per
 // change under Seq(seq), so a backward scan lists changes newest first.
-#include "engine/keys.h"
+#include "store/keys.h"
 #include "projectors/projector.h"
 
 namespace annal::internal {

@@ -1,7 +1,7 @@
 // proj_integrations: every integration with its health, derived from the run
 // of consecutive failures: unknown before any call, healthy after a success,
 // degraded after 1 or 2 failures in a row, down after 3 or more.
-#include "engine/keys.h"
+#include "store/keys.h"
 #include "projectors/projector.h"
 
 namespace annal::internal {

@@ -1,6 +1,6 @@
 // A projector turns log records into the rows of one projection. Apply() is a
 // pure, deterministic function of the records applied so far: it reads only
-// the record and its own sub-databases (the kOwner column of engine/schema.h),
+// the record and its own sub-databases (the kOwner column of store/schema.h),
 // never a clock, randomness or a global, so a replay of the log rebuilds the
 // same bytes. It may throw: the engine then aborts the whole write
 // transaction. A projector object is used by one transaction at a time.
@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/kv.h"
+#include "store/kv.h"
 #include "log_generated.h"
 #include "projectors/row_codec.h"
 
@@ -31,7 +31,7 @@ class Projector {
   virtual void Apply(Kv& kv, const fbs::Record& rec) = 0;
 };
 
-// The nine projectors, in the order of engine/schema.h.
+// The nine projectors, in the order of store/schema.h.
 std::vector<std::unique_ptr<Projector>> MakeProjectors();
 
 // Reads the row of table Fb at `key` and decodes it; the views point into `buf`.

@@ -4,7 +4,7 @@
 // schedule can take its waiting runs out of the backlog.
 #include <cstring>
 
-#include "engine/keys.h"
+#include "store/keys.h"
 #include "projectors/projector.h"
 
 namespace annal::internal {

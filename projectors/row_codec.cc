@@ -35,7 +35,7 @@ Offset<String> S(Builder& b, OptView s) { return s ? b.CreateString(*s) : Offset
 
 template <class T>
 std::string_view Finish(Builder& b, Offset<T> root) {
-  b.TrackMinAlign(8);  // size a multiple of 8: see engine/keys.h
+  b.TrackMinAlign(8);  // size a multiple of 8: see store/keys.h
   b.Finish(root);
   return {reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize()};
 }

@@ -1,7 +1,7 @@
 // proj_schedules: enabled schedules, indexed by (next_run_at, schedule_id).
 // A disabled schedule's row waits, state intact, in aux_schedules_disabled and
 // comes back when the schedule is enabled again. Deletion removes it from both.
-#include "engine/keys.h"
+#include "store/keys.h"
 #include "projectors/projector.h"
 
 namespace annal::internal {

@@ -1,5 +1,5 @@
 // proj_watchers: every watcher, enabled or not, until it is deleted.
-#include "engine/keys.h"
+#include "store/keys.h"
 #include "projectors/projector.h"
 
 namespace annal::internal {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "annal/workload.h"
-#include "engine/keys.h"
+#include "store/keys.h"
 #include "tests/test_util.h"
 
 namespace annal::testing {

@@ -9,9 +9,9 @@
 #include <thread>
 
 #include "annal/workload.h"
-#include "engine/digest.h"
-#include "engine/keys.h"
-#include "engine/schema.h"
+#include "store/digest.h"
+#include "store/keys.h"
+#include "store/schema.h"
 #include "tests/test_util.h"
 
 namespace annal::testing {

@@ -12,7 +12,7 @@
 #include "annal/jsonl.h"
 #include "engine/engine_impl.h"
 #include "events/record_codec.h"
-#include "events/validate.h"
+#include "rules/validate.h"
 #include "projectors/projector.h"
 #include "tests/fuzz/event_from_bytes.h"
 #include "tests/fuzz/fail.h"

@@ -3,7 +3,7 @@
 // gives an event whose JSON form decodes back to the same event; the field
 // rules run on it without crashing.
 #include "annal/jsonl.h"
-#include "events/validate.h"
+#include "rules/validate.h"
 #include "tests/fuzz/fail.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -8,9 +8,9 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include "annal/jsonl.h"
-#include "engine/chain.h"
+#include "store/chain.h"
 #include "events/record_codec.h"
-#include "events/validate.h"
+#include "rules/validate.h"
 #include "projectors/projector.h"
 #include "tests/fuzz/fail.h"
 #include "tests/fuzz/memory_kv.h"

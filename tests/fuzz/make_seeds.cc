@@ -9,7 +9,7 @@
 
 #include "annal/jsonl.h"
 #include "annal/workload.h"
-#include "engine/chain.h"
+#include "store/chain.h"
 #include "events/record_codec.h"
 
 namespace {

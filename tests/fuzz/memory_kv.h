@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "engine/kv.h"
+#include "store/kv.h"
 
 namespace annal::fuzz {
 

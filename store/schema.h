@@ -1,6 +1,6 @@
 // The one table of every LMDB sub-database in an annal store: its name, its
 // role, which component owns it, and its key and value encoding. docs/format.md
-// describes the same table in words; keys are built only in engine/keys.h.
+// describes the same table in words; keys are built only in store/keys.h.
 #pragma once
 
 #include <array>

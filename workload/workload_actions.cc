@@ -1,6 +1,6 @@
 // What each workload action emits, keeping the generator's pools in step
 // with the rules so that every event is valid by construction.
-#include "events/workload_impl.h"
+#include "workload/workload_impl.h"
 
 namespace annal {
 

@@ -10,9 +10,9 @@
 #include <optional>
 #include <string_view>
 
-#include "engine/digest.h"
-#include "engine/kv.h"
-#include "engine/schema.h"
+#include "store/digest.h"
+#include "store/kv.h"
+#include "store/schema.h"
 
 namespace annal::internal {
 

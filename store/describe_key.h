@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/schema.h"
+#include "store/schema.h"
 
 namespace annal::internal {
 std::string DescribeKey(Db db, std::string_view key);

@@ -1,4 +1,4 @@
-#include "engine/lmdb.h"
+#include "store/lmdb.h"
 
 #include <sys/statvfs.h>
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "annal/events.h"
-#include "engine/kv.h"
+#include "store/kv.h"
 
 namespace annal::internal {
 

@@ -1,4 +1,4 @@
-#include "engine/digest.h"
+#include "store/digest.h"
 
 #include <cstdio>
 #include <cstring>

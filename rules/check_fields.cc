@@ -1,7 +1,7 @@
 #include <type_traits>
 
-#include "engine/keys.h"
-#include "events/validate.h"
+#include "store/keys.h"
+#include "rules/validate.h"
 
 namespace annal::internal {
 

@@ -3,8 +3,8 @@
 // byte is the entity's state, the upper 56 bits a counter (docs/format.md).
 #include <cstring>
 
-#include "engine/keys.h"
-#include "events/validate.h"
+#include "store/keys.h"
+#include "rules/validate.h"
 
 namespace annal::internal {
 namespace {

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/schema.h"
+#include "store/schema.h"
 
 namespace annal::internal {
 

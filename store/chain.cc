@@ -1,4 +1,4 @@
-#include "engine/chain.h"
+#include "store/chain.h"
 
 #include <openssl/evp.h>
 

@@ -1,5 +1,5 @@
 // The workload generator: the public API over workload_impl.h.
-#include "events/workload_impl.h"
+#include "workload/workload_impl.h"
 
 namespace annal {
 

@@ -1,6 +1,6 @@
-#include "engine/describe_key.h"
+#include "store/describe_key.h"
 
-#include "engine/keys.h"
+#include "store/keys.h"
 
 namespace annal::internal {
 namespace {

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/schema.h"
+#include "store/schema.h"
 
 namespace annal::internal {
 

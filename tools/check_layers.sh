@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The layers of annal import only downwards (docs/design.md):
+#
+#   include/annal   the public API: its own headers only
+#   store/          LMDB, keys, the schema table, digests, the log reader
+#   events/         the event codecs (JSONL, FlatBuffers records)
+#   rules/          the validator, over store/ and events/
+#   projectors/     one projector per file, over store/, events/ and rules/
+#   engine/         the public API's implementation, over all of the above
+#   workload/       the event generator, over the public API only
+#   tools/ bench/ tests/ examples/   anything
+#
+# Prints every include that reaches upwards and fails when there is one.
+# Run at every build (a CMake target) and by ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+allowed() {  # folder -> the project folders its files may include from
+  case "$1" in
+    include/annal) echo "annal" ;;
+    store) echo "store" ;;
+    events) echo "annal store events" ;;
+    rules) echo "annal store events rules" ;;
+    projectors) echo "annal store events rules projectors" ;;
+    engine) echo "annal store events rules projectors engine" ;;
+    workload) echo "annal workload" ;;
+  esac
+}
+
+bad=0
+for layer in include/annal store events rules projectors engine workload; do
+  ok=$(allowed "$layer")
+  while IFS=: read -r file line text; do
+    target=$(sed -E 's/.*#include "([^"]+)".*/\1/' <<< "$text")
+    case "$target" in
+      *_generated.h) continue ;;  # flatc output: below every layer
+    esac
+    top=${target%%/*}
+    [ "$top" = "$target" ] && top=""  # a bare name: same folder
+    if [ -n "$top" ] && ! grep -qw -- "$top" <<< "$ok"; then
+      echo "layering: $file:$line includes \"$target\" ($layer may include from: $ok)"
+      bad=1
+    fi
+  done < <(grep -rn --include='*.h' --include='*.cc' '^[[:space:]]*#[[:space:]]*include "' "$layer" || true)
+done
+exit $bad
