@@ -12,7 +12,8 @@ namespace {
 
 std::string FreshDir() {
   static int n = 0;
-  std::string dir = "/tmp/annal-bench-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+  std::string dir =
+      "/tmp/annal-bench-" + std::to_string(::getpid()) + "-" + std::to_string(n++);
   std::filesystem::remove_all(dir);
   return dir;
 }
@@ -31,7 +32,8 @@ void BM_Append(benchmark::State& state, bool sync, bool random_ids) {
     auto engine = std::move(annal::Engine::Open(dir, o).value());
     state.ResumeTiming();
     for (size_t i = 0; i < stream.size(); i += batch) {
-      auto r = engine->Append(std::span(stream).subspan(i, std::min(batch, stream.size() - i)));
+      auto r = engine->Append(
+          std::span(stream).subspan(i, std::min(batch, stream.size() - i)));
       if (!r.ok()) state.SkipWithError(r.status().ToString().c_str());
     }
     state.PauseTiming();
@@ -43,11 +45,14 @@ void BM_Append(benchmark::State& state, bool sync, bool random_ids) {
 }
 
 BENCHMARK_CAPTURE(BM_Append, nosync_seq_ids, false, false)
-    ->ArgsProduct({{1, 10, 100, 1000}, {20000}})->Unit(benchmark::kMillisecond);
+    ->ArgsProduct({{1, 10, 100, 1000}, {20000}})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Append, nosync_random_ids, false, true)
-    ->ArgsProduct({{1000}, {20000}})->Unit(benchmark::kMillisecond);
+    ->ArgsProduct({{1000}, {20000}})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Append, sync_seq_ids, true, false)
-    ->ArgsProduct({{1, 1000}, {2000}})->Unit(benchmark::kMillisecond);
+    ->ArgsProduct({{1, 1000}, {2000}})
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

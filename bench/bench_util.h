@@ -56,7 +56,8 @@ inline const std::string& Prefilled(size_t events, bool random_ids) {
     o.initial_map_size = size_t{4} << 30;
     auto e = std::move(Engine::Open(tmpl, o).value());
     for (size_t i = 0; i < events; i += 1000) {
-      if (!e->Append(std::span(stream).subspan(i, std::min<size_t>(1000, events - i))).ok()) {
+      if (!e->Append(std::span(stream).subspan(i, std::min<size_t>(1000, events - i)))
+               .ok()) {
         std::abort();
       }
     }
@@ -85,7 +86,8 @@ inline int RunRegistered(int argc, char** argv, void (*register_all)()) {
 inline void RemoveAllScratch() {
   std::vector<std::filesystem::path> mine;
   for (const auto& entry : std::filesystem::directory_iterator("/tmp")) {
-    if (entry.path().filename().string().rfind("annal-bench-" + std::to_string(::getpid()), 0) == 0) {
+    if (entry.path().filename().string().rfind(
+            "annal-bench-" + std::to_string(::getpid()), 0) == 0) {
       mine.push_back(entry.path());
     }
   }

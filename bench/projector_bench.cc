@@ -2,7 +2,8 @@
 // behind a separate `annal project` process stays under a steady append load
 // (commit-to-projected time, p50 and p99), and append rates in deferred and
 // inline mode side by side.
-//   build/bench/projector_bench --benchmark_out=projector.json --benchmark_out_format=json
+//   build/bench/projector_bench --benchmark_out=projector.json
+//   --benchmark_out_format=json
 #include <benchmark/benchmark.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -77,8 +78,8 @@ void BM_LagUnderLoad(benchmark::State& state) {
     auto e = std::move(Engine::Open(dir, o).value());
     pid_t projector = fork();
     if (projector == 0) {
-      execl(ANNAL_CLI_PATH, ANNAL_CLI_PATH, "--db", dir.c_str(), "project", "--batch", "1000",
-            static_cast<char*>(nullptr));
+      execl(ANNAL_CLI_PATH, ANNAL_CLI_PATH, "--db", dir.c_str(), "project", "--batch",
+            "1000", static_cast<char*>(nullptr));
       _exit(127);
     }
     std::vector<Clock::time_point> committed(batches), seen(batches);
@@ -105,7 +106,8 @@ void BM_LagUnderLoad(benchmark::State& state) {
     waitpid(projector, nullptr, 0);
     std::vector<double> lag_ms;
     for (size_t b = 0; b < batches; ++b) {
-      lag_ms.push_back(std::chrono::duration<double, std::milli>(seen[b] - committed[b]).count());
+      lag_ms.push_back(
+          std::chrono::duration<double, std::milli>(seen[b] - committed[b]).count());
     }
     std::sort(lag_ms.begin(), lag_ms.end());
     state.counters["lag_p50_ms"] = lag_ms[lag_ms.size() / 2];
@@ -116,7 +118,12 @@ void BM_LagUnderLoad(benchmark::State& state) {
 }
 
 BENCHMARK(BM_CatchUp)->Arg(200000)->Unit(benchmark::kMillisecond)->Iterations(2);
-BENCHMARK(BM_AppendRate)->ArgName("inline")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_AppendRate)
+    ->ArgName("inline")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
 BENCHMARK(BM_LagUnderLoad)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 
 }  // namespace

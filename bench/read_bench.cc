@@ -29,7 +29,7 @@ void AimAt(const Snapshot& s, size_t store) {
 // What the log alone can tell, per question: each folds one event at a time.
 struct LogAnswers {
   std::map<std::string, TaskStatus> tasks;
-  std::map<std::string, int64_t> wake;  // paused tasks' wake times
+  std::map<std::string, int64_t> wake;                        // paused tasks' wake times
   std::map<std::string, std::pair<bool, OptTime>> schedules;  // enabled, next run
   std::set<std::string> watchers, rules, integrations;
   std::map<std::string, int64_t> approvals;  // pending: expires_at
@@ -51,7 +51,9 @@ struct LogAnswers {
       wake.erase(e.task_id);
     }
   }
-  void On(uint64_t, const ScheduleCreated& e) { schedules[e.schedule_id] = {e.enabled, e.next_run_at}; }
+  void On(uint64_t, const ScheduleCreated& e) {
+    schedules[e.schedule_id] = {e.enabled, e.next_run_at};
+  }
   void On(uint64_t, const ScheduleEnabled& e) { schedules[e.schedule_id].first = true; }
   void On(uint64_t, const ScheduleDisabled& e) { schedules[e.schedule_id].first = false; }
   void On(uint64_t, const ScheduleDeleted& e) { schedules.erase(e.schedule_id); }
@@ -67,8 +69,12 @@ struct LogAnswers {
   void On(uint64_t, const WatcherDeleted& e) { watchers.erase(e.watcher_id); }
   void On(uint64_t, const RuleCreated& e) { rules.insert(e.rule_id); }
   void On(uint64_t, const RuleDeleted& e) { rules.erase(e.rule_id); }
-  void On(uint64_t, const IntegrationRegistered& e) { integrations.insert(e.integration_id); }
-  void On(uint64_t, const ApprovalRequested& e) { approvals[e.approval_id] = e.expires_at; }
+  void On(uint64_t, const IntegrationRegistered& e) {
+    integrations.insert(e.integration_id);
+  }
+  void On(uint64_t, const ApprovalRequested& e) {
+    approvals[e.approval_id] = e.expires_at;
+  }
   void On(uint64_t, const ApprovalGranted& e) { approvals.erase(e.approval_id); }
   void On(uint64_t, const ApprovalDenied& e) { approvals.erase(e.approval_id); }
   void On(uint64_t, const ApprovalExpired& e) { approvals.erase(e.approval_id); }
@@ -94,35 +100,60 @@ std::vector<Question> Questions() {
     return n;
   };
   return {
-      {"active_tasks", "active_tasks", false, false, [](const Snapshot& s) { return s.ActiveTasks()->size(); },
+      {"active_tasks", "active_tasks", false, false,
+       [](const Snapshot& s) { return s.ActiveTasks()->size(); },
        [=](const LogAnswers& a) {
-         return count_if(a.tasks, [](TaskStatus t) { return t == TaskStatus::kRunning || t == TaskStatus::kPaused; });
+         return count_if(a.tasks, [](TaskStatus t) {
+           return t == TaskStatus::kRunning || t == TaskStatus::kPaused;
+         });
        }},
-      {"paused_tasks_waking_by_T", "active_tasks", true, false, [](const Snapshot& s) { return s.PausedTasksWakingBy(kMidTs)->size(); },
-       [=](const LogAnswers& a) { return count_if(a.wake, [](int64_t t) { return t <= kMidTs; }); }},
-      {"schedules", "schedules", false, false, [](const Snapshot& s) { return s.Schedules()->size(); },
-       [=](const LogAnswers& a) { return count_if(a.schedules, [](const auto& s) { return s.first; }); }},
-      {"schedules_due_by_T", "schedules", true, false, [](const Snapshot& s) { return s.SchedulesDueBy(kMidTs)->size(); },
+      {"paused_tasks_waking_by_T", "active_tasks", true, false,
+       [](const Snapshot& s) { return s.PausedTasksWakingBy(kMidTs)->size(); },
        [=](const LogAnswers& a) {
-         return count_if(a.schedules, [](const auto& s) { return s.first && s.second && *s.second <= kMidTs; });
+         return count_if(a.wake, [](int64_t t) { return t <= kMidTs; });
        }},
-      {"watchers", "watchers", false, false, [](const Snapshot& s) { return s.Watchers()->size(); },
+      {"schedules", "schedules", false, false,
+       [](const Snapshot& s) { return s.Schedules()->size(); },
+       [=](const LogAnswers& a) {
+         return count_if(a.schedules, [](const auto& s) { return s.first; });
+       }},
+      {"schedules_due_by_T", "schedules", true, false,
+       [](const Snapshot& s) { return s.SchedulesDueBy(kMidTs)->size(); },
+       [=](const LogAnswers& a) {
+         return count_if(a.schedules, [](const auto& s) {
+           return s.first && s.second && *s.second <= kMidTs;
+         });
+       }},
+      {"watchers", "watchers", false, false,
+       [](const Snapshot& s) { return s.Watchers()->size(); },
        [](const LogAnswers& a) { return a.watchers.size(); }},
-      {"rules", "rules", false, false, [](const Snapshot& s) { return s.Rules()->size(); },
+      {"rules", "rules", false, false,
+       [](const Snapshot& s) { return s.Rules()->size(); },
        [](const LogAnswers& a) { return a.rules.size(); }},
-      {"integrations", "integrations", false, false, [](const Snapshot& s) { return s.Integrations()->size(); },
+      {"integrations", "integrations", false, false,
+       [](const Snapshot& s) { return s.Integrations()->size(); },
        [](const LogAnswers& a) { return a.integrations.size(); }},
-      {"approvals", "approvals", false, false, [](const Snapshot& s) { return s.Approvals()->size(); },
+      {"approvals", "approvals", false, false,
+       [](const Snapshot& s) { return s.Approvals()->size(); },
        [](const LogAnswers& a) { return a.approvals.size(); }},
-      {"approvals_expiring_by_T", "approvals", true, false, [](const Snapshot& s) { return s.ApprovalsExpiringBy(kMidTs)->size(); },
-       [=](const LogAnswers& a) { return count_if(a.approvals, [](int64_t t) { return t <= kMidTs; }); }},
-      {"queue_depth", "queue_depth", false, false, [](const Snapshot& s) { return s.QueueDepth().ok() ? size_t{1} : 0; },
+      {"approvals_expiring_by_T", "approvals", true, false,
+       [](const Snapshot& s) { return s.ApprovalsExpiringBy(kMidTs)->size(); },
+       [=](const LogAnswers& a) {
+         return count_if(a.approvals, [](int64_t t) { return t <= kMidTs; });
+       }},
+      {"queue_depth", "queue_depth", false, false,
+       [](const Snapshot& s) { return s.QueueDepth().ok() ? size_t{1} : 0; },
        [](const LogAnswers&) { return size_t{1}; }},
-      {"autonomy_history", "autonomy_history", false, false, [](const Snapshot& s) { return 1 + s.AutonomyChanges()->size(); },
+      {"autonomy_history", "autonomy_history", false, false,
+       [](const Snapshot& s) { return 1 + s.AutonomyChanges()->size(); },
        [](const LogAnswers& a) { return 1 + a.autonomy_changes.size(); }},
-      {"alarms_acked", "alarms", false, true, [](const Snapshot& s) { return s.AlarmsInState(AlarmState::kAcked)->size(); },
-       [=](const LogAnswers& a) { return count_if(a.alarms, [](int st) { return st == 1; }); }},
-      {"one_alarm_by_id", "alarm_by_id", false, false, [](const Snapshot& s) { return s.Alarm(kSomeAlarm)->has_value() ? size_t{1} : 0; },
+      {"alarms_acked", "alarms", false, true,
+       [](const Snapshot& s) { return s.AlarmsInState(AlarmState::kAcked)->size(); },
+       [=](const LogAnswers& a) {
+         return count_if(a.alarms, [](int st) { return st == 1; });
+       }},
+      {"one_alarm_by_id", "alarm_by_id", false, false,
+       [](const Snapshot& s) { return s.Alarm(kSomeAlarm)->has_value() ? size_t{1} : 0; },
        [](const LogAnswers& a) { return a.alarms.count(kSomeAlarm) ? size_t{1} : 0; }},
   };
 }
@@ -144,9 +175,9 @@ void FromProjection(benchmark::State& state, Question q, size_t store) {
     benchmark::DoNotOptimize(rows);
   }
   state.counters["rows"] = double(rows);
-  state.counters["ns_per_row"] = benchmark::Counter(
-      double(std::max<size_t>(rows, 1)) * state.iterations(),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_row"] =
+      benchmark::Counter(double(std::max<size_t>(rows, 1)) * state.iterations(),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void FromLog(benchmark::State& state, Question q, size_t store) {
@@ -172,15 +203,17 @@ void FromSqlite(benchmark::State& state, Question q, size_t store) {
   if (!peer) {
     auto stream = Stream(false, store);
     peer = std::make_unique<SqlitePeer>(ScratchDir("read-sqlite") + ".sqlite", false);
-    for (size_t i = 0; i < store; i += 1000) peer->Append(std::span(stream).subspan(i, 1000));
+    for (size_t i = 0; i < store; i += 1000)
+      peer->Append(std::span(stream).subspan(i, 1000));
   }
   OpenAimed(store);
   size_t rows = 0;
   for (auto _ : state) {
     rows = std::string_view(q.peer_query) == "alarm_by_id"
                ? peer->LookupAlarm(kSomeAlarm)
-               : peer->QueryRows(q.peer_query, q.due ? std::optional<int64_t>(kMidTs) : std::nullopt,
-                                 q.acked ? std::optional<std::string>("acked") : std::nullopt);
+               : peer->QueryRows(
+                     q.peer_query, q.due ? std::optional<int64_t>(kMidTs) : std::nullopt,
+                     q.acked ? std::optional<std::string>("acked") : std::nullopt);
     benchmark::DoNotOptimize(rows);
   }
   state.counters["rows"] = double(rows);
@@ -193,12 +226,15 @@ void Register() {
     if (store > max_store) continue;
     for (const Question& q : Questions()) {
       std::string suffix = std::string(q.name) + "/store:" + std::to_string(store);
-      benchmark::RegisterBenchmark(("Read/projection/" + suffix).c_str(), FromProjection, q, store)
+      benchmark::RegisterBenchmark(("Read/projection/" + suffix).c_str(), FromProjection,
+                                   q, store)
           ->Unit(benchmark::kMicrosecond);
       benchmark::RegisterBenchmark(("Read/log_scan/" + suffix).c_str(), FromLog, q, store)
-          ->Unit(benchmark::kMillisecond)->Iterations(store >= 1000000 ? 1 : 3);
+          ->Unit(benchmark::kMillisecond)
+          ->Iterations(store >= 1000000 ? 1 : 3);
       if (q.peer_query && store <= 100000) {
-        benchmark::RegisterBenchmark(("Read/sqlite/" + suffix).c_str(), FromSqlite, q, store)
+        benchmark::RegisterBenchmark(("Read/sqlite/" + suffix).c_str(), FromSqlite, q,
+                                     store)
             ->Unit(benchmark::kMicrosecond);
       }
     }
@@ -208,4 +244,6 @@ void Register() {
 }  // namespace
 }  // namespace annal::bench
 
-int main(int argc, char** argv) { return annal::bench::RunRegistered(argc, argv, annal::bench::Register); }
+int main(int argc, char** argv) {
+  return annal::bench::RunRegistered(argc, argv, annal::bench::Register);
+}

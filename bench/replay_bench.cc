@@ -32,7 +32,8 @@ const std::string& StoreOf(int64_t events) {
   static std::map<int64_t, std::string> stores;
   auto& dir = stores[events];
   if (!dir.empty()) return dir;
-  dir = "/tmp/annal-replay-bench-" + std::to_string(::getpid()) + "-" + std::to_string(events);
+  dir = "/tmp/annal-replay-bench-" + std::to_string(::getpid()) + "-" +
+        std::to_string(events);
   std::filesystem::remove_all(dir);
   annal::Options o;
   o.sync = false;
@@ -52,7 +53,8 @@ void BM_Rebuild(benchmark::State& state) {
   auto engine = std::move(annal::Engine::Open(dir, o).value());
   long base = RssAnonKiB(), peak = base;
   for (auto _ : state) {
-    auto st = engine->Rebuild([&](const annal::ReplayProgress&) { peak = std::max(peak, RssAnonKiB()); });
+    auto st = engine->Rebuild(
+        [&](const annal::ReplayProgress&) { peak = std::max(peak, RssAnonKiB()); });
     if (!st.ok()) state.SkipWithError(st.ToString().c_str());
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
@@ -86,7 +88,8 @@ void BM_BareLogScan(benchmark::State& state) {
 // The peer rebuilding its projection tables from its audit_events alone.
 void BM_SqliteRebuild(benchmark::State& state) {
   const int64_t events = state.range(0);
-  std::string file = "/tmp/annal-replay-bench-" + std::to_string(::getpid()) + "-peer.sqlite";
+  std::string file =
+      "/tmp/annal-replay-bench-" + std::to_string(::getpid()) + "-peer.sqlite";
   std::filesystem::remove(file);
   {
     annal::bench::SqlitePeer peer(file, false);
@@ -99,7 +102,11 @@ void BM_SqliteRebuild(benchmark::State& state) {
 }
 
 BENCHMARK(BM_SqliteRebuild)->Arg(250000)->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK(BM_Rebuild)->Arg(250000)->Arg(1000000)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(BM_Rebuild)
+    ->Arg(250000)
+    ->Arg(1000000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2);
 BENCHMARK(BM_VerifyLogOnly)->Arg(1000000)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(BM_BareLogScan)->Arg(1000000)->Unit(benchmark::kMillisecond)->Iterations(2);
 

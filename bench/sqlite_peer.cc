@@ -54,17 +54,28 @@ INSERT OR IGNORE INTO proj_queue_depth VALUES(0, 0, 0, 0);
 INSERT OR IGNORE INTO autonomy_current VALUES(0, 0, NULL);
 )sql";
 
-constexpr const char* kDerivedTables[] = {
-    "tasks", "proj_active_tasks", "schedules", "proj_schedules", "proj_watchers", "proj_rules",
-    "proj_integrations", "proj_approvals", "proj_queue_depth", "proj_autonomy_history",
-    "autonomy_current", "alarms", "proj_alarms"};
+constexpr const char* kDerivedTables[] = {"tasks",
+                                          "proj_active_tasks",
+                                          "schedules",
+                                          "proj_schedules",
+                                          "proj_watchers",
+                                          "proj_rules",
+                                          "proj_integrations",
+                                          "proj_approvals",
+                                          "proj_queue_depth",
+                                          "proj_autonomy_history",
+                                          "autonomy_current",
+                                          "alarms",
+                                          "proj_alarms"};
 
 // A prepared statement: bind by position, run, reset.
 class Stmt {
  public:
   Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) != SQLITE_OK) {
-      throw std::runtime_error(std::string("prepare: ") + sqlite3_errmsg(db) + ": " + sql);
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) !=
+        SQLITE_OK) {
+      throw std::runtime_error(std::string("prepare: ") + sqlite3_errmsg(db) + ": " +
+                               sql);
     }
   }
   ~Stmt() { sqlite3_finalize(s_); }
@@ -96,9 +107,13 @@ class Stmt {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, c));
     return p ? std::string_view(p, sqlite3_column_bytes(s_, c)) : std::string_view();
   }
-  OptView OptText(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL ? OptView() : OptView(Text(c)); }
+  OptView OptText(int c) {
+    return sqlite3_column_type(s_, c) == SQLITE_NULL ? OptView() : OptView(Text(c));
+  }
   int64_t Int(int c) { return sqlite3_column_int64(s_, c); }
-  OptTime OptInt(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL ? OptTime() : OptTime(Int(c)); }
+  OptTime OptInt(int c) {
+    return sqlite3_column_type(s_, c) == SQLITE_NULL ? OptTime() : OptTime(Int(c));
+  }
 
  private:
   sqlite3* db_;
@@ -141,159 +156,288 @@ struct SqlitePeer::Impl {
   void Depth(Counter c, int64_t delta) {
     static constexpr const char* kSql[] = {
         "UPDATE proj_queue_depth SET runnable_tasks = runnable_tasks + ? WHERE id = 0",
-        "UPDATE proj_queue_depth SET schedule_backlog = schedule_backlog + ? WHERE id = 0",
-        "UPDATE proj_queue_depth SET tool_queue_depth = tool_queue_depth + ? WHERE id = 0"};
+        "UPDATE proj_queue_depth SET schedule_backlog = schedule_backlog + ? WHERE id = "
+        "0",
+        "UPDATE proj_queue_depth SET tool_queue_depth = tool_queue_depth + ? WHERE id = "
+        "0"};
     S(kSql[c]).B(1, delta).Run();
   }
   void RefreshResolvedWindow() {
     S("DELETE FROM proj_alarms WHERE state = 'resolved' AND alarm_id NOT IN "
-      "(SELECT alarm_id FROM alarms WHERE state = 'resolved' ORDER BY resolved_seq DESC LIMIT 100)").Run();
+      "(SELECT alarm_id FROM alarms WHERE state = 'resolved' ORDER BY resolved_seq DESC "
+      "LIMIT 100)")
+        .Run();
     S("INSERT OR IGNORE INTO proj_alarms SELECT * FROM alarms WHERE state = 'resolved' "
-      "ORDER BY resolved_seq DESC LIMIT 100").Run();
+      "ORDER BY resolved_seq DESC LIMIT 100")
+        .Run();
   }
   void SyncSchedule(std::string_view id) {
-    S("INSERT OR REPLACE INTO proj_schedules SELECT schedule_id, name, spec, next_run_at, "
-      "last_run_at, missed_runs FROM schedules WHERE schedule_id = ? AND enabled = 1 AND deleted = 0")
-        .B(1, id).Run();
+    S("INSERT OR REPLACE INTO proj_schedules SELECT schedule_id, name, spec, "
+      "next_run_at, "
+      "last_run_at, missed_runs FROM schedules WHERE schedule_id = ? AND enabled = 1 AND "
+      "deleted = 0")
+        .B(1, id)
+        .Run();
   }
 
   void Apply(int64_t seq, int64_t ts, const Event& ev);
 };
 
 void SqlitePeer::Impl::Apply(int64_t seq, int64_t ts, const Event& ev) {
-  std::visit([&](const auto& e) {
-    using E = std::decay_t<decltype(e)>;
-    if constexpr (std::is_same_v<E, TaskCreated>) {
-      S("INSERT INTO tasks VALUES(?, ?, ?, 'queued')").B(1, e.task_id).B(2, e.name).B(3, e.step).Run();
-      Depth(kRunnable, 1);
-    } else if constexpr (std::is_same_v<E, TaskStatusChanged>) {
-      Stmt& old = S("SELECT status FROM tasks WHERE task_id = ?");
-      old.B(1, e.task_id);
-      bool was_queued = old.Row() && old.Text(0) == "queued";
-      old.Reset();
-      bool is_queued = e.status == TaskStatus::kQueued;
-      if (was_queued != is_queued) Depth(kRunnable, is_queued ? 1 : -1);
-      S("UPDATE tasks SET status = ?, step = COALESCE(?, step) WHERE task_id = ?")
-          .B(1, NameOf(e.status)).B(2, e.step).B(3, e.task_id).Run();
-      if (e.status == TaskStatus::kRunning || e.status == TaskStatus::kPaused) {
-        OptTime wake;  // null unless paused with a wake time
-        if (e.status == TaskStatus::kPaused) wake = e.next_wake_time;
-        S("INSERT OR REPLACE INTO proj_active_tasks SELECT task_id, name, status, step, ?, ? "
-          "FROM tasks WHERE task_id = ?").B(1, wake).B(2, ts).B(3, e.task_id).Run();
-      } else {
-        S("DELETE FROM proj_active_tasks WHERE task_id = ?").B(1, e.task_id).Run();
-      }
-    } else if constexpr (std::is_same_v<E, TaskStepAdvanced>) {
-      S("UPDATE tasks SET step = ? WHERE task_id = ?").B(1, e.step).B(2, e.task_id).Run();
-      S("UPDATE proj_active_tasks SET step = ?, updated_at = ? WHERE task_id = ?")
-          .B(1, e.step).B(2, ts).B(3, e.task_id).Run();
-    } else if constexpr (std::is_same_v<E, ScheduleCreated>) {
-      S("INSERT INTO schedules VALUES(?, ?, ?, ?, 0, ?, NULL, 0, 0)")
-          .B(1, e.schedule_id).B(2, e.name).B(3, e.spec).B(4, int64_t{e.enabled}).B(5, e.next_run_at).Run();
-      SyncSchedule(e.schedule_id);
-    } else if constexpr (std::is_same_v<E, ScheduleEnabled>) {
-      S("UPDATE schedules SET enabled = 1 WHERE schedule_id = ?").B(1, e.schedule_id).Run();
-      SyncSchedule(e.schedule_id);
-    } else if constexpr (std::is_same_v<E, ScheduleDisabled>) {
-      S("UPDATE schedules SET enabled = 0 WHERE schedule_id = ?").B(1, e.schedule_id).Run();
-      S("DELETE FROM proj_schedules WHERE schedule_id = ?").B(1, e.schedule_id).Run();
-    } else if constexpr (std::is_same_v<E, ScheduleDeleted>) {
-      S("UPDATE proj_queue_depth SET schedule_backlog = schedule_backlog - "
-        "(SELECT waiting FROM schedules WHERE schedule_id = ?) WHERE id = 0").B(1, e.schedule_id).Run();
-      S("UPDATE schedules SET deleted = 1, waiting = 0 WHERE schedule_id = ?").B(1, e.schedule_id).Run();
-      S("DELETE FROM proj_schedules WHERE schedule_id = ?").B(1, e.schedule_id).Run();
-    } else if constexpr (std::is_same_v<E, ScheduleRunDue>) {
-      S("UPDATE schedules SET waiting = waiting + 1 WHERE schedule_id = ?").B(1, e.schedule_id).Run();
-      Depth(kBacklog, 1);
-    } else if constexpr (std::is_same_v<E, ScheduleRunStarted> || std::is_same_v<E, ScheduleRunMissed>) {
-      if constexpr (std::is_same_v<E, ScheduleRunStarted>) {
-        S("UPDATE schedules SET waiting = waiting - 1, next_run_at = COALESCE(?, next_run_at), "
-          "last_run_at = ? WHERE schedule_id = ?").B(1, e.next_run_at).B(2, ts).B(3, e.schedule_id).Run();
-      } else {
-        S("UPDATE schedules SET waiting = waiting - 1, next_run_at = COALESCE(?, next_run_at), "
-          "missed_runs = missed_runs + 1 WHERE schedule_id = ?").B(1, e.next_run_at).B(2, e.schedule_id).Run();
-      }
-      SyncSchedule(e.schedule_id);
-      Depth(kBacklog, -1);
-    } else if constexpr (std::is_same_v<E, ToolCallQueued>) {
-      Depth(kToolQueue, 1);
-    } else if constexpr (std::is_same_v<E, ToolCallStarted>) {
-      Depth(kToolQueue, -1);
-    } else if constexpr (std::is_same_v<E, WatcherCreated>) {
-      S("INSERT INTO proj_watchers VALUES(?, ?, ?, NULL, NULL, 0)")
-          .B(1, e.watcher_id).B(2, e.name).B(3, int64_t{e.enabled}).Run();
-    } else if constexpr (std::is_same_v<E, WatcherEnabled> || std::is_same_v<E, WatcherDisabled>) {
-      S("UPDATE proj_watchers SET enabled = ? WHERE watcher_id = ?")
-          .B(1, int64_t{std::is_same_v<E, WatcherEnabled>}).B(2, e.watcher_id).Run();
-    } else if constexpr (std::is_same_v<E, WatcherDeleted>) {
-      S("DELETE FROM proj_watchers WHERE watcher_id = ?").B(1, e.watcher_id).Run();
-    } else if constexpr (std::is_same_v<E, WatcherTicked>) {
-      S("UPDATE proj_watchers SET last_tick_at = ?, last_outcome = ?, "
-        "suppression_count = suppression_count + ? WHERE watcher_id = ?")
-          .B(1, ts).B(2, NameOf(e.outcome)).B(3, int64_t{e.outcome == TickOutcome::kSuppressed})
-          .B(4, e.watcher_id).Run();
-    } else if constexpr (std::is_same_v<E, RuleCreated>) {
-      S("INSERT INTO proj_rules VALUES(?, ?, ?, 0, NULL, NULL)")
-          .B(1, e.rule_id).B(2, e.name).B(3, int64_t{e.enabled}).Run();
-    } else if constexpr (std::is_same_v<E, RuleEnabled> || std::is_same_v<E, RuleDisabled>) {
-      S("UPDATE proj_rules SET enabled = ? WHERE rule_id = ?")
-          .B(1, int64_t{std::is_same_v<E, RuleEnabled>}).B(2, e.rule_id).Run();
-    } else if constexpr (std::is_same_v<E, RuleDeleted>) {
-      S("DELETE FROM proj_rules WHERE rule_id = ?").B(1, e.rule_id).Run();
-    } else if constexpr (std::is_same_v<E, RuleHit>) {
-      S("UPDATE proj_rules SET hit_count = hit_count + 1, last_hit_at = ? WHERE rule_id = ?")
-          .B(1, ts).B(2, e.rule_id).Run();
-    } else if constexpr (std::is_same_v<E, RuleSuppressed>) {
-      S("UPDATE proj_rules SET last_suppression_reason = ? WHERE rule_id = ?")
-          .B(1, e.reason).B(2, e.rule_id).Run();
-    } else if constexpr (std::is_same_v<E, IntegrationRegistered>) {
-      S("INSERT INTO proj_integrations VALUES(?, ?, 'unknown', 'unknown', NULL, NULL, NULL, 0, NULL, NULL)")
-          .B(1, e.integration_id).B(2, e.name).Run();
-    } else if constexpr (std::is_same_v<E, IntegrationSucceeded>) {
-      S("UPDATE proj_integrations SET health = 'healthy', consecutive_failures = 0, "
-        "last_success_at = ? WHERE integration_id = ?").B(1, ts).B(2, e.integration_id).Run();
-    } else if constexpr (std::is_same_v<E, IntegrationFailed>) {
-      S("UPDATE proj_integrations SET consecutive_failures = consecutive_failures + 1, "
-        "health = CASE WHEN consecutive_failures + 1 >= 3 THEN 'down' ELSE 'degraded' END, "
-        "last_error = ?, last_error_at = ? WHERE integration_id = ?")
-          .B(1, e.error).B(2, ts).B(3, e.integration_id).Run();
-    } else if constexpr (std::is_same_v<E, IntegrationAuthChanged>) {
-      S("UPDATE proj_integrations SET auth_status = ? WHERE integration_id = ?")
-          .B(1, NameOf(e.auth_status)).B(2, e.integration_id).Run();
-    } else if constexpr (std::is_same_v<E, IntegrationRateLimited>) {
-      S("UPDATE proj_integrations SET rate_limit_remaining = ?, rate_limit_reset_at = ? "
-        "WHERE integration_id = ?").B(1, e.remaining).B(2, e.reset_at).B(3, e.integration_id).Run();
-    } else if constexpr (std::is_same_v<E, ApprovalRequested>) {
-      S("INSERT INTO proj_approvals VALUES(?, ?, ?, ?, ?, ?)")
-          .B(1, e.approval_id).B(2, e.task_id).B(3, e.action).B(4, e.context).B(5, ts)
-          .B(6, e.expires_at).Run();
-    } else if constexpr (std::is_same_v<E, ApprovalGranted> || std::is_same_v<E, ApprovalDenied> ||
-                         std::is_same_v<E, ApprovalExpired>) {
-      S("DELETE FROM proj_approvals WHERE approval_id = ?").B(1, e.approval_id).Run();
-    } else if constexpr (std::is_same_v<E, AutonomyLevelChanged>) {
-      S("INSERT INTO proj_autonomy_history SELECT ?, ?, level, ?, ?, ? FROM autonomy_current WHERE id = 0")
-          .B(1, seq).B(2, ts).B(3, e.level).B(4, e.reason).B(5, ev.actor).Run();
-      S("UPDATE autonomy_current SET level = ?, since = ? WHERE id = 0").B(1, e.level).B(2, ts).Run();
-    } else if constexpr (std::is_same_v<E, AlarmRaised>) {
-      S("INSERT OR REPLACE INTO alarms VALUES(?, ?, ?, ?, 'open', ?, NULL, NULL, 0)")
-          .B(1, e.alarm_id).B(2, NameOf(e.severity)).B(3, e.source).B(4, e.message).B(5, ts).Run();
-      S("INSERT OR REPLACE INTO proj_alarms SELECT * FROM alarms WHERE alarm_id = ?").B(1, e.alarm_id).Run();
-      RefreshResolvedWindow();
-    } else if constexpr (std::is_same_v<E, AlarmAcked>) {
-      S("UPDATE alarms SET state = 'acked', acked_at = ? WHERE alarm_id = ?").B(1, ts).B(2, e.alarm_id).Run();
-      S("UPDATE proj_alarms SET state = 'acked', acked_at = ? WHERE alarm_id = ?").B(1, ts).B(2, e.alarm_id).Run();
-    } else if constexpr (std::is_same_v<E, AlarmResolved>) {
-      S("UPDATE alarms SET state = 'resolved', resolved_at = ?, resolved_seq = ? WHERE alarm_id = ?")
-          .B(1, ts).B(2, seq).B(3, e.alarm_id).Run();
-      S("UPDATE proj_alarms SET state = 'resolved', resolved_at = ?, resolved_seq = ? WHERE alarm_id = ?")
-          .B(1, ts).B(2, seq).B(3, e.alarm_id).Run();
-      RefreshResolvedWindow();
-    }
-  }, ev.body);
+  std::visit(
+      [&](const auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, TaskCreated>) {
+          S("INSERT INTO tasks VALUES(?, ?, ?, 'queued')")
+              .B(1, e.task_id)
+              .B(2, e.name)
+              .B(3, e.step)
+              .Run();
+          Depth(kRunnable, 1);
+        } else if constexpr (std::is_same_v<E, TaskStatusChanged>) {
+          Stmt& old = S("SELECT status FROM tasks WHERE task_id = ?");
+          old.B(1, e.task_id);
+          bool was_queued = old.Row() && old.Text(0) == "queued";
+          old.Reset();
+          bool is_queued = e.status == TaskStatus::kQueued;
+          if (was_queued != is_queued) Depth(kRunnable, is_queued ? 1 : -1);
+          S("UPDATE tasks SET status = ?, step = COALESCE(?, step) WHERE task_id = ?")
+              .B(1, NameOf(e.status))
+              .B(2, e.step)
+              .B(3, e.task_id)
+              .Run();
+          if (e.status == TaskStatus::kRunning || e.status == TaskStatus::kPaused) {
+            OptTime wake;  // null unless paused with a wake time
+            if (e.status == TaskStatus::kPaused) wake = e.next_wake_time;
+            S("INSERT OR REPLACE INTO proj_active_tasks SELECT task_id, name, status, "
+              "step, ?, ? "
+              "FROM tasks WHERE task_id = ?")
+                .B(1, wake)
+                .B(2, ts)
+                .B(3, e.task_id)
+                .Run();
+          } else {
+            S("DELETE FROM proj_active_tasks WHERE task_id = ?").B(1, e.task_id).Run();
+          }
+        } else if constexpr (std::is_same_v<E, TaskStepAdvanced>) {
+          S("UPDATE tasks SET step = ? WHERE task_id = ?")
+              .B(1, e.step)
+              .B(2, e.task_id)
+              .Run();
+          S("UPDATE proj_active_tasks SET step = ?, updated_at = ? WHERE task_id = ?")
+              .B(1, e.step)
+              .B(2, ts)
+              .B(3, e.task_id)
+              .Run();
+        } else if constexpr (std::is_same_v<E, ScheduleCreated>) {
+          S("INSERT INTO schedules VALUES(?, ?, ?, ?, 0, ?, NULL, 0, 0)")
+              .B(1, e.schedule_id)
+              .B(2, e.name)
+              .B(3, e.spec)
+              .B(4, int64_t{e.enabled})
+              .B(5, e.next_run_at)
+              .Run();
+          SyncSchedule(e.schedule_id);
+        } else if constexpr (std::is_same_v<E, ScheduleEnabled>) {
+          S("UPDATE schedules SET enabled = 1 WHERE schedule_id = ?")
+              .B(1, e.schedule_id)
+              .Run();
+          SyncSchedule(e.schedule_id);
+        } else if constexpr (std::is_same_v<E, ScheduleDisabled>) {
+          S("UPDATE schedules SET enabled = 0 WHERE schedule_id = ?")
+              .B(1, e.schedule_id)
+              .Run();
+          S("DELETE FROM proj_schedules WHERE schedule_id = ?").B(1, e.schedule_id).Run();
+        } else if constexpr (std::is_same_v<E, ScheduleDeleted>) {
+          S("UPDATE proj_queue_depth SET schedule_backlog = schedule_backlog - "
+            "(SELECT waiting FROM schedules WHERE schedule_id = ?) WHERE id = 0")
+              .B(1, e.schedule_id)
+              .Run();
+          S("UPDATE schedules SET deleted = 1, waiting = 0 WHERE schedule_id = ?")
+              .B(1, e.schedule_id)
+              .Run();
+          S("DELETE FROM proj_schedules WHERE schedule_id = ?").B(1, e.schedule_id).Run();
+        } else if constexpr (std::is_same_v<E, ScheduleRunDue>) {
+          S("UPDATE schedules SET waiting = waiting + 1 WHERE schedule_id = ?")
+              .B(1, e.schedule_id)
+              .Run();
+          Depth(kBacklog, 1);
+        } else if constexpr (std::is_same_v<E, ScheduleRunStarted> ||
+                             std::is_same_v<E, ScheduleRunMissed>) {
+          if constexpr (std::is_same_v<E, ScheduleRunStarted>) {
+            S("UPDATE schedules SET waiting = waiting - 1, next_run_at = COALESCE(?, "
+              "next_run_at), "
+              "last_run_at = ? WHERE schedule_id = ?")
+                .B(1, e.next_run_at)
+                .B(2, ts)
+                .B(3, e.schedule_id)
+                .Run();
+          } else {
+            S("UPDATE schedules SET waiting = waiting - 1, next_run_at = COALESCE(?, "
+              "next_run_at), "
+              "missed_runs = missed_runs + 1 WHERE schedule_id = ?")
+                .B(1, e.next_run_at)
+                .B(2, e.schedule_id)
+                .Run();
+          }
+          SyncSchedule(e.schedule_id);
+          Depth(kBacklog, -1);
+        } else if constexpr (std::is_same_v<E, ToolCallQueued>) {
+          Depth(kToolQueue, 1);
+        } else if constexpr (std::is_same_v<E, ToolCallStarted>) {
+          Depth(kToolQueue, -1);
+        } else if constexpr (std::is_same_v<E, WatcherCreated>) {
+          S("INSERT INTO proj_watchers VALUES(?, ?, ?, NULL, NULL, 0)")
+              .B(1, e.watcher_id)
+              .B(2, e.name)
+              .B(3, int64_t{e.enabled})
+              .Run();
+        } else if constexpr (std::is_same_v<E, WatcherEnabled> ||
+                             std::is_same_v<E, WatcherDisabled>) {
+          S("UPDATE proj_watchers SET enabled = ? WHERE watcher_id = ?")
+              .B(1, int64_t{std::is_same_v<E, WatcherEnabled>})
+              .B(2, e.watcher_id)
+              .Run();
+        } else if constexpr (std::is_same_v<E, WatcherDeleted>) {
+          S("DELETE FROM proj_watchers WHERE watcher_id = ?").B(1, e.watcher_id).Run();
+        } else if constexpr (std::is_same_v<E, WatcherTicked>) {
+          S("UPDATE proj_watchers SET last_tick_at = ?, last_outcome = ?, "
+            "suppression_count = suppression_count + ? WHERE watcher_id = ?")
+              .B(1, ts)
+              .B(2, NameOf(e.outcome))
+              .B(3, int64_t{e.outcome == TickOutcome::kSuppressed})
+              .B(4, e.watcher_id)
+              .Run();
+        } else if constexpr (std::is_same_v<E, RuleCreated>) {
+          S("INSERT INTO proj_rules VALUES(?, ?, ?, 0, NULL, NULL)")
+              .B(1, e.rule_id)
+              .B(2, e.name)
+              .B(3, int64_t{e.enabled})
+              .Run();
+        } else if constexpr (std::is_same_v<E, RuleEnabled> ||
+                             std::is_same_v<E, RuleDisabled>) {
+          S("UPDATE proj_rules SET enabled = ? WHERE rule_id = ?")
+              .B(1, int64_t{std::is_same_v<E, RuleEnabled>})
+              .B(2, e.rule_id)
+              .Run();
+        } else if constexpr (std::is_same_v<E, RuleDeleted>) {
+          S("DELETE FROM proj_rules WHERE rule_id = ?").B(1, e.rule_id).Run();
+        } else if constexpr (std::is_same_v<E, RuleHit>) {
+          S("UPDATE proj_rules SET hit_count = hit_count + 1, last_hit_at = ? WHERE "
+            "rule_id = ?")
+              .B(1, ts)
+              .B(2, e.rule_id)
+              .Run();
+        } else if constexpr (std::is_same_v<E, RuleSuppressed>) {
+          S("UPDATE proj_rules SET last_suppression_reason = ? WHERE rule_id = ?")
+              .B(1, e.reason)
+              .B(2, e.rule_id)
+              .Run();
+        } else if constexpr (std::is_same_v<E, IntegrationRegistered>) {
+          S("INSERT INTO proj_integrations VALUES(?, ?, 'unknown', 'unknown', NULL, "
+            "NULL, NULL, 0, NULL, NULL)")
+              .B(1, e.integration_id)
+              .B(2, e.name)
+              .Run();
+        } else if constexpr (std::is_same_v<E, IntegrationSucceeded>) {
+          S("UPDATE proj_integrations SET health = 'healthy', consecutive_failures = 0, "
+            "last_success_at = ? WHERE integration_id = ?")
+              .B(1, ts)
+              .B(2, e.integration_id)
+              .Run();
+        } else if constexpr (std::is_same_v<E, IntegrationFailed>) {
+          S("UPDATE proj_integrations SET consecutive_failures = consecutive_failures + "
+            "1, "
+            "health = CASE WHEN consecutive_failures + 1 >= 3 THEN 'down' ELSE "
+            "'degraded' END, "
+            "last_error = ?, last_error_at = ? WHERE integration_id = ?")
+              .B(1, e.error)
+              .B(2, ts)
+              .B(3, e.integration_id)
+              .Run();
+        } else if constexpr (std::is_same_v<E, IntegrationAuthChanged>) {
+          S("UPDATE proj_integrations SET auth_status = ? WHERE integration_id = ?")
+              .B(1, NameOf(e.auth_status))
+              .B(2, e.integration_id)
+              .Run();
+        } else if constexpr (std::is_same_v<E, IntegrationRateLimited>) {
+          S("UPDATE proj_integrations SET rate_limit_remaining = ?, rate_limit_reset_at "
+            "= ? "
+            "WHERE integration_id = ?")
+              .B(1, e.remaining)
+              .B(2, e.reset_at)
+              .B(3, e.integration_id)
+              .Run();
+        } else if constexpr (std::is_same_v<E, ApprovalRequested>) {
+          S("INSERT INTO proj_approvals VALUES(?, ?, ?, ?, ?, ?)")
+              .B(1, e.approval_id)
+              .B(2, e.task_id)
+              .B(3, e.action)
+              .B(4, e.context)
+              .B(5, ts)
+              .B(6, e.expires_at)
+              .Run();
+        } else if constexpr (std::is_same_v<E, ApprovalGranted> ||
+                             std::is_same_v<E, ApprovalDenied> ||
+                             std::is_same_v<E, ApprovalExpired>) {
+          S("DELETE FROM proj_approvals WHERE approval_id = ?").B(1, e.approval_id).Run();
+        } else if constexpr (std::is_same_v<E, AutonomyLevelChanged>) {
+          S("INSERT INTO proj_autonomy_history SELECT ?, ?, level, ?, ?, ? FROM "
+            "autonomy_current WHERE id = 0")
+              .B(1, seq)
+              .B(2, ts)
+              .B(3, e.level)
+              .B(4, e.reason)
+              .B(5, ev.actor)
+              .Run();
+          S("UPDATE autonomy_current SET level = ?, since = ? WHERE id = 0")
+              .B(1, e.level)
+              .B(2, ts)
+              .Run();
+        } else if constexpr (std::is_same_v<E, AlarmRaised>) {
+          S("INSERT OR REPLACE INTO alarms VALUES(?, ?, ?, ?, 'open', ?, NULL, NULL, 0)")
+              .B(1, e.alarm_id)
+              .B(2, NameOf(e.severity))
+              .B(3, e.source)
+              .B(4, e.message)
+              .B(5, ts)
+              .Run();
+          S("INSERT OR REPLACE INTO proj_alarms SELECT * FROM alarms WHERE alarm_id = ?")
+              .B(1, e.alarm_id)
+              .Run();
+          RefreshResolvedWindow();
+        } else if constexpr (std::is_same_v<E, AlarmAcked>) {
+          S("UPDATE alarms SET state = 'acked', acked_at = ? WHERE alarm_id = ?")
+              .B(1, ts)
+              .B(2, e.alarm_id)
+              .Run();
+          S("UPDATE proj_alarms SET state = 'acked', acked_at = ? WHERE alarm_id = ?")
+              .B(1, ts)
+              .B(2, e.alarm_id)
+              .Run();
+        } else if constexpr (std::is_same_v<E, AlarmResolved>) {
+          S("UPDATE alarms SET state = 'resolved', resolved_at = ?, resolved_seq = ? "
+            "WHERE alarm_id = ?")
+              .B(1, ts)
+              .B(2, seq)
+              .B(3, e.alarm_id)
+              .Run();
+          S("UPDATE proj_alarms SET state = 'resolved', resolved_at = ?, resolved_seq = "
+            "? WHERE alarm_id = ?")
+              .B(1, ts)
+              .B(2, seq)
+              .B(3, e.alarm_id)
+              .Run();
+          RefreshResolvedWindow();
+        }
+      },
+      ev.body);
 }
 
-SqlitePeer::SqlitePeer(const std::string& path, bool durable) : impl_(std::make_unique<Impl>()) {
-  if (sqlite3_open(path.c_str(), &impl_->db) != SQLITE_OK) throw std::runtime_error("sqlite open");
+SqlitePeer::SqlitePeer(const std::string& path, bool durable)
+    : impl_(std::make_unique<Impl>()) {
+  if (sqlite3_open(path.c_str(), &impl_->db) != SQLITE_OK)
+    throw std::runtime_error("sqlite open");
   impl_->Exec("PRAGMA journal_mode = WAL");
   impl_->Exec(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF");
   impl_->Exec(kSchema);
@@ -314,7 +458,12 @@ void SqlitePeer::Append(std::span<const Event> batch) {
     s.body.clear();
     AppendJson(s.body, ev);
     s.S("INSERT INTO audit_events VALUES(?, ?, ?, ?, ?)")
-        .B(1, seq).B(2, ts).B(3, ev.type()).B(4, ev.actor).B(5, std::string_view(s.body)).Run();
+        .B(1, seq)
+        .B(2, ts)
+        .B(3, ev.type())
+        .B(4, ev.actor)
+        .B(5, std::string_view(s.body))
+        .Run();
     s.Apply(seq, ts, ev);
   }
   s.Exec("COMMIT");
@@ -323,8 +472,11 @@ void SqlitePeer::Append(std::span<const Event> batch) {
 void SqlitePeer::Rebuild() {
   Impl& s = *impl_;
   s.Exec("BEGIN");
-  for (const char* table : kDerivedTables) s.Exec(("DELETE FROM " + std::string(table)).c_str());
-  s.Exec("INSERT INTO proj_queue_depth VALUES(0, 0, 0, 0); INSERT INTO autonomy_current VALUES(0, 0, NULL)");
+  for (const char* table : kDerivedTables)
+    s.Exec(("DELETE FROM " + std::string(table)).c_str());
+  s.Exec(
+      "INSERT INTO proj_queue_depth VALUES(0, 0, 0, 0); INSERT INTO autonomy_current "
+      "VALUES(0, 0, NULL)");
   JsonDecoder decoder;
   Stmt scan(s.db, "SELECT seq, ts, body FROM audit_events ORDER BY seq");
   while (scan.Row()) {
@@ -337,37 +489,52 @@ void SqlitePeer::Rebuild() {
 
 namespace {
 
-#define TASK_COLS "SELECT task_id, name, status, step, next_wake_time, updated_at FROM proj_active_tasks "
-#define SCHED_COLS "SELECT schedule_id, name, spec, next_run_at, last_run_at, missed_runs FROM proj_schedules "
-#define APPR_COLS "SELECT approval_id, task_id, action, context, requested_at, expires_at FROM proj_approvals "
-#define ALARM_COLS \
-  "SELECT alarm_id, severity, source, message, state, raised_at, acked_at, resolved_at FROM proj_alarms "
+#define TASK_COLS                                                        \
+  "SELECT task_id, name, status, step, next_wake_time, updated_at FROM " \
+  "proj_active_tasks "
+#define SCHED_COLS                                                              \
+  "SELECT schedule_id, name, spec, next_run_at, last_run_at, missed_runs FROM " \
+  "proj_schedules "
+#define APPR_COLS                                                                \
+  "SELECT approval_id, task_id, action, context, requested_at, expires_at FROM " \
+  "proj_approvals "
+#define ALARM_COLS                                                                       \
+  "SELECT alarm_id, severity, source, message, state, raised_at, acked_at, resolved_at " \
+  "FROM proj_alarms "
 constexpr const char* kTasks = TASK_COLS "ORDER BY task_id";
 constexpr const char* kTasksDue = TASK_COLS
     "WHERE status = 'paused' AND next_wake_time IS NOT NULL AND next_wake_time <= ? "
     "ORDER BY next_wake_time, task_id";
 constexpr const char* kSchedules = SCHED_COLS "ORDER BY schedule_id";
 constexpr const char* kSchedulesDue = SCHED_COLS
-    "WHERE next_run_at IS NOT NULL AND next_run_at <= ? ORDER BY next_run_at, schedule_id";
+    "WHERE next_run_at IS NOT NULL AND next_run_at <= ? ORDER BY next_run_at, "
+    "schedule_id";
 constexpr const char* kApprovals = APPR_COLS "ORDER BY approval_id";
-constexpr const char* kApprovalsDue = APPR_COLS "WHERE expires_at <= ? ORDER BY expires_at, approval_id";
+constexpr const char* kApprovalsDue =
+    APPR_COLS "WHERE expires_at <= ? ORDER BY expires_at, approval_id";
 constexpr const char* kAlarms = ALARM_COLS "ORDER BY alarm_id";
 constexpr const char* kAlarmsIn = ALARM_COLS "WHERE state = ? ORDER BY alarm_id";
 constexpr const char* kAlarmById = ALARM_COLS "WHERE alarm_id = ?";
 constexpr const char* kWatchers =
-    "SELECT watcher_id, name, enabled, last_tick_at, last_outcome, suppression_count FROM proj_watchers "
+    "SELECT watcher_id, name, enabled, last_tick_at, last_outcome, suppression_count "
+    "FROM proj_watchers "
     "ORDER BY watcher_id";
 constexpr const char* kRules =
-    "SELECT rule_id, name, enabled, hit_count, last_hit_at, last_suppression_reason FROM proj_rules "
+    "SELECT rule_id, name, enabled, hit_count, last_hit_at, last_suppression_reason FROM "
+    "proj_rules "
     "ORDER BY rule_id";
 constexpr const char* kIntegrations =
-    "SELECT integration_id, name, health, auth_status, last_success_at, last_error, last_error_at, "
-    "consecutive_failures, rate_limit_remaining, rate_limit_reset_at FROM proj_integrations "
+    "SELECT integration_id, name, health, auth_status, last_success_at, last_error, "
+    "last_error_at, "
+    "consecutive_failures, rate_limit_remaining, rate_limit_reset_at FROM "
+    "proj_integrations "
     "ORDER BY integration_id";
-constexpr const char* kDepth = "SELECT runnable_tasks, schedule_backlog, tool_queue_depth FROM proj_queue_depth";
+constexpr const char* kDepth =
+    "SELECT runnable_tasks, schedule_backlog, tool_queue_depth FROM proj_queue_depth";
 constexpr const char* kAutonomyNow = "SELECT level, since FROM autonomy_current";
 constexpr const char* kAutonomyChanges =
-    "SELECT seq, ts, from_level, to_level, reason, actor FROM proj_autonomy_history ORDER BY seq DESC";
+    "SELECT seq, ts, from_level, to_level, reason, actor FROM proj_autonomy_history "
+    "ORDER BY seq DESC";
 
 }  // namespace
 
@@ -388,8 +555,14 @@ size_t SqlitePeer::LookupAlarm(const std::string& alarm_id) {
   q.B(1, alarm_id);
   size_t rows = 0;
   while (q.Row()) {
-    AlarmRow r{q.Text(0), Parse<Severity>(q.Text(1)), q.Text(2), q.Text(3),
-               Parse<AlarmState>(q.Text(4)), q.Int(5), q.OptInt(6), q.OptInt(7)};
+    AlarmRow r{q.Text(0),
+               Parse<Severity>(q.Text(1)),
+               q.Text(2),
+               q.Text(3),
+               Parse<AlarmState>(q.Text(4)),
+               q.Int(5),
+               q.OptInt(6),
+               q.OptInt(7)};
     rows += !r.alarm_id.empty();
   }
   q.Reset();
@@ -415,17 +588,25 @@ size_t SqlitePeer::Run(const std::string& name, std::optional<int64_t> due,
     q.Reset();
   };
   auto task = [](Stmt& q) {
-    return ActiveTaskRow{q.Text(0), q.Text(1), Parse<TaskStatus>(q.Text(2)), q.OptText(3), q.OptInt(4), q.Int(5)};
+    return ActiveTaskRow{q.Text(0),    q.Text(1),   Parse<TaskStatus>(q.Text(2)),
+                         q.OptText(3), q.OptInt(4), q.Int(5)};
   };
   auto schedule = [](Stmt& q) {
-    return ScheduleRow{q.Text(0), q.Text(1), q.Text(2), q.OptInt(3), q.OptInt(4), uint64_t(q.Int(5))};
+    return ScheduleRow{q.Text(0),   q.Text(1),   q.Text(2),
+                       q.OptInt(3), q.OptInt(4), uint64_t(q.Int(5))};
   };
   auto approval = [](Stmt& q) {
     return ApprovalRow{q.Text(0), q.Text(1), q.Text(2), q.OptText(3), q.Int(4), q.Int(5)};
   };
   auto alarm = [](Stmt& q) {
-    return AlarmRow{q.Text(0), Parse<Severity>(q.Text(1)), q.Text(2), q.Text(3),
-                    Parse<AlarmState>(q.Text(4)), q.Int(5), q.OptInt(6), q.OptInt(7)};
+    return AlarmRow{q.Text(0),
+                    Parse<Severity>(q.Text(1)),
+                    q.Text(2),
+                    q.Text(3),
+                    Parse<AlarmState>(q.Text(4)),
+                    q.Int(5),
+                    q.OptInt(6),
+                    q.OptInt(7)};
   };
   if (name == "active_tasks") {
     each(due ? kTasksDue : kTasks, task);
@@ -437,18 +618,27 @@ size_t SqlitePeer::Run(const std::string& name, std::optional<int64_t> due,
     each(state ? kAlarmsIn : kAlarms, alarm);
   } else if (name == "watchers") {
     each(kWatchers, [](Stmt& q) {
-      WatcherRow w{q.Text(0), q.Text(1), q.Int(2) != 0, q.OptInt(3), std::nullopt, uint64_t(q.Int(5))};
+      WatcherRow w{q.Text(0),   q.Text(1),    q.Int(2) != 0,
+                   q.OptInt(3), std::nullopt, uint64_t(q.Int(5))};
       if (auto o = q.OptText(4)) w.last_outcome = Parse<TickOutcome>(*o);
       return w;
     });
   } else if (name == "rules") {
     each(kRules, [](Stmt& q) {
-      return RuleRow{q.Text(0), q.Text(1), q.Int(2) != 0, uint64_t(q.Int(3)), q.OptInt(4), q.OptText(5)};
+      return RuleRow{q.Text(0),          q.Text(1),   q.Int(2) != 0,
+                     uint64_t(q.Int(3)), q.OptInt(4), q.OptText(5)};
     });
   } else if (name == "integrations") {
     each(kIntegrations, [](Stmt& q) {
-      return IntegrationRow{q.Text(0), q.Text(1), Parse<Health>(q.Text(2)), Parse<AuthStatus>(q.Text(3)),
-                            q.OptInt(4), q.OptText(5), q.OptInt(6), uint64_t(q.Int(7)), q.OptInt(8),
+      return IntegrationRow{q.Text(0),
+                            q.Text(1),
+                            Parse<Health>(q.Text(2)),
+                            Parse<AuthStatus>(q.Text(3)),
+                            q.OptInt(4),
+                            q.OptText(5),
+                            q.OptInt(6),
+                            uint64_t(q.Int(7)),
+                            q.OptInt(8),
                             q.OptInt(9)};
     });
   } else if (name == "queue_depth") {
@@ -458,7 +648,8 @@ size_t SqlitePeer::Run(const std::string& name, std::optional<int64_t> due,
   } else if (name == "autonomy_history") {
     each(kAutonomyNow, [](Stmt& q) { return AutonomyCurrentRow{q.Int(0), q.OptInt(1)}; });
     each(kAutonomyChanges, [](Stmt& q) {
-      return AutonomyChangeRow{uint64_t(q.Int(0)), q.Int(1), q.Int(2), q.Int(3), q.OptText(4), q.OptText(5)};
+      return AutonomyChangeRow{uint64_t(q.Int(0)), q.Int(1),     q.Int(2),
+                               q.Int(3),           q.OptText(4), q.OptText(5)};
     });
   }
   return rows;

@@ -37,8 +37,8 @@ class SqlitePeer {
   void Rebuild();
 
  private:
-  size_t Run(const std::string& name, std::optional<int64_t> due, std::optional<std::string> state,
-             std::string* out);
+  size_t Run(const std::string& name, std::optional<int64_t> due,
+             std::optional<std::string> state, std::string* out);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

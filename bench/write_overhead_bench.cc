@@ -3,8 +3,9 @@
 // validation only), side by side, per batch size, durability and store size;
 // and the same serialized log records written by bare LMDB calls (the
 // physical limit). docs/performance.md holds the figures and the ratios.
-//   build/bench/write_overhead_bench --benchmark_out=write.json --benchmark_out_format=json
-//   ANNAL_BENCH_MAX_STORE=1000000 (default 100000) adds the 10^6-event stores.
+//   build/bench/write_overhead_bench --benchmark_out=write.json
+//   --benchmark_out_format=json ANNAL_BENCH_MAX_STORE=1000000 (default 100000) adds the
+//   10^6-event stores.
 #include <benchmark/benchmark.h>
 #include <lmdb.h>
 
@@ -35,7 +36,8 @@ void AppendCell(benchmark::State& state, Cell c) {
   const std::vector<Event>& stream = [&]() -> const std::vector<Event>& {
     static std::map<bool, std::vector<Event>> streams;
     auto& s = streams[c.random_ids];
-    if (s.size() < c.store + 20000) s = Stream(c.random_ids, std::max<size_t>(c.store, 1000000) + 20000);
+    if (s.size() < c.store + 20000)
+      s = Stream(c.random_ids, std::max<size_t>(c.store, 1000000) + 20000);
     return s;
   }();
   for (auto _ : state) {
@@ -48,7 +50,8 @@ void AppendCell(benchmark::State& state, Cell c) {
     uint64_t written = BytesWritten();
     auto start = std::chrono::steady_clock::now();
     for (size_t i = 0; i < n; i += c.batch) {
-      auto r = engine->Append(std::span(stream).subspan(c.store + i, std::min(c.batch, n - i)));
+      auto r = engine->Append(
+          std::span(stream).subspan(c.store + i, std::min(c.batch, n - i)));
       if (!r.ok()) state.SkipWithError(r.status().ToString().c_str());
     }
     state.SetIterationTime(
@@ -74,7 +77,8 @@ void BareLmdbCell(benchmark::State& state, bool sync, size_t batch, bool random_
     o.sync = false;
     auto e = std::move(Engine::Open(dir, o).value());
     auto events = Stream(random_ids, 20000);
-    for (size_t i = 0; i < events.size(); i += 1000) e->Append(std::span(events).subspan(i, 1000));
+    for (size_t i = 0; i < events.size(); i += 1000)
+      e->Append(std::span(events).subspan(i, 1000));
     e.reset();
     MDB_env* env;
     mdb_env_create(&env);
@@ -87,7 +91,8 @@ void BareLmdbCell(benchmark::State& state, bool sync, size_t batch, bool random_
     MDB_cursor* c;
     mdb_cursor_open(txn, log, &c);
     MDB_val k, v;
-    for (int op = MDB_FIRST; mdb_cursor_get(c, &k, &v, MDB_cursor_op(op)) == 0; op = MDB_NEXT) {
+    for (int op = MDB_FIRST; mdb_cursor_get(c, &k, &v, MDB_cursor_op(op)) == 0;
+         op = MDB_NEXT) {
       values.emplace_back(static_cast<char*>(v.mv_data), v.mv_size);
     }
     mdb_cursor_close(c);
@@ -138,7 +143,8 @@ void SqliteCell(benchmark::State& state, bool sync, size_t batch, size_t store) 
   if (tmpl.empty()) {
     tmpl = ScratchDir("sqlite-template") + ".sqlite";
     SqlitePeer peer(tmpl, false);
-    for (size_t i = 0; i < store; i += 1000) peer.Append(std::span(stream).subspan(i, std::min<size_t>(1000, store - i)));
+    for (size_t i = 0; i < store; i += 1000)
+      peer.Append(std::span(stream).subspan(i, std::min<size_t>(1000, store - i)));
   }
   for (auto _ : state) {
     std::string file = ScratchDir("sqlite") + ".sqlite";
@@ -153,7 +159,8 @@ void SqliteCell(benchmark::State& state, bool sync, size_t batch, size_t store) 
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     state.counters["bytes_per_event"] = double(BytesWritten() - written) / n;
     peer.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file + suffix);
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(file + suffix);
   }
   state.SetItemsProcessed(state.iterations() * n);
 }
@@ -166,14 +173,20 @@ void Register() {
     for (bool random_ids : {false, true}) {
       for (bool sync : {false, true}) {
         for (size_t batch : {1, 10, 100, 1000}) {
-          // Random ids matter where pages are copied: no-sync batches of 1000 (the goal's cell).
+          // Random ids matter where pages are copied: no-sync batches of 1000 (the goal's
+          // cell).
           if (random_ids && (sync || batch != 1000)) continue;
           for (Mode mode : {Mode::kDeferred, Mode::kInline}) {
-            std::string name = std::string("Append/") + (mode == Mode::kInline ? "inline" : "log_only") +
-                               (sync ? "/sync" : "/nosync") + "/batch:" + std::to_string(batch) +
-                               "/store:" + std::to_string(store) + (random_ids ? "/random_ids" : "/seq_ids");
-            benchmark::RegisterBenchmark(name.c_str(), AppendCell, Cell{mode, sync, batch, store, random_ids})
-                ->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+            std::string name =
+                std::string("Append/") + (mode == Mode::kInline ? "inline" : "log_only") +
+                (sync ? "/sync" : "/nosync") + "/batch:" + std::to_string(batch) +
+                "/store:" + std::to_string(store) +
+                (random_ids ? "/random_ids" : "/seq_ids");
+            benchmark::RegisterBenchmark(name.c_str(), AppendCell,
+                                         Cell{mode, sync, batch, store, random_ids})
+                ->UseManualTime()
+                ->Iterations(1)
+                ->Unit(benchmark::kMillisecond);
           }
         }
       }
@@ -184,17 +197,23 @@ void Register() {
     for (bool sync : {false, true}) {
       for (size_t batch : {1, 10, 100, 1000}) {
         std::string name = std::string("Append/sqlite") + (sync ? "/sync" : "/nosync") +
-                           "/batch:" + std::to_string(batch) + "/store:" + std::to_string(store) + "/seq_ids";
+                           "/batch:" + std::to_string(batch) +
+                           "/store:" + std::to_string(store) + "/seq_ids";
         benchmark::RegisterBenchmark(name.c_str(), SqliteCell, sync, batch, store)
-            ->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+            ->UseManualTime()
+            ->Iterations(1)
+            ->Unit(benchmark::kMillisecond);
       }
     }
   }
   for (bool sync : {false, true}) {
     for (size_t batch : {1, 10, 100, 1000}) {
-      std::string name = std::string("BareLmdb/") + (sync ? "sync" : "nosync") + "/batch:" + std::to_string(batch);
+      std::string name = std::string("BareLmdb/") + (sync ? "sync" : "nosync") +
+                         "/batch:" + std::to_string(batch);
       benchmark::RegisterBenchmark(name.c_str(), BareLmdbCell, sync, batch, false)
-          ->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+          ->UseManualTime()
+          ->Iterations(1)
+          ->Unit(benchmark::kMillisecond);
     }
   }
 }
@@ -202,4 +221,6 @@ void Register() {
 }  // namespace
 }  // namespace annal::bench
 
-int main(int argc, char** argv) { return annal::bench::RunRegistered(argc, argv, annal::bench::Register); }
+int main(int argc, char** argv) {
+  return annal::bench::RunRegistered(argc, argv, annal::bench::Register);
+}

@@ -3,12 +3,12 @@
 #include <chrono>
 
 #include "engine/engine_impl.h"
-#include "store/keys.h"
 #include "engine/logging.h"
 #include "engine/meta.h"
 #include "engine/project.h"
 #include "events/record_codec.h"
 #include "rules/validate.h"
+#include "store/keys.h"
 
 namespace annal {
 namespace internal {
@@ -17,8 +17,8 @@ namespace {
 constexpr auto kGrowWait = std::chrono::seconds(10);
 
 std::string Describe(size_t index, const Event& ev, std::string_view what) {
-  return "event " + std::to_string(index) + " (" + std::string(ev.type()) + "): " +
-         std::string(what);
+  return "event " + std::to_string(index) + " (" + std::string(ev.type()) +
+         "): " + std::string(what);
 }
 
 uint64_t LastSeq(MDB_txn* txn, MDB_dbi log) {
@@ -59,11 +59,13 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch,
     const Event& ev = batch[i];
     const uint64_t seq = first + i;
     kv.Restrict(s.registry_mask);
-    if (auto broken = s.validator.Admit(kv, ev)) return Status::Rejected(Describe(i, ev, *broken), i);
+    if (auto broken = s.validator.Admit(kv, ev))
+      return Status::Rejected(Describe(i, ev, *broken), i);
 
     EncodeRecord(s.record_builder, seq, stamped_ts[i], ev);
-    std::string_view bytes(reinterpret_cast<const char*>(s.record_builder.GetBufferPointer()),
-                           s.record_builder.GetSize());
+    std::string_view bytes(
+        reinterpret_cast<const char*>(s.record_builder.GetBufferPointer()),
+        s.record_builder.GetSize());
     chain = {seq, ChainHash(chain.hash, seq, bytes)};
     s.log_value.assign(bytes);
     s.log_value.append(reinterpret_cast<const char*>(chain.hash.data()), kHashBytes);
@@ -82,7 +84,8 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch,
   auto start = std::chrono::steady_clock::now();
   txn.Commit();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - start).count();
+                std::chrono::steady_clock::now() - start)
+                .count();
   if (ms >= s.options.slow_commit_ms) {
     Log().info("slow commit: {} ms for {} events", ms, batch.size());
   }
@@ -97,9 +100,10 @@ using namespace internal;
 Status Engine::Impl::GrowMap(bool adopt_only) {
   std::unique_lock lock(map_mutex, std::defer_lock);
   if (!lock.try_lock_for(kGrowWait)) {
-    return Status::Busy("the map of " + dir +
-                        " is full and cannot grow while snapshots of this process are open; "
-                        "close them and retry");
+    return Status::Busy(
+        "the map of " + dir +
+        " is full and cannot grow while snapshots of this process are open; "
+        "close them and retry");
   }
   MDB_envinfo info;
   mdb_env_info(env.handle(), &info);
@@ -107,7 +111,8 @@ Status Engine::Impl::GrowMap(bool adopt_only) {
   lmdb::env_set_mapsize(env.handle(), target);
   if (!adopt_only) {
     growths.fetch_add(1);
-    Log().info("map of {} grown from {} to {} MiB", dir, info.me_mapsize >> 20, target >> 20);
+    Log().info("map of {} grown from {} to {} MiB", dir, info.me_mapsize >> 20,
+               target >> 20);
     int dead = 0;
     mdb_reader_check(env.handle(), &dead);
     if (dead > 0) Log().info("cleared {} stale reader slot(s) in {}", dead, dir);
@@ -117,7 +122,8 @@ Status Engine::Impl::GrowMap(bool adopt_only) {
 
 Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
   Impl& s = *impl_;
-  if (s.options.read_only) return Status::InvalidInput("store opened read-only: " + s.dir);
+  if (s.options.read_only)
+    return Status::InvalidInput("store opened read-only: " + s.dir);
   if (batch.empty()) return AppendReceipt{};
   // Rules that need no store run before the transaction opens.
   for (size_t i = 0; i < batch.size(); ++i) {

@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "annal/engine.h"
+#include "engine/meta.h"
+#include "projectors/projector.h"
+#include "rules/validate.h"
 #include "store/lmdb.h"
 #include "store/map_lock.h"
-#include "engine/meta.h"
-#include "rules/validate.h"
-#include "projectors/projector.h"
 
 namespace annal {
 

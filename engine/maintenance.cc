@@ -6,10 +6,10 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "store/describe_key.h"
 #include "engine/logging.h"
 #include "engine/meta.h"
 #include "engine/replay.h"
+#include "store/describe_key.h"
 
 namespace annal {
 namespace internal {
@@ -36,7 +36,8 @@ class MaintenanceLock {
 
 void ClearSlot(Engine::Impl& s, MDB_txn* txn, size_t slot) {
   for (const DbSpec& spec : kDbs) {
-    if (IsDerived(spec.db)) lmdb::dbi_drop(txn, s.slots[slot][static_cast<size_t>(spec.db)], false);
+    if (IsDerived(spec.db))
+      lmdb::dbi_drop(txn, s.slots[slot][static_cast<size_t>(spec.db)], false);
   }
   WriteDigests(txn, s.meta(), slot, {});
   WriteProjected(txn, s.meta(), slot, 0);
@@ -49,8 +50,8 @@ uint64_t Entries(MDB_txn* txn, MDB_dbi dbi) {
 }
 
 // The first difference between two sub-databases, walking both in key order.
-std::optional<Difference> FirstDifference(MDB_txn* txn, Db db, MDB_dbi live, MDB_dbi rebuilt,
-                                          const std::string& name) {
+std::optional<Difference> FirstDifference(MDB_txn* txn, Db db, MDB_dbi live,
+                                          MDB_dbi rebuilt, const std::string& name) {
   Cursor a(txn, live), b(txn, rebuilt);
   std::string_view ka, va, kb, vb;
   bool more_a = a.Get(MDB_FIRST, &ka, &va), more_b = b.Get(MDB_FIRST, &kb, &vb);
@@ -109,7 +110,8 @@ std::vector<ProjectionCheck> CompareSlots(Engine::Impl& s, MDB_txn* txn, size_t 
       }
     }
     // Same bytes but another running digest: the digest record is what is wrong.
-    if (check.identical && OwnerDigest(live_digests, owner) != OwnerDigest(rebuilt_digests, owner)) {
+    if (check.identical &&
+        OwnerDigest(live_digests, owner) != OwnerDigest(rebuilt_digests, owner)) {
       check.identical = false;
       check.differences.push_back({"meta", "the running digest of " + owner, "changed"});
     }
@@ -132,7 +134,8 @@ using namespace internal;
 Result<VerifyReport> Engine::Verify(ProgressFn progress) {
   Impl& s = *impl_;
   if (s.options.read_only) {
-    return Status::InvalidInput("verify rebuilds into scratch space and needs a writable store");
+    return Status::InvalidInput(
+        "verify rebuilds into scratch space and needs a writable store");
   }
   return s.RetryingOnMapFull([&]() -> Result<VerifyReport> {
     MaintenanceLock lock(s.dir, s.options.file_mode);
@@ -143,14 +146,17 @@ Result<VerifyReport> Engine::Verify(ProgressFn progress) {
     replay.ClearTarget();
     if (Status st = replay.CatchUpInBatches(); !st.ok()) return st;
     std::shared_lock map_lock(s.map_mutex);
-    Txn txn(s.env.handle(), false);  // the writer lock: nothing is appended until we are done
-    if (LiveSlot(txn.handle(), s.meta()) != live) return Status::Busy("a rebuild ran meanwhile");
+    Txn txn(s.env.handle(),
+            false);  // the writer lock: nothing is appended until we are done
+    if (LiveSlot(txn.handle(), s.meta()) != live)
+      return Status::Busy("a rebuild ran meanwhile");
     if (Status st = replay.FinishIn(txn.handle()); !st.ok()) return st;
     VerifyReport report;
     report.log = {replay.done(), replay.done(), ToHex(replay.head())};
     report.projections = CompareSlots(s, txn.handle(), live, scratch);
     WriteVerified(txn.handle(), s.meta(),
-                  {replay.done(), replay.projected(), ReadDigests(txn.handle(), s.meta(), scratch)});
+                  {replay.done(), replay.projected(),
+                   ReadDigests(txn.handle(), s.meta(), scratch)});
     ClearSlot(s, txn.handle(), scratch);
     txn.Commit();
     return report;
@@ -169,10 +175,13 @@ Result<DigestCheck> Engine::VerifyQuick() const {
     const Digests live = ReadDigests(txn.handle(), s.meta(), live_slot);
     auto verified = ReadVerified(txn.handle(), s.meta());
     check.verified = verified.has_value();
-    if (verified) check.verified_seq = verified->seq, check.verified_projected_seq = verified->projected;
+    if (verified)
+      check.verified_seq = verified->seq,
+      check.verified_projected_seq = verified->projected;
     for (const std::string& owner : Owners(s)) {
-      check.projections.push_back({owner, OwnerDigest(live, owner).Hex(),
-                                   verified ? OwnerDigest(verified->digests, owner).Hex() : ""});
+      check.projections.push_back(
+          {owner, OwnerDigest(live, owner).Hex(),
+           verified ? OwnerDigest(verified->digests, owner).Hex() : ""});
     }
     return check;
   });
@@ -202,7 +211,8 @@ Status Engine::Rebuild(ProgressFn progress) {
     {
       std::shared_lock map_lock(s.map_mutex);
       Txn txn(s.env.handle(), false);
-      if (LiveSlot(txn.handle(), s.meta()) != old_slot) return Status::Busy("a rebuild ran meanwhile");
+      if (LiveSlot(txn.handle(), s.meta()) != old_slot)
+        return Status::Busy("a rebuild ran meanwhile");
       if (Status st = replay.FinishIn(txn.handle()); !st.ok()) return st;
       WriteSlotVersions(txn.handle(), s.meta(), new_slot, CodeVersions(s.projectors));
       SetLiveSlot(txn.handle(), s.meta(), new_slot);

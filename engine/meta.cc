@@ -8,7 +8,9 @@
 namespace annal::internal {
 namespace {
 
-keys::Key VersionsKey(size_t slot) { return keys::Name("versions@" + std::to_string(slot)); }
+keys::Key VersionsKey(size_t slot) {
+  return keys::Name("versions@" + std::to_string(slot));
+}
 
 }  // namespace
 
@@ -21,7 +23,8 @@ size_t LiveSlot(MDB_txn* txn, MDB_dbi meta) {
 
 void SetLiveSlot(MDB_txn* txn, MDB_dbi meta, size_t slot) {
   uint64_t s = slot;
-  PutOrThrow(txn, meta, keys::Name("live"), std::string_view(reinterpret_cast<char*>(&s), 8));
+  PutOrThrow(txn, meta, keys::Name("live"),
+             std::string_view(reinterpret_cast<char*>(&s), 8));
 }
 
 ChainHead ReadChainHead(MDB_txn* txn, MDB_dbi meta) {
@@ -110,19 +113,22 @@ Versions SlotVersions(MDB_txn* txn, MDB_dbi meta, size_t slot) {
 
 void WriteSlotVersions(MDB_txn* txn, MDB_dbi meta, size_t slot, const Versions& v) {
   std::string text;
-  for (const auto& [name, version] : v) text += name + "=" + std::to_string(version) + ";";
+  for (const auto& [name, version] : v)
+    text += name + "=" + std::to_string(version) + ";";
   text.resize(keys::Pad8(text.size()), '\0');
   PutOrThrow(txn, meta, VersionsKey(slot), text);
 }
 
-std::vector<StaleProjection> StaleProjections(const Versions& code, const Versions& recorded) {
+std::vector<StaleProjection> StaleProjections(const Versions& code,
+                                              const Versions& recorded) {
   std::vector<StaleProjection> stale;
   for (const auto& [name, version] : code) {
     auto it = recorded.find(name);
     if (it == recorded.end() || it->second != version) {
       stale.push_back({name, "projection " + name + " was built by projector version " +
-                      (it == recorded.end() ? std::string("(none)") : std::to_string(it->second)) +
-                      ", this annal has version " + std::to_string(version) +
+                                 (it == recorded.end() ? std::string("(none)")
+                                                       : std::to_string(it->second)) +
+                                 ", this annal has version " + std::to_string(version) +
                                  "; run `annal rebuild`"});
     }
   }

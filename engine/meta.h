@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "projectors/projector.h"
 #include "store/chain.h"
 #include "store/digest.h"
-#include "projectors/projector.h"
 
 namespace annal::internal {
 
@@ -52,6 +52,7 @@ void WriteSlotVersions(MDB_txn* txn, MDB_dbi meta, size_t slot, const Versions& 
 struct StaleProjection {
   std::string name, message;
 };
-std::vector<StaleProjection> StaleProjections(const Versions& code, const Versions& recorded);
+std::vector<StaleProjection> StaleProjections(const Versions& code,
+                                              const Versions& recorded);
 
 }  // namespace annal::internal

@@ -8,9 +8,9 @@
 #include <filesystem>
 
 #include "engine/engine_impl.h"
-#include "store/keys.h"
 #include "engine/logging.h"
 #include "engine/meta.h"
+#include "store/keys.h"
 
 namespace annal {
 namespace internal {
@@ -39,7 +39,8 @@ Status CheckDirectory(const std::string& dir, const Options& o, bool* fresh) {
   std::error_code ec;
   fs::path data = fs::path(dir) / "data.mdb";
   if (!fs::exists(dir, ec)) {
-    if (!o.create_if_missing || o.read_only) return Status::NotAStore("no annal store at " + dir);
+    if (!o.create_if_missing || o.read_only)
+      return Status::NotAStore("no annal store at " + dir);
     if (!fs::create_directories(dir, ec)) {
       return Status::IOError("cannot create " + dir + ": " + ec.message());
     }
@@ -51,20 +52,25 @@ Status CheckDirectory(const std::string& dir, const Options& o, bool* fresh) {
     return Status::NotAStore(dir + " is not a directory (an annal store is a directory)");
   }
   if (fs::exists(data, ec)) {
-    if (!fs::is_regular_file(data, ec)) return Status::NotAStore(data.string() + " is not a file");
+    if (!fs::is_regular_file(data, ec))
+      return Status::NotAStore(data.string() + " is not a file");
     struct stat st;
-    if (::stat(data.c_str(), &st) == 0 && st.st_uid != ::geteuid() && !o.allow_other_owner) {
-      return Status::IOError(dir + " belongs to uid " + std::to_string(st.st_uid) +
-                             ", not to this process (uid " + std::to_string(::geteuid()) +
-                             "): refusing to open another user's store (Options::allow_other_owner)");
+    if (::stat(data.c_str(), &st) == 0 && st.st_uid != ::geteuid() &&
+        !o.allow_other_owner) {
+      return Status::IOError(
+          dir + " belongs to uid " + std::to_string(st.st_uid) +
+          ", not to this process (uid " + std::to_string(::geteuid()) +
+          "): refusing to open another user's store (Options::allow_other_owner)");
     }
     *fresh = false;
     return Status::Ok();
   }
-  if (!o.create_if_missing || o.read_only) return Status::NotAStore("no annal store at " + dir);
+  if (!o.create_if_missing || o.read_only)
+    return Status::NotAStore("no annal store at " + dir);
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (entry.path().filename() != "lock.mdb") {
-      return Status::NotAStore(dir + " is not empty and holds no annal store; refusing to create one there");
+      return Status::NotAStore(
+          dir + " is not empty and holds no annal store; refusing to create one there");
     }
   }
   *fresh = true;
@@ -105,9 +111,10 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
       return Status::NotAStore(s.dir + " is not an annal store (wrong magic)");
     }
     if (f.version > kFormatVersion) {
-      return Status::Incompatible(s.dir + " has store format version " + std::to_string(f.version) +
-                                  ", newer than this annal supports (" +
-                                  std::to_string(kFormatVersion) + "); use a newer annal");
+      return Status::Incompatible(
+          s.dir + " has store format version " + std::to_string(f.version) +
+          ", newer than this annal supports (" + std::to_string(kFormatVersion) +
+          "); use a newer annal");
     }
   }
   for (size_t slot = 0; slot < kSlots; ++slot) {
@@ -115,7 +122,8 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
       std::string name = SlotName(spec.db, slot);
       MDB_dbi dbi;
       rc = mdb_dbi_open(txn.handle(), name.c_str(), writable ? MDB_CREATE : 0, &dbi);
-      if (rc == MDB_NOTFOUND) return Status::Corruption(s.dir + " lacks sub-database " + name);
+      if (rc == MDB_NOTFOUND)
+        return Status::Corruption(s.dir + " lacks sub-database " + name);
       if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_dbi_open", rc);
       s.slots[slot][static_cast<size_t>(spec.db)] = dbi;
     }
@@ -168,7 +176,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     const mode_t file_mode = s->options.file_mode & 0777;
     int rc = mdb_env_open(s->env.handle(), dir.c_str(), flags, file_mode);
     if (rc == MDB_INVALID) {
-      return Status::NotAStore(dir + "/data.mdb is not an annal store (not an LMDB file)");
+      return Status::NotAStore(dir +
+                               "/data.mdb is not an annal store (not an LMDB file)");
     }
     if (rc == MDB_VERSION_MISMATCH) {
       return Status::Incompatible(dir + " was written by an incompatible LMDB version");
@@ -178,20 +187,24 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     mdb_reader_check(s->env.handle(), &dead);
     if (dead > 0) Log().info("cleared {} stale reader slot(s) in {}", dead, dir);
     s->projectors = MakeProjectors();
-    for (const auto& p : s->projectors) s->projector_masks.push_back(OwnedMask(p->name()));
+    for (const auto& p : s->projectors)
+      s->projector_masks.push_back(OwnedMask(p->name()));
     // Another process may grow the map between mdb_env_open and the first
     // transaction (MDB_MAP_RESIZED): adopt its size and open again.
-    if (Status st = s->RetryingOnMapFull([&] { return OpenSubDatabases(*s, fresh); }); !st.ok()) {
+    if (Status st = s->RetryingOnMapFull([&] { return OpenSubDatabases(*s, fresh); });
+        !st.ok()) {
       return st;
     }
     if (fresh) {
       // The umask must not narrow (or the caller's mode widen) what was asked.
-      for (const char* f : {"/data.mdb", "/lock.mdb"}) ::chmod((dir + f).c_str(), file_mode);
+      for (const char* f : {"/data.mdb", "/lock.mdb"})
+        ::chmod((dir + f).c_str(), file_mode);
     }
     s->registry_mask = uint64_t{1} << static_cast<unsigned>(Db::kRegistry);
     Log().debug("opened {} ({})", dir, fresh ? "new" : "existing");
     auto engine = std::unique_ptr<Engine>(new Engine(std::move(s)));
-    if (engine->impl_->options.rebuild_stale_on_open && !engine->impl_->options.read_only) {
+    if (engine->impl_->options.rebuild_stale_on_open &&
+        !engine->impl_->options.read_only) {
       std::vector<StaleProjection> stale;
       Impl& impl = *engine->impl_;
       Status read = impl.RetryingOnMapFull([&] {

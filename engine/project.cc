@@ -1,8 +1,8 @@
 #include "engine/project.h"
 
+#include "events/record_codec.h"
 #include "store/chain.h"
 #include "store/keys.h"
-#include "events/record_codec.h"
 
 namespace annal::internal {
 
@@ -16,15 +16,16 @@ Status Project(const std::vector<std::unique_ptr<Projector>>& projectors,
       throw;
     } catch (const std::exception& e) {
       return Status::Corruption("projector " + std::string(projectors[p]->name()) +
-                                " failed at seq " + std::to_string(rec.seq()) + ": " + e.what());
+                                " failed at seq " + std::to_string(rec.seq()) + ": " +
+                                e.what());
     }
   }
   return Status::Ok();
 }
 
 Status ProjectLogged(const std::vector<std::unique_ptr<Projector>>& projectors,
-                     const std::vector<uint64_t>& masks, LmdbKv& kv, MDB_txn* txn, MDB_dbi log,
-                     uint64_t from, uint64_t to) {
+                     const std::vector<uint64_t>& masks, LmdbKv& kv, MDB_txn* txn,
+                     MDB_dbi log, uint64_t from, uint64_t to) {
   Cursor c(txn, log);
   std::string_view k, v;
   AlignedBuf record;
@@ -34,7 +35,8 @@ Status ProjectLogged(const std::vector<std::unique_ptr<Projector>>& projectors,
     if (parts) record.Assign(parts->record);
     const fbs::Record* rec = parts ? VerifiedRecord(record.view()) : nullptr;
     if (!rec) {
-      return Status::Corruption("log record at seq " + std::to_string(keys::DecodeU64(k)) +
+      return Status::Corruption("log record at seq " +
+                                std::to_string(keys::DecodeU64(k)) +
                                 " fails its structural checks");
     }
     if (Status st = Project(projectors, masks, kv, *rec); !st.ok()) return st;

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "annal/status.h"
-#include "store/lmdb.h"
 #include "log_generated.h"
 #include "projectors/projector.h"
+#include "store/lmdb.h"
 
 namespace annal::internal {
 
@@ -21,7 +21,7 @@ Status Project(const std::vector<std::unique_ptr<Projector>>& projectors,
 // Projects the logged records after seq `from` up to `to` (inclusive),
 // reading them back from the log.
 Status ProjectLogged(const std::vector<std::unique_ptr<Projector>>& projectors,
-                     const std::vector<uint64_t>& masks, LmdbKv& kv, MDB_txn* txn, MDB_dbi log,
-                     uint64_t from, uint64_t to);
+                     const std::vector<uint64_t>& masks, LmdbKv& kv, MDB_txn* txn,
+                     MDB_dbi log, uint64_t from, uint64_t to);
 
 }  // namespace annal::internal

@@ -11,9 +11,9 @@
 #include <chrono>
 
 #include "engine/engine_impl.h"
-#include "store/keys.h"
 #include "engine/logging.h"
 #include "engine/project.h"
+#include "store/keys.h"
 
 namespace annal {
 namespace internal {
@@ -53,7 +53,8 @@ using namespace internal;
 
 Result<uint64_t> Engine::ProjectPending(size_t batch) {
   Impl& s = *impl_;
-  if (s.options.read_only) return Status::InvalidInput("the projector needs a writable store");
+  if (s.options.read_only)
+    return Status::InvalidInput("the projector needs a writable store");
   return s.RetryingOnMapFull([&]() -> Result<uint64_t> {
     std::shared_lock map_lock(s.map_mutex);
     std::lock_guard write_lock(s.write_mutex);  // shares the projectors with Append
@@ -68,7 +69,8 @@ Result<uint64_t> Engine::ProjectPending(size_t batch) {
     if (from >= head) return uint64_t{0};
     const uint64_t to = std::min<uint64_t>(head, from + batch);
     LmdbKv kv(txn.handle(), s.slots[slot]);
-    Status st = ProjectLogged(s.projectors, s.projector_masks, kv, txn.handle(), s.log(), from, to);
+    Status st = ProjectLogged(s.projectors, s.projector_masks, kv, txn.handle(), s.log(),
+                              from, to);
     if (!st.ok()) return st;  // the transaction aborts: the checkpoint stays at `from`
     WriteProjected(txn.handle(), s.meta(), slot, to);
     AddDigests(txn.handle(), s.meta(), slot, kv.deltas());
@@ -101,7 +103,8 @@ Status Engine::RunProjector(const std::atomic<bool>& stop, size_t batch) {
 }
 
 Status Engine::WaitFor(uint64_t seq, int64_t timeout_ms) const {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   StoreWatch watch(impl_->dir);
   for (;;) {
     auto snap = Read();
@@ -109,8 +112,8 @@ Status Engine::WaitFor(uint64_t seq, int64_t timeout_ms) const {
     auto projected = snap->ProjectedSeq();
     if (!projected.ok()) return projected.status();
     if (*projected >= seq) return Status::Ok();
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                      std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       return Status::Busy("projections reflect seq " + std::to_string(*projected) +
                           ", still short of " + std::to_string(seq) + " after " +

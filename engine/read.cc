@@ -3,11 +3,11 @@
 #include <deque>
 
 #include "engine/engine_impl.h"
-#include "store/chain.h"
-#include "store/keys.h"
 #include "engine/meta.h"
 #include "events/record_codec.h"
 #include "rules/validate.h"
+#include "store/chain.h"
+#include "store/keys.h"
 
 namespace annal {
 
@@ -46,8 +46,8 @@ struct Snapshot::Impl {
   auto DecodeValue(Db db, std::string_view key, std::string_view value) {
     const Fb* t = VerifiedRow<Fb>(Aligned(value));
     if (!t) {
-      throw std::runtime_error("corrupt row in " + std::string(Spec(db).name) + " at key of " +
-                               std::to_string(key.size()) + " bytes");
+      throw std::runtime_error("corrupt row in " + std::string(Spec(db).name) +
+                               " at key of " + std::to_string(key.size()) + " bytes");
     }
     return Decode(*t);
   }
@@ -80,7 +80,8 @@ struct Snapshot::Impl {
     for (bool more = c.Get(MDB_FIRST, &k, &v); more && keys::DecodeTime(k) <= until;
          more = c.Get(MDB_NEXT, &k, &v)) {
       auto row = Get<Fb>(table, keys::Id(keys::DecodeId(k.substr(8))));
-      if (!row) throw std::runtime_error(std::string(Spec(index).name) + " names a missing row");
+      if (!row)
+        throw std::runtime_error(std::string(Spec(index).name) + " names a missing row");
       rows.push_back(*row);
     }
     return rows;
@@ -103,9 +104,15 @@ Result<Snapshot> Engine::Read() const {
         auto stale = impl_->StaleIn(txn.handle(), slot);
         uint64_t mask = 0;
         for (const auto& s : stale) mask |= OwnedMask(s.name);
-        return Snapshot(std::make_unique<Snapshot::Impl>(
-            Snapshot::Impl{std::move(lock), std::move(txn), impl_->slots[slot], impl_->meta(),
-                           slot, mask, std::move(stale), {}}));
+        return Snapshot(
+            std::make_unique<Snapshot::Impl>(Snapshot::Impl{std::move(lock),
+                                                            std::move(txn),
+                                                            impl_->slots[slot],
+                                                            impl_->meta(),
+                                                            slot,
+                                                            mask,
+                                                            std::move(stale),
+                                                            {}}));
       } catch (const lmdb::error& e) {
         if (e.code() != MDB_MAP_RESIZED) throw;
         adopt = true;
@@ -117,16 +124,17 @@ Result<Snapshot> Engine::Read() const {
   }
 }
 
-#define ANNAL_ALL(Method, RowT, FbT, DbName) \
-  Rows<RowT> Snapshot::Method() const {      \
-    return Guard([&]() -> Rows<RowT> { return impl_->All<fbs::FbT, RowT>(Db::DbName); }); \
+#define ANNAL_ALL(Method, RowT, FbT, DbName)                                     \
+  Rows<RowT> Snapshot::Method() const {                                          \
+    return Guard(                                                                \
+        [&]() -> Rows<RowT> { return impl_->All<fbs::FbT, RowT>(Db::DbName); }); \
   }
-#define ANNAL_ONE(Method, RowT, FbT, DbName)                                  \
-  MaybeRow<RowT> Snapshot::Method(std::string_view id) const {                 \
-    return Guard([&]() -> MaybeRow<RowT> {                                     \
-      if (!keys::StorableId(id)) return std::optional<RowT>();                 \
-      return impl_->Get<fbs::FbT>(Db::DbName, keys::Id(id));                   \
-    });                                                                        \
+#define ANNAL_ONE(Method, RowT, FbT, DbName)                   \
+  MaybeRow<RowT> Snapshot::Method(std::string_view id) const { \
+    return Guard([&]() -> MaybeRow<RowT> {                     \
+      if (!keys::StorableId(id)) return std::optional<RowT>(); \
+      return impl_->Get<fbs::FbT>(Db::DbName, keys::Id(id));   \
+    });                                                        \
   }
 
 ANNAL_ALL(ActiveTasks, ActiveTaskRow, ActiveTaskRow, kActiveTasks)
@@ -146,23 +154,27 @@ ANNAL_ONE(Approval, ApprovalRow, ApprovalRow, kApprovals)
 
 Rows<ActiveTaskRow> Snapshot::PausedTasksWakingBy(int64_t t) const {
   return Guard([&]() -> Rows<ActiveTaskRow> {
-    return impl_->DueBy<fbs::ActiveTaskRow, ActiveTaskRow>(Db::kActiveTasksByWake, Db::kActiveTasks, t);
+    return impl_->DueBy<fbs::ActiveTaskRow, ActiveTaskRow>(Db::kActiveTasksByWake,
+                                                           Db::kActiveTasks, t);
   });
 }
 Rows<ScheduleRow> Snapshot::SchedulesDueBy(int64_t t) const {
   return Guard([&]() -> Rows<ScheduleRow> {
-    return impl_->DueBy<fbs::ScheduleRow, ScheduleRow>(Db::kSchedulesByNextRun, Db::kSchedules, t);
+    return impl_->DueBy<fbs::ScheduleRow, ScheduleRow>(Db::kSchedulesByNextRun,
+                                                       Db::kSchedules, t);
   });
 }
 Rows<ApprovalRow> Snapshot::ApprovalsExpiringBy(int64_t t) const {
   return Guard([&]() -> Rows<ApprovalRow> {
-    return impl_->DueBy<fbs::ApprovalRow, ApprovalRow>(Db::kApprovalsByExpiry, Db::kApprovals, t);
+    return impl_->DueBy<fbs::ApprovalRow, ApprovalRow>(Db::kApprovalsByExpiry,
+                                                       Db::kApprovals, t);
   });
 }
 
 Result<QueueDepthRow> Snapshot::QueueDepth() const {
   return Guard([&]() -> Result<QueueDepthRow> {
-    return impl_->Get<fbs::QueueDepthRow>(Db::kQueueDepth, keys::Seq(0)).value_or(QueueDepthRow{});
+    return impl_->Get<fbs::QueueDepthRow>(Db::kQueueDepth, keys::Seq(0))
+        .value_or(QueueDepthRow{});
   });
 }
 
@@ -181,7 +193,8 @@ Rows<AutonomyChangeRow> Snapshot::AutonomyChanges() const {
     // Seq(0) holds the current level and sorts first: stop there.
     for (bool more = c.Get(MDB_LAST, &k, &v); more && keys::DecodeU64(k) != 0;
          more = c.Get(MDB_PREV, &k, &v)) {
-      rows.push_back(impl_->DecodeValue<fbs::AutonomyChangeRow>(Db::kAutonomyHistory, k, v));
+      rows.push_back(
+          impl_->DecodeValue<fbs::AutonomyChangeRow>(Db::kAutonomyHistory, k, v));
     }
     return rows;
   });
@@ -213,7 +226,8 @@ Rows<AlarmRow> Snapshot::AlarmsInState(AlarmState state) const {
     auto prefix = keys::Key().Byte8(static_cast<uint8_t>(state));
     for (bool more = c.Seek(prefix, &k, &v); more && k.substr(0, 8) == prefix.view();
          more = c.Get(MDB_NEXT, &k, &v)) {
-      auto a = impl_->Get<fbs::AlarmRow>(Db::kAlarms, keys::Id(keys::DecodeId(k.substr(8))));
+      auto a =
+          impl_->Get<fbs::AlarmRow>(Db::kAlarms, keys::Id(keys::DecodeId(k.substr(8))));
       if (!a) throw std::runtime_error("idx_alarms_by_state names a missing alarm");
       rows.push_back(a->row);
     }
@@ -229,7 +243,9 @@ Result<uint64_t> Snapshot::LastSeq() const {
 }
 
 Result<uint64_t> Snapshot::ProjectedSeq() const {
-  return Guard([&]() -> Result<uint64_t> { return ReadProjected(impl_->txn.handle(), impl_->meta, impl_->slot); });
+  return Guard([&]() -> Result<uint64_t> {
+    return ReadProjected(impl_->txn.handle(), impl_->meta, impl_->slot);
+  });
 }
 
 Result<Snapshot::Lag> Snapshot::ProjectionLag() const {
@@ -240,7 +256,8 @@ Result<Snapshot::Lag> Snapshot::ProjectionLag() const {
     lag.projected_seq = ReadProjected(impl_->txn.handle(), impl_->meta, impl_->slot);
     lag.events = lag.head_seq - std::min(lag.head_seq, lag.projected_seq);
     auto ts_at = [&](uint64_t seq) -> int64_t {
-      auto v = seq ? GetInPlace(impl_->txn.handle(), impl_->Dbi(Db::kLog), keys::Seq(seq)) : std::nullopt;
+      auto v = seq ? GetInPlace(impl_->txn.handle(), impl_->Dbi(Db::kLog), keys::Seq(seq))
+                   : std::nullopt;
       auto parts = v ? SplitLogValue(*v) : std::nullopt;
       if (!parts) return 0;
       AlignedBuf copy;
@@ -248,7 +265,8 @@ Result<Snapshot::Lag> Snapshot::ProjectionLag() const {
       const fbs::Record* rec = VerifiedRecord(copy.view());
       return rec ? rec->ts() : 0;
     };
-    if (lag.events > 0) lag.micros = ts_at(lag.head_seq) - ts_at(std::max<uint64_t>(lag.projected_seq, 1));
+    if (lag.events > 0)
+      lag.micros = ts_at(lag.head_seq) - ts_at(std::max<uint64_t>(lag.projected_seq, 1));
     return lag;
   });
 }
@@ -259,10 +277,12 @@ Status Snapshot::ScanLog(uint64_t from_seq,
     Cursor c(impl_->txn.handle(), impl_->Dbi(Db::kLog));
     std::string_view k, v;
     AlignedBuf copy;
-    for (bool more = c.Seek(keys::Seq(from_seq), &k, &v); more; more = c.Get(MDB_NEXT, &k, &v)) {
+    for (bool more = c.Seek(keys::Seq(from_seq), &k, &v); more;
+         more = c.Get(MDB_NEXT, &k, &v)) {
       uint64_t seq = k.size() == 8 ? keys::DecodeU64(k) : 0;
       auto parts = SplitLogValue(v);
-      if (parts) copy.Assign(parts->record);  // aligned, and stable while the visitor runs
+      if (parts)
+        copy.Assign(parts->record);  // aligned, and stable while the visitor runs
       const fbs::Record* rec = parts ? VerifiedRecord(copy.view()) : nullptr;
       if (!rec || rec->seq() != seq) {
         return Status::Corruption("log record at seq " + std::to_string(seq) +
@@ -270,7 +290,8 @@ Status Snapshot::ScanLog(uint64_t from_seq,
       }
       LoggedEvent ev = DecodeRecord(*rec);
       if (auto broken = CheckFields(ev.event)) {
-        return Status::Corruption("log record at seq " + std::to_string(seq) + ": " + *broken);
+        return Status::Corruption("log record at seq " + std::to_string(seq) + ": " +
+                                  *broken);
       }
       if (!visit(ev)) break;
     }

@@ -1,10 +1,10 @@
 #include "engine/replay.h"
 
-#include "store/keys.h"
 #include "engine/meta.h"
 #include "engine/project.h"
 #include "events/record_codec.h"
 #include "rules/validate.h"
+#include "store/keys.h"
 
 namespace annal::internal {
 namespace {
@@ -18,8 +18,8 @@ Status AtSeq(uint64_t seq, const std::string& what) {
 
 }  // namespace
 
-Replayer::Replayer(Engine::Impl& s, size_t target_slot, bool check_only, ProgressFn progress,
-                   size_t match_slot)
+Replayer::Replayer(Engine::Impl& s, size_t target_slot, bool check_only,
+                   ProgressFn progress, size_t match_slot)
     : s_(s),
       slot_(target_slot),
       check_only_(check_only),
@@ -31,7 +31,8 @@ void Replayer::ClearTarget() {
   std::shared_lock map_lock(s_.map_mutex);
   Txn txn(s_.env.handle(), false);
   for (const DbSpec& spec : kDbs) {
-    if (IsDerived(spec.db)) lmdb::dbi_drop(txn.handle(), s_.slots[slot_][static_cast<size_t>(spec.db)], false);
+    if (IsDerived(spec.db))
+      lmdb::dbi_drop(txn.handle(), s_.slots[slot_][static_cast<size_t>(spec.db)], false);
   }
   WriteDigests(txn.handle(), s_.meta(), slot_, {});
   txn.Commit();
@@ -42,19 +43,25 @@ Status Replayer::ApplyOne(LmdbKv& kv, uint64_t seq, std::string_view value) {
   if (!parts) return AtSeq(seq, "is too short to be a record");
   Hash hash = ChainHash(prev_, seq, parts->record);
   if (hash != parts->hash) {
-    return AtSeq(seq, "breaks the hash chain: it was altered, or records were removed or reordered");
+    return AtSeq(
+        seq,
+        "breaks the hash chain: it was altered, or records were removed or reordered");
   }
   record_.Assign(parts->record);
   const fbs::Record* rec = VerifiedRecord(record_.view());
   if (!rec) return AtSeq(seq, "fails its structural checks");
-  if (rec->seq() != seq) return AtSeq(seq, "holds the record of seq " + std::to_string(rec->seq()));
+  if (rec->seq() != seq)
+    return AtSeq(seq, "holds the record of seq " + std::to_string(rec->seq()));
   if (!check_only_) {
     LoggedEvent ev = DecodeRecord(*rec);
-    if (auto broken = CheckFields(ev.event)) return AtSeq(seq, "is malformed: " + *broken);
+    if (auto broken = CheckFields(ev.event))
+      return AtSeq(seq, "is malformed: " + *broken);
     kv.Restrict(s_.registry_mask);
-    if (auto broken = validator_.Admit(kv, ev.event)) return AtSeq(seq, "breaks a rule on replay: " + *broken);
+    if (auto broken = validator_.Admit(kv, ev.event))
+      return AtSeq(seq, "breaks a rule on replay: " + *broken);
     if (seq <= limit_ && projected_ == seq - 1) {
-      if (Status st = Project(projectors_, s_.projector_masks, kv, *rec); !st.ok()) return st;
+      if (Status st = Project(projectors_, s_.projector_masks, kv, *rec); !st.ok())
+        return st;
       projected_ = seq;
     }
   }
@@ -71,7 +78,8 @@ uint64_t Replayer::ProjectLimit(MDB_txn* txn) const {
 Status Replayer::ProjectBehind(LmdbKv& kv, MDB_txn* txn) {
   uint64_t to = std::min(limit_, done_);
   if (check_only_ || projected_ >= to) return Status::Ok();
-  Status st = ProjectLogged(projectors_, s_.projector_masks, kv, txn, s_.log(), projected_, to);
+  Status st =
+      ProjectLogged(projectors_, s_.projector_masks, kv, txn, s_.log(), projected_, to);
   if (st.ok()) projected_ = to;
   return st;
 }
@@ -87,7 +95,8 @@ Status Replayer::ApplyBatch(MDB_txn* txn, size_t max_events, bool* at_end) {
   for (; more && n < max_events; more = c.Get(MDB_NEXT, &k, &v), ++n) {
     uint64_t seq = k.size() == 8 ? keys::DecodeU64(k) : 0;
     if (seq != done_ + 1) {
-      return AtSeq(done_ + 1, "is missing (the next record is seq " + std::to_string(seq) + ")");
+      return AtSeq(done_ + 1,
+                   "is missing (the next record is seq " + std::to_string(seq) + ")");
     }
     if (Status st = ApplyOne(kv, seq, v); !st.ok()) return st;
   }

@@ -22,7 +22,9 @@ struct Field {
 
 Status Bad(std::string msg) { return Status::InvalidInput(std::move(msg)); }
 
-std::string Quoted(std::string_view name) { return "field \"" + std::string(name) + "\""; }
+std::string Quoted(std::string_view name) {
+  return "field \"" + std::string(name) + "\"";
+}
 
 // Creates the alternative of EventBody whose kType is `type`.
 template <size_t I = 0>
@@ -40,13 +42,15 @@ bool MakeBody(std::string_view type, EventBody& out) {
 
 Status ReadInt(std::string_view name, element v, int64_t* out) {
   if (v.type() == element_type::UINT64) return Bad(Quoted(name) + " is out of range");
-  if (v.get_int64().get(*out) != simdjson::SUCCESS) return Bad(Quoted(name) + " must be an integer");
+  if (v.get_int64().get(*out) != simdjson::SUCCESS)
+    return Bad(Quoted(name) + " must be an integer");
   return Status::Ok();
 }
 
 Status ReadString(std::string_view name, element v, std::string* out) {
   std::string_view s;
-  if (v.get_string().get(s) != simdjson::SUCCESS) return Bad(Quoted(name) + " must be a string");
+  if (v.get_string().get(s) != simdjson::SUCCESS)
+    return Bad(Quoted(name) + " must be a string");
   out->assign(s);
   return Status::Ok();
 }
@@ -117,7 +121,8 @@ Result<Event> JsonDecoder::Decode(std::string_view line) {
     return Bad(std::string("malformed JSON: ") + simdjson::error_message(err));
   }
   simdjson::dom::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) return Bad("an event must be a JSON object");
+  if (doc.get_object().get(obj) != simdjson::SUCCESS)
+    return Bad("an event must be a JSON object");
 
   auto& fields = impl_->fields;
   size_t n = 0;

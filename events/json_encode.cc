@@ -9,11 +9,21 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += "\\u00";
@@ -72,7 +82,8 @@ void AppendJson(std::string& out, const ScheduleRow& r) {
 }
 void AppendJson(std::string& out, const WatcherRow& r) {
   JsonObject o(out);
-  o.Field("watcher_id", r.watcher_id), o.Field("name", r.name), o.Field("enabled", r.enabled);
+  o.Field("watcher_id", r.watcher_id), o.Field("name", r.name),
+      o.Field("enabled", r.enabled);
   o.Field("last_tick_at", r.last_tick_at), o.Field("last_outcome", r.last_outcome);
   o.Field("suppression_count", r.suppression_count);
 }
@@ -100,7 +111,8 @@ void AppendJson(std::string& out, const ApprovalRow& r) {
 }
 void AppendJson(std::string& out, const QueueDepthRow& r) {
   JsonObject o(out);
-  o.Field("runnable_tasks", r.runnable_tasks), o.Field("schedule_backlog", r.schedule_backlog);
+  o.Field("runnable_tasks", r.runnable_tasks),
+      o.Field("schedule_backlog", r.schedule_backlog);
   o.Field("tool_queue_depth", r.tool_queue_depth);
 }
 void AppendJson(std::string& out, const AutonomyCurrentRow& r) {

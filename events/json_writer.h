@@ -19,16 +19,18 @@ class JsonObject {
   explicit JsonObject(std::string& out) : out_(out) { out_ += '{'; }
   ~JsonObject() { out_ += '}'; }
 
-  void Field(std::string_view name, std::string_view v) { Key(name), AppendJsonString(out_, v); }
-  void Field(std::string_view name, const std::string& v) { Field(name, std::string_view(v)); }
+  void Field(std::string_view name, std::string_view v) {
+    Key(name), AppendJsonString(out_, v);
+  }
+  void Field(std::string_view name, const std::string& v) {
+    Field(name, std::string_view(v));
+  }
   void Field(std::string_view name, bool v) { Key(name), out_ += v ? "true" : "false"; }
   void Field(std::string_view name, int64_t v) { Key(name), out_ += std::to_string(v); }
   void Field(std::string_view name, uint64_t v) { Key(name), out_ += std::to_string(v); }
   template <class E>
-    requires std::is_enum_v<E>
-  void Field(std::string_view name, E v) {
-    Field(name, NameOf(v));
-  }
+  requires std::is_enum_v<E>
+  void Field(std::string_view name, E v) { Field(name, NameOf(v)); }
   // Absent values print as null.
   template <class T>
   void Field(std::string_view name, const std::optional<T>& v) {

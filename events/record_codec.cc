@@ -47,52 +47,80 @@ struct BodyEncoder {
     return Build(e, s).Union();
   }
   using S = std::array<Offset<String>, 5>;
-  auto Build(const TaskCreated&, const S& s) { return fb::CreateTaskCreated(b, s[0], s[1], s[2]); }
+  auto Build(const TaskCreated&, const S& s) {
+    return fb::CreateTaskCreated(b, s[0], s[1], s[2]);
+  }
   auto Build(const TaskStatusChanged& e, const S& s) {
     return fb::CreateTaskStatusChanged(b, s[0], Enum<fb::TaskStatus>(e.status), s[1],
                                        Opt(e.next_wake_time));
   }
-  auto Build(const TaskStepAdvanced&, const S& s) { return fb::CreateTaskStepAdvanced(b, s[0], s[1]); }
+  auto Build(const TaskStepAdvanced&, const S& s) {
+    return fb::CreateTaskStepAdvanced(b, s[0], s[1]);
+  }
   auto Build(const ScheduleCreated& e, const S& s) {
     return fb::CreateScheduleCreated(b, s[0], s[1], s[2], e.enabled, Opt(e.next_run_at));
   }
-  auto Build(const ScheduleEnabled&, const S& s) { return fb::CreateScheduleEnabled(b, s[0]); }
-  auto Build(const ScheduleDisabled&, const S& s) { return fb::CreateScheduleDisabled(b, s[0]); }
-  auto Build(const ScheduleDeleted&, const S& s) { return fb::CreateScheduleDeleted(b, s[0]); }
-  auto Build(const ScheduleRunDue& e, const S& s) { return fb::CreateScheduleRunDue(b, s[0], e.due_at); }
+  auto Build(const ScheduleEnabled&, const S& s) {
+    return fb::CreateScheduleEnabled(b, s[0]);
+  }
+  auto Build(const ScheduleDisabled&, const S& s) {
+    return fb::CreateScheduleDisabled(b, s[0]);
+  }
+  auto Build(const ScheduleDeleted&, const S& s) {
+    return fb::CreateScheduleDeleted(b, s[0]);
+  }
+  auto Build(const ScheduleRunDue& e, const S& s) {
+    return fb::CreateScheduleRunDue(b, s[0], e.due_at);
+  }
   auto Build(const ScheduleRunStarted& e, const S& s) {
     return fb::CreateScheduleRunStarted(b, s[0], Opt(e.next_run_at));
   }
   auto Build(const ScheduleRunMissed& e, const S& s) {
     return fb::CreateScheduleRunMissed(b, s[0], Opt(e.next_run_at));
   }
-  auto Build(const ToolCallQueued&, const S& s) { return fb::CreateToolCallQueued(b, s[0], s[1], s[2]); }
-  auto Build(const ToolCallStarted&, const S& s) { return fb::CreateToolCallStarted(b, s[0]); }
+  auto Build(const ToolCallQueued&, const S& s) {
+    return fb::CreateToolCallQueued(b, s[0], s[1], s[2]);
+  }
+  auto Build(const ToolCallStarted&, const S& s) {
+    return fb::CreateToolCallStarted(b, s[0]);
+  }
   auto Build(const ToolCallFinished& e, const S& s) {
     return fb::CreateToolCallFinished(b, s[0], Enum<fb::CallOutcome>(e.outcome));
   }
   auto Build(const WatcherCreated& e, const S& s) {
     return fb::CreateWatcherCreated(b, s[0], s[1], e.enabled);
   }
-  auto Build(const WatcherEnabled&, const S& s) { return fb::CreateWatcherEnabled(b, s[0]); }
-  auto Build(const WatcherDisabled&, const S& s) { return fb::CreateWatcherDisabled(b, s[0]); }
-  auto Build(const WatcherDeleted&, const S& s) { return fb::CreateWatcherDeleted(b, s[0]); }
+  auto Build(const WatcherEnabled&, const S& s) {
+    return fb::CreateWatcherEnabled(b, s[0]);
+  }
+  auto Build(const WatcherDisabled&, const S& s) {
+    return fb::CreateWatcherDisabled(b, s[0]);
+  }
+  auto Build(const WatcherDeleted&, const S& s) {
+    return fb::CreateWatcherDeleted(b, s[0]);
+  }
   auto Build(const WatcherTicked& e, const S& s) {
     return fb::CreateWatcherTicked(b, s[0], Enum<fb::TickOutcome>(e.outcome));
   }
-  auto Build(const RuleCreated& e, const S& s) { return fb::CreateRuleCreated(b, s[0], s[1], e.enabled); }
+  auto Build(const RuleCreated& e, const S& s) {
+    return fb::CreateRuleCreated(b, s[0], s[1], e.enabled);
+  }
   auto Build(const RuleEnabled&, const S& s) { return fb::CreateRuleEnabled(b, s[0]); }
   auto Build(const RuleDisabled&, const S& s) { return fb::CreateRuleDisabled(b, s[0]); }
   auto Build(const RuleDeleted&, const S& s) { return fb::CreateRuleDeleted(b, s[0]); }
   auto Build(const RuleHit&, const S& s) { return fb::CreateRuleHit(b, s[0]); }
-  auto Build(const RuleSuppressed&, const S& s) { return fb::CreateRuleSuppressed(b, s[0], s[1]); }
+  auto Build(const RuleSuppressed&, const S& s) {
+    return fb::CreateRuleSuppressed(b, s[0], s[1]);
+  }
   auto Build(const IntegrationRegistered&, const S& s) {
     return fb::CreateIntegrationRegistered(b, s[0], s[1]);
   }
   auto Build(const IntegrationSucceeded&, const S& s) {
     return fb::CreateIntegrationSucceeded(b, s[0]);
   }
-  auto Build(const IntegrationFailed&, const S& s) { return fb::CreateIntegrationFailed(b, s[0], s[1]); }
+  auto Build(const IntegrationFailed&, const S& s) {
+    return fb::CreateIntegrationFailed(b, s[0], s[1]);
+  }
   auto Build(const IntegrationAuthChanged& e, const S& s) {
     return fb::CreateIntegrationAuthChanged(b, s[0], Enum<fb::AuthStatus>(e.auth_status));
   }
@@ -102,9 +130,15 @@ struct BodyEncoder {
   auto Build(const ApprovalRequested& e, const S& s) {
     return fb::CreateApprovalRequested(b, s[0], s[1], s[2], s[3], e.expires_at);
   }
-  auto Build(const ApprovalGranted&, const S& s) { return fb::CreateApprovalGranted(b, s[0], s[1]); }
-  auto Build(const ApprovalDenied&, const S& s) { return fb::CreateApprovalDenied(b, s[0], s[1]); }
-  auto Build(const ApprovalExpired&, const S& s) { return fb::CreateApprovalExpired(b, s[0], s[1]); }
+  auto Build(const ApprovalGranted&, const S& s) {
+    return fb::CreateApprovalGranted(b, s[0], s[1]);
+  }
+  auto Build(const ApprovalDenied&, const S& s) {
+    return fb::CreateApprovalDenied(b, s[0], s[1]);
+  }
+  auto Build(const ApprovalExpired&, const S& s) {
+    return fb::CreateApprovalExpired(b, s[0], s[1]);
+  }
   auto Build(const AutonomyLevelChanged& e, const S& s) {
     return fb::CreateAutonomyLevelChanged(b, static_cast<uint8_t>(e.level), s[0]);
   }
@@ -112,7 +146,9 @@ struct BodyEncoder {
     return fb::CreateAlarmRaised(b, s[0], Enum<fb::Severity>(e.severity), s[1], s[2]);
   }
   auto Build(const AlarmAcked&, const S& s) { return fb::CreateAlarmAcked(b, s[0]); }
-  auto Build(const AlarmResolved&, const S& s) { return fb::CreateAlarmResolved(b, s[0]); }
+  auto Build(const AlarmResolved&, const S& s) {
+    return fb::CreateAlarmResolved(b, s[0]);
+  }
 };
 
 std::string Str(const String* s) { return s ? s->str() : std::string(); }
@@ -140,9 +176,12 @@ EventBody DecodeBody(const fb::Record& r) {
       return ScheduleCreated{Str(e->schedule_id()), Str(e->name()), Str(e->spec()),
                              e->enabled(), OptT(e->next_run_at())};
     }
-    case T::ScheduleEnabled: return ScheduleEnabled{Str(r.event_as_ScheduleEnabled()->schedule_id())};
-    case T::ScheduleDisabled: return ScheduleDisabled{Str(r.event_as_ScheduleDisabled()->schedule_id())};
-    case T::ScheduleDeleted: return ScheduleDeleted{Str(r.event_as_ScheduleDeleted()->schedule_id())};
+    case T::ScheduleEnabled:
+      return ScheduleEnabled{Str(r.event_as_ScheduleEnabled()->schedule_id())};
+    case T::ScheduleDisabled:
+      return ScheduleDisabled{Str(r.event_as_ScheduleDisabled()->schedule_id())};
+    case T::ScheduleDeleted:
+      return ScheduleDeleted{Str(r.event_as_ScheduleDeleted()->schedule_id())};
     case T::ScheduleRunDue: {
       auto* e = r.event_as_ScheduleRunDue();
       return ScheduleRunDue{Str(e->schedule_id()), e->due_at()};
@@ -159,7 +198,8 @@ EventBody DecodeBody(const fb::Record& r) {
       auto* e = r.event_as_ToolCallQueued();
       return ToolCallQueued{Str(e->call_id()), Str(e->task_id()), Str(e->tool())};
     }
-    case T::ToolCallStarted: return ToolCallStarted{Str(r.event_as_ToolCallStarted()->call_id())};
+    case T::ToolCallStarted:
+      return ToolCallStarted{Str(r.event_as_ToolCallStarted()->call_id())};
     case T::ToolCallFinished: {
       auto* e = r.event_as_ToolCallFinished();
       return ToolCallFinished{Str(e->call_id()), Enum<CallOutcome>(e->outcome())};
@@ -168,9 +208,12 @@ EventBody DecodeBody(const fb::Record& r) {
       auto* e = r.event_as_WatcherCreated();
       return WatcherCreated{Str(e->watcher_id()), Str(e->name()), e->enabled()};
     }
-    case T::WatcherEnabled: return WatcherEnabled{Str(r.event_as_WatcherEnabled()->watcher_id())};
-    case T::WatcherDisabled: return WatcherDisabled{Str(r.event_as_WatcherDisabled()->watcher_id())};
-    case T::WatcherDeleted: return WatcherDeleted{Str(r.event_as_WatcherDeleted()->watcher_id())};
+    case T::WatcherEnabled:
+      return WatcherEnabled{Str(r.event_as_WatcherEnabled()->watcher_id())};
+    case T::WatcherDisabled:
+      return WatcherDisabled{Str(r.event_as_WatcherDisabled()->watcher_id())};
+    case T::WatcherDeleted:
+      return WatcherDeleted{Str(r.event_as_WatcherDeleted()->watcher_id())};
     case T::WatcherTicked: {
       auto* e = r.event_as_WatcherTicked();
       return WatcherTicked{Str(e->watcher_id()), Enum<TickOutcome>(e->outcome())};
@@ -179,10 +222,14 @@ EventBody DecodeBody(const fb::Record& r) {
       auto* e = r.event_as_RuleCreated();
       return RuleCreated{Str(e->rule_id()), Str(e->name()), e->enabled()};
     }
-    case T::RuleEnabled: return RuleEnabled{Str(r.event_as_RuleEnabled()->rule_id())};
-    case T::RuleDisabled: return RuleDisabled{Str(r.event_as_RuleDisabled()->rule_id())};
-    case T::RuleDeleted: return RuleDeleted{Str(r.event_as_RuleDeleted()->rule_id())};
-    case T::RuleHit: return RuleHit{Str(r.event_as_RuleHit()->rule_id())};
+    case T::RuleEnabled:
+      return RuleEnabled{Str(r.event_as_RuleEnabled()->rule_id())};
+    case T::RuleDisabled:
+      return RuleDisabled{Str(r.event_as_RuleDisabled()->rule_id())};
+    case T::RuleDeleted:
+      return RuleDeleted{Str(r.event_as_RuleDeleted()->rule_id())};
+    case T::RuleHit:
+      return RuleHit{Str(r.event_as_RuleHit()->rule_id())};
     case T::RuleSuppressed: {
       auto* e = r.event_as_RuleSuppressed();
       return RuleSuppressed{Str(e->rule_id()), Str(e->reason())};
@@ -192,18 +239,21 @@ EventBody DecodeBody(const fb::Record& r) {
       return IntegrationRegistered{Str(e->integration_id()), Str(e->name())};
     }
     case T::IntegrationSucceeded:
-      return IntegrationSucceeded{Str(r.event_as_IntegrationSucceeded()->integration_id())};
+      return IntegrationSucceeded{
+          Str(r.event_as_IntegrationSucceeded()->integration_id())};
     case T::IntegrationFailed: {
       auto* e = r.event_as_IntegrationFailed();
       return IntegrationFailed{Str(e->integration_id()), Str(e->error())};
     }
     case T::IntegrationAuthChanged: {
       auto* e = r.event_as_IntegrationAuthChanged();
-      return IntegrationAuthChanged{Str(e->integration_id()), Enum<AuthStatus>(e->auth_status())};
+      return IntegrationAuthChanged{Str(e->integration_id()),
+                                    Enum<AuthStatus>(e->auth_status())};
     }
     case T::IntegrationRateLimited: {
       auto* e = r.event_as_IntegrationRateLimited();
-      return IntegrationRateLimited{Str(e->integration_id()), e->remaining(), e->reset_at()};
+      return IntegrationRateLimited{Str(e->integration_id()), e->remaining(),
+                                    e->reset_at()};
     }
     case T::ApprovalRequested: {
       auto* e = r.event_as_ApprovalRequested();
@@ -228,12 +278,15 @@ EventBody DecodeBody(const fb::Record& r) {
     }
     case T::AlarmRaised: {
       auto* e = r.event_as_AlarmRaised();
-      return AlarmRaised{Str(e->alarm_id()), Enum<Severity>(e->severity()), Str(e->source()),
-                         Str(e->message())};
+      return AlarmRaised{Str(e->alarm_id()), Enum<Severity>(e->severity()),
+                         Str(e->source()), Str(e->message())};
     }
-    case T::AlarmAcked: return AlarmAcked{Str(r.event_as_AlarmAcked()->alarm_id())};
-    case T::AlarmResolved: return AlarmResolved{Str(r.event_as_AlarmResolved()->alarm_id())};
-    case T::NONE: break;
+    case T::AlarmAcked:
+      return AlarmAcked{Str(r.event_as_AlarmAcked()->alarm_id())};
+    case T::AlarmResolved:
+      return AlarmResolved{Str(r.event_as_AlarmResolved()->alarm_id())};
+    case T::NONE:
+      break;
   }
   // VerifiedRecord() admits only known union types, so this is a broken invariant.
   throw std::logic_error("log record with unknown event type");
@@ -264,13 +317,18 @@ bool InRange(E v) {
 bool EnumsInRange(const fb::Record& r) {
   using T = fb::Event;
   switch (r.event_type()) {
-    case T::TaskStatusChanged: return InRange(r.event_as_TaskStatusChanged()->status());
-    case T::ToolCallFinished: return InRange(r.event_as_ToolCallFinished()->outcome());
-    case T::WatcherTicked: return InRange(r.event_as_WatcherTicked()->outcome());
+    case T::TaskStatusChanged:
+      return InRange(r.event_as_TaskStatusChanged()->status());
+    case T::ToolCallFinished:
+      return InRange(r.event_as_ToolCallFinished()->outcome());
+    case T::WatcherTicked:
+      return InRange(r.event_as_WatcherTicked()->outcome());
     case T::IntegrationAuthChanged:
       return InRange(r.event_as_IntegrationAuthChanged()->auth_status());
-    case T::AlarmRaised: return InRange(r.event_as_AlarmRaised()->severity());
-    default: return true;
+    case T::AlarmRaised:
+      return InRange(r.event_as_AlarmRaised()->severity());
+    default:
+      return true;
   }
 }
 

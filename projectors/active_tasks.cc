@@ -2,15 +2,17 @@
 // aux_active_tasks_queued (its name and step) until it becomes active;
 // terminal tasks leave no trace here. Paused tasks with a wake time are
 // indexed by (next_wake_time, task_id).
-#include "store/keys.h"
 #include "projectors/projector.h"
+#include "store/keys.h"
 
 namespace annal::internal {
 namespace {
 
 namespace fb = annal::fbs;
 
-bool IsActive(TaskStatus s) { return s == TaskStatus::kRunning || s == TaskStatus::kPaused; }
+bool IsActive(TaskStatus s) {
+  return s == TaskStatus::kRunning || s == TaskStatus::kPaused;
+}
 
 class ActiveTasks final : public Projector {
  public:
@@ -22,7 +24,8 @@ class ActiveTasks final : public Projector {
       case fb::Event::TaskCreated: {
         auto* e = rec.event_as_TaskCreated();
         QueuedTask q{e->name()->string_view(), Opt(e->step())};
-        kv.Put(Db::kActiveTasksQueued, keys::Id(e->task_id()->string_view()), Encode(b_, q));
+        kv.Put(Db::kActiveTasksQueued, keys::Id(e->task_id()->string_view()),
+               Encode(b_, q));
         break;
       }
       case fb::Event::TaskStatusChanged:
@@ -49,7 +52,8 @@ class ActiveTasks final : public Projector {
     if (auto active = LoadRow<fb::ActiveTaskRow>(kv, Db::kActiveTasks, key, buf_)) {
       row = *active;
       was = Db::kActiveTasks;
-    } else if (auto queued = LoadRow<fb::QueuedTaskState>(kv, Db::kActiveTasksQueued, key, buf_)) {
+    } else if (auto queued =
+                   LoadRow<fb::QueuedTaskState>(kv, Db::kActiveTasksQueued, key, buf_)) {
       row.task_id = id;
       row.name = queued->name;
       row.step = queued->step;
@@ -69,7 +73,7 @@ class ActiveTasks final : public Projector {
     if (old_wake && old_wake != row.next_wake_time) {
       kv.Del(Db::kActiveTasksByWake, keys::TimeId(*old_wake, id));
     }
-    Db now = IsActive(row.status)                  ? Db::kActiveTasks
+    Db now = IsActive(row.status)                ? Db::kActiveTasks
              : row.status == TaskStatus::kQueued ? Db::kActiveTasksQueued
                                                  : Db::kCount;  // terminal: nowhere
     if (was != now) kv.Del(was, key);
@@ -89,11 +93,13 @@ class ActiveTasks final : public Projector {
       active->step = e.step()->string_view();
       active->updated_at = ts;
       kv.Put(Db::kActiveTasks, key, Encode(b_, *active));
-    } else if (auto queued = LoadRow<fb::QueuedTaskState>(kv, Db::kActiveTasksQueued, key, buf_)) {
+    } else if (auto queued =
+                   LoadRow<fb::QueuedTaskState>(kv, Db::kActiveTasksQueued, key, buf_)) {
       queued->step = e.step()->string_view();
       kv.Put(Db::kActiveTasksQueued, key, Encode(b_, *queued));
     } else {
-      throw BrokenInvariant(name(), "step of unknown task " + std::string(e.task_id()->string_view()));
+      throw BrokenInvariant(
+          name(), "step of unknown task " + std::string(e.task_id()->string_view()));
     }
   }
 
@@ -103,6 +109,8 @@ class ActiveTasks final : public Projector {
 
 }  // namespace
 
-std::unique_ptr<Projector> MakeActiveTasksProjector() { return std::make_unique<ActiveTasks>(); }
+std::unique_ptr<Projector> MakeActiveTasksProjector() {
+  return std::make_unique<ActiveTasks>();
+}
 
 }  // namespace annal::internal

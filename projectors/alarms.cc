@@ -3,8 +3,8 @@
 // resolved alarms are ordered in aux_alarms_resolved_order; those pushed out
 // of the window wait in aux_alarms_evicted, and come back when an alarm in the
 // window is raised again. idx_alarms_by_state indexes the rows in proj_alarms.
-#include "store/keys.h"
 #include "projectors/projector.h"
+#include "store/keys.h"
 
 namespace annal::internal {
 namespace {
@@ -24,10 +24,11 @@ class Alarms final : public Projector {
         OnRaised(kv, rec.ts(), *rec.event_as_AlarmRaised());
         break;
       case fb::Event::AlarmAcked:
-        Transition(kv, rec.event_as_AlarmAcked()->alarm_id()->string_view(), [&](StoredAlarm& a) {
-          a.row.state = AlarmState::kAcked;
-          a.row.acked_at = rec.ts();
-        });
+        Transition(kv, rec.event_as_AlarmAcked()->alarm_id()->string_view(),
+                   [&](StoredAlarm& a) {
+                     a.row.state = AlarmState::kAcked;
+                     a.row.acked_at = rec.ts();
+                   });
         break;
       case fb::Event::AlarmResolved: {
         std::string_view id = rec.event_as_AlarmResolved()->alarm_id()->string_view();

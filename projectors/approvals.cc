@@ -1,7 +1,7 @@
 // proj_approvals: pending approvals, indexed by (expires_at, approval_id).
 // A decision (granted, denied, expired) removes the row and its index entry.
-#include "store/keys.h"
 #include "projectors/projector.h"
+#include "store/keys.h"
 
 namespace annal::internal {
 namespace {
@@ -17,8 +17,12 @@ class Approvals final : public Projector {
     switch (rec.event_type()) {
       case fb::Event::ApprovalRequested: {
         auto* e = rec.event_as_ApprovalRequested();
-        ApprovalRow row{e->approval_id()->string_view(), e->task_id()->string_view(),
-                        e->action()->string_view(), std::nullopt, rec.ts(), e->expires_at()};
+        ApprovalRow row{e->approval_id()->string_view(),
+                        e->task_id()->string_view(),
+                        e->action()->string_view(),
+                        std::nullopt,
+                        rec.ts(),
+                        e->expires_at()};
         if (e->context()) row.context = e->context()->string_view();
         kv.Put(Db::kApprovals, keys::Id(row.approval_id), Encode(b_, row));
         kv.Put(Db::kApprovalsByExpiry, keys::TimeId(row.expires_at, row.approval_id), {});
@@ -43,7 +47,8 @@ class Approvals final : public Projector {
     std::string_view id = id_str->string_view();
     auto key = keys::Id(id);
     auto row = LoadRow<fb::ApprovalRow>(kv, Db::kApprovals, key, buf_);
-    if (!row) throw BrokenInvariant(name(), "decision on unknown approval " + std::string(id));
+    if (!row)
+      throw BrokenInvariant(name(), "decision on unknown approval " + std::string(id));
     kv.Del(Db::kApprovalsByExpiry, keys::TimeId(row->expires_at, id));
     kv.Del(Db::kApprovals, key);
   }
@@ -54,6 +59,8 @@ class Approvals final : public Projector {
 
 }  // namespace
 
-std::unique_ptr<Projector> MakeApprovalsProjector() { return std::make_unique<Approvals>(); }
+std::unique_ptr<Projector> MakeApprovalsProjector() {
+  return std::make_unique<Approvals>();
+}
 
 }  // namespace annal::internal

@@ -1,7 +1,7 @@
 // proj_autonomy_history: the current level under key Seq(0), and one row per
 // change under Seq(seq), so a backward scan lists changes newest first.
-#include "store/keys.h"
 #include "projectors/projector.h"
+#include "store/keys.h"
 
 namespace annal::internal {
 namespace {
@@ -16,13 +16,15 @@ class AutonomyHistory final : public Projector {
   void Apply(Kv& kv, const fb::Record& rec) override {
     if (rec.event_type() != fb::Event::AutonomyLevelChanged) return;
     auto* e = rec.event_as_AutonomyLevelChanged();
-    auto current = LoadRow<fb::AutonomyCurrentRow>(kv, Db::kAutonomyHistory, keys::Seq(0), buf_);
+    auto current =
+        LoadRow<fb::AutonomyCurrentRow>(kv, Db::kAutonomyHistory, keys::Seq(0), buf_);
     int64_t from = current ? current->level : 0;
     AutonomyChangeRow change{rec.seq(), rec.ts(), from, e->level()};
     if (e->reason()) change.reason = e->reason()->string_view();
     if (rec.actor()) change.actor = rec.actor()->string_view();
     kv.Put(Db::kAutonomyHistory, keys::Seq(rec.seq()), Encode(b_, change));
-    kv.Put(Db::kAutonomyHistory, keys::Seq(0), Encode(b_, AutonomyCurrentRow{e->level(), rec.ts()}));
+    kv.Put(Db::kAutonomyHistory, keys::Seq(0),
+           Encode(b_, AutonomyCurrentRow{e->level(), rec.ts()}));
   }
 
  private:

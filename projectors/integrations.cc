@@ -1,8 +1,8 @@
 // proj_integrations: every integration with its health, derived from the run
 // of consecutive failures: unknown before any call, healthy after a success,
 // degraded after 1 or 2 failures in a row, down after 3 or more.
-#include "store/keys.h"
 #include "projectors/projector.h"
+#include "store/keys.h"
 
 namespace annal::internal {
 namespace {
@@ -25,17 +25,19 @@ class Integrations final : public Projector {
         break;
       }
       case fb::Event::IntegrationSucceeded:
-        Update(kv, rec.event_as_IntegrationSucceeded()->integration_id(), [&](IntegrationRow& r) {
-          r.health = Health::kHealthy;
-          r.consecutive_failures = 0;
-          r.last_success_at = rec.ts();
-        });
+        Update(kv, rec.event_as_IntegrationSucceeded()->integration_id(),
+               [&](IntegrationRow& r) {
+                 r.health = Health::kHealthy;
+                 r.consecutive_failures = 0;
+                 r.last_success_at = rec.ts();
+               });
         break;
       case fb::Event::IntegrationFailed: {
         auto* e = rec.event_as_IntegrationFailed();
         Update(kv, e->integration_id(), [&](IntegrationRow& r) {
           ++r.consecutive_failures;
-          r.health = r.consecutive_failures >= kFailuresUntilDown ? Health::kDown : Health::kDegraded;
+          r.health = r.consecutive_failures >= kFailuresUntilDown ? Health::kDown
+                                                                  : Health::kDegraded;
           r.last_error = e->error()->string_view();
           r.last_error_at = rec.ts();
         });
@@ -43,8 +45,9 @@ class Integrations final : public Projector {
       }
       case fb::Event::IntegrationAuthChanged: {
         auto* e = rec.event_as_IntegrationAuthChanged();
-        Update(kv, e->integration_id(),
-               [&](IntegrationRow& r) { r.auth_status = static_cast<AuthStatus>(e->auth_status()); });
+        Update(kv, e->integration_id(), [&](IntegrationRow& r) {
+          r.auth_status = static_cast<AuthStatus>(e->auth_status());
+        });
         break;
       }
       case fb::Event::IntegrationRateLimited: {
@@ -63,8 +66,8 @@ class Integrations final : public Projector {
  private:
   template <class Fn>
   void Update(Kv& kv, const flatbuffers::String* id, Fn&& change) {
-    UpdateRow<fb::IntegrationRow>(kv, Db::kIntegrations, keys::Id(id->string_view()), buf_, b_,
-                                  change);
+    UpdateRow<fb::IntegrationRow>(kv, Db::kIntegrations, keys::Id(id->string_view()),
+                                  buf_, b_, change);
   }
 
   Builder b_;

@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "store/kv.h"
 #include "log_generated.h"
 #include "projectors/row_codec.h"
+#include "store/kv.h"
 
 namespace annal::internal {
 
@@ -48,17 +48,21 @@ auto LoadRow(Kv& kv, Db db, std::string_view key, AlignedBuf& buf)
 
 // Thrown when a record contradicts what the projector holds: the validator
 // should have rejected it, so the store or the code is broken.
-inline std::runtime_error BrokenInvariant(std::string_view projector, std::string_view what) {
-  return std::runtime_error("projector " + std::string(projector) + ": " + std::string(what));
+inline std::runtime_error BrokenInvariant(std::string_view projector,
+                                          std::string_view what) {
+  return std::runtime_error("projector " + std::string(projector) + ": " +
+                            std::string(what));
 }
 
 // Loads the row at `key`, lets `change` edit it, and stores it back. The row
 // must exist: the validator admitted an event that names it.
 template <class Fb, class Fn>
-void UpdateRow(Kv& kv, Db db, std::string_view key, AlignedBuf& buf, Builder& b, Fn&& change) {
+void UpdateRow(Kv& kv, Db db, std::string_view key, AlignedBuf& buf, Builder& b,
+               Fn&& change) {
   auto row = LoadRow<Fb>(kv, db, key, buf);
   if (!row) {
-    throw std::runtime_error("no row for an admitted event in " + std::string(Spec(db).name));
+    throw std::runtime_error("no row for an admitted event in " +
+                             std::string(Spec(db).name));
   }
   change(*row);
   kv.Put(db, key, Encode(b, *row));

@@ -4,8 +4,8 @@
 // schedule can take its waiting runs out of the backlog.
 #include <cstring>
 
-#include "store/keys.h"
 #include "projectors/projector.h"
+#include "store/keys.h"
 
 namespace annal::internal {
 namespace {
@@ -23,7 +23,8 @@ class QueueDepth final : public Projector {
     const QueueDepthRow before = d;
     switch (rec.event_type()) {
       case fb::Event::TaskCreated:
-        kv.Put(Db::kQueueDepthQueuedTasks, keys::Id(rec.event_as_TaskCreated()->task_id()->string_view()), {});
+        kv.Put(Db::kQueueDepthQueuedTasks,
+               keys::Id(rec.event_as_TaskCreated()->task_id()->string_view()), {});
         ++d.runnable_tasks;
         break;
       case fb::Event::TaskStatusChanged: {
@@ -45,11 +46,13 @@ class QueueDepth final : public Projector {
         ++d.schedule_backlog;
         break;
       case fb::Event::ScheduleRunStarted:
-        AddWaiting(kv, rec.event_as_ScheduleRunStarted()->schedule_id()->string_view(), -1);
+        AddWaiting(kv, rec.event_as_ScheduleRunStarted()->schedule_id()->string_view(),
+                   -1);
         --d.schedule_backlog;
         break;
       case fb::Event::ScheduleRunMissed:
-        AddWaiting(kv, rec.event_as_ScheduleRunMissed()->schedule_id()->string_view(), -1);
+        AddWaiting(kv, rec.event_as_ScheduleRunMissed()->schedule_id()->string_view(),
+                   -1);
         --d.schedule_backlog;
         break;
       case fb::Event::ScheduleDeleted: {
@@ -67,7 +70,8 @@ class QueueDepth final : public Projector {
       default:
         break;
     }
-    if (d.runnable_tasks != before.runnable_tasks || d.schedule_backlog != before.schedule_backlog ||
+    if (d.runnable_tasks != before.runnable_tasks ||
+        d.schedule_backlog != before.schedule_backlog ||
         d.tool_queue_depth != before.tool_queue_depth) {
       kv.Put(Db::kQueueDepth, keys::Seq(0), Encode(b_, d));
     }
@@ -96,7 +100,8 @@ class QueueDepth final : public Projector {
   }
   uint64_t Waiting(Kv& kv, std::string_view key) {
     uint64_t n = 0;
-    if (kv.Get(Db::kQueueDepthWaitingRuns, key, buf_)) std::memcpy(&n, buf_.data(), sizeof n);
+    if (kv.Get(Db::kQueueDepthWaitingRuns, key, buf_))
+      std::memcpy(&n, buf_.data(), sizeof n);
     return n;
   }
   void AddWaiting(Kv& kv, std::string_view id, int delta) {
@@ -116,6 +121,8 @@ class QueueDepth final : public Projector {
 
 }  // namespace
 
-std::unique_ptr<Projector> MakeQueueDepthProjector() { return std::make_unique<QueueDepth>(); }
+std::unique_ptr<Projector> MakeQueueDepthProjector() {
+  return std::make_unique<QueueDepth>();
+}
 
 }  // namespace annal::internal

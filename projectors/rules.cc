@@ -1,6 +1,6 @@
 // proj_rules: every rule, enabled or not, until it is deleted.
-#include "store/keys.h"
 #include "projectors/projector.h"
+#include "store/keys.h"
 
 namespace annal::internal {
 namespace {
@@ -21,13 +21,16 @@ class Rules final : public Projector {
         break;
       }
       case fb::Event::RuleEnabled:
-        Update(kv, rec.event_as_RuleEnabled()->rule_id(), [](RuleRow& r) { r.enabled = true; });
+        Update(kv, rec.event_as_RuleEnabled()->rule_id(),
+               [](RuleRow& r) { r.enabled = true; });
         break;
       case fb::Event::RuleDisabled:
-        Update(kv, rec.event_as_RuleDisabled()->rule_id(), [](RuleRow& r) { r.enabled = false; });
+        Update(kv, rec.event_as_RuleDisabled()->rule_id(),
+               [](RuleRow& r) { r.enabled = false; });
         break;
       case fb::Event::RuleDeleted:
-        kv.Del(Db::kRules, keys::Id(rec.event_as_RuleDeleted()->rule_id()->string_view()));
+        kv.Del(Db::kRules,
+               keys::Id(rec.event_as_RuleDeleted()->rule_id()->string_view()));
         break;
       case fb::Event::RuleHit:
         Update(kv, rec.event_as_RuleHit()->rule_id(), [&](RuleRow& r) {
@@ -37,8 +40,9 @@ class Rules final : public Projector {
         break;
       case fb::Event::RuleSuppressed: {
         auto* e = rec.event_as_RuleSuppressed();
-        Update(kv, e->rule_id(),
-               [&](RuleRow& r) { r.last_suppression_reason = e->reason()->string_view(); });
+        Update(kv, e->rule_id(), [&](RuleRow& r) {
+          r.last_suppression_reason = e->reason()->string_view();
+        });
         break;
       }
       default:

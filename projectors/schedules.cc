@@ -1,8 +1,8 @@
 // proj_schedules: enabled schedules, indexed by (next_run_at, schedule_id).
 // A disabled schedule's row waits, state intact, in aux_schedules_disabled and
 // comes back when the schedule is enabled again. Deletion removes it from both.
-#include "store/keys.h"
 #include "projectors/projector.h"
+#include "store/keys.h"
 
 namespace annal::internal {
 namespace {
@@ -18,10 +18,15 @@ class Schedules final : public Projector {
     switch (rec.event_type()) {
       case fb::Event::ScheduleCreated: {
         auto* e = rec.event_as_ScheduleCreated();
-        ScheduleRow row{e->schedule_id()->string_view(), e->name()->string_view(),
-                        e->spec()->string_view(), std::nullopt, std::nullopt, 0};
+        ScheduleRow row{e->schedule_id()->string_view(),
+                        e->name()->string_view(),
+                        e->spec()->string_view(),
+                        std::nullopt,
+                        std::nullopt,
+                        0};
         if (auto next = e->next_run_at()) row.next_run_at = *next;
-        Store(kv, e->enabled() ? Db::kSchedules : Db::kSchedulesDisabled, row, std::nullopt);
+        Store(kv, e->enabled() ? Db::kSchedules : Db::kSchedulesDisabled, row,
+              std::nullopt);
         break;
       }
       case fb::Event::ScheduleEnabled:
@@ -29,12 +34,12 @@ class Schedules final : public Projector {
              Db::kSchedulesDisabled, Db::kSchedules);
         break;
       case fb::Event::ScheduleDisabled:
-        Move(kv, rec.event_as_ScheduleDisabled()->schedule_id()->string_view(), Db::kSchedules,
-             Db::kSchedulesDisabled);
+        Move(kv, rec.event_as_ScheduleDisabled()->schedule_id()->string_view(),
+             Db::kSchedules, Db::kSchedulesDisabled);
         break;
       case fb::Event::ScheduleDeleted:
-        Move(kv, rec.event_as_ScheduleDeleted()->schedule_id()->string_view(), Db::kSchedules,
-             Db::kCount);
+        Move(kv, rec.event_as_ScheduleDeleted()->schedule_id()->string_view(),
+             Db::kSchedules, Db::kCount);
         Move(kv, rec.event_as_ScheduleDeleted()->schedule_id()->string_view(),
              Db::kSchedulesDisabled, Db::kCount);
         break;
@@ -64,9 +69,11 @@ class Schedules final : public Projector {
   void Store(Kv& kv, Db db, const ScheduleRow& row, OptTime indexed_before) {
     kv.Put(db, keys::Id(row.schedule_id), Encode(b_, row));
     if (db != Db::kSchedules || indexed_before == row.next_run_at) return;
-    if (indexed_before) kv.Del(Db::kSchedulesByNextRun, keys::TimeId(*indexed_before, row.schedule_id));
+    if (indexed_before)
+      kv.Del(Db::kSchedulesByNextRun, keys::TimeId(*indexed_before, row.schedule_id));
     if (row.next_run_at) {
-      kv.Put(Db::kSchedulesByNextRun, keys::TimeId(*row.next_run_at, row.schedule_id), {});
+      kv.Put(Db::kSchedulesByNextRun, keys::TimeId(*row.next_run_at, row.schedule_id),
+             {});
     }
   }
 
@@ -104,6 +111,8 @@ class Schedules final : public Projector {
 
 }  // namespace
 
-std::unique_ptr<Projector> MakeSchedulesProjector() { return std::make_unique<Schedules>(); }
+std::unique_ptr<Projector> MakeSchedulesProjector() {
+  return std::make_unique<Schedules>();
+}
 
 }  // namespace annal::internal

@@ -1,6 +1,6 @@
 // proj_watchers: every watcher, enabled or not, until it is deleted.
-#include "store/keys.h"
 #include "projectors/projector.h"
+#include "store/keys.h"
 
 namespace annal::internal {
 namespace {
@@ -16,18 +16,22 @@ class Watchers final : public Projector {
     switch (rec.event_type()) {
       case fb::Event::WatcherCreated: {
         auto* e = rec.event_as_WatcherCreated();
-        WatcherRow row{e->watcher_id()->string_view(), e->name()->string_view(), e->enabled()};
+        WatcherRow row{e->watcher_id()->string_view(), e->name()->string_view(),
+                       e->enabled()};
         kv.Put(Db::kWatchers, keys::Id(row.watcher_id), Encode(b_, row));
         break;
       }
       case fb::Event::WatcherEnabled:
-        Update(kv, rec.event_as_WatcherEnabled()->watcher_id(), [](WatcherRow& r) { r.enabled = true; });
+        Update(kv, rec.event_as_WatcherEnabled()->watcher_id(),
+               [](WatcherRow& r) { r.enabled = true; });
         break;
       case fb::Event::WatcherDisabled:
-        Update(kv, rec.event_as_WatcherDisabled()->watcher_id(), [](WatcherRow& r) { r.enabled = false; });
+        Update(kv, rec.event_as_WatcherDisabled()->watcher_id(),
+               [](WatcherRow& r) { r.enabled = false; });
         break;
       case fb::Event::WatcherDeleted:
-        kv.Del(Db::kWatchers, keys::Id(rec.event_as_WatcherDeleted()->watcher_id()->string_view()));
+        kv.Del(Db::kWatchers,
+               keys::Id(rec.event_as_WatcherDeleted()->watcher_id()->string_view()));
         break;
       case fb::Event::WatcherTicked: {
         auto* e = rec.event_as_WatcherTicked();
@@ -47,7 +51,8 @@ class Watchers final : public Projector {
  private:
   template <class Fn>
   void Update(Kv& kv, const flatbuffers::String* id, Fn&& change) {
-    UpdateRow<fb::WatcherRow>(kv, Db::kWatchers, keys::Id(id->string_view()), buf_, b_, change);
+    UpdateRow<fb::WatcherRow>(kv, Db::kWatchers, keys::Id(id->string_view()), buf_, b_,
+                              change);
   }
 
   Builder b_;
@@ -56,6 +61,8 @@ class Watchers final : public Projector {
 
 }  // namespace
 
-std::unique_ptr<Projector> MakeWatchersProjector() { return std::make_unique<Watchers>(); }
+std::unique_ptr<Projector> MakeWatchersProjector() {
+  return std::make_unique<Watchers>();
+}
 
 }  // namespace annal::internal

@@ -3,8 +3,8 @@
 // byte is the entity's state, the upper 56 bits a counter (docs/format.md).
 #include <cstring>
 
-#include "store/keys.h"
 #include "rules/validate.h"
+#include "store/keys.h"
 
 namespace annal::internal {
 namespace {
@@ -33,15 +33,24 @@ struct Entry {
 
 std::string_view KindName(Kind k) {
   switch (k) {
-    case kTask: return "task";
-    case kSchedule: return "schedule";
-    case kCall: return "tool call";
-    case kWatcher: return "watcher";
-    case kRule: return "rule";
-    case kIntegration: return "integration";
-    case kApproval: return "approval";
-    case kAlarm: return "alarm";
-    case kAutonomy: return "autonomy";
+    case kTask:
+      return "task";
+    case kSchedule:
+      return "schedule";
+    case kCall:
+      return "tool call";
+    case kWatcher:
+      return "watcher";
+    case kRule:
+      return "rule";
+    case kIntegration:
+      return "integration";
+    case kApproval:
+      return "approval";
+    case kAlarm:
+      return "alarm";
+    case kAutonomy:
+      return "autonomy";
   }
   return "entity";
 }
@@ -68,20 +77,31 @@ class Admission {
   }
   Verdict operator()(const TaskStepAdvanced& e) { return RequireActiveTask(e.task_id); }
 
-  Verdict operator()(const ScheduleCreated& e) { return Create(kSchedule, e.schedule_id, kLive); }
-  Verdict operator()(const ScheduleEnabled& e) { return RequireLive(kSchedule, e.schedule_id); }
-  Verdict operator()(const ScheduleDisabled& e) { return RequireLive(kSchedule, e.schedule_id); }
-  Verdict operator()(const ScheduleDeleted& e) { return Delete(kSchedule, e.schedule_id); }
+  Verdict operator()(const ScheduleCreated& e) {
+    return Create(kSchedule, e.schedule_id, kLive);
+  }
+  Verdict operator()(const ScheduleEnabled& e) {
+    return RequireLive(kSchedule, e.schedule_id);
+  }
+  Verdict operator()(const ScheduleDisabled& e) {
+    return RequireLive(kSchedule, e.schedule_id);
+  }
+  Verdict operator()(const ScheduleDeleted& e) {
+    return Delete(kSchedule, e.schedule_id);
+  }
   Verdict operator()(const ScheduleRunDue& e) {
     if (auto v = RequireLive(kSchedule, e.schedule_id)) return v;
     Store(kSchedule, e.schedule_id, {kLive, loaded_.count + 1});
     return std::nullopt;
   }
-  Verdict operator()(const ScheduleRunStarted& e) { return TakeWaitingRun(e.schedule_id); }
+  Verdict operator()(const ScheduleRunStarted& e) {
+    return TakeWaitingRun(e.schedule_id);
+  }
   Verdict operator()(const ScheduleRunMissed& e) { return TakeWaitingRun(e.schedule_id); }
 
   Verdict operator()(const ToolCallQueued& e) {
-    if (Load(kCall, e.call_id)) return Fail(Named(kCall, e.call_id) + " already exists", "id is new");
+    if (Load(kCall, e.call_id))
+      return Fail(Named(kCall, e.call_id) + " already exists", "id is new");
     if (!Load(kTask, e.task_id)) {
       return Fail(Named(kTask, e.task_id) + " does not exist", "task exists");
     }
@@ -89,17 +109,27 @@ class Admission {
     return std::nullopt;
   }
   Verdict operator()(const ToolCallStarted& e) {
-    return Advance(kCall, e.call_id, kCallQueued, kCallStarted, "queued", "call is queued");
+    return Advance(kCall, e.call_id, kCallQueued, kCallStarted, "queued",
+                   "call is queued");
   }
   Verdict operator()(const ToolCallFinished& e) {
-    return Advance(kCall, e.call_id, kCallStarted, kCallFinished, "started", "call is started");
+    return Advance(kCall, e.call_id, kCallStarted, kCallFinished, "started",
+                   "call is started");
   }
 
-  Verdict operator()(const WatcherCreated& e) { return Create(kWatcher, e.watcher_id, kLive); }
-  Verdict operator()(const WatcherEnabled& e) { return RequireLive(kWatcher, e.watcher_id); }
-  Verdict operator()(const WatcherDisabled& e) { return RequireLive(kWatcher, e.watcher_id); }
+  Verdict operator()(const WatcherCreated& e) {
+    return Create(kWatcher, e.watcher_id, kLive);
+  }
+  Verdict operator()(const WatcherEnabled& e) {
+    return RequireLive(kWatcher, e.watcher_id);
+  }
+  Verdict operator()(const WatcherDisabled& e) {
+    return RequireLive(kWatcher, e.watcher_id);
+  }
   Verdict operator()(const WatcherDeleted& e) { return Delete(kWatcher, e.watcher_id); }
-  Verdict operator()(const WatcherTicked& e) { return RequireLive(kWatcher, e.watcher_id); }
+  Verdict operator()(const WatcherTicked& e) {
+    return RequireLive(kWatcher, e.watcher_id);
+  }
 
   Verdict operator()(const RuleCreated& e) { return Create(kRule, e.rule_id, kLive); }
   Verdict operator()(const RuleEnabled& e) { return RequireLive(kRule, e.rule_id); }
@@ -111,8 +141,12 @@ class Admission {
   Verdict operator()(const IntegrationRegistered& e) {
     return Create(kIntegration, e.integration_id, kLive);
   }
-  Verdict operator()(const IntegrationSucceeded& e) { return RequireLive(kIntegration, e.integration_id); }
-  Verdict operator()(const IntegrationFailed& e) { return RequireLive(kIntegration, e.integration_id); }
+  Verdict operator()(const IntegrationSucceeded& e) {
+    return RequireLive(kIntegration, e.integration_id);
+  }
+  Verdict operator()(const IntegrationFailed& e) {
+    return RequireLive(kIntegration, e.integration_id);
+  }
   Verdict operator()(const IntegrationAuthChanged& e) {
     return RequireLive(kIntegration, e.integration_id);
   }
@@ -161,8 +195,9 @@ class Admission {
   Verdict operator()(const AlarmResolved& e) {
     auto a = Load(kAlarm, e.alarm_id);
     if (!a || a->state == kAlarmResolved) {
-      return Fail(Named(kAlarm, e.alarm_id) + (a ? " is already resolved" : " does not exist"),
-                  "alarm is open or acked");
+      return Fail(
+          Named(kAlarm, e.alarm_id) + (a ? " is already resolved" : " does not exist"),
+          "alarm is open or acked");
     }
     Store(kAlarm, e.alarm_id, {kAlarmResolved, 0});
     return std::nullopt;
@@ -211,8 +246,9 @@ class Admission {
     if (!t) return Fail(Named(kTask, id) + " does not exist", rule);
     auto status = static_cast<TaskStatus>(t->state);
     if (IsTerminal(status)) {
-      return Fail(Named(kTask, id) + " is " + std::string(NameOf(status)) + ", a terminal status",
-                  rule);
+      return Fail(
+          Named(kTask, id) + " is " + std::string(NameOf(status)) + ", a terminal status",
+          rule);
     }
     return std::nullopt;
   }

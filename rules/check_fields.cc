@@ -1,7 +1,7 @@
 #include <type_traits>
 
-#include "store/keys.h"
 #include "rules/validate.h"
+#include "store/keys.h"
 
 namespace annal::internal {
 
@@ -84,7 +84,8 @@ std::optional<std::string> CheckFields(const Event& ev) {
           if (!err && body.remaining < 0) err = "\"remaining\" must be >= 0";
         }
         if constexpr (std::is_same_v<E, AutonomyLevelChanged>) {
-          if (!err && (body.level < 0 || body.level > 5)) err = "\"level\" must be 0 to 5";
+          if (!err && (body.level < 0 || body.level > 5))
+            err = "\"level\" must be 0 to 5";
         }
       },
       ev.body);

@@ -13,8 +13,8 @@ Hash ChainHash(const Hash& prev, uint64_t seq, std::string_view record) {
   // lock, on every init (measured at ~4% of a replay).
   static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   // One context per thread: EVP contexts are costly to create, cheap to reuse.
-  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                           EVP_MD_CTX_free);
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(
+      EVP_MD_CTX_new(), EVP_MD_CTX_free);
   uint8_t seq_be[8];
   for (int i = 0; i < 8; ++i) seq_be[i] = static_cast<uint8_t>(seq >> (56 - 8 * i));
   Hash out;

@@ -39,7 +39,8 @@ class Key {
     size_t start = len_;
     // The validator admits no longer id, but a forged log record or stored
     // key never met it: refuse rather than write past the buffer.
-    if (id.size() > kMaxIdBytes || start + Pad8(prefix.size() + id.size()) > buf_.size()) {
+    if (id.size() > kMaxIdBytes ||
+        start + Pad8(prefix.size() + id.size()) > buf_.size()) {
       throw std::length_error("an id of " + std::to_string(id.size()) +
                               " bytes, longer than the 256 any stored id can have");
     }
@@ -66,7 +67,9 @@ inline bool StorableId(std::string_view id) {
 }
 inline Key Seq(uint64_t seq) { return Key().U64(seq); }
 inline Key TimeId(int64_t t, std::string_view id) { return Key().Time(t).PaddedId(id); }
-inline Key SeqId(uint64_t seq, std::string_view id) { return Key().U64(seq).PaddedId(id); }
+inline Key SeqId(uint64_t seq, std::string_view id) {
+  return Key().U64(seq).PaddedId(id);
+}
 inline Key StateId(uint8_t state, std::string_view id) {
   return Key().Byte8(state).PaddedId(id);
 }

@@ -41,8 +41,8 @@ class Kv {
   // False when the key was not there.
   virtual bool Del(Db db, std::string_view key) = 0;
   // Visits keys from the last one backwards until `visit` returns false.
-  virtual void ScanKeysBackward(Db db,
-                                const std::function<bool(std::string_view key)>& visit) = 0;
+  virtual void ScanKeysBackward(
+      Db db, const std::function<bool(std::string_view key)>& visit) = 0;
 };
 
 }  // namespace annal::internal

@@ -7,7 +7,8 @@
 
 namespace annal::internal {
 
-std::optional<std::string_view> GetInPlace(MDB_txn* txn, MDB_dbi dbi, std::string_view key) {
+std::optional<std::string_view> GetInPlace(MDB_txn* txn, MDB_dbi dbi,
+                                           std::string_view key) {
   MDB_val k = ToVal(key), v{};
   if (!lmdb::dbi_get(txn, dbi, &k, &v)) return std::nullopt;
   return FromVal(v);
@@ -35,7 +36,8 @@ bool Cursor::Get(MDB_cursor_op op, std::string_view* key, std::string_view* valu
   return true;
 }
 
-bool Cursor::Seek(std::string_view key, std::string_view* found_key, std::string_view* value) {
+bool Cursor::Seek(std::string_view key, std::string_view* found_key,
+                  std::string_view* value) {
   MDB_val k = ToVal(key), v{};
   if (!lmdb::cursor_get(cursor_, &k, &v, MDB_SET_RANGE)) return false;
   *found_key = FromVal(k);
@@ -113,7 +115,8 @@ void LmdbKv::ScanKeysBackward(Db db,
                               const std::function<bool(std::string_view key)>& visit) {
   Cursor c(txn_, Handle(db));
   std::string_view k, v;
-  for (bool more = c.Get(MDB_LAST, &k, &v); more && visit(k); more = c.Get(MDB_PREV, &k, &v)) {
+  for (bool more = c.Get(MDB_LAST, &k, &v); more && visit(k);
+       more = c.Get(MDB_PREV, &k, &v)) {
   }
 }
 
@@ -135,12 +138,15 @@ std::string DescribeLmdbError(const lmdb::error& e, const std::string& dir) {
     if (statvfs(dir.c_str(), &fs) == 0 && fs.f_bavail * fs.f_frsize < kNearlyFullBytes) {
       return "no space left on device for " + dir + " (" +
              std::to_string(fs.f_bavail * fs.f_frsize >> 10) +
-             " KiB free; the transaction was rolled back, nothing of it written): " + e.what();
+             " KiB free; the transaction was rolled back, nothing of it written): " +
+             e.what();
     }
   }
   switch (e.code()) {
     case ENOSPC:
-      return std::string("no space left on device (the transaction was rolled back, nothing of it written): ") +
+      return std::string(
+                 "no space left on device (the transaction was rolled back, nothing of "
+                 "it written): ") +
              e.what();
     case EACCES:
     case EPERM:

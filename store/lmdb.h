@@ -39,7 +39,8 @@ class Txn : public lmdb::txn {
 };
 
 // Reads a value in place; valid until the transaction writes or ends.
-std::optional<std::string_view> GetInPlace(MDB_txn* txn, MDB_dbi dbi, std::string_view key);
+std::optional<std::string_view> GetInPlace(MDB_txn* txn, MDB_dbi dbi,
+                                           std::string_view key);
 void PutOrThrow(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
                 unsigned flags = 0);
 // The last key of a sub-database, if any.

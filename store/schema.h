@@ -48,7 +48,7 @@ enum class Role : uint8_t {
 
 struct DbSpec {
   Db db;
-  std::string_view name;   // the LMDB sub-database name
+  std::string_view name;  // the LMDB sub-database name
   Role role;
   std::string_view owner;  // projector name, or "engine"
   std::string_view key;    // key encoding (keys.h)
@@ -87,9 +87,8 @@ inline constexpr std::array<DbSpec, kDbCount> kDbs = {{
      "queue_depth", "Id(task_id)", "empty"},
     {Db::kQueueDepthWaitingRuns, "aux_queue_depth_waiting_runs", Role::kState,
      "queue_depth", "Id(schedule_id)", "u64 count, little-endian"},
-    {Db::kAutonomyHistory, "proj_autonomy_history", Role::kProjection,
-     "autonomy_history", "Seq(0) current, Seq(seq) change",
-     "fbs.AutonomyCurrentRow / fbs.AutonomyChangeRow"},
+    {Db::kAutonomyHistory, "proj_autonomy_history", Role::kProjection, "autonomy_history",
+     "Seq(0) current, Seq(seq) change", "fbs.AutonomyCurrentRow / fbs.AutonomyChangeRow"},
     {Db::kAlarms, "proj_alarms", Role::kProjection, "alarms", "Id(alarm_id)",
      "fbs.AlarmRow"},
     {Db::kAlarmsByState, "idx_alarms_by_state", Role::kIndex, "alarms",
@@ -115,7 +114,7 @@ inline std::string SlotName(Db db, size_t slot) {
 
 // The names of the nine projections, as the CLI and docs spell them.
 inline constexpr std::array<std::string_view, 9> kProjectionNames = {
-    "active_tasks", "schedules", "watchers",         "rules", "integrations",
+    "active_tasks", "schedules",   "watchers",         "rules", "integrations",
     "approvals",    "queue_depth", "autonomy_history", "alarms"};
 
 }  // namespace annal::internal

@@ -2,7 +2,6 @@
 // file is refused by `annal import` with a clear error naming its line, a
 // non-zero exit, and every sub-database exactly as it was.
 #include <gmock/gmock.h>
-
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -43,11 +42,13 @@ TEST(BadInputs, EveryFileIsRefusedAndTheStoreIsUnchanged) {
   Seed(db);
   const Dump before = DumpStore(db);
   int files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(ANNAL_SOURCE_DIR "/tests/bad_inputs")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(ANNAL_SOURCE_DIR "/tests/bad_inputs")) {
     if (entry.path().extension() != ".jsonl") continue;
     ++files;
     const std::string name = entry.path().filename().string();
-    auto r = RunShell(AnnalCli() + " --db " + db + " import " + entry.path().string() + " 2>&1");
+    auto r = RunShell(AnnalCli() + " --db " + db + " import " + entry.path().string() +
+                      " 2>&1");
     EXPECT_EQ(r.exit_code, 1) << name << ": " << r.out;
     EXPECT_THAT(r.out, HasSubstr("annal import: line ")) << name;
     EXPECT_THAT(r.out, HasSubstr("0 events committed by earlier batches")) << name;
@@ -61,14 +62,21 @@ TEST(BadInputs, ErrorsSayWhatIsWrong) {
   const std::string db = dir.Sub("store");
   Seed(db);
   auto refusal = [&](const std::string& file) {
-    return RunShell(AnnalCli() + " --db " + db + " import " ANNAL_SOURCE_DIR "/tests/bad_inputs/" +
-                    file + ".jsonl 2>&1").out;
+    return RunShell(AnnalCli() + " --db " + db +
+                    " import " ANNAL_SOURCE_DIR "/tests/bad_inputs/" + file +
+                    ".jsonl 2>&1")
+        .out;
   };
-  EXPECT_THAT(refusal("utf8_invalid_byte"), HasSubstr("line 2: invalid input: malformed JSON"));
-  EXPECT_THAT(refusal("huge_id_300"), HasSubstr("line 2: rejected: event 1 (task_created): field \"task_id\" is longer than 256 bytes"));
-  EXPECT_THAT(refusal("rule_task_terminal"), HasSubstr("task \"t-done\" is succeeded, a terminal status"));
+  EXPECT_THAT(refusal("utf8_invalid_byte"),
+              HasSubstr("line 2: invalid input: malformed JSON"));
+  EXPECT_THAT(refusal("huge_id_300"),
+              HasSubstr("line 2: rejected: event 1 (task_created): field \"task_id\" is "
+                        "longer than 256 bytes"));
+  EXPECT_THAT(refusal("rule_task_terminal"),
+              HasSubstr("task \"t-done\" is succeeded, a terminal status"));
   EXPECT_THAT(refusal("duplicate_key"), HasSubstr("duplicate field \"rule_id\""));
-  EXPECT_THAT(refusal("truncated_file"), HasSubstr("line 2: invalid input: malformed JSON"));
+  EXPECT_THAT(refusal("truncated_file"),
+              HasSubstr("line 2: invalid input: malformed JSON"));
   EXPECT_THAT(refusal("binary_garbage"), HasSubstr("line 1: invalid input"));
 }
 
@@ -106,9 +114,11 @@ TEST(BadInputs, AReadOnlyStoreDirectoryRefusesWritesAndChangesNothing) {
   const bool root = geteuid() == 0;
   if (root) {
     if (mount(db.c_str(), db.c_str(), nullptr, MS_BIND, nullptr) != 0) {
-      GTEST_SKIP() << "cannot bind-mount the store read-only here: " << std::strerror(errno);
+      GTEST_SKIP() << "cannot bind-mount the store read-only here: "
+                   << std::strerror(errno);
     }
-    ASSERT_EQ(mount(nullptr, db.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr), 0)
+    ASSERT_EQ(
+        mount(nullptr, db.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr), 0)
         << std::strerror(errno);
   }
   auto writable = [&](std::filesystem::perm_options how) {
@@ -118,7 +128,8 @@ TEST(BadInputs, AReadOnlyStoreDirectoryRefusesWritesAndChangesNothing) {
     }
   };
   if (!root) writable(std::filesystem::perm_options::remove);
-  auto import = RunShell(AnnalCli() + " --db " + db + " import " ANNAL_SOURCE_DIR
+  auto import = RunShell(AnnalCli() + " --db " + db +
+                         " import " ANNAL_SOURCE_DIR
                          "/tests/fuzz/corpus/fuzz_jsonl/workload_0.jsonl 2>&1");
   auto rebuild = RunShell(AnnalCli() + " --db " + db + " rebuild 2>&1");
   if (root) {
@@ -132,7 +143,8 @@ TEST(BadInputs, AReadOnlyStoreDirectoryRefusesWritesAndChangesNothing) {
   }
   for (const CommandResult& r : {import, rebuild}) {
     EXPECT_NE(r.exit_code, 0) << r.out;
-    EXPECT_THAT(r.out, root ? HasSubstr("read-only file system") : HasSubstr("permission denied"));
+    EXPECT_THAT(r.out, root ? HasSubstr("read-only file system")
+                            : HasSubstr("permission denied"));
   }
   EXPECT_TRUE(DumpStore(db) == before);
 }

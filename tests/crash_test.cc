@@ -8,9 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <iostream>
-
 #include <filesystem>
+#include <iostream>
 #include <optional>
 #include <random>
 #include <thread>
@@ -68,7 +67,8 @@ void CrashLoop(Mode mode) {
       return o;
     }());
     uint64_t seq = *e->Read()->LastSeq();
-    ASSERT_EQ(seq % kBatch, 0u) << "a batch is wholly present or wholly absent (kill " << k << ")";
+    ASSERT_EQ(seq % kBatch, 0u)
+        << "a batch is wholly present or wholly absent (kill " << k << ")";
     ASSERT_GE(seq, sent.size()) << "committed events vanished (kill " << k << ")";
     // What earlier kills checked is covered by the hash chain, which verify
     // checks; each kill compares what is new since, so a soak stays linear.
@@ -92,7 +92,8 @@ void CrashLoop(Mode mode) {
     }
   }
   auto e = MustOpen(db);
-  EXPECT_GT(*e->Read()->LastSeq(), uint64_t{kBatch} * kills / 4) << "the writers made progress";
+  EXPECT_GT(*e->Read()->LastSeq(), uint64_t{kBatch} * kills / 4)
+      << "the writers made progress";
   // The figures docs/reliability.md quotes.
   std::cout << (mode == Mode::kInline ? "inline" : "deferred") << ": " << kills
             << " kills survived; the log (" << sent.size()
@@ -115,7 +116,8 @@ uintmax_t Churn(const std::string& db) {
   for (int round = 0; round < 400; ++round) {
     std::vector<Event> batch;
     for (int i = 0; i < 50; ++i) {
-      batch.push_back(At(round, WatcherTicked{"w" + std::to_string(i % 20), TickOutcome::kFired}));
+      batch.push_back(
+          At(round, WatcherTicked{"w" + std::to_string(i % 20), TickOutcome::kFired}));
     }
     EXPECT_TRUE(e->Append(batch).ok());
   }
@@ -124,7 +126,8 @@ uintmax_t Churn(const std::string& db) {
 
 void SeedWatchers(const std::string& db) {
   auto e = MustOpen(db);
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(e->Append(At(0, WatcherCreated{"w" + std::to_string(i), "n"})).ok());
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(e->Append(At(0, WatcherCreated{"w" + std::to_string(i), "n"})).ok());
 }
 
 TEST(Crash, AReaderKilledInsideASnapshotDoesNotPinTheStore) {
@@ -160,7 +163,8 @@ TEST(Crash, AReaderKilledInsideASnapshotDoesNotPinTheStore) {
   kill(holder, SIGKILL);
   waitpid(holder, nullptr, 0);
   EXPECT_LE(with_dead_reader, without + without / 4)
-      << "the dead reader's snapshot pins pages: " << with_dead_reader << " vs " << without;
+      << "the dead reader's snapshot pins pages: " << with_dead_reader << " vs "
+      << without;
 }
 
 }  // namespace

@@ -4,10 +4,10 @@
 // a message where it used to index past the JSON codec's name tables.
 #include <gmock/gmock.h>
 
-#include "store/keys.h"
-#include "store/kv.h"
 #include "events/record_codec.h"
 #include "projectors/row_codec.h"
+#include "store/keys.h"
+#include "store/kv.h"
 #include "tests/test_util.h"
 
 namespace annal::testing {

@@ -26,10 +26,12 @@ void AppendAll(Engine& e, const std::vector<Event>& events, size_t batch) {
 std::vector<uint64_t> LoggedSeqs(const Engine& e) {
   std::vector<uint64_t> seqs;
   auto snap = e.Read();
-  EXPECT_TRUE(snap->ScanLog(1, [&](const LoggedEvent& ev) {
-                    seqs.push_back(ev.seq);
-                    return true;
-                  }).ok());
+  EXPECT_TRUE(snap->ScanLog(1,
+                            [&](const LoggedEvent& ev) {
+                              seqs.push_back(ev.seq);
+                              return true;
+                            })
+                  .ok());
   return seqs;
 }
 
@@ -91,10 +93,13 @@ TEST(Engine, EventsWithoutTsAreStampedWithTheClockAndKeepIt) {
   now = 999;
   ASSERT_TRUE(e->Append(At(5, TaskStatusChanged{"t", TaskStatus::kRunning})).ok());
   std::vector<int64_t> ts;
-  ASSERT_TRUE(e->Read()->ScanLog(1, [&](const LoggedEvent& ev) {
-    ts.push_back(*ev.event.ts);
-    return true;
-  }).ok());
+  ASSERT_TRUE(e->Read()
+                  ->ScanLog(1,
+                            [&](const LoggedEvent& ev) {
+                              ts.push_back(*ev.event.ts);
+                              return true;
+                            })
+                  .ok());
   EXPECT_EQ(ts, (std::vector<int64_t>{777, 5}));
 }
 
@@ -136,7 +141,8 @@ TEST(Engine, AppendsFromManyThreadsGetGaplessSeqs) {
       for (int b = 0; b < kBatches; ++b) {
         std::vector<Event> batch;
         for (int i = 0; i < kPerBatch; ++i) {
-          std::string id = "t" + std::to_string(t) + "-" + std::to_string(b * kPerBatch + i);
+          std::string id =
+              "t" + std::to_string(t) + "-" + std::to_string(b * kPerBatch + i);
           batch.push_back(At(1, TaskCreated{id, "n"}));
         }
         auto r = e->Append(batch);
@@ -151,7 +157,8 @@ TEST(Engine, AppendsFromManyThreadsGetGaplessSeqs) {
   auto seqs = LoggedSeqs(*e);
   ASSERT_EQ(seqs.size(), size_t{kThreads * kBatches * kPerBatch});
   for (size_t i = 0; i < seqs.size(); ++i) ASSERT_EQ(seqs[i], i + 1);
-  EXPECT_EQ(e->Read()->QueueDepth()->runnable_tasks, uint64_t{kThreads * kBatches * kPerBatch});
+  EXPECT_EQ(e->Read()->QueueDepth()->runnable_tasks,
+            uint64_t{kThreads * kBatches * kPerBatch});
 }
 
 // What `annal query NAME` prints, rendered in this process from the Snapshot API.
@@ -179,8 +186,8 @@ TEST(Engine, AReopenedStoreAnswersTheSameHereAndInAnotherProcess) {
   Workload w({.seed = 6});
   std::string before;
   std::map<std::string, std::string> per_projection;
-  const std::vector<std::string> names = {"active_tasks", "schedules",   "watchers",
-                                          "rules",        "integrations", "approvals",
+  const std::vector<std::string> names = {"active_tasks", "schedules",        "watchers",
+                                          "rules",        "integrations",     "approvals",
                                           "queue_depth",  "autonomy_history", "alarms"};
   {
     auto e = MustOpen(dir.path());
@@ -206,7 +213,8 @@ TEST(Engine, CliImportNamesTheLineAndWhatEarlierBatchesCommitted) {
     Workload w({.seed = 8});
     std::string text;
     for (int i = 0; i < 250; ++i) AppendJson(text, w.Next()), text += '\n';
-    text += R"({"type":"task_step_advanced","task_id":"ghost","step":"x"})" "\n";
+    text += R"({"type":"task_step_advanced","task_id":"ghost","step":"x"})"
+            "\n";
     for (int i = 0; i < 10; ++i) AppendJson(text, w.Next()), text += '\n';
     FILE* f = fopen(file.c_str(), "w");
     fwrite(text.data(), 1, text.size(), f);
@@ -221,8 +229,8 @@ TEST(Engine, CliImportNamesTheLineAndWhatEarlierBatchesCommitted) {
   auto e = MustOpen(db);
   EXPECT_EQ(*e->Read()->LastSeq(), 200u);
 
-  auto bad_json = RunShell("printf '{\"type\":\"rule_hit\"\\n' | " + AnnalCli() + " --db " + db +
-                           " import - 2>&1");
+  auto bad_json = RunShell("printf '{\"type\":\"rule_hit\"\\n' | " + AnnalCli() +
+                           " --db " + db + " import - 2>&1");
   EXPECT_EQ(bad_json.exit_code, 1);
   EXPECT_THAT(bad_json.out, HasSubstr("line 1: invalid input: malformed JSON"));
   EXPECT_THAT(bad_json.out, HasSubstr("0 events committed"));
@@ -231,13 +239,17 @@ TEST(Engine, CliImportNamesTheLineAndWhatEarlierBatchesCommitted) {
 TEST(Engine, CliExportPrintsTheLogWithSeq) {
   TempDir dir;
   std::string db = dir.Sub("db");
-  auto imp = RunShell("printf '%s\\n' '{\"type\":\"rule_created\",\"ts\":3,\"rule_id\":\"r\",\"name\":\"n\"}' | " +
-                      AnnalCli() + " --db " + db + " import -");
+  auto imp = RunShell(
+      "printf '%s\\n' "
+      "'{\"type\":\"rule_created\",\"ts\":3,\"rule_id\":\"r\",\"name\":\"n\"}' | " +
+      AnnalCli() + " --db " + db + " import -");
   EXPECT_EQ(imp.exit_code, 0);
   EXPECT_THAT(imp.out, HasSubstr("committed 1 events"));
   auto exp = RunShell(AnnalCli() + " --db " + db + " export");
   EXPECT_EQ(exp.exit_code, 0);
-  EXPECT_EQ(exp.out, "{\"type\":\"rule_created\",\"seq\":1,\"ts\":3,\"rule_id\":\"r\",\"name\":\"n\",\"enabled\":true}\n");
+  EXPECT_EQ(exp.out,
+            "{\"type\":\"rule_created\",\"seq\":1,\"ts\":3,\"rule_id\":\"r\",\"name\":"
+            "\"n\",\"enabled\":true}\n");
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
 // Key encoding: byte order of ids and times, and the 8-byte size discipline
 // that keeps LMDB values aligned for in-place FlatBuffers reads.
+#include "store/keys.h"
+
 #include <gtest/gtest.h>
 
 #include "annal/workload.h"
-#include "store/keys.h"
 #include "tests/test_util.h"
 
 namespace annal::testing {
@@ -54,19 +55,23 @@ TEST(Keys, LookingUpAnIdNoEntityCanHaveFindsNothing) {
 }
 
 TEST(Keys, PaddedIdsKeepByteOrder) {
-  std::vector<std::string> ids = {"A", "a", "ab", "abcdefg", "abcdefgh", "abcdefghi", "b", "é", "中"};
+  std::vector<std::string> ids = {"A",         "a", "ab", "abcdefg", "abcdefgh",
+                                  "abcdefghi", "b", "é",  "中"};
   for (size_t i = 1; i < ids.size(); ++i) {
-    EXPECT_LT(keys::Id(ids[i - 1]).view(), keys::Id(ids[i]).view()) << ids[i - 1] << " < " << ids[i];
+    EXPECT_LT(keys::Id(ids[i - 1]).view(), keys::Id(ids[i]).view())
+        << ids[i - 1] << " < " << ids[i];
   }
 }
 
 TEST(Keys, TimesSortNumericallyIncludingNegatives) {
-  std::vector<int64_t> times = {INT64_MIN, -1000, -1, 0, 1, 1'700'000'000'000'000, INT64_MAX};
+  std::vector<int64_t> times = {INT64_MIN, -1000, -1, 0, 1, 1'700'000'000'000'000,
+                                INT64_MAX};
   for (size_t i = 1; i < times.size(); ++i) {
     EXPECT_LT(keys::TimeId(times[i - 1], "z").view(), keys::TimeId(times[i], "a").view());
     EXPECT_EQ(keys::DecodeTime(keys::TimeId(times[i], "a").view()), times[i]);
   }
-  EXPECT_LT(keys::TimeId(5, "a").view(), keys::TimeId(5, "b").view()) << "ties break by id";
+  EXPECT_LT(keys::TimeId(5, "a").view(), keys::TimeId(5, "b").view())
+      << "ties break by id";
 }
 
 TEST(Keys, EveryStoredKeyAndValueIsAMultipleOfEightBytes) {

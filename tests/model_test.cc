@@ -24,10 +24,11 @@ TEST_P(ModelTest, EveryQueryMatchesARecomputationFromTheExportedLog) {
   TempDir dir;
   const std::string cli = AnnalCli(), db = dir.Sub("db");
   auto imp = RunShell(cli + " generate " + std::to_string(c.events) + " --seed " +
-                      std::to_string(c.seed) + (c.random_ids ? " --random-ids" : "") + " | " +
-                      cli + " --db " + db + " import - --no-sync");
+                      std::to_string(c.seed) + (c.random_ids ? " --random-ids" : "") +
+                      " | " + cli + " --db " + db + " import - --no-sync");
   ASSERT_EQ(imp.exit_code, 0) << imp.out;
-  ASSERT_NE(imp.out.find("committed " + std::to_string(c.events) + " events"), std::string::npos)
+  ASSERT_NE(imp.out.find("committed " + std::to_string(c.events) + " events"),
+            std::string::npos)
       << imp.out;
 
   auto exp = RunShell(cli + " --db " + db + " export");
@@ -49,20 +50,24 @@ TEST_P(ModelTest, EveryQueryMatchesARecomputationFromTheExportedLog) {
     EXPECT_EQ(r.exit_code, 0) << args;
     return r.out;
   };
-  for (const char* name : {"active_tasks", "schedules", "watchers", "rules", "integrations",
-                           "approvals", "queue_depth", "autonomy_history", "alarms"}) {
+  for (const char* name :
+       {"active_tasks", "schedules", "watchers", "rules", "integrations", "approvals",
+        "queue_depth", "autonomy_history", "alarms"}) {
     std::string got = query(name);
     EXPECT_FALSE(got.empty()) << name;
     EXPECT_EQ(got, model.Query(name)) << name;
   }
-  for (int64_t t : {first_ts, (first_ts + last_ts) / 2, last_ts, last_ts + 3'600'000'000}) {
+  for (int64_t t :
+       {first_ts, (first_ts + last_ts) / 2, last_ts, last_ts + 3'600'000'000}) {
     for (const char* name : {"active_tasks", "schedules", "approvals"}) {
-      EXPECT_EQ(query(std::string(name) + " --due " + std::to_string(t)), model.Query(name, t))
+      EXPECT_EQ(query(std::string(name) + " --due " + std::to_string(t)),
+                model.Query(name, t))
           << name << " --due " << t;
     }
   }
   for (const char* state : {"open", "acked", "resolved"}) {
-    EXPECT_EQ(query(std::string("alarms --state ") + state), model.Query("alarms", {}, state))
+    EXPECT_EQ(query(std::string("alarms --state ") + state),
+              model.Query("alarms", {}, state))
         << state;
   }
 }

@@ -46,9 +46,10 @@ TEST(Modes, DeferredModeRejectsExactlyAsInlineMode) {
     auto r = e->Append(batch);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().event_index(), 1u);
-    EXPECT_EQ(r.status().message(),
-              "event 1 (task_step_advanced): task \"t\" is succeeded, a terminal status (rule: "
-              "task exists and is not terminal)");
+    EXPECT_EQ(
+        r.status().message(),
+        "event 1 (task_step_advanced): task \"t\" is succeeded, a terminal status (rule: "
+        "task exists and is not terminal)");
     EXPECT_EQ(*e->Read()->LastSeq(), 1u);
   }
 }
@@ -81,7 +82,8 @@ TEST(Modes, SwitchingBackToInlineCatchesUpToWhatAnInlineStoreHolds) {
   EXPECT_TRUE(r->identical());
   auto a = mixed->VerifyQuick(), b = inl->VerifyQuick();
   for (size_t i = 0; i < a->projections.size(); ++i) {
-    EXPECT_EQ(a->projections[i].live, b->projections[i].live) << a->projections[i].projection;
+    EXPECT_EQ(a->projections[i].live, b->projections[i].live)
+        << a->projections[i].projection;
   }
 }
 
@@ -130,9 +132,11 @@ TEST(Modes, AProjectorFailureNamesTheSeqAndLeavesTheCheckpoint) {
     ASSERT_TRUE(e->ProjectPending().ok());
     ASSERT_TRUE(e->Append(At(2, WatcherTicked{"w", TickOutcome::kFired})).ok());
   }
-  {  // A projection row damaged behind the engine's back: the projector cannot apply seq 2.
+  {  // A projection row damaged behind the engine's back: the projector cannot apply
+     // seq 2.
     RawStore raw(dir.path());
-    raw.Put(raw.Dbi("proj_watchers"), std::string("w\0\0\0\0\0\0\0", 8), std::string(16, '\x01'));
+    raw.Put(raw.Dbi("proj_watchers"), std::string("w\0\0\0\0\0\0\0", 8),
+            std::string(16, '\x01'));
     raw.Commit();
   }
   auto e = MustOpen(dir.path(), InMode(Mode::kDeferred));

@@ -1,8 +1,8 @@
 // The extraction seam, run for real: a separate `annal project` process keeps
 // deferred-mode stores' projections byte-identical to inline mode's, across
 // SIGKILLs and with several writer processes.
-#include <gmock/gmock.h>
 #include <fcntl.h>
+#include <gmock/gmock.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -96,8 +96,10 @@ TEST(Projector, SigkillAtRandomPointsNeitherRepeatsNorSkips) {
   int kills = 0, mid_backlog = 0;
   uint64_t last = 0;
   for (int round = 0; round < kRounds; ++round) {
-    AppendAll(*e, std::vector<Event>(events.begin() + round * per_round,
-                                     events.begin() + (round + 1) * per_round), 1000);
+    AppendAll(*e,
+              std::vector<Event>(events.begin() + round * per_round,
+                                 events.begin() + (round + 1) * per_round),
+              1000);
     pid_t projector = StartProjector(deferred_db, 20);
     std::this_thread::sleep_for(std::chrono::microseconds(2000 + rng() % 25000));
     ASSERT_EQ(StopAndWait(projector, SIGKILL), -SIGKILL);
@@ -129,8 +131,10 @@ TEST(Projector, SeveralWriterProcessesAndOneProjector) {
     std::string text;
     for (int i = 0; i < kPerWriter; ++i) {
       std::string id = "w" + std::to_string(wr) + "-" + std::to_string(i / 3);
-      Event ev = i % 3 == 0 ? Event(WatcherCreated{id, "n"})
-                            : Event(WatcherTicked{id, i % 3 == 1 ? TickOutcome::kFired : TickOutcome::kSuppressed});
+      Event ev = i % 3 == 0
+                     ? Event(WatcherCreated{id, "n"})
+                     : Event(WatcherTicked{id, i % 3 == 1 ? TickOutcome::kFired
+                                                          : TickOutcome::kSuppressed});
       ev.ts = i;
       AppendJson(text, ev);
       text += '\n';
@@ -141,7 +145,8 @@ TEST(Projector, SeveralWriterProcessesAndOneProjector) {
   pid_t projector = StartProjector(db, 500);
   std::vector<pid_t> writers;
   for (const auto& f : files) {
-    writers.push_back(Spawn({AnnalCli(), "--db", db, "import", f, "--deferred", "--batch", "30"}));
+    writers.push_back(
+        Spawn({AnnalCli(), "--db", db, "import", f, "--deferred", "--batch", "30"}));
   }
   for (pid_t w : writers) EXPECT_EQ(StopAndWait(w, 0), 0);
   auto e = MustOpen(db, Deferred());
@@ -150,11 +155,15 @@ TEST(Projector, SeveralWriterProcessesAndOneProjector) {
   EXPECT_EQ(StopAndWait(projector, SIGTERM), 0);
   std::map<std::string, int> seen;
   uint64_t expect_seq = 1;
-  ASSERT_TRUE(e->Read()->ScanLog(1, [&](const LoggedEvent& ev) {
-    EXPECT_EQ(ev.seq, expect_seq++);
-    if (auto* c = std::get_if<WatcherCreated>(&ev.event.body)) ++seen[c->watcher_id];
-    return true;
-  }).ok());
+  ASSERT_TRUE(e->Read()
+                  ->ScanLog(1,
+                            [&](const LoggedEvent& ev) {
+                              EXPECT_EQ(ev.seq, expect_seq++);
+                              if (auto* c = std::get_if<WatcherCreated>(&ev.event.body))
+                                ++seen[c->watcher_id];
+                              return true;
+                            })
+                  .ok());
   EXPECT_EQ(expect_seq - 1, total) << "every event once, seqs gapless";
   EXPECT_EQ(seen.size(), size_t{kWriters * kPerWriter / 3});
   for (const auto& [id, n] : seen) ASSERT_EQ(n, 1) << id;

@@ -178,8 +178,8 @@ bool ReferenceModel::Apply(std::string_view line, std::string* error) {
     changes_.push_back({seq, ts, level_, to, OptStr(o, "reason"), OptStr(o, "actor")});
     level_ = to, level_since_ = ts;
   } else if (type == "alarm_raised") {
-    alarms_[Str(o, "alarm_id")] = {Str(o, "severity"), Str(o, "source"), Str(o, "message"),
-                                   "open", ts};
+    alarms_[Str(o, "alarm_id")] = {Str(o, "severity"), Str(o, "source"),
+                                   Str(o, "message"), "open", ts};
   } else if (type == "alarm_acked") {
     Alarm& a = alarms_[Str(o, "alarm_id")];
     a.state = "acked", a.acked_at = ts;
@@ -206,8 +206,14 @@ std::string ReferenceModel::Query(const std::string& name, std::optional<int64_t
     std::sort(order.begin(), order.end());
     for (const auto& [unused, id] : order) {
       const Task& t = tasks_.at(id);
-      out += Row().S("task_id", id).S("name", t.name).S("status", t.status).S("step", t.step)
-                 .I("next_wake_time", t.wake).I("updated_at", t.updated_at).Done();
+      out += Row()
+                 .S("task_id", id)
+                 .S("name", t.name)
+                 .S("status", t.status)
+                 .S("step", t.step)
+                 .I("next_wake_time", t.wake)
+                 .I("updated_at", t.updated_at)
+                 .Done();
     }
   } else if (name == "schedules") {
     std::vector<std::tuple<int64_t, std::string>> order;
@@ -219,29 +225,51 @@ std::string ReferenceModel::Query(const std::string& name, std::optional<int64_t
     std::sort(order.begin(), order.end());
     for (const auto& [unused, id] : order) {
       const Schedule& s = schedules_.at(id);
-      out += Row().S("schedule_id", id).S("name", s.name).S("spec", s.spec)
-                 .I("next_run_at", s.next_run_at).I("last_run_at", s.last_run_at)
-                 .I("missed_runs", s.missed).Done();
+      out += Row()
+                 .S("schedule_id", id)
+                 .S("name", s.name)
+                 .S("spec", s.spec)
+                 .I("next_run_at", s.next_run_at)
+                 .I("last_run_at", s.last_run_at)
+                 .I("missed_runs", s.missed)
+                 .Done();
     }
   } else if (name == "watchers") {
     for (const auto& [id, w] : watchers_) {
-      out += Row().S("watcher_id", id).S("name", w.name).B("enabled", w.enabled)
-                 .I("last_tick_at", w.last_tick_at).S("last_outcome", w.last_outcome)
-                 .I("suppression_count", w.suppressions).Done();
+      out += Row()
+                 .S("watcher_id", id)
+                 .S("name", w.name)
+                 .B("enabled", w.enabled)
+                 .I("last_tick_at", w.last_tick_at)
+                 .S("last_outcome", w.last_outcome)
+                 .I("suppression_count", w.suppressions)
+                 .Done();
     }
   } else if (name == "rules") {
     for (const auto& [id, r] : rules_) {
-      out += Row().S("rule_id", id).S("name", r.name).B("enabled", r.enabled)
-                 .I("hit_count", r.hits).I("last_hit_at", r.last_hit_at)
-                 .S("last_suppression_reason", r.last_reason).Done();
+      out += Row()
+                 .S("rule_id", id)
+                 .S("name", r.name)
+                 .B("enabled", r.enabled)
+                 .I("hit_count", r.hits)
+                 .I("last_hit_at", r.last_hit_at)
+                 .S("last_suppression_reason", r.last_reason)
+                 .Done();
     }
   } else if (name == "integrations") {
     for (const auto& [id, i] : integrations_) {
-      out += Row().S("integration_id", id).S("name", i.name).S("health", i.health)
-                 .S("auth_status", i.auth).I("last_success_at", i.last_success_at)
-                 .S("last_error", i.last_error).I("last_error_at", i.last_error_at)
-                 .I("consecutive_failures", i.failures).I("rate_limit_remaining", i.remaining)
-                 .I("rate_limit_reset_at", i.reset_at).Done();
+      out += Row()
+                 .S("integration_id", id)
+                 .S("name", i.name)
+                 .S("health", i.health)
+                 .S("auth_status", i.auth)
+                 .I("last_success_at", i.last_success_at)
+                 .S("last_error", i.last_error)
+                 .I("last_error_at", i.last_error_at)
+                 .I("consecutive_failures", i.failures)
+                 .I("rate_limit_remaining", i.remaining)
+                 .I("rate_limit_reset_at", i.reset_at)
+                 .Done();
     }
   } else if (name == "approvals") {
     std::vector<std::tuple<int64_t, std::string>> order;
@@ -252,22 +280,36 @@ std::string ReferenceModel::Query(const std::string& name, std::optional<int64_t
     std::sort(order.begin(), order.end());
     for (const auto& [unused, id] : order) {
       const Approval& a = approvals_.at(id);
-      out += Row().S("approval_id", id).S("task_id", a.task_id).S("action", a.action)
-                 .S("context", a.context).I("requested_at", a.requested_at)
-                 .I("expires_at", a.expires_at).Done();
+      out += Row()
+                 .S("approval_id", id)
+                 .S("task_id", a.task_id)
+                 .S("action", a.action)
+                 .S("context", a.context)
+                 .I("requested_at", a.requested_at)
+                 .I("expires_at", a.expires_at)
+                 .Done();
     }
   } else if (name == "queue_depth") {
     int64_t runnable = 0, backlog = 0, tools = 0;
     for (const auto& [id, t] : tasks_) runnable += t.status == "queued";
     for (const auto& [id, s] : schedules_) backlog += s.deleted ? 0 : s.waiting;
     for (const auto& [id, c] : calls_) tools += c == "queued";
-    out += Row().I("runnable_tasks", runnable).I("schedule_backlog", backlog)
-               .I("tool_queue_depth", tools).Done();
+    out += Row()
+               .I("runnable_tasks", runnable)
+               .I("schedule_backlog", backlog)
+               .I("tool_queue_depth", tools)
+               .Done();
   } else if (name == "autonomy_history") {
     out += Row().I("level", level_).I("since", level_since_).Done();
     for (auto it = changes_.rbegin(); it != changes_.rend(); ++it) {
-      out += Row().I("seq", it->seq).I("ts", it->ts).I("from_level", it->from)
-                 .I("to_level", it->to).S("reason", it->reason).S("actor", it->actor).Done();
+      out += Row()
+                 .I("seq", it->seq)
+                 .I("ts", it->ts)
+                 .I("from_level", it->from)
+                 .I("to_level", it->to)
+                 .S("reason", it->reason)
+                 .S("actor", it->actor)
+                 .Done();
     }
   } else if (name == "alarms") {
     std::vector<std::pair<int64_t, std::string>> resolved;
@@ -276,13 +318,21 @@ std::string ReferenceModel::Query(const std::string& name, std::optional<int64_t
     }
     std::sort(resolved.rbegin(), resolved.rend());
     std::set<std::string> kept;
-    for (size_t i = 0; i < resolved.size() && i < 100; ++i) kept.insert(resolved[i].second);
+    for (size_t i = 0; i < resolved.size() && i < 100; ++i)
+      kept.insert(resolved[i].second);
     for (const auto& [id, a] : alarms_) {
       if (a.state == "resolved" && !kept.count(id)) continue;
       if (state && a.state != *state) continue;
-      out += Row().S("alarm_id", id).S("severity", a.severity).S("source", a.source)
-                 .S("message", a.message).S("state", a.state).I("raised_at", a.raised_at)
-                 .I("acked_at", a.acked_at).I("resolved_at", a.resolved_at).Done();
+      out += Row()
+                 .S("alarm_id", id)
+                 .S("severity", a.severity)
+                 .S("source", a.source)
+                 .S("message", a.message)
+                 .S("state", a.state)
+                 .I("raised_at", a.raised_at)
+                 .I("acked_at", a.acked_at)
+                 .I("resolved_at", a.resolved_at)
+                 .Done();
     }
   }
   return out;

@@ -17,8 +17,8 @@
 namespace annal::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using internal::Db;
+using ::testing::HasSubstr;
 
 void Fill(Engine& e, WorkloadOptions w, size_t events, size_t batch = 1000) {
   Workload gen(w);
@@ -35,8 +35,9 @@ VerifyReport MustVerify(Engine& e) {
 }
 
 TEST(Replay, GeneratedStreamsVerifyIdentical) {
-  for (auto w : {WorkloadOptions{.seed = 11}, WorkloadOptions{.seed = 12, .random_ids = true},
-                 WorkloadOptions{.seed = 13}}) {
+  for (auto w :
+       {WorkloadOptions{.seed = 11}, WorkloadOptions{.seed = 12, .random_ids = true},
+        WorkloadOptions{.seed = 13}}) {
     TempDir dir;
     auto e = MustOpen(dir.path());
     Fill(*e, w, 30000);
@@ -99,7 +100,8 @@ TEST(Replay, TamperingWithAnyDerivedSubDatabaseIsFoundAndRepaired) {
   for (const auto& spec : internal::kDbs) {
     if (!internal::IsDerived(spec.db)) continue;
     for (Tamper how : {Tamper::kDelete, Tamper::kChange, Tamper::kAdd}) {
-      if (!TamperWith(dir.path(), std::string(spec.name), how)) continue;  // empty: nothing to edit
+      if (!TamperWith(dir.path(), std::string(spec.name), how))
+        continue;  // empty: nothing to edit
       ++cases;
       auto e = MustOpen(dir.path());
       VerifyReport r = MustVerify(*e);
@@ -126,7 +128,8 @@ TEST(Replay, DifferencesAreNamedInWords) {
   TempDir dir;
   {
     auto e = MustOpen(dir.path());
-    ASSERT_TRUE(e->Append(At(1, AlarmRaised{"disk-full", Severity::kCritical, "w", "m"})).ok());
+    ASSERT_TRUE(
+        e->Append(At(1, AlarmRaised{"disk-full", Severity::kCritical, "w", "m"})).ok());
   }
   ASSERT_TRUE(TamperWith(dir.path(), "proj_alarms", Tamper::kChange));
   auto e = MustOpen(dir.path());
@@ -140,7 +143,10 @@ TEST(Replay, DifferencesAreNamedInWords) {
   EXPECT_EQ(alarms.differences[0].what, "changed");
   auto json = RunShell(AnnalCli() + " --db " + dir.path() + " verify --json");
   EXPECT_EQ(json.exit_code, 1);
-  EXPECT_THAT(json.out, HasSubstr(R"("sub_database":"proj_alarms","key":"alarm \"disk-full\"","what":"changed")"));
+  EXPECT_THAT(
+      json.out,
+      HasSubstr(
+          R"("sub_database":"proj_alarms","key":"alarm \"disk-full\"","what":"changed")"));
   EXPECT_THAT(json.out, HasSubstr(R"("identical":false)"));
 }
 
@@ -204,16 +210,18 @@ TEST(Replay, AProjectorVersionChangeRefusesUntilRebuilt) {
     Fill(*e, {.seed = 41}, 5000);
   }
   // As if the alarms projector of the code that built the store had version 0.
-  SetRecordedVersion(dir.path(),
-                     "active_tasks=1;alarms=0;approvals=1;autonomy_history=1;integrations=1;"
-                     "queue_depth=1;rules=1;schedules=1;watchers=1;");
+  SetRecordedVersion(
+      dir.path(),
+      "active_tasks=1;alarms=0;approvals=1;autonomy_history=1;integrations=1;"
+      "queue_depth=1;rules=1;schedules=1;watchers=1;");
   auto e = MustOpen(dir.path());
   auto append = e->Append(At(1, WatcherCreated{"late", "n"}));
   ASSERT_FALSE(append.ok());
   EXPECT_EQ(append.status().code(), Status::Code::kIncompatible);
-  EXPECT_THAT(append.status().message(),
-              HasSubstr("projection alarms was built by projector version 0, this annal has "
-                        "version 1; run `annal rebuild`"));
+  EXPECT_THAT(
+      append.status().message(),
+      HasSubstr("projection alarms was built by projector version 0, this annal has "
+                "version 1; run `annal rebuild`"));
   auto alarms = e->Read()->Alarms();
   ASSERT_FALSE(alarms.ok());
   EXPECT_THAT(alarms.status().message(), HasSubstr("run `annal rebuild`"));
@@ -264,7 +272,8 @@ class LogDamage : public ::testing::Test {
   }
   void ExpectVerifyFails(const std::string& named) {
     for (std::string flags : {"", " --log-only"}) {
-      auto r = RunShell(AnnalCli() + " --db " + dir_.path() + " verify" + flags + " 2>&1");
+      auto r =
+          RunShell(AnnalCli() + " --db " + dir_.path() + " verify" + flags + " 2>&1");
       EXPECT_EQ(r.exit_code, 2) << flags << ": " << r.out;
       EXPECT_THAT(r.out, HasSubstr(named)) << flags;
     }
@@ -295,13 +304,16 @@ TEST_F(LogDamage, AByteFlippedOnDiskIsFoundAtItsSeq) {
 }
 
 TEST_F(LogDamage, ADeletedRecordIsFoundAtItsSeq) {
-  EditLog([](RawStore& raw, unsigned log) { EXPECT_TRUE(raw.Del(log, internal::keys::Seq(777))); });
+  EditLog([](RawStore& raw, unsigned log) {
+    EXPECT_TRUE(raw.Del(log, internal::keys::Seq(777)));
+  });
   ExpectVerifyFails("log record at seq 777 is missing");
 }
 
 TEST_F(LogDamage, TwoSwappedRecordsAreFoundAtTheFirst) {
   EditLog([](RawStore& raw, unsigned log) {
-    std::string a = *raw.Get(log, internal::keys::Seq(100)), b = *raw.Get(log, internal::keys::Seq(101));
+    std::string a = *raw.Get(log, internal::keys::Seq(100)),
+                b = *raw.Get(log, internal::keys::Seq(101));
     raw.Put(log, internal::keys::Seq(100), b);
     raw.Put(log, internal::keys::Seq(101), a);
   });
@@ -309,8 +321,11 @@ TEST_F(LogDamage, TwoSwappedRecordsAreFoundAtTheFirst) {
 }
 
 TEST_F(LogDamage, ARemovedTailIsFoundByTheChainHead) {
-  EditLog([](RawStore& raw, unsigned log) { EXPECT_TRUE(raw.Del(log, internal::keys::Seq(3000))); });
-  ExpectVerifyFails("the log ends at seq 2999 but meta records its chain head at seq 3000");
+  EditLog([](RawStore& raw, unsigned log) {
+    EXPECT_TRUE(raw.Del(log, internal::keys::Seq(3000)));
+  });
+  ExpectVerifyFails(
+      "the log ends at seq 2999 but meta records its chain head at seq 3000");
 }
 
 TEST(Replay, LogOnlyPrintsTheHeadHashThatAnOperatorCanKeep) {
@@ -324,7 +339,8 @@ TEST(Replay, LogOnlyPrintsTheHeadHashThatAnOperatorCanKeep) {
   EXPECT_THAT(first.out, HasSubstr("log: 2000 events, head seq 2000, chain hash "));
   {
     auto e = MustOpen(dir.path());
-    for (int i = 0; i < 10; ++i) ASSERT_TRUE(e->Append(At(1, WatcherCreated{"w" + std::to_string(i), "n"})).ok());
+    for (int i = 0; i < 10; ++i)
+      ASSERT_TRUE(e->Append(At(1, WatcherCreated{"w" + std::to_string(i), "n"})).ok());
     auto log = e->VerifyLog();
     ASSERT_TRUE(log.ok());
     EXPECT_EQ(log->head_seq, 2010u);
@@ -345,7 +361,7 @@ TEST(Digests, RunningDigestsEqualARecomputationFromTheRows) {
   {
     auto e = MustOpen(dir.path());
     Fill(*e, {.seed = 71, .random_ids = true}, 15000, 333);
-    ASSERT_TRUE(e->Rebuild().ok());  // the live slot moves to 1
+    ASSERT_TRUE(e->Rebuild().ok());   // the live slot moves to 1
     Fill(*e, {.seed = 72}, 2000, 1);  // other ids: sequential, and batches of one
   }
   Dump dump = DumpStore(dir.path());
@@ -362,7 +378,8 @@ TEST(Digests, RunningDigestsEqualARecomputationFromTheRows) {
   for (const auto& spec : internal::kDbs) {
     if (!internal::IsDerived(spec.db)) continue;
     internal::Digest recomputed;
-    for (const auto& [k, v] : dump.at(internal::SlotName(spec.db, 1))) recomputed.Add(k, v);
+    for (const auto& [k, v] : dump.at(internal::SlotName(spec.db, 1)))
+      recomputed.Add(k, v);
     EXPECT_EQ(recomputed, (*stored)[static_cast<size_t>(spec.db)]) << spec.name;
   }
 }
@@ -402,7 +419,8 @@ TEST(Digests, TwoStoresOfTheSameLogHaveTheSameDigests) {
   auto da = a->VerifyQuick(), db = b->VerifyQuick();
   ASSERT_TRUE(da.ok() && db.ok());
   for (size_t i = 0; i < da->projections.size(); ++i) {
-    EXPECT_EQ(da->projections[i].live, db->projections[i].live) << da->projections[i].projection;
+    EXPECT_EQ(da->projections[i].live, db->projections[i].live)
+        << da->projections[i].projection;
   }
   ASSERT_TRUE(b->Append(At(1, RuleCreated{"only-in-b", "n"})).ok());
   EXPECT_NE(a->VerifyQuick()->projections[4].live, b->VerifyQuick()->projections[4].live)
@@ -417,7 +435,8 @@ TEST(Digests, AWrongRunningDigestIsReportedByAFullVerify) {
   }
   {  // Zero the running digests of slot 0 behind the engine's back.
     RawStore raw(dir.path());
-    raw.Put(raw.Dbi("meta"), internal::keys::Name("digest@0"), internal::EncodeDigests({}));
+    raw.Put(raw.Dbi("meta"), internal::keys::Name("digest@0"),
+            internal::EncodeDigests({}));
     raw.Commit();
   }
   auto e = MustOpen(dir.path());

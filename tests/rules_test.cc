@@ -52,17 +52,20 @@ TEST_F(RulesTest, IdsAreNonEmptyUtf8AtMost256BytesWithoutNul) {
 }
 
 TEST_F(RulesTest, TaskStatusChangedNeedsAnExistingNonTerminalTask) {
-  Rejects(TaskStatusChanged{"nope", TaskStatus::kRunning}, "task exists and is not terminal");
+  Rejects(TaskStatusChanged{"nope", TaskStatus::kRunning},
+          "task exists and is not terminal");
   Ok(TaskCreated{"t", "x"});
   for (TaskStatus s : {TaskStatus::kRunning, TaskStatus::kPaused, TaskStatus::kQueued,
                        TaskStatus::kRunning}) {
     Ok(TaskStatusChanged{"t", s});
   }
-  for (TaskStatus terminal : {TaskStatus::kSucceeded, TaskStatus::kFailed, TaskStatus::kCancelled}) {
+  for (TaskStatus terminal :
+       {TaskStatus::kSucceeded, TaskStatus::kFailed, TaskStatus::kCancelled}) {
     std::string id = "t-" + std::string(NameOf(terminal));
     Ok(TaskCreated{id, "x"});
     Ok(TaskStatusChanged{id, terminal});
-    Rejects(TaskStatusChanged{id, TaskStatus::kRunning}, "task exists and is not terminal");
+    Rejects(TaskStatusChanged{id, TaskStatus::kRunning},
+            "task exists and is not terminal");
     Rejects(TaskStepAdvanced{id, "s"}, "task exists and is not terminal");
   }
   Rejects(TaskStatusChanged{"t", static_cast<TaskStatus>(9)}, "out-of-range");
@@ -124,8 +127,9 @@ TEST_F(RulesTest, ToolCallLifecycle) {
 }
 
 TEST_F(RulesTest, WatcherLifecycle) {
-  for (Event e : {Event(WatcherEnabled{"w"}), Event(WatcherDisabled{"w"}),
-                  Event(WatcherDeleted{"w"}), Event(WatcherTicked{"w", TickOutcome::kFired})}) {
+  for (Event e :
+       {Event(WatcherEnabled{"w"}), Event(WatcherDisabled{"w"}),
+        Event(WatcherDeleted{"w"}), Event(WatcherTicked{"w", TickOutcome::kFired})}) {
     Rejects(e, "watcher exists");
   }
   Ok(WatcherCreated{"w", "disk"});
@@ -134,16 +138,18 @@ TEST_F(RulesTest, WatcherLifecycle) {
   Ok(WatcherTicked{"w", TickOutcome::kQuiet});
   Ok(WatcherEnabled{"w"});
   Ok(WatcherDeleted{"w"});
-  for (Event e : {Event(WatcherEnabled{"w"}), Event(WatcherDisabled{"w"}),
-                  Event(WatcherDeleted{"w"}), Event(WatcherTicked{"w", TickOutcome::kFired})}) {
+  for (Event e :
+       {Event(WatcherEnabled{"w"}), Event(WatcherDisabled{"w"}),
+        Event(WatcherDeleted{"w"}), Event(WatcherTicked{"w", TickOutcome::kFired})}) {
     Rejects(e, "watcher exists");
   }
   Rejects(WatcherCreated{"w", "disk"}, "id is new");
 }
 
 TEST_F(RulesTest, RuleLifecycle) {
-  for (Event e : {Event(RuleEnabled{"r"}), Event(RuleDisabled{"r"}), Event(RuleDeleted{"r"}),
-                  Event(RuleHit{"r"}), Event(RuleSuppressed{"r", "quiet"})}) {
+  for (Event e :
+       {Event(RuleEnabled{"r"}), Event(RuleDisabled{"r"}), Event(RuleDeleted{"r"}),
+        Event(RuleHit{"r"}), Event(RuleSuppressed{"r", "quiet"})}) {
     Rejects(e, "rule exists");
   }
   Ok(RuleCreated{"r", "cpu"});
@@ -203,10 +209,12 @@ TEST_F(RulesTest, AlarmLifecycle) {
   Rejects(AlarmAcked{"a"}, "alarm is open");
   Rejects(AlarmResolved{"a"}, "alarm is open or acked");
   Ok(AlarmRaised{"a", Severity::kWarning, "disk", "90% full"});
-  Rejects(AlarmRaised{"a", Severity::kWarning, "disk", "again"}, "id is new, or its alarm is resolved");
+  Rejects(AlarmRaised{"a", Severity::kWarning, "disk", "again"},
+          "id is new, or its alarm is resolved");
   Ok(AlarmAcked{"a"});
   Rejects(AlarmAcked{"a"}, "alarm is open");
-  Rejects(AlarmRaised{"a", Severity::kWarning, "disk", "again"}, "id is new, or its alarm is resolved");
+  Rejects(AlarmRaised{"a", Severity::kWarning, "disk", "again"},
+          "id is new, or its alarm is resolved");
   Ok(AlarmResolved{"a"});
   Rejects(AlarmResolved{"a"}, "alarm is open or acked");
   Rejects(AlarmAcked{"a"}, "alarm is open");
@@ -220,10 +228,9 @@ TEST_F(RulesTest, TextFieldsHaveALimit) {
 }
 
 TEST_F(RulesTest, LaterEventsOfABatchSeeEarlierOnes) {
-  std::vector<Event> batch = {At(1, TaskCreated{"t", "x"}),
-                              At(2, TaskStatusChanged{"t", TaskStatus::kRunning}),
-                              At(3, ToolCallQueued{"c", "t", "shell"}),
-                              At(4, ToolCallStarted{"c"})};
+  std::vector<Event> batch = {
+      At(1, TaskCreated{"t", "x"}), At(2, TaskStatusChanged{"t", TaskStatus::kRunning}),
+      At(3, ToolCallQueued{"c", "t", "shell"}), At(4, ToolCallStarted{"c"})};
   ASSERT_TRUE(engine_->Append(batch).ok());
   std::vector<Event> dup = {At(5, TaskCreated{"u", "x"}), At(6, TaskCreated{"u", "y"})};
   auto r = engine_->Append(dup);

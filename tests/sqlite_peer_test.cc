@@ -1,9 +1,10 @@
 // The SQLite peer of the benchmarks answers every query exactly as annal does
 // on the same stream, so that comparing their speed compares equals.
+#include "bench/sqlite_peer.h"
+
 #include <gtest/gtest.h>
 
 #include "annal/workload.h"
-#include "bench/sqlite_peer.h"
 #include "tests/test_util.h"
 
 namespace annal::testing {
@@ -32,20 +33,23 @@ TEST_P(SqlitePeerTest, AnswersEveryQueryAsAnnalDoes) {
   };
   const int64_t start = 1'700'000'000'000'000, end = start + int64_t{events} * 500'000;
   auto compare_all = [&](const char* when) {
-    for (const char* name : {"active_tasks", "schedules", "watchers", "rules", "integrations",
-                             "approvals", "queue_depth", "autonomy_history", "alarms"}) {
+    for (const char* name :
+         {"active_tasks", "schedules", "watchers", "rules", "integrations", "approvals",
+          "queue_depth", "autonomy_history", "alarms"}) {
       std::string expected = annal_query(name);
       EXPECT_FALSE(expected.empty()) << name;
       EXPECT_EQ(peer.Query(name), expected) << name << " " << when;
     }
     for (int64_t t : {start, (start + end) / 2, end}) {
       for (const char* name : {"active_tasks", "schedules", "approvals"}) {
-        EXPECT_EQ(peer.Query(name, t), annal_query(std::string(name) + " --due " + std::to_string(t)))
+        EXPECT_EQ(peer.Query(name, t),
+                  annal_query(std::string(name) + " --due " + std::to_string(t)))
             << name << " --due " << t << " " << when;
       }
     }
     for (const char* state : {"open", "acked", "resolved"}) {
-      EXPECT_EQ(peer.Query("alarms", {}, state), annal_query(std::string("alarms --state ") + state))
+      EXPECT_EQ(peer.Query("alarms", {}, state),
+                annal_query(std::string("alarms --state ") + state))
           << state << " " << when;
     }
   };
@@ -55,7 +59,9 @@ TEST_P(SqlitePeerTest, AnswersEveryQueryAsAnnalDoes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Ids, SqlitePeerTest, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "random_ids" : "seq_ids"; });
+                         [](const auto& info) {
+                           return info.param ? "random_ids" : "seq_ids";
+                         });
 
 }  // namespace
 }  // namespace annal::testing

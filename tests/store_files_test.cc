@@ -26,7 +26,8 @@ void RewriteFormat(const std::string& dir, std::string_view magic, uint32_t vers
   char value[16] = {};
   std::memcpy(value, magic.data(), std::min<size_t>(magic.size(), 8));
   std::memcpy(value + 8, &version, 4);
-  raw.Put(raw.Dbi("meta"), std::string_view("format\0\0", 8), std::string_view(value, 16));
+  raw.Put(raw.Dbi("meta"), std::string_view("format\0\0", 8),
+          std::string_view(value, 16));
   raw.Commit();
 }
 
@@ -36,7 +37,8 @@ TEST(StoreFiles, ANewerFormatVersionIsRefused) {
   RewriteFormat(dir.path(), std::string_view("ANNALDB\0", 8), 2);
   Status st = OpenStatus(dir.path());
   EXPECT_EQ(st.code(), Status::Code::kIncompatible);
-  EXPECT_THAT(st.message(), HasSubstr("format version 2, newer than this annal supports (1)"));
+  EXPECT_THAT(st.message(),
+              HasSubstr("format version 2, newer than this annal supports (1)"));
   auto r = RunShell(AnnalCli() + " --db " + dir.path() + " query rules 2>&1");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, HasSubstr("incompatible store"));

@@ -1,9 +1,9 @@
 #include "tests/test_util.h"
 
-#include <lmdb.h>
-#include <stdlib.h>
 #include <fcntl.h>
+#include <lmdb.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,8 +51,8 @@ Dump DumpStore(const std::string& dir) {
     EXPECT_EQ(mdb_dbi_open(txn, name.c_str(), 0, &dbi), 0) << name;
     auto& rows = dump[name];
     mdb_cursor_open(txn, dbi, &c);
-    for (int op = MDB_FIRST; mdb_cursor_get(c, &k, &v, static_cast<MDB_cursor_op>(op)) == 0;
-         op = MDB_NEXT) {
+    for (int op = MDB_FIRST;
+         mdb_cursor_get(c, &k, &v, static_cast<MDB_cursor_op>(op)) == 0; op = MDB_NEXT) {
       rows.emplace_back(std::string(static_cast<char*>(k.mv_data), k.mv_size),
                         std::string(static_cast<char*>(v.mv_data), v.mv_size));
     }
@@ -120,7 +120,8 @@ std::unique_ptr<Engine> MustOpen(const std::string& dir, Options options) {
 namespace {
 
 template <class Row>
-void Section(std::string& out, const std::string& title, const Result<std::vector<Row>>& rows) {
+void Section(std::string& out, const std::string& title,
+             const Result<std::vector<Row>>& rows) {
   out += "# " + title + "\n";
   EXPECT_TRUE(rows.ok()) << rows.status().ToString();
   if (!rows.ok()) return;
@@ -156,8 +157,8 @@ std::string AllQueriesJson(const Engine& engine) {
   for (AlarmState st : {AlarmState::kOpen, AlarmState::kAcked, AlarmState::kResolved}) {
     Section(out, "alarms " + std::string(NameOf(st)), s.AlarmsInState(st));
   }
-  for (int64_t t : {INT64_MIN, int64_t{1'700'000'000'000'000}, int64_t{1'700'050'000'000'000},
-                    INT64_MAX}) {
+  for (int64_t t : {INT64_MIN, int64_t{1'700'000'000'000'000},
+                    int64_t{1'700'050'000'000'000}, INT64_MAX}) {
     std::string at = std::to_string(t);
     Section(out, "waking by " + at, s.PausedTasksWakingBy(t));
     Section(out, "schedules due by " + at, s.SchedulesDueBy(t));

@@ -18,8 +18,10 @@ Run AddGenerate(CLI::App& app, const Globals&) {
   auto f = std::make_shared<GenerateFlags>();
   auto* cmd = app.add_subcommand("generate", "print N generated events as JSONL");
   cmd->add_option("n", f->count, "how many events")->required();
-  cmd->add_option("--seed", f->workload.seed, "the stream's seed (same seed, same stream)");
-  cmd->add_flag("--random-ids", f->workload.random_ids, "UUID-like ids instead of increasing ones");
+  cmd->add_option("--seed", f->workload.seed,
+                  "the stream's seed (same seed, same stream)");
+  cmd->add_flag("--random-ids", f->workload.random_ids,
+                "UUID-like ids instead of increasing ones");
   return [f] {
     Workload workload(f->workload);
     Out out;

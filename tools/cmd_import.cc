@@ -27,12 +27,14 @@ int Import(const Globals& g, const ImportFlags& f) {
   if (f.file != "-") {
     in = std::fopen(f.file.c_str(), "rb");
     if (!in) {
-      std::cerr << "annal import: cannot open " << f.file << ": " << std::strerror(errno) << "\n";
+      std::cerr << "annal import: cannot open " << f.file << ": " << std::strerror(errno)
+                << "\n";
       return kFailed;
     }
   }
   // Closed on every return; stdin is left to the process.
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(in == stdin ? nullptr : in, std::fclose);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(in == stdin ? nullptr : in,
+                                                         std::fclose);
   Options options;
   options.sync = !f.no_sync;
   if (f.deferred) options.mode = Mode::kDeferred;
@@ -45,9 +47,10 @@ int Import(const Globals& g, const ImportFlags& f) {
   uint64_t committed = 0, line_no = 0;
   auto start = std::chrono::steady_clock::now();
   auto fail = [&](uint64_t line, const Status& st) {
-    std::cerr << "annal import: line " << line << ": " << st.ToString() << "\n"
-              << "annal import: " << committed
-              << " events committed by earlier batches; nothing of this batch was written\n";
+    std::cerr
+        << "annal import: line " << line << ": " << st.ToString() << "\n"
+        << "annal import: " << committed
+        << " events committed by earlier batches; nothing of this batch was written\n";
     return kFailed;
   };
   auto flush = [&]() -> Status {
@@ -65,7 +68,8 @@ int Import(const Globals& g, const ImportFlags& f) {
   for (LineRead got; (got = reader->Next(line)) != LineRead::kEnd;) {
     ++line_no;
     if (got == LineRead::kError) {
-      return fail(line_no, Status::IOError(std::string("read error: ") + std::strerror(errno)));
+      return fail(line_no,
+                  Status::IOError(std::string("read error: ") + std::strerror(errno)));
     }
     if (got == LineRead::kTooLong) {
       return fail(line_no, Status::InvalidInput("the line is longer than " +
@@ -78,13 +82,16 @@ int Import(const Globals& g, const ImportFlags& f) {
     batch.push_back(std::move(ev.value()));
     lines.push_back(line_no);
     if (batch.size() >= f.batch) {
-      if (Status st = flush(); !st.ok()) return fail(lines[st.event_index().value_or(0)], st);
+      if (Status st = flush(); !st.ok())
+        return fail(lines[st.event_index().value_or(0)], st);
     }
   }
   if (Status st = flush(); !st.ok()) return fail(lines[st.event_index().value_or(0)], st);
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("committed %llu events in %.2f s (%.0f events/s)\n",
-              static_cast<unsigned long long>(committed), secs, secs > 0 ? committed / secs : 0.0);
+              static_cast<unsigned long long>(committed), secs,
+              secs > 0 ? committed / secs : 0.0);
   return kOk;
 }
 
@@ -92,7 +99,8 @@ int Import(const Globals& g, const ImportFlags& f) {
 
 Run AddImport(CLI::App& app, const Globals& g) {
   auto f = std::make_shared<ImportFlags>();
-  auto* cmd = app.add_subcommand("import", "append JSONL events (one per line) to the store");
+  auto* cmd =
+      app.add_subcommand("import", "append JSONL events (one per line) to the store");
   cmd->add_option("file", f->file, "JSONL file, or - for standard input")->required();
   cmd->add_option("--batch", f->batch, "events per write transaction")
       ->check(CLI::Range(size_t{1}, size_t{1} << 24));

@@ -17,7 +17,8 @@ extern "C" void RequestStop(int) { stop_requested.store(true); }
 
 Run AddProject(CLI::App& app, const Globals& g) {
   auto batch = std::make_shared<size_t>(10000);
-  auto* cmd = app.add_subcommand("project", "apply logged events to the projections (deferred mode)");
+  auto* cmd = app.add_subcommand(
+      "project", "apply logged events to the projections (deferred mode)");
   cmd->add_option("--batch", *batch, "events per write transaction")
       ->check(CLI::Range(size_t{1}, size_t{1} << 24));
   return [&g, batch] {

@@ -24,21 +24,25 @@ int Quick(Engine& engine) {
     std::cerr << "annal verify: " << check.status().ToString() << "\n";
     return kUsage;
   }
-  std::printf("%-18s %-32s  %-32s\n", "projection", "running digest", "digest at last full verify");
+  std::printf("%-18s %-32s  %-32s\n", "projection", "running digest",
+              "digest at last full verify");
   for (const auto& e : check->projections) {
     std::printf("%-18s %-32s  %-32s  %s\n", e.projection.c_str(), e.live.c_str(),
                 e.verified.c_str(),
-                !check->verified ? "" : e.live == e.verified ? "same" : "DIFFERENT");
+                !check->verified       ? ""
+                : e.live == e.verified ? "same"
+                                       : "DIFFERENT");
   }
   if (!check->verified) {
     std::printf("no full verify recorded yet: run `annal verify`\n");
     return kUsage;
   }
   if (!check->comparable()) {
-    std::printf("%llu events appended since the last full verify (at seq %llu): digests cannot "
-                "be compared; run `annal verify`\n",
-                static_cast<unsigned long long>(check->head_seq - check->verified_seq),
-                static_cast<unsigned long long>(check->verified_seq));
+    std::printf(
+        "%llu events appended since the last full verify (at seq %llu): digests cannot "
+        "be compared; run `annal verify`\n",
+        static_cast<unsigned long long>(check->head_seq - check->verified_seq),
+        static_cast<unsigned long long>(check->verified_seq));
     return kUsage;
   }
   std::printf(check->identical() ? "running digests equal those of the last full verify\n"
@@ -53,11 +57,13 @@ void PrintLog(const LogCheck& log) {
 }
 
 void PrintTable(const VerifyReport& r) {
-  std::printf("%-18s %12s %14s  %s\n", "projection", "rows live", "rows rebuilt", "identical");
+  std::printf("%-18s %12s %14s  %s\n", "projection", "rows live", "rows rebuilt",
+              "identical");
   for (const auto& p : r.projections) {
     std::printf("%-18s %12llu %14llu  %s\n", p.projection.c_str(),
                 static_cast<unsigned long long>(p.rows_live),
-                static_cast<unsigned long long>(p.rows_rebuilt), p.identical ? "yes" : "NO");
+                static_cast<unsigned long long>(p.rows_rebuilt),
+                p.identical ? "yes" : "NO");
   }
   for (const auto& p : r.projections) {
     for (const auto& d : p.differences) {
@@ -66,8 +72,9 @@ void PrintTable(const VerifyReport& r) {
     }
   }
   PrintLog(r.log);
-  std::printf(r.identical() ? "every projection equals the log's replay\n"
-                            : "projections differ from the log's replay: run `annal rebuild`\n");
+  std::printf(r.identical()
+                  ? "every projection equals the log's replay\n"
+                  : "projections differ from the log's replay: run `annal rebuild`\n");
 }
 
 std::string ToJson(const VerifyReport& r) {

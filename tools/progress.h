@@ -23,12 +23,13 @@ class ProgressBar {
 
  private:
   void Draw(const ReplayProgress& p) {
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     double rate = secs > 0 ? p.done / secs : 0;
     double left = rate > 0 && p.total > p.done ? (p.total - p.done) / rate : 0;
     std::fprintf(stderr, "\r%s %llu/%llu events  %.0f events/s  %.1f s left   ", what_,
-                 static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.total),
-                 rate, left);
+                 static_cast<unsigned long long>(p.done),
+                 static_cast<unsigned long long>(p.total), rate, left);
     drawn_ = true;
   }
   const char* what_;

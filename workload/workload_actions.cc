@@ -11,7 +11,8 @@ EventBody Workload::Impl::Make(Action a) {
       std::string id = NewId("task");
       queued.Add(id);
       Remember(id);
-      return TaskCreated{id, "job " + id, rng.Chance(50) ? OptString(Step()) : std::nullopt};
+      return TaskCreated{id, "job " + id,
+                         rng.Chance(50) ? OptString(Step()) : std::nullopt};
     }
     case kTaskStart: {
       std::string id = queued.Take(rng);
@@ -29,14 +30,17 @@ EventBody Workload::Impl::Make(Action a) {
       running.Add(id);
       return TaskStatusChanged{id, TaskStatus::kRunning, std::nullopt, std::nullopt};
     }
-    case kTaskStep: return TaskStepAdvanced{running.Pick(rng), Step()};
+    case kTaskStep:
+      return TaskStepAdvanced{running.Pick(rng), Step()};
     case kTaskFinish: {
       auto status = rng.Chance(85) ? TaskStatus::kSucceeded : TaskStatus::kFailed;
       return TaskStatusChanged{running.Take(rng), status, std::nullopt, std::nullopt};
     }
     case kTaskCancel: {
-      Pool& from = queued.empty() ? paused : (paused.empty() || rng.Chance(50) ? queued : paused);
-      return TaskStatusChanged{from.Take(rng), TaskStatus::kCancelled, std::nullopt, std::nullopt};
+      Pool& from =
+          queued.empty() ? paused : (paused.empty() || rng.Chance(50) ? queued : paused);
+      return TaskStatusChanged{from.Take(rng), TaskStatus::kCancelled, std::nullopt,
+                               std::nullopt};
     }
     case kTaskRequeue: {
       std::string id = running.Take(rng);
@@ -46,8 +50,8 @@ EventBody Workload::Impl::Make(Action a) {
     case kCallQueue: {
       std::string id = NewId("call");
       calls_queued.Add(id);
-      static constexpr std::array<const char*, 4> kTools = {"http.get", "shell", "email.send",
-                                                            "db.query"};
+      static constexpr std::array<const char*, 4> kTools = {"http.get", "shell",
+                                                            "email.send", "db.query"};
       return ToolCallQueued{id, tasks_recent.Pick(rng), kTools[rng.Below(kTools.size())]};
     }
     case kCallStart: {
@@ -62,8 +66,9 @@ EventBody Workload::Impl::Make(Action a) {
       std::string id = NewId("sched");
       bool enabled = rng.Chance(90);
       (enabled ? schedules_on : schedules_off).Add(id);
-      return ScheduleCreated{id, "schedule " + id, "*/" + std::to_string(rng.Between(1, 59)) + " * * * *",
-                             enabled, rng.Chance(80) ? OptTime(Later(60, 3600)) : std::nullopt};
+      return ScheduleCreated{
+          id, "schedule " + id, "*/" + std::to_string(rng.Between(1, 59)) + " * * * *",
+          enabled, rng.Chance(80) ? OptTime(Later(60, 3600)) : std::nullopt};
     }
     case kScheduleDue: {
       std::string id = PickEither(schedules_on, schedules_off, &on);
@@ -98,9 +103,10 @@ EventBody Workload::Impl::Make(Action a) {
     }
     case kWatcherTick: {
       static constexpr std::array<TickOutcome, 10> kOutcomes = {
-          TickOutcome::kQuiet, TickOutcome::kQuiet, TickOutcome::kQuiet, TickOutcome::kQuiet,
-          TickOutcome::kQuiet, TickOutcome::kFired, TickOutcome::kFired,
-          TickOutcome::kSuppressed, TickOutcome::kSuppressed, TickOutcome::kError};
+          TickOutcome::kQuiet, TickOutcome::kQuiet,      TickOutcome::kQuiet,
+          TickOutcome::kQuiet, TickOutcome::kQuiet,      TickOutcome::kFired,
+          TickOutcome::kFired, TickOutcome::kSuppressed, TickOutcome::kSuppressed,
+          TickOutcome::kError};
       return WatcherTicked{PickEither(watchers_on, watchers_off, &on),
                            kOutcomes[rng.Below(kOutcomes.size())]};
     }
@@ -109,14 +115,16 @@ EventBody Workload::Impl::Make(Action a) {
       if (on) return WatcherDisabled{id};
       return WatcherEnabled{id};
     }
-    case kWatcherDelete: return WatcherDeleted{TakeEither(watchers_on, watchers_off)};
+    case kWatcherDelete:
+      return WatcherDeleted{TakeEither(watchers_on, watchers_off)};
     case kRuleCreate: {
       std::string id = NewId("rule");
       bool enabled = rng.Chance(90);
       (enabled ? rules_on : rules_off).Add(id);
       return RuleCreated{id, "rule " + id, enabled};
     }
-    case kRuleHit: return RuleHit{PickEither(rules_on, rules_off, &on)};
+    case kRuleHit:
+      return RuleHit{PickEither(rules_on, rules_off, &on)};
     case kRuleSuppress: {
       static constexpr std::array<const char*, 3> kReasons = {"cooldown", "quiet hours",
                                                               "duplicate"};
@@ -127,13 +135,15 @@ EventBody Workload::Impl::Make(Action a) {
       if (on) return RuleDisabled{id};
       return RuleEnabled{id};
     }
-    case kRuleDelete: return RuleDeleted{TakeEither(rules_on, rules_off)};
+    case kRuleDelete:
+      return RuleDeleted{TakeEither(rules_on, rules_off)};
     case kIntegrationRegister: {
       std::string id = NewId("integ");
       integrations.Add(id);
       return IntegrationRegistered{id, "integration " + id};
     }
-    case kIntegrationSucceed: return IntegrationSucceeded{integrations.Pick(rng)};
+    case kIntegrationSucceed:
+      return IntegrationSucceeded{integrations.Pick(rng)};
     case kIntegrationFail: {
       static constexpr std::array<const char*, 3> kErrors = {"timeout", "HTTP 503",
                                                              "connection reset"};
@@ -143,16 +153,18 @@ EventBody Workload::Impl::Make(Action a) {
       return IntegrationAuthChanged{integrations.Pick(rng),
                                     static_cast<AuthStatus>(rng.Between(1, 3))};
     case kIntegrationRateLimit:
-      return IntegrationRateLimited{integrations.Pick(rng), rng.Between(0, 1000), Later(1, 900)};
+      return IntegrationRateLimited{integrations.Pick(rng), rng.Between(0, 1000),
+                                    Later(1, 900)};
     case kApprovalRequest: {
       std::string id = NewId("appr");
       approvals.Add(id);
       static constexpr std::array<const char*, 3> kActions = {"deploy", "send email",
                                                               "delete data"};
-      return ApprovalRequested{id, tasks_recent.Pick(rng), kActions[rng.Below(3)],
-                               rng.Chance(60) ? OptString("ticket #" + std::to_string(rng.Below(10000)))
-                                              : std::nullopt,
-                               Later(60, 7200)};
+      return ApprovalRequested{
+          id, tasks_recent.Pick(rng), kActions[rng.Below(3)],
+          rng.Chance(60) ? OptString("ticket #" + std::to_string(rng.Below(10000)))
+                         : std::nullopt,
+          Later(60, 7200)};
     }
     case kApprovalDecide: {
       std::string id = approvals.Take(rng);
@@ -165,7 +177,8 @@ EventBody Workload::Impl::Make(Action a) {
     case kAutonomy: {
       int64_t level = (autonomy + rng.Between(1, 5)) % 6;
       autonomy = level;
-      return AutonomyLevelChanged{level, rng.Chance(70) ? OptString("policy review") : std::nullopt};
+      return AutonomyLevelChanged{
+          level, rng.Chance(70) ? OptString("policy review") : std::nullopt};
     }
     case kAlarmRaise: {
       std::string id;
@@ -175,7 +188,8 @@ EventBody Workload::Impl::Make(Action a) {
         id = NewId("alarm");
       }
       alarms_open.Add(id);
-      static constexpr std::array<const char*, 3> kSources = {"watcher", "integration", "rule"};
+      static constexpr std::array<const char*, 3> kSources = {"watcher", "integration",
+                                                              "rule"};
       return AlarmRaised{id, static_cast<Severity>(rng.Below(3)), kSources[rng.Below(3)],
                          "condition on " + id};
     }
@@ -185,13 +199,16 @@ EventBody Workload::Impl::Make(Action a) {
       return AlarmAcked{id};
     }
     case kAlarmResolve: {
-      Pool& from = alarms_open.empty() ? alarms_acked
-                   : (alarms_acked.empty() || rng.Chance(50) ? alarms_open : alarms_acked);
+      Pool& from =
+          alarms_open.empty()
+              ? alarms_acked
+              : (alarms_acked.empty() || rng.Chance(50) ? alarms_open : alarms_acked);
       std::string id = from.Take(rng);
       alarms_resolved.Add(id);
       return AlarmResolved{id};
     }
-    case kActionCount: break;
+    case kActionCount:
+      break;
   }
   throw std::logic_error("workload: unknown action");
 }

@@ -15,7 +15,6 @@
 namespace annal {
 namespace workload {
 
-
 class Rng {
  public:
   explicit Rng(uint64_t seed) : state_(seed) {}
@@ -26,7 +25,9 @@ class Rng {
     return z ^ (z >> 31);
   }
   uint64_t Below(uint64_t n) { return Next() % n; }
-  int64_t Between(int64_t lo, int64_t hi) { return lo + static_cast<int64_t>(Below(hi - lo + 1)); }
+  int64_t Between(int64_t lo, int64_t hi) {
+    return lo + static_cast<int64_t>(Below(hi - lo + 1));
+  }
   bool Chance(int percent) { return Below(100) < static_cast<uint64_t>(percent); }
 
  private:
@@ -60,26 +61,57 @@ class Pool {
 };
 
 enum Action {
-  kTaskCreate, kTaskStart, kTaskPause, kTaskResume, kTaskStep, kTaskFinish, kTaskCancel,
-  kTaskRequeue, kCallQueue, kCallStart, kCallFinish, kScheduleCreate, kScheduleDue,
-  kScheduleStart, kScheduleMiss, kScheduleToggle, kScheduleDelete, kWatcherCreate,
-  kWatcherTick, kWatcherToggle, kWatcherDelete, kRuleCreate, kRuleHit, kRuleSuppress,
-  kRuleToggle, kRuleDelete, kIntegrationRegister, kIntegrationSucceed, kIntegrationFail,
-  kIntegrationAuth, kIntegrationRateLimit, kApprovalRequest, kApprovalDecide, kAutonomy,
-  kAlarmRaise, kAlarmAck, kAlarmResolve, kActionCount
+  kTaskCreate,
+  kTaskStart,
+  kTaskPause,
+  kTaskResume,
+  kTaskStep,
+  kTaskFinish,
+  kTaskCancel,
+  kTaskRequeue,
+  kCallQueue,
+  kCallStart,
+  kCallFinish,
+  kScheduleCreate,
+  kScheduleDue,
+  kScheduleStart,
+  kScheduleMiss,
+  kScheduleToggle,
+  kScheduleDelete,
+  kWatcherCreate,
+  kWatcherTick,
+  kWatcherToggle,
+  kWatcherDelete,
+  kRuleCreate,
+  kRuleHit,
+  kRuleSuppress,
+  kRuleToggle,
+  kRuleDelete,
+  kIntegrationRegister,
+  kIntegrationSucceed,
+  kIntegrationFail,
+  kIntegrationAuth,
+  kIntegrationRateLimit,
+  kApprovalRequest,
+  kApprovalDecide,
+  kAutonomy,
+  kAlarmRaise,
+  kAlarmAck,
+  kAlarmResolve,
+  kActionCount
 };
 
 // Relative frequencies, in tenths.
-constexpr std::array<int, kActionCount> kWeights = {
-    60, 70, 30, 30, 60, 45, 10, 10,  // tasks
-    50, 50, 50,                      // tool calls
-    10, 40, 30, 10, 10, 2,           // schedules
-    10, 80, 10, 2,                   // watchers
-    10, 50, 20, 10, 2,               // rules
-    5, 40, 20, 5, 10,                // integrations
-    20, 20,                          // approvals
-    2,                               // autonomy
-    20, 15, 20};                     // alarms
+constexpr std::array<int, kActionCount> kWeights = {60, 70, 30, 30, 60, 45,
+                                                    10, 10,                 // tasks
+                                                    50, 50, 50,             // tool calls
+                                                    10, 40, 30, 10, 10, 2,  // schedules
+                                                    10, 80, 10, 2,          // watchers
+                                                    10, 50, 20, 10, 2,      // rules
+                                                    5,  40, 20, 5,  10,  // integrations
+                                                    20, 20,              // approvals
+                                                    2,                   // autonomy
+                                                    20, 15, 20};         // alarms
 
 constexpr size_t kMaxOpenTasks = 2000, kMaxEntities = 200, kMaxIntegrations = 50;
 constexpr int64_t kSecond = 1'000'000;
@@ -97,7 +129,8 @@ struct Workload::Impl {
   uint64_t next_id = 0;
   Pool queued, running, paused, tasks_recent;
   Pool calls_queued, calls_started, approvals;
-  Pool schedules_on, schedules_off, schedule_runs;  // schedule_runs: one entry per waiting run
+  Pool schedules_on, schedules_off,
+      schedule_runs;  // schedule_runs: one entry per waiting run
   Pool watchers_on, watchers_off, rules_on, rules_off, integrations;
   Pool alarms_open, alarms_acked, alarms_resolved;
   int64_t autonomy = 0;
@@ -107,7 +140,8 @@ struct Workload::Impl {
     if (options.random_ids) {
       uint64_t a = rng.Next(), b = rng.Next();
       std::snprintf(buf, sizeof buf, "%s-%08x-%04x-%04x-%012llx", prefix,
-                    static_cast<unsigned>(a >> 32), static_cast<unsigned>(a >> 16) & 0xFFFF,
+                    static_cast<unsigned>(a >> 32),
+                    static_cast<unsigned>(a >> 16) & 0xFFFF,
                     static_cast<unsigned>(a) & 0xFFFF,
                     static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFull));
     } else {
@@ -117,39 +151,75 @@ struct Workload::Impl {
     return buf;
   }
   std::string Step() { return "step-" + std::to_string(rng.Between(1, 12)); }
-  int64_t Later(int64_t lo_s, int64_t hi_s) { return ts + rng.Between(lo_s, hi_s) * kSecond; }
+  int64_t Later(int64_t lo_s, int64_t hi_s) {
+    return ts + rng.Between(lo_s, hi_s) * kSecond;
+  }
 
   bool Possible(Action a) const {
     size_t open = queued.size() + running.size() + paused.size();
     switch (a) {
-      case kTaskCreate: return open < kMaxOpenTasks;
-      case kTaskStart: return !queued.empty();
-      case kTaskPause: case kTaskStep: case kTaskFinish: case kTaskRequeue: return !running.empty();
-      case kTaskResume: return !paused.empty();
-      case kTaskCancel: return !queued.empty() || !paused.empty();
-      case kCallQueue: return !tasks_recent.empty();
-      case kCallStart: return !calls_queued.empty();
-      case kCallFinish: return !calls_started.empty();
-      case kScheduleCreate: return schedules_on.size() + schedules_off.size() < kMaxEntities;
-      case kScheduleDue: case kScheduleToggle: case kScheduleDelete:
+      case kTaskCreate:
+        return open < kMaxOpenTasks;
+      case kTaskStart:
+        return !queued.empty();
+      case kTaskPause:
+      case kTaskStep:
+      case kTaskFinish:
+      case kTaskRequeue:
+        return !running.empty();
+      case kTaskResume:
+        return !paused.empty();
+      case kTaskCancel:
+        return !queued.empty() || !paused.empty();
+      case kCallQueue:
+        return !tasks_recent.empty();
+      case kCallStart:
+        return !calls_queued.empty();
+      case kCallFinish:
+        return !calls_started.empty();
+      case kScheduleCreate:
+        return schedules_on.size() + schedules_off.size() < kMaxEntities;
+      case kScheduleDue:
+      case kScheduleToggle:
+      case kScheduleDelete:
         return !schedules_on.empty() || !schedules_off.empty();
-      case kScheduleStart: case kScheduleMiss: return !schedule_runs.empty();
-      case kWatcherCreate: return watchers_on.size() + watchers_off.size() < kMaxEntities;
-      case kWatcherTick: case kWatcherToggle: case kWatcherDelete:
+      case kScheduleStart:
+      case kScheduleMiss:
+        return !schedule_runs.empty();
+      case kWatcherCreate:
+        return watchers_on.size() + watchers_off.size() < kMaxEntities;
+      case kWatcherTick:
+      case kWatcherToggle:
+      case kWatcherDelete:
         return !watchers_on.empty() || !watchers_off.empty();
-      case kRuleCreate: return rules_on.size() + rules_off.size() < kMaxEntities;
-      case kRuleHit: case kRuleSuppress: case kRuleToggle: case kRuleDelete:
+      case kRuleCreate:
+        return rules_on.size() + rules_off.size() < kMaxEntities;
+      case kRuleHit:
+      case kRuleSuppress:
+      case kRuleToggle:
+      case kRuleDelete:
         return !rules_on.empty() || !rules_off.empty();
-      case kIntegrationRegister: return integrations.size() < kMaxIntegrations;
-      case kIntegrationSucceed: case kIntegrationFail: case kIntegrationAuth:
-      case kIntegrationRateLimit: return !integrations.empty();
-      case kApprovalRequest: return !tasks_recent.empty();
-      case kApprovalDecide: return !approvals.empty();
-      case kAutonomy: return true;
-      case kAlarmRaise: return true;
-      case kAlarmAck: return !alarms_open.empty();
-      case kAlarmResolve: return !alarms_open.empty() || !alarms_acked.empty();
-      case kActionCount: break;
+      case kIntegrationRegister:
+        return integrations.size() < kMaxIntegrations;
+      case kIntegrationSucceed:
+      case kIntegrationFail:
+      case kIntegrationAuth:
+      case kIntegrationRateLimit:
+        return !integrations.empty();
+      case kApprovalRequest:
+        return !tasks_recent.empty();
+      case kApprovalDecide:
+        return !approvals.empty();
+      case kAutonomy:
+        return true;
+      case kAlarmRaise:
+        return true;
+      case kAlarmAck:
+        return !alarms_open.empty();
+      case kAlarmResolve:
+        return !alarms_open.empty() || !alarms_acked.empty();
+      case kActionCount:
+        break;
     }
     return false;
   }
@@ -202,8 +272,8 @@ struct Workload::Impl {
     ts += rng.Between(1, 1000) * 1000;  // 1 ms to 1 s apart
     Event ev(Make(Choose()));
     ev.ts = ts;
-    static constexpr std::array<const char*, 4> kActors = {"scheduler", "agent", "operator:ana",
-                                                           "watchdog"};
+    static constexpr std::array<const char*, 4> kActors = {"scheduler", "agent",
+                                                           "operator:ana", "watchdog"};
     if (!rng.Chance(20)) ev.actor = kActors[rng.Below(kActors.size())];
     return ev;
   }

@@ -43,7 +43,8 @@ class Engine {
   // Opens (or creates, per options) the store in directory `dir`. Refuses,
   // with a message saying why, a directory that is not an annal store, a
   // store written by a newer format version, and a file that is not LMDB.
-  static Result<std::unique_ptr<Engine>> Open(const std::string& dir, Options options = {});
+  static Result<std::unique_ptr<Engine>> Open(const std::string& dir,
+                                              Options options = {});
 
   ~Engine();
   Engine(const Engine&) = delete;
@@ -55,7 +56,9 @@ class Engine {
   // store is exactly as before, and the Status (kRejected) names the event's
   // index in `batch`, its type and the rule it broke.
   Result<AppendReceipt> Append(std::span<const Event> batch);
-  Result<AppendReceipt> Append(const Event& event) { return Append(std::span(&event, 1)); }
+  Result<AppendReceipt> Append(const Event& event) {
+    return Append(std::span(&event, 1));
+  }
 
   // A read view of the store as of the latest commit. Cheap; hold it briefly:
   // an open view keeps old pages from being reused, and the map cannot grow

@@ -21,7 +21,14 @@
 
 namespace annal {
 
-enum class TaskStatus : uint8_t { kQueued, kRunning, kPaused, kSucceeded, kFailed, kCancelled };
+enum class TaskStatus : uint8_t {
+  kQueued,
+  kRunning,
+  kPaused,
+  kSucceeded,
+  kFailed,
+  kCancelled
+};
 enum class CallOutcome : uint8_t { kOk, kError };
 enum class TickOutcome : uint8_t { kFired, kQuiet, kSuppressed, kError };
 enum class AuthStatus : uint8_t { kUnknown, kOk, kExpired, kRevoked };
@@ -65,16 +72,18 @@ using OptString = std::optional<std::string>;
 using OptTime = std::optional<int64_t>;
 
 // Fields() is written once per struct for const and non-const use alike.
-#define ANNAL_EVENT(STRUCT, NAME)                   \
-  static constexpr std::string_view kType = NAME;   \
-  bool operator==(const STRUCT&) const = default;   \
-  template <class Self, class F>                    \
+#define ANNAL_EVENT(STRUCT, NAME)                 \
+  static constexpr std::string_view kType = NAME; \
+  bool operator==(const STRUCT&) const = default; \
+  template <class Self, class F>                  \
   static void Fields(Self& s, F&& f)
 
 struct TaskCreated {
   std::string task_id, name;
   OptString step;
-  ANNAL_EVENT(TaskCreated, "task_created") { f("task_id", s.task_id), f("name", s.name), f("step", s.step); }
+  ANNAL_EVENT(TaskCreated, "task_created") {
+    f("task_id", s.task_id), f("name", s.name), f("step", s.step);
+  }
 };
 struct TaskStatusChanged {
   std::string task_id;
@@ -88,7 +97,9 @@ struct TaskStatusChanged {
 };
 struct TaskStepAdvanced {
   std::string task_id, step;
-  ANNAL_EVENT(TaskStepAdvanced, "task_step_advanced") { f("task_id", s.task_id), f("step", s.step); }
+  ANNAL_EVENT(TaskStepAdvanced, "task_step_advanced") {
+    f("task_id", s.task_id), f("step", s.step);
+  }
 };
 struct ScheduleCreated {
   std::string schedule_id, name, spec;
@@ -114,7 +125,9 @@ struct ScheduleDeleted {
 struct ScheduleRunDue {
   std::string schedule_id;
   int64_t due_at = 0;
-  ANNAL_EVENT(ScheduleRunDue, "schedule_run_due") { f("schedule_id", s.schedule_id), f("due_at", s.due_at); }
+  ANNAL_EVENT(ScheduleRunDue, "schedule_run_due") {
+    f("schedule_id", s.schedule_id), f("due_at", s.due_at);
+  }
 };
 struct ScheduleRunStarted {
   std::string schedule_id;
@@ -143,7 +156,9 @@ struct ToolCallStarted {
 struct ToolCallFinished {
   std::string call_id;
   CallOutcome outcome{};
-  ANNAL_EVENT(ToolCallFinished, "tool_call_finished") { f("call_id", s.call_id), f("outcome", s.outcome); }
+  ANNAL_EVENT(ToolCallFinished, "tool_call_finished") {
+    f("call_id", s.call_id), f("outcome", s.outcome);
+  }
 };
 struct WatcherCreated {
   std::string watcher_id, name;
@@ -167,7 +182,9 @@ struct WatcherDeleted {
 struct WatcherTicked {
   std::string watcher_id;
   TickOutcome outcome{};
-  ANNAL_EVENT(WatcherTicked, "watcher_ticked") { f("watcher_id", s.watcher_id), f("outcome", s.outcome); }
+  ANNAL_EVENT(WatcherTicked, "watcher_ticked") {
+    f("watcher_id", s.watcher_id), f("outcome", s.outcome);
+  }
 };
 struct RuleCreated {
   std::string rule_id, name;
@@ -194,7 +211,9 @@ struct RuleHit {
 };
 struct RuleSuppressed {
   std::string rule_id, reason;
-  ANNAL_EVENT(RuleSuppressed, "rule_suppressed") { f("rule_id", s.rule_id), f("reason", s.reason); }
+  ANNAL_EVENT(RuleSuppressed, "rule_suppressed") {
+    f("rule_id", s.rule_id), f("reason", s.reason);
+  }
 };
 struct IntegrationRegistered {
   std::string integration_id, name;
@@ -204,7 +223,9 @@ struct IntegrationRegistered {
 };
 struct IntegrationSucceeded {
   std::string integration_id;
-  ANNAL_EVENT(IntegrationSucceeded, "integration_succeeded") { f("integration_id", s.integration_id); }
+  ANNAL_EVENT(IntegrationSucceeded, "integration_succeeded") {
+    f("integration_id", s.integration_id);
+  }
 };
 struct IntegrationFailed {
   std::string integration_id, error;
@@ -239,22 +260,30 @@ struct ApprovalRequested {
 struct ApprovalGranted {
   std::string approval_id;
   OptString reason;
-  ANNAL_EVENT(ApprovalGranted, "approval_granted") { f("approval_id", s.approval_id), f("reason", s.reason); }
+  ANNAL_EVENT(ApprovalGranted, "approval_granted") {
+    f("approval_id", s.approval_id), f("reason", s.reason);
+  }
 };
 struct ApprovalDenied {
   std::string approval_id;
   OptString reason;
-  ANNAL_EVENT(ApprovalDenied, "approval_denied") { f("approval_id", s.approval_id), f("reason", s.reason); }
+  ANNAL_EVENT(ApprovalDenied, "approval_denied") {
+    f("approval_id", s.approval_id), f("reason", s.reason);
+  }
 };
 struct ApprovalExpired {
   std::string approval_id;
   OptString reason;
-  ANNAL_EVENT(ApprovalExpired, "approval_expired") { f("approval_id", s.approval_id), f("reason", s.reason); }
+  ANNAL_EVENT(ApprovalExpired, "approval_expired") {
+    f("approval_id", s.approval_id), f("reason", s.reason);
+  }
 };
 struct AutonomyLevelChanged {
   int64_t level = 0;
   OptString reason;
-  ANNAL_EVENT(AutonomyLevelChanged, "autonomy_level_changed") { f("level", s.level), f("reason", s.reason); }
+  ANNAL_EVENT(AutonomyLevelChanged, "autonomy_level_changed") {
+    f("level", s.level), f("reason", s.reason);
+  }
 };
 struct AlarmRaised {
   std::string alarm_id;
@@ -278,16 +307,17 @@ struct AlarmResolved {
 
 // The alternatives' order is the log schema's union order (fbs/log.fbs):
 // append new types at the end only.
-using EventBody = std::variant<
-    TaskCreated, TaskStatusChanged, TaskStepAdvanced, ScheduleCreated, ScheduleEnabled,
-    ScheduleDisabled, ScheduleDeleted, ScheduleRunDue, ScheduleRunStarted,
-    ScheduleRunMissed, ToolCallQueued, ToolCallStarted, ToolCallFinished, WatcherCreated,
-    WatcherEnabled, WatcherDisabled, WatcherDeleted, WatcherTicked, RuleCreated,
-    RuleEnabled, RuleDisabled, RuleDeleted, RuleHit, RuleSuppressed,
-    IntegrationRegistered, IntegrationSucceeded, IntegrationFailed,
-    IntegrationAuthChanged, IntegrationRateLimited, ApprovalRequested, ApprovalGranted,
-    ApprovalDenied, ApprovalExpired, AutonomyLevelChanged, AlarmRaised, AlarmAcked,
-    AlarmResolved>;
+using EventBody =
+    std::variant<TaskCreated, TaskStatusChanged, TaskStepAdvanced, ScheduleCreated,
+                 ScheduleEnabled, ScheduleDisabled, ScheduleDeleted, ScheduleRunDue,
+                 ScheduleRunStarted, ScheduleRunMissed, ToolCallQueued, ToolCallStarted,
+                 ToolCallFinished, WatcherCreated, WatcherEnabled, WatcherDisabled,
+                 WatcherDeleted, WatcherTicked, RuleCreated, RuleEnabled, RuleDisabled,
+                 RuleDeleted, RuleHit, RuleSuppressed, IntegrationRegistered,
+                 IntegrationSucceeded, IntegrationFailed, IntegrationAuthChanged,
+                 IntegrationRateLimited, ApprovalRequested, ApprovalGranted,
+                 ApprovalDenied, ApprovalExpired, AutonomyLevelChanged, AlarmRaised,
+                 AlarmAcked, AlarmResolved>;
 
 // An event with its envelope. `ts` absent: Append stamps the engine's clock.
 struct Event {
@@ -297,8 +327,8 @@ struct Event {
 
   Event() = default;
   template <class Body>
-    requires std::is_constructible_v<EventBody, Body&&>
-  Event(Body&& b) : body(std::forward<Body>(b)) {}  // NOLINT: implicit by design
+  requires std::is_constructible_v<EventBody, Body&&> Event(Body&& b)
+      : body(std::forward<Body>(b)) {}  // NOLINT: implicit by design
 
   bool operator==(const Event&) const = default;
 

@@ -23,22 +23,24 @@ using ProgressFn = std::function<void(const ReplayProgress&)>;
 struct Difference {
   std::string sub_database;  // e.g. "proj_alarms"
   std::string key;           // the first differing key, in words: alarm "a1"
-  std::string what;          // "changed", "only in the live store", "missing from the live store"
+  std::string what;  // "changed", "only in the live store", "missing from the live store"
 };
 
 struct ProjectionCheck {
   std::string projection;  // "active_tasks", ..., or "registry" (the validator's state)
   uint64_t rows_live = 0;  // rows of the queried sub-database
   uint64_t rows_rebuilt = 0;
-  bool identical = true;   // every sub-database it owns, byte for byte
-  std::vector<Difference> differences;  // the first difference of each differing sub-database
+  bool identical = true;  // every sub-database it owns, byte for byte
+  std::vector<Difference>
+      differences;     // the first difference of each differing sub-database
   std::string digest;  // the live running digest (hex) of everything it owns
 };
 
 struct LogCheck {
   uint64_t events = 0;
   uint64_t head_seq = 0;
-  std::string head_hash;  // hex SHA-256 of the chain at head_seq: keep it to prove the past later
+  std::string
+      head_hash;  // hex SHA-256 of the chain at head_seq: keep it to prove the past later
 };
 
 // Engine::VerifyQuick: the live running digests against the ones the last
@@ -56,7 +58,8 @@ struct DigestCheck {
   };
   std::vector<Entry> projections;
   bool comparable() const {
-    return verified && verified_seq == head_seq && verified_projected_seq == projected_seq;
+    return verified && verified_seq == head_seq &&
+           verified_projected_seq == projected_seq;
   }
   bool identical() const {
     if (!comparable()) return false;

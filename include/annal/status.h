@@ -34,14 +34,18 @@ class Status {
   static Status InvalidInput(std::string msg, std::optional<uint64_t> event_index = {}) {
     return Status(Code::kInvalidInput, std::move(msg), event_index);
   }
-  static Status NotAStore(std::string msg) { return Status(Code::kNotAStore, std::move(msg)); }
+  static Status NotAStore(std::string msg) {
+    return Status(Code::kNotAStore, std::move(msg));
+  }
   static Status Incompatible(std::string msg) {
     return Status(Code::kIncompatible, std::move(msg));
   }
   static Status Corruption(std::string msg) {
     return Status(Code::kCorruption, std::move(msg));
   }
-  static Status IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
+  static Status IOError(std::string msg) {
+    return Status(Code::kIOError, std::move(msg));
+  }
   static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
@@ -67,7 +71,7 @@ class Status {
 template <class T>
 class Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT
 
   bool ok() const { return value_.has_value(); }

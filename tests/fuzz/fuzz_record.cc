@@ -8,10 +8,10 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include "annal/jsonl.h"
-#include "store/chain.h"
 #include "events/record_codec.h"
-#include "rules/validate.h"
 #include "projectors/projector.h"
+#include "rules/validate.h"
+#include "store/chain.h"
 #include "tests/fuzz/fail.h"
 #include "tests/fuzz/memory_kv.h"
 

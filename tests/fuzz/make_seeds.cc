@@ -9,8 +9,8 @@
 
 #include "annal/jsonl.h"
 #include "annal/workload.h"
-#include "store/chain.h"
 #include "events/record_codec.h"
+#include "store/chain.h"
 
 namespace {
 
