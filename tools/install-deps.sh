@@ -12,6 +12,7 @@ packages=(
   libssl-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-dev  # libFuzzer and the sanitizer runtimes (tools/fuzz.sh)
+  clang-format           # tools/check_format.sh
 )
 
 missing=()

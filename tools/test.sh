@@ -10,6 +10,10 @@ jobs=$(nproc)
 
 bash tools/install-deps.sh
 
+echo "== formatting (clang-format) and layering"
+bash tools/check_format.sh
+bash tools/check_layers.sh
+
 echo "== release build and tests"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build -j "$jobs"
