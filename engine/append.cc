@@ -4,11 +4,12 @@
 
 #include "engine/engine_impl.h"
 #include "engine/logging.h"
-#include "engine/meta.h"
 #include "engine/project.h"
+#include "events/log_reader.h"
 #include "events/record_codec.h"
 #include "rules/validate.h"
 #include "store/keys.h"
+#include "store/meta.h"
 
 namespace annal {
 namespace internal {
@@ -21,17 +22,12 @@ std::string Describe(size_t index, const Event& ev, std::string_view what) {
          "): " + std::string(what);
 }
 
-uint64_t LastSeq(MDB_txn* txn, MDB_dbi log) {
-  auto k = LastKey(txn, log);
-  return k ? keys::DecodeU64(*k) : 0;
-}
-
 // One attempt: everything happens inside the transaction, so any throw (map
 // full included) leaves the store as it was.
 // The caller holds the map lock (shared) and then write_mutex, in that order.
 Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch,
                                  const std::vector<int64_t>& stamped_ts) {
-  Txn txn(s.env.handle(), false);
+  Txn txn(s.env.handle(), Txn::kWrite);
   const size_t slot = LiveSlot(txn.handle(), s.meta());
   const bool inline_mode = s.options.mode == Mode::kInline;
   if (auto stale = s.StaleIn(txn.handle(), slot); inline_mode && !stale.empty()) {
@@ -39,7 +35,7 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch,
   }
   LmdbKv kv(txn.handle(), s.slots[slot]);
   MDB_dbi log = s.log();
-  const uint64_t first = LastSeq(txn.handle(), log) + 1;
+  const uint64_t first = LogHead(txn.handle(), log) + 1;
   ChainHead chain = ReadChainHead(txn.handle(), s.meta());
   if (chain.seq != first - 1) {
     return Status::Corruption("the log ends at seq " + std::to_string(first - 1) +
@@ -50,15 +46,15 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch,
     // Events appended in deferred mode and not projected yet go first.
     uint64_t projected = ReadProjected(txn.handle(), s.meta(), slot);
     if (projected < first - 1) {
-      Status st = ProjectLogged(s.projectors, s.projector_masks, kv, txn.handle(), log,
-                                projected, first - 1);
+      Status st =
+          ProjectLogged(s.projectors, kv, txn.handle(), log, projected, first - 1);
       if (!st.ok()) return st;
     }
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     const Event& ev = batch[i];
     const uint64_t seq = first + i;
-    kv.Restrict(s.registry_mask);
+    kv.Restrict(kRegistryMask);
     if (auto broken = s.validator.Admit(kv, ev))
       return Status::Rejected(Describe(i, ev, *broken), i);
 
@@ -67,13 +63,12 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch,
         reinterpret_cast<const char*>(s.record_builder.GetBufferPointer()),
         s.record_builder.GetSize());
     chain = {seq, ChainHash(chain.hash, seq, bytes)};
-    s.log_value.assign(bytes);
-    s.log_value.append(reinterpret_cast<const char*>(chain.hash.data()), kHashBytes);
+    EncodeLogValue(bytes, chain.hash, s.log_value);
     PutOrThrow(txn.handle(), log, keys::Seq(seq), s.log_value, MDB_APPEND);
 
     if (!inline_mode) continue;
     const fbs::Record* rec = fbs::GetRecord(s.record_builder.GetBufferPointer());
-    if (Status st = Project(s.projectors, s.projector_masks, kv, *rec); !st.ok()) {
+    if (Status st = s.projectors.Apply(kv, *rec); !st.ok()) {
       return Status::Corruption(Describe(i, ev, st.message()));
     }
   }
@@ -97,7 +92,7 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch,
 
 using namespace internal;
 
-Status Engine::Impl::GrowMap(bool adopt_only) {
+Status Engine::Impl::GrowMap(Growth growth) {
   std::unique_lock lock(map_mutex, std::defer_lock);
   if (!lock.try_lock_for(kGrowWait)) {
     return Status::Busy(
@@ -107,9 +102,9 @@ Status Engine::Impl::GrowMap(bool adopt_only) {
   }
   MDB_envinfo info;
   mdb_env_info(env.handle(), &info);
-  size_t target = adopt_only ? 0 : info.me_mapsize * 2;
+  size_t target = growth == Growth::kAdoptOthers ? 0 : info.me_mapsize * 2;
   lmdb::env_set_mapsize(env.handle(), target);
-  if (!adopt_only) {
+  if (growth == Growth::kDouble) {
     growths.fetch_add(1);
     Log().info("map of {} grown from {} to {} MiB", dir, info.me_mapsize >> 20,
                target >> 20);

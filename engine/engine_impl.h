@@ -1,4 +1,6 @@
-// Engine internals shared by open.cc, append.cc and read.cc.
+// Engine::Impl, the state behind an Engine, shared by the engine's files
+// (open, append, read, maintenance, replay, the projector loop), and Guard,
+// the one place where exceptions become a Status.
 #pragma once
 
 #include <flatbuffers/flatbuffers.h>
@@ -6,16 +8,18 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "annal/engine.h"
-#include "engine/meta.h"
-#include "projectors/projector.h"
+#include "projectors/projector_set.h"
 #include "rules/validate.h"
+#include "store/errors.h"
 #include "store/lmdb.h"
 #include "store/map_lock.h"
+#include "store/meta.h"
 
 namespace annal {
 
@@ -35,9 +39,7 @@ struct Engine::Impl {
   // One appending thread at a time in this process (LMDB serializes across
   // processes); it also guards the scratch state below.
   std::mutex write_mutex;
-  std::vector<std::unique_ptr<internal::Projector>> projectors;
-  std::vector<uint64_t> projector_masks;  // sub-databases each projector owns
-  uint64_t registry_mask = 0;
+  internal::ProjectorSet projectors;
   internal::Validator validator;
   flatbuffers::FlatBufferBuilder record_builder{1024};
   std::string log_value;  // record bytes + chain hash, reused per event
@@ -51,31 +53,20 @@ struct Engine::Impl {
   std::vector<internal::StaleProjection> stale;
   std::atomic<uint32_t> growths{0};
 
-  // Grows the map to at least twice its size (0: adopt another process's size).
-  Status GrowMap(bool adopt_only);
+  enum class Growth : uint8_t {
+    kDouble,       // this process filled the map: double it
+    kAdoptOthers,  // another process grew it (MDB_MAP_RESIZED): take its size
+  };
+  Status GrowMap(Growth growth);
 
-  // Runs `attempt` (one write transaction) until it neither fills the map nor
-  // meets a map another process grew; errors become a Status (Guard).
+  // Runs `attempt` (one transaction) until it neither fills the map nor meets
+  // a map another process grew; errors become a Status (Guard). The one
+  // retry loop: appends, the projector, replay batches, snapshots, open.
   template <class F>
   auto RetryingOnMapFull(F&& attempt) -> decltype(attempt());
 };
 
 namespace internal {
-
-// A query or append on a projection that must be rebuilt first.
-class StaleError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// Something else holds what this call needs; try again later.
-class BusyError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// Bit mask of the sub-databases whose owner column is `owner`.
-uint64_t OwnedMask(std::string_view owner);
 
 // Turns exceptions thrown under `body` into a Status: the one place where
 // errors cross the public boundary.
@@ -89,10 +80,14 @@ auto Guard(F&& body) -> decltype(body()) {
     return Status::Incompatible(e.what());
   } catch (const BusyError& e) {
     return Status::Busy(e.what());
+  } catch (const CorruptionError& e) {
+    return Status::Corruption(e.what());
   } catch (const std::bad_alloc&) {
     return Status::IOError("out of memory");
   } catch (const std::exception& e) {
-    return Status::Corruption(e.what());
+    // Not damage on disk: a bug in annal (a broken invariant, a projector
+    // outside its sub-databases), reported as such.
+    return Status::Internal(e.what());
   }
 }
 
@@ -102,15 +97,15 @@ template <class F>
 auto Engine::Impl::RetryingOnMapFull(F&& attempt) -> decltype(attempt()) {
   using R = decltype(attempt());
   for (;;) {
-    bool grow = false, adopt = false;
+    std::optional<Growth> growth;
     R result = internal::Guard([&]() -> R {
       try {
         return attempt();
       } catch (const lmdb::error& e) {
         if (e.code() == MDB_MAP_FULL) {
-          grow = true;
+          growth = Growth::kDouble;
         } else if (e.code() == MDB_MAP_RESIZED) {
-          adopt = true;  // another process grew it
+          growth = Growth::kAdoptOthers;
         } else if (e.code() == EIO || e.code() == ENOSPC) {
           return Status::IOError(internal::DescribeLmdbError(e, dir));
         } else {
@@ -119,8 +114,9 @@ auto Engine::Impl::RetryingOnMapFull(F&& attempt) -> decltype(attempt()) {
         return Status::Busy("retrying");
       }
     });
-    if (!grow && !adopt) return result;
-    if (Status st = internal::Guard([&] { return GrowMap(adopt); }); !st.ok()) return st;
+    if (!growth) return result;
+    if (Status st = internal::Guard([&] { return GrowMap(*growth); }); !st.ok())
+      return st;
   }
 }
 

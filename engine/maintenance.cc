@@ -2,37 +2,23 @@
 // not live, then compare it with the live one (verify) or make it live in one
 // write transaction (rebuild). Appends continue meanwhile; the final step
 // holds the writer lock just long enough to apply the last few records.
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include "engine/logging.h"
-#include "engine/meta.h"
 #include "engine/replay.h"
 #include "store/describe_key.h"
+#include "store/file_lock.h"
+#include "store/meta.h"
 
 namespace annal {
 namespace internal {
 namespace {
 
 // One verify or rebuild at a time per store, across processes: they share the
-// scratch slot. flock is released by the kernel if the process dies.
-class MaintenanceLock {
- public:
-  MaintenanceLock(const std::string& dir, uint32_t file_mode) {
-    fd_ = ::open((dir + "/maintenance.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC,
-                 static_cast<mode_t>(file_mode & 0777));
-    if (fd_ < 0 || ::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      throw BusyError("another verify or rebuild is running on " + dir);
-    }
-  }
-  ~MaintenanceLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
- private:
-  int fd_ = -1;
-};
+// scratch slot.
+FileLock LockMaintenance(const Engine::Impl& s) {
+  auto lock = FileLock::TryAcquire(s.dir + "/maintenance.lock", s.options.file_mode);
+  if (!lock) throw BusyError("another verify or rebuild is running on " + s.dir);
+  return std::move(*lock);
+}
 
 void ClearSlot(Engine::Impl& s, MDB_txn* txn, size_t slot) {
   for (const DbSpec& spec : kDbs) {
@@ -70,7 +56,7 @@ std::optional<Difference> FirstDifference(MDB_txn* txn, Db db, MDB_dbi live,
 
 std::vector<std::string> Owners(const Engine::Impl& s) {
   std::vector<std::string> owners = {"registry"};
-  for (const auto& p : s.projectors) owners.emplace_back(p->name());
+  for (std::string& name : s.projectors.Names()) owners.push_back(std::move(name));
   return owners;
 }
 
@@ -122,7 +108,7 @@ std::vector<ProjectionCheck> CompareSlots(Engine::Impl& s, MDB_txn* txn, size_t 
 
 size_t ReadLiveSlot(Engine::Impl& s) {
   std::shared_lock map_lock(s.map_mutex);
-  Txn txn(s.env.handle(), true);
+  Txn txn(s.env.handle(), Txn::kReadOnly);
   return LiveSlot(txn.handle(), s.meta());
 }
 
@@ -138,16 +124,16 @@ Result<VerifyReport> Engine::Verify(ProgressFn progress) {
         "verify rebuilds into scratch space and needs a writable store");
   }
   return s.RetryingOnMapFull([&]() -> Result<VerifyReport> {
-    MaintenanceLock lock(s.dir, s.options.file_mode);
+    FileLock lock = LockMaintenance(s);
     const size_t live = ReadLiveSlot(s), scratch = 1 - live;
     // Projections are compared where they are: the live checkpoint, which is
     // the log's head in inline mode and may be behind it in deferred mode.
-    Replayer replay(s, scratch, false, progress, /*match_slot=*/live);
+    Replayer replay(s, scratch, Replayer::Mode::kApply, progress, /*match_slot=*/live);
     replay.ClearTarget();
     if (Status st = replay.CatchUpInBatches(); !st.ok()) return st;
     std::shared_lock map_lock(s.map_mutex);
-    Txn txn(s.env.handle(),
-            false);  // the writer lock: nothing is appended until we are done
+    // The writer lock: nothing is appended until we are done.
+    Txn txn(s.env.handle(), Txn::kWrite);
     if (LiveSlot(txn.handle(), s.meta()) != live)
       return Status::Busy("a rebuild ran meanwhile");
     if (Status st = replay.FinishIn(txn.handle()); !st.ok()) return st;
@@ -167,7 +153,7 @@ Result<DigestCheck> Engine::VerifyQuick() const {
   Impl& s = *impl_;
   return s.RetryingOnMapFull([&]() -> Result<DigestCheck> {
     std::shared_lock map_lock(s.map_mutex);
-    Txn txn(s.env.handle(), true);
+    Txn txn(s.env.handle(), Txn::kReadOnly);
     DigestCheck check;
     check.head_seq = ReadChainHead(txn.handle(), s.meta()).seq;
     const size_t live_slot = LiveSlot(txn.handle(), s.meta());
@@ -190,10 +176,10 @@ Result<DigestCheck> Engine::VerifyQuick() const {
 Result<LogCheck> Engine::VerifyLog(ProgressFn progress) {
   Impl& s = *impl_;
   return s.RetryingOnMapFull([&]() -> Result<LogCheck> {
-    Replayer replay(s, 0, /*check_only=*/true, progress);
+    Replayer replay(s, 0, Replayer::Mode::kCheckOnly, progress);
     if (Status st = replay.CatchUpInBatches(); !st.ok()) return st;
     std::shared_lock map_lock(s.map_mutex);
-    Txn txn(s.env.handle(), true);
+    Txn txn(s.env.handle(), Txn::kReadOnly);
     if (Status st = replay.FinishIn(txn.handle()); !st.ok()) return st;
     return LogCheck{replay.done(), replay.done(), ToHex(replay.head())};
   });
@@ -203,23 +189,23 @@ Status Engine::Rebuild(ProgressFn progress) {
   Impl& s = *impl_;
   if (s.options.read_only) return Status::InvalidInput("rebuild needs a writable store");
   return s.RetryingOnMapFull([&]() -> Status {
-    MaintenanceLock lock(s.dir, s.options.file_mode);
+    FileLock lock = LockMaintenance(s);
     const size_t old_slot = ReadLiveSlot(s), new_slot = 1 - old_slot;
-    Replayer replay(s, new_slot, false, progress);
+    Replayer replay(s, new_slot, Replayer::Mode::kApply, progress);
     replay.ClearTarget();
     if (Status st = replay.CatchUpInBatches(); !st.ok()) return st;
     {
       std::shared_lock map_lock(s.map_mutex);
-      Txn txn(s.env.handle(), false);
+      Txn txn(s.env.handle(), Txn::kWrite);
       if (LiveSlot(txn.handle(), s.meta()) != old_slot)
         return Status::Busy("a rebuild ran meanwhile");
       if (Status st = replay.FinishIn(txn.handle()); !st.ok()) return st;
-      WriteSlotVersions(txn.handle(), s.meta(), new_slot, CodeVersions(s.projectors));
+      WriteSlotVersions(txn.handle(), s.meta(), new_slot, s.projectors.Versions());
       SetLiveSlot(txn.handle(), s.meta(), new_slot);
       txn.Commit();  // readers and appends see the rebuilt slot from here on
     }
     std::shared_lock map_lock(s.map_mutex);
-    Txn txn(s.env.handle(), false);
+    Txn txn(s.env.handle(), Txn::kWrite);
     ClearSlot(s, txn.handle(), old_slot);
     txn.Commit();
     Log().info("rebuilt the projections of {} from {} events", s.dir, replay.done());

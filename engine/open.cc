@@ -9,8 +9,8 @@
 
 #include "engine/engine_impl.h"
 #include "engine/logging.h"
-#include "engine/meta.h"
 #include "store/keys.h"
+#include "store/meta.h"
 
 namespace annal {
 namespace internal {
@@ -81,7 +81,7 @@ Status CheckDirectory(const std::string& dir, const Options& o, bool* fresh) {
 // sub-database, inside one transaction.
 Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
   bool writable = !s.options.read_only;
-  Txn txn(s.env.handle(), !writable);
+  Txn txn(s.env.handle(), writable ? Txn::kWrite : Txn::kReadOnly);
   MDB_dbi meta;
   int rc = mdb_dbi_open(txn.handle(), "meta", 0, &meta);
   if (rc == MDB_NOTFOUND) {
@@ -96,12 +96,12 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
     MetaFormat f{};
     std::memcpy(f.magic, kMagic, sizeof kMagic);
     f.version = kFormatVersion;
-    PutOrThrow(txn.handle(), meta, keys::Name("format"),
+    PutOrThrow(txn.handle(), meta, keys::Name(meta_key::kFormat),
                std::string_view(reinterpret_cast<const char*>(&f), sizeof f));
   } else if (rc != MDB_SUCCESS) {
     lmdb::error::raise("mdb_dbi_open", rc);
   } else {
-    auto v = GetInPlace(txn.handle(), meta, keys::Name("format"));
+    auto v = GetInPlace(txn.handle(), meta, keys::Name(meta_key::kFormat));
     MetaFormat f{};
     if (!v || v->size() < sizeof f) {
       return Status::NotAStore(s.dir + " has no annal format record");
@@ -130,7 +130,7 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
   }
   if (fresh) {
     SetLiveSlot(txn.handle(), meta, 0);
-    WriteSlotVersions(txn.handle(), meta, 0, CodeVersions(s.projectors));
+    WriteSlotVersions(txn.handle(), meta, 0, s.projectors.Versions());
   }
   txn.Commit();
   return Status::Ok();
@@ -142,14 +142,6 @@ int64_t SystemClockMicros() {
 }
 
 }  // namespace
-
-uint64_t OwnedMask(std::string_view owner) {
-  uint64_t mask = 0;
-  for (const DbSpec& spec : kDbs) {
-    if (spec.owner == owner) mask |= uint64_t{1} << static_cast<unsigned>(spec.db);
-  }
-  return mask;
-}
 
 }  // namespace internal
 
@@ -186,9 +178,6 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     int dead = 0;
     mdb_reader_check(s->env.handle(), &dead);
     if (dead > 0) Log().info("cleared {} stale reader slot(s) in {}", dead, dir);
-    s->projectors = MakeProjectors();
-    for (const auto& p : s->projectors)
-      s->projector_masks.push_back(OwnedMask(p->name()));
     // Another process may grow the map between mdb_env_open and the first
     // transaction (MDB_MAP_RESIZED): adopt its size and open again.
     if (Status st = s->RetryingOnMapFull([&] { return OpenSubDatabases(*s, fresh); });
@@ -200,7 +189,6 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
       for (const char* f : {"/data.mdb", "/lock.mdb"})
         ::chmod((dir + f).c_str(), file_mode);
     }
-    s->registry_mask = uint64_t{1} << static_cast<unsigned>(Db::kRegistry);
     Log().debug("opened {} ({})", dir, fresh ? "new" : "existing");
     auto engine = std::unique_ptr<Engine>(new Engine(std::move(s)));
     if (engine->impl_->options.rebuild_stale_on_open &&
@@ -208,7 +196,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
       std::vector<StaleProjection> stale;
       Impl& impl = *engine->impl_;
       Status read = impl.RetryingOnMapFull([&] {
-        Txn txn(impl.env.handle(), true);
+        Txn txn(impl.env.handle(), Txn::kReadOnly);
         stale = impl.StaleIn(txn.handle(), LiveSlot(txn.handle(), impl.meta()));
         return Status::Ok();
       });
@@ -224,10 +212,10 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
 
 std::vector<StaleProjection> Engine::Impl::StaleIn(MDB_txn* txn, size_t slot) {
   std::lock_guard lock(versions_mutex);
-  auto raw = GetInPlace(txn, meta(), keys::Name("versions@" + std::to_string(slot)));
+  auto raw = GetInPlace(txn, meta(), keys::SlotName(meta_key::kVersions, slot));
   std::string_view recorded = raw ? *raw : std::string_view();
   if (slot != checked_slot || recorded != checked_versions) {
-    stale = StaleProjections(CodeVersions(projectors), SlotVersions(txn, meta(), slot));
+    stale = StaleProjections(projectors.Versions(), SlotVersions(txn, meta(), slot));
     checked_slot = slot;
     checked_versions = recorded;
   }

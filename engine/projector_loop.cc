@@ -13,6 +13,8 @@
 #include "engine/engine_impl.h"
 #include "engine/logging.h"
 #include "engine/project.h"
+#include "events/log_reader.h"
+#include "store/file_lock.h"
 #include "store/keys.h"
 
 namespace annal {
@@ -58,19 +60,17 @@ Result<uint64_t> Engine::ProjectPending(size_t batch) {
   return s.RetryingOnMapFull([&]() -> Result<uint64_t> {
     std::shared_lock map_lock(s.map_mutex);
     std::lock_guard write_lock(s.write_mutex);  // shares the projectors with Append
-    Txn txn(s.env.handle(), false);
+    Txn txn(s.env.handle(), Txn::kWrite);
     const size_t slot = LiveSlot(txn.handle(), s.meta());
     if (auto stale = s.StaleIn(txn.handle(), slot); !stale.empty()) {
       throw StaleError(stale.front().message);
     }
     const uint64_t from = ReadProjected(txn.handle(), s.meta(), slot);
-    auto last = LastKey(txn.handle(), s.log());
-    const uint64_t head = last ? keys::DecodeU64(*last) : 0;
+    const uint64_t head = LogHead(txn.handle(), s.log());
     if (from >= head) return uint64_t{0};
     const uint64_t to = std::min<uint64_t>(head, from + batch);
     LmdbKv kv(txn.handle(), s.slots[slot]);
-    Status st = ProjectLogged(s.projectors, s.projector_masks, kv, txn.handle(), s.log(),
-                              from, to);
+    Status st = ProjectLogged(s.projectors, kv, txn.handle(), s.log(), from, to);
     if (!st.ok()) return st;  // the transaction aborts: the checkpoint stays at `from`
     WriteProjected(txn.handle(), s.meta(), slot, to);
     AddDigests(txn.handle(), s.meta(), slot, kv.deltas());
@@ -82,12 +82,9 @@ Result<uint64_t> Engine::ProjectPending(size_t batch) {
 
 Status Engine::RunProjector(const std::atomic<bool>& stop, size_t batch) {
   Impl& s = *impl_;
-  int lock_fd = ::open((s.dir + "/projector.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC,
-                       static_cast<mode_t>(s.options.file_mode & 0777));
-  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    if (lock_fd >= 0) ::close(lock_fd);
-    return Status::Busy("another projector is running on " + s.dir);
-  }
+  // One projector per store, across processes.
+  auto lock = FileLock::TryAcquire(s.dir + "/projector.lock", s.options.file_mode);
+  if (!lock) return Status::Busy("another projector is running on " + s.dir);
   StoreWatch watch(s.dir);
   Status result;
   while (!stop.load()) {
@@ -98,7 +95,6 @@ Status Engine::RunProjector(const std::atomic<bool>& stop, size_t batch) {
     }
     if (*n == 0) watch.Wait(100);
   }
-  ::close(lock_fd);
   return result;
 }
 

@@ -3,11 +3,12 @@
 #include <deque>
 
 #include "engine/engine_impl.h"
-#include "engine/meta.h"
+#include "events/log_reader.h"
 #include "events/record_codec.h"
 #include "rules/validate.h"
 #include "store/chain.h"
 #include "store/keys.h"
+#include "store/meta.h"
 
 namespace annal {
 
@@ -46,8 +47,8 @@ struct Snapshot::Impl {
   auto DecodeValue(Db db, std::string_view key, std::string_view value) {
     const Fb* t = VerifiedRow<Fb>(Aligned(value));
     if (!t) {
-      throw std::runtime_error("corrupt row in " + std::string(Spec(db).name) +
-                               " at key of " + std::to_string(key.size()) + " bytes");
+      throw CorruptionError("corrupt row in " + std::string(Spec(db).name) +
+                            " at key of " + std::to_string(key.size()) + " bytes");
     }
     return Decode(*t);
   }
@@ -77,11 +78,12 @@ struct Snapshot::Impl {
     std::vector<Row> rows;
     Cursor c(txn.handle(), Dbi(index));
     std::string_view k, v;
-    for (bool more = c.Get(MDB_FIRST, &k, &v); more && keys::DecodeTime(k) <= until;
+    for (bool more = c.Get(MDB_FIRST, &k, &v);
+         more && keys::Decode(KeyShape::kTimeId, k).time <= until;
          more = c.Get(MDB_NEXT, &k, &v)) {
-      auto row = Get<Fb>(table, keys::Id(keys::DecodeId(k.substr(8))));
+      auto row = Get<Fb>(table, keys::Id(keys::IndexedId(k)));
       if (!row)
-        throw std::runtime_error(std::string(Spec(index).name) + " names a missing row");
+        throw CorruptionError(std::string(Spec(index).name) + " names a missing row");
       rows.push_back(*row);
     }
     return rows;
@@ -94,34 +96,22 @@ Snapshot& Snapshot::operator=(Snapshot&&) noexcept = default;
 Snapshot::~Snapshot() = default;
 
 Result<Snapshot> Engine::Read() const {
-  for (;;) {
-    bool adopt = false;
-    Result<Snapshot> r = Guard([&]() -> Result<Snapshot> {
-      std::shared_lock lock(impl_->map_mutex);
-      try {
-        Txn txn(impl_->env.handle(), true);
-        size_t slot = LiveSlot(txn.handle(), impl_->meta());
-        auto stale = impl_->StaleIn(txn.handle(), slot);
-        uint64_t mask = 0;
-        for (const auto& s : stale) mask |= OwnedMask(s.name);
-        return Snapshot(
-            std::make_unique<Snapshot::Impl>(Snapshot::Impl{std::move(lock),
-                                                            std::move(txn),
-                                                            impl_->slots[slot],
-                                                            impl_->meta(),
-                                                            slot,
-                                                            mask,
-                                                            std::move(stale),
-                                                            {}}));
-      } catch (const lmdb::error& e) {
-        if (e.code() != MDB_MAP_RESIZED) throw;
-        adopt = true;
-        return Status::Busy("retrying");
-      }
-    });
-    if (!adopt) return r;
-    if (Status st = Guard([&] { return impl_->GrowMap(true); }); !st.ok()) return st;
-  }
+  return impl_->RetryingOnMapFull([&]() -> Result<Snapshot> {
+    std::shared_lock lock(impl_->map_mutex);
+    Txn txn(impl_->env.handle(), Txn::kReadOnly);
+    size_t slot = LiveSlot(txn.handle(), impl_->meta());
+    auto stale = impl_->StaleIn(txn.handle(), slot);
+    uint64_t mask = 0;
+    for (const auto& s : stale) mask |= OwnedMask(s.name);
+    return Snapshot(std::make_unique<Snapshot::Impl>(Snapshot::Impl{std::move(lock),
+                                                                    std::move(txn),
+                                                                    impl_->slots[slot],
+                                                                    impl_->meta(),
+                                                                    slot,
+                                                                    mask,
+                                                                    std::move(stale),
+                                                                    {}}));
+  });
 }
 
 #define ANNAL_ALL(Method, RowT, FbT, DbName)                                     \
@@ -191,7 +181,7 @@ Rows<AutonomyChangeRow> Snapshot::AutonomyChanges() const {
     Cursor c(impl_->txn.handle(), impl_->Dbi(Db::kAutonomyHistory));
     std::string_view k, v;
     // Seq(0) holds the current level and sorts first: stop there.
-    for (bool more = c.Get(MDB_LAST, &k, &v); more && keys::DecodeU64(k) != 0;
+    for (bool more = c.Get(MDB_LAST, &k, &v); more && keys::DecodeSeq(k) != 0;
          more = c.Get(MDB_PREV, &k, &v)) {
       rows.push_back(
           impl_->DecodeValue<fbs::AutonomyChangeRow>(Db::kAutonomyHistory, k, v));
@@ -223,12 +213,11 @@ Rows<AlarmRow> Snapshot::AlarmsInState(AlarmState state) const {
     std::vector<AlarmRow> rows;
     Cursor c(impl_->txn.handle(), impl_->Dbi(Db::kAlarmsByState));
     std::string_view k, v;
-    auto prefix = keys::Key().Byte8(static_cast<uint8_t>(state));
-    for (bool more = c.Seek(prefix, &k, &v); more && k.substr(0, 8) == prefix.view();
+    auto prefix = keys::StatePrefix(static_cast<uint8_t>(state));
+    for (bool more = c.Seek(prefix, &k, &v); more && keys::InState(k, prefix);
          more = c.Get(MDB_NEXT, &k, &v)) {
-      auto a =
-          impl_->Get<fbs::AlarmRow>(Db::kAlarms, keys::Id(keys::DecodeId(k.substr(8))));
-      if (!a) throw std::runtime_error("idx_alarms_by_state names a missing alarm");
+      auto a = impl_->Get<fbs::AlarmRow>(Db::kAlarms, keys::Id(keys::IndexedId(k)));
+      if (!a) throw CorruptionError("idx_alarms_by_state names a missing alarm");
       rows.push_back(a->row);
     }
     return rows;
@@ -237,8 +226,7 @@ Rows<AlarmRow> Snapshot::AlarmsInState(AlarmState state) const {
 
 Result<uint64_t> Snapshot::LastSeq() const {
   return Guard([&]() -> Result<uint64_t> {
-    auto k = LastKey(impl_->txn.handle(), impl_->Dbi(Db::kLog));
-    return k ? keys::DecodeU64(*k) : uint64_t{0};
+    return LogHead(impl_->txn.handle(), impl_->Dbi(Db::kLog));
   });
 }
 
@@ -250,23 +238,20 @@ Result<uint64_t> Snapshot::ProjectedSeq() const {
 
 Result<Snapshot::Lag> Snapshot::ProjectionLag() const {
   return Guard([&]() -> Result<Lag> {
+    MDB_txn* txn = impl_->txn.handle();
+    const MDB_dbi log = impl_->Dbi(Db::kLog);
     Lag lag;
-    auto last = LastKey(impl_->txn.handle(), impl_->Dbi(Db::kLog));
-    lag.head_seq = last ? keys::DecodeU64(*last) : 0;
-    lag.projected_seq = ReadProjected(impl_->txn.handle(), impl_->meta, impl_->slot);
+    lag.head_seq = LogHead(txn, log);
+    lag.projected_seq = ReadProjected(txn, impl_->meta, impl_->slot);
     lag.events = lag.head_seq - std::min(lag.head_seq, lag.projected_seq);
     auto ts_at = [&](uint64_t seq) -> int64_t {
-      auto v = seq ? GetInPlace(impl_->txn.handle(), impl_->Dbi(Db::kLog), keys::Seq(seq))
-                   : std::nullopt;
-      auto parts = v ? SplitLogValue(*v) : std::nullopt;
-      if (!parts) return 0;
-      AlignedBuf copy;
-      copy.Assign(parts->record);
-      const fbs::Record* rec = VerifiedRecord(copy.view());
-      return rec ? rec->ts() : 0;
+      LogReader reader(txn, log, seq, seq);
+      const LogRecord* r = reader.Next();
+      return r ? r->record->ts() : 0;
     };
-    if (lag.events > 0)
+    if (lag.events > 0) {
       lag.micros = ts_at(lag.head_seq) - ts_at(std::max<uint64_t>(lag.projected_seq, 1));
+    }
     return lag;
   });
 }
@@ -274,23 +259,13 @@ Result<Snapshot::Lag> Snapshot::ProjectionLag() const {
 Status Snapshot::ScanLog(uint64_t from_seq,
                          const std::function<bool(const LoggedEvent&)>& visit) const {
   return Guard([&]() -> Status {
-    Cursor c(impl_->txn.handle(), impl_->Dbi(Db::kLog));
-    std::string_view k, v;
-    AlignedBuf copy;
-    for (bool more = c.Seek(keys::Seq(from_seq), &k, &v); more;
-         more = c.Get(MDB_NEXT, &k, &v)) {
-      uint64_t seq = k.size() == 8 ? keys::DecodeU64(k) : 0;
-      auto parts = SplitLogValue(v);
-      if (parts)
-        copy.Assign(parts->record);  // aligned, and stable while the visitor runs
-      const fbs::Record* rec = parts ? VerifiedRecord(copy.view()) : nullptr;
-      if (!rec || rec->seq() != seq) {
-        return Status::Corruption("log record at seq " + std::to_string(seq) +
-                                  " fails its structural checks");
-      }
-      LoggedEvent ev = DecodeRecord(*rec);
+    // Seq 0 is no record: a scan from it starts at the first.
+    LogReader reader(impl_->txn.handle(), impl_->Dbi(Db::kLog),
+                     std::max<uint64_t>(from_seq, 1));
+    while (const LogRecord* r = reader.Next()) {
+      LoggedEvent ev = DecodeRecord(*r->record);
       if (auto broken = CheckFields(ev.event)) {
-        return Status::Corruption("log record at seq " + std::to_string(seq) + ": " +
+        return Status::Corruption("log record at seq " + std::to_string(r->seq) + ": " +
                                   *broken);
       }
       if (!visit(ev)) break;

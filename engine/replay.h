@@ -10,17 +10,22 @@
 
 #include "annal/maintenance.h"
 #include "engine/engine_impl.h"
+#include "events/log_reader.h"
+#include "projectors/projector_set.h"
 #include "rules/validate.h"
 
 namespace annal::internal {
 
 class Replayer {
  public:
-  // `check_only`: verify the log's chain without applying anything.
+  enum class Mode : uint8_t {
+    kApply,      // run the validator and projectors into the target slot
+    kCheckOnly,  // verify the log's records and chain, apply nothing
+  };
   // `match_slot`: project only as far as that slot's checkpoint (verify of a
   // deferred-mode store); kNoSlot projects everything (rebuild).
   static constexpr size_t kNoSlot = SIZE_MAX;
-  Replayer(Engine::Impl& s, size_t target_slot, bool check_only, ProgressFn progress,
+  Replayer(Engine::Impl& s, size_t target_slot, Mode mode, ProgressFn progress,
            size_t match_slot = kNoSlot);
 
   // Empties the target slot.
@@ -41,7 +46,7 @@ class Replayer {
   // Applies up to `max_events` records after done_; sets *at_end when the
   // log has no more.
   Status ApplyBatch(MDB_txn* txn, size_t max_events, bool* at_end);
-  Status ApplyOne(LmdbKv& kv, uint64_t seq, std::string_view value);
+  Status ApplyOne(LmdbKv& kv, const LogRecord& record);
   // The seq the projections should reach in this transaction.
   uint64_t ProjectLimit(MDB_txn* txn) const;
   // Projects logged records the validator pass went past (when the limit grew).
@@ -49,18 +54,17 @@ class Replayer {
 
   Engine::Impl& s_;
   size_t slot_;
-  bool check_only_;
+  Mode mode_;
   size_t match_slot_;
   uint64_t limit_ = 0;      // ProjectLimit of the current transaction
   uint64_t projected_ = 0;  // the last seq the projectors applied
   ProgressFn progress_;
   // Its own validator and projectors: appends may run meanwhile.
   Validator validator_;
-  std::vector<std::unique_ptr<Projector>> projectors_;
+  ProjectorSet projectors_;
   uint64_t done_ = 0;
   uint64_t total_ = 0;
   Hash prev_{};
-  AlignedBuf record_;
 };
 
 }  // namespace annal::internal

@@ -20,6 +20,8 @@ std::string Status::ToString() const {
       return "I/O error: " + message_;
     case Code::kBusy:
       return "busy: " + message_;
+    case Code::kInternal:
+      return "internal error (a bug in annal, please report it): " + message_;
   }
   return message_;
 }

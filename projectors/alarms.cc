@@ -88,7 +88,7 @@ class Alarms final : public Projector {
     size_t seen = 0;
     kv.ScanKeysBackward(Db::kAlarmsResolvedOrder, [&](std::string_view k) {
       if (++seen < n) return true;
-      found = std::string(keys::DecodeId(k.substr(8)));
+      found = std::string(keys::IndexedId(k));
       return false;
     });
     return found;

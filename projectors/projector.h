@@ -1,6 +1,6 @@
 // A projector turns log records into the rows of one projection. Apply() is a
-// pure, deterministic function of the records applied so far: it reads only
-// the record and its own sub-databases (the kOwner column of store/schema.h),
+// deterministic function of the records applied so far: it reads only
+// the record and its own sub-databases (the owner column of store/schema.h),
 // never a clock, randomness or a global, so a replay of the log rebuilds the
 // same bytes. It may throw: the engine then aborts the whole write
 // transaction. A projector object is used by one transaction at a time.
@@ -14,6 +14,7 @@
 
 #include "log_generated.h"
 #include "projectors/row_codec.h"
+#include "store/errors.h"
 #include "store/kv.h"
 
 namespace annal::internal {
@@ -41,17 +42,17 @@ auto LoadRow(Kv& kv, Db db, std::string_view key, AlignedBuf& buf)
   if (!kv.Get(db, key, buf)) return std::nullopt;
   const Fb* table = VerifiedRow<Fb>(buf.view());
   if (!table) {
-    throw std::runtime_error("corrupt row in sub-database " + std::string(Spec(db).name));
+    throw CorruptionError("corrupt row in sub-database " + std::string(Spec(db).name));
   }
   return Decode(*table);
 }
 
 // Thrown when a record contradicts what the projector holds: the validator
 // should have rejected it, so the store or the code is broken.
-inline std::runtime_error BrokenInvariant(std::string_view projector,
-                                          std::string_view what) {
-  return std::runtime_error("projector " + std::string(projector) + ": " +
-                            std::string(what));
+inline CorruptionError BrokenInvariant(std::string_view projector,
+                                       std::string_view what) {
+  return CorruptionError("projector " + std::string(projector) + ": " +
+                         std::string(what));
 }
 
 // Loads the row at `key`, lets `change` edit it, and stores it back. The row
@@ -61,8 +62,8 @@ void UpdateRow(Kv& kv, Db db, std::string_view key, AlignedBuf& buf, Builder& b,
                Fn&& change) {
   auto row = LoadRow<Fb>(kv, db, key, buf);
   if (!row) {
-    throw std::runtime_error("no row for an admitted event in " +
-                             std::string(Spec(db).name));
+    throw CorruptionError("no row for an admitted event in " +
+                          std::string(Spec(db).name));
   }
   change(*row);
   kv.Put(db, key, Encode(b, *row));

@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "store/errors.h"
+
 namespace annal::internal {
 namespace {
 
@@ -24,9 +26,8 @@ To Enum(From v) {
     // Reading a stored row: the verifier checks structure, not enum ranges,
     // and a value past the names would index past the JSON name tables.
     if (static_cast<uint8_t>(v) > static_cast<uint8_t>(From::MAX)) {
-      throw std::runtime_error("corrupt row: enum value " +
-                               std::to_string(static_cast<unsigned>(v)) +
-                               " out of range");
+      throw CorruptionError("corrupt row: enum value " +
+                            std::to_string(static_cast<unsigned>(v)) + " out of range");
     }
   }
   return static_cast<To>(static_cast<uint8_t>(v));

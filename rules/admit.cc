@@ -9,17 +9,11 @@
 namespace annal::internal {
 namespace {
 
-enum Kind : char {
-  kTask = 'T',
-  kSchedule = 'S',
-  kCall = 'C',
-  kWatcher = 'W',
-  kRule = 'R',
-  kIntegration = 'I',
-  kApproval = 'P',
-  kAlarm = 'A',
-  kAutonomy = 'L',
-};
+using Kind = EntityKind;
+constexpr Kind kTask = Kind::kTask, kSchedule = Kind::kSchedule, kCall = Kind::kToolCall,
+               kWatcher = Kind::kWatcher, kRule = Kind::kRule,
+               kIntegration = Kind::kIntegration, kApproval = Kind::kApproval,
+               kAlarm = Kind::kAlarm, kAutonomy = Kind::kAutonomy;
 // States of entities that can be deleted, and of those that only exist.
 constexpr uint8_t kLive = 1, kDeleted = 2;
 enum CallState : uint8_t { kCallQueued, kCallStarted, kCallFinished };

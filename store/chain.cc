@@ -36,14 +36,6 @@ std::string ToHex(const Hash& h) {
   return s;
 }
 
-std::optional<LogValue> SplitLogValue(std::string_view value) {
-  if (value.size() < kHashBytes + 8) return std::nullopt;
-  LogValue v;
-  v.record = value.substr(0, value.size() - kHashBytes);
-  std::memcpy(v.hash.data(), value.data() + v.record.size(), kHashBytes);
-  return v;
-}
-
 std::string EncodeChainHead(const ChainHead& h) {
   std::string s(8 + kHashBytes, '\0');
   std::memcpy(s.data(), &h.seq, 8);

@@ -1,5 +1,6 @@
 // The log's hash chain: every log value is the FlatBuffers record followed by
-// SHA-256(previous hash || seq as u64 big-endian || record). meta holds the
+// SHA-256(previous hash || seq as u64 big-endian || record); that layout is
+// read and written in events/log_reader.cc only. meta holds the
 // head (seq and hash), written in the same transaction as the records, so
 // altering, removing or reordering any record breaks the chain from there on.
 #pragma once
@@ -17,13 +18,6 @@ inline constexpr size_t kHashBytes = 32;
 
 Hash ChainHash(const Hash& prev, uint64_t seq, std::string_view record);
 std::string ToHex(const Hash& h);
-
-// A log value split into its record and its chain hash; nullopt when too short.
-struct LogValue {
-  std::string_view record;
-  Hash hash;
-};
-std::optional<LogValue> SplitLogValue(std::string_view value);
 
 // meta["chain"]: u64 little-endian seq of the newest record, then its hash.
 struct ChainHead {

@@ -1,4 +1,5 @@
-// Key encoding for every sub-database (the only place keys are built).
+// Key encoding for every sub-database: the only place keys are built or
+// taken apart, one builder and one decoder per KeyShape of store/schema.h.
 //
 // Every key is a multiple of 8 bytes long and every value we store is too, so
 // LMDB places values on 8-byte boundaries and FlatBuffers rows can be read in
@@ -14,6 +15,9 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include "store/errors.h"
+#include "store/schema.h"
 
 namespace annal::internal::keys {
 
@@ -41,8 +45,8 @@ class Key {
     // key never met it: refuse rather than write past the buffer.
     if (id.size() > kMaxIdBytes ||
         start + Pad8(prefix.size() + id.size()) > buf_.size()) {
-      throw std::length_error("an id of " + std::to_string(id.size()) +
-                              " bytes, longer than the 256 any stored id can have");
+      throw CorruptionError("an id of " + std::to_string(id.size()) +
+                            " bytes, longer than the 256 any stored id can have");
     }
     // memcpy from an empty view's null data() is undefined: copy only bytes.
     if (!prefix.empty()) std::memcpy(&buf_[len_], prefix.data(), prefix.size());
@@ -74,11 +78,16 @@ inline Key StateId(uint8_t state, std::string_view id) {
   return Key().Byte8(state).PaddedId(id);
 }
 // Registry keys: one kind letter, then the id.
-inline Key Registry(char kind, std::string_view id) {
-  return Key().PaddedId(id, std::string_view(&kind, 1));
+inline Key Registry(EntityKind kind, std::string_view id) {
+  const char letter = static_cast<char>(kind);
+  return Key().PaddedId(id, std::string_view(&letter, 1));
 }
-// meta keys are short ASCII names.
+// meta keys are short ASCII names (meta_key in store/schema.h), with the
+// slot after the per-slot ones.
 inline Key Name(std::string_view name) { return Key().PaddedId(name); }
+inline Key SlotName(std::string_view name, size_t slot) {
+  return Name(std::string(name) + std::to_string(slot));
+}
 
 inline uint64_t DecodeU64(std::string_view k) {
   uint64_t v = 0;
@@ -92,6 +101,54 @@ inline int64_t DecodeTime(std::string_view k) {
 inline std::string_view DecodeId(std::string_view tail) {
   size_t n = tail.find('\0');
   return n == std::string_view::npos ? tail : tail.substr(0, n);
+}
+
+// A key taken apart by its shape (KeyShape in store/schema.h). Decode
+// expects a key that Key's builders made, at least 8 bytes long (the caller
+// checks a stored key's size: DescribeKey does).
+struct Decoded {
+  uint64_t number = 0;  // kSeq, kSeqId: the seq; kTimeId: the time's bits
+  int64_t time = 0;     // kTimeId
+  uint8_t state = 0;    // kStateId
+  char kind = 0;        // kRegistry: the entity kind's letter
+  std::string_view id;  // every shape with an id; kName: the name
+};
+inline Decoded Decode(KeyShape shape, std::string_view k) {
+  Decoded d;
+  switch (shape) {
+    case KeyShape::kName:
+    case KeyShape::kId:
+      d.id = DecodeId(k);
+      break;
+    case KeyShape::kSeq:
+      d.number = DecodeU64(k);
+      break;
+    case KeyShape::kRegistry:
+      d.kind = k[0];
+      d.id = DecodeId(k.substr(1));
+      break;
+    case KeyShape::kTimeId:
+      d.time = DecodeTime(k);
+      d.id = DecodeId(k.substr(8));
+      break;
+    case KeyShape::kStateId:
+      d.state = static_cast<uint8_t>(k[0]);
+      d.id = DecodeId(k.substr(8));
+      break;
+    case KeyShape::kSeqId:
+      d.number = DecodeU64(k);
+      d.id = DecodeId(k.substr(8));
+      break;
+  }
+  return d;
+}
+inline uint64_t DecodeSeq(std::string_view k) { return Decode(KeyShape::kSeq, k).number; }
+// The id of an index key (kTimeId, kStateId, kSeqId): the row it names.
+inline std::string_view IndexedId(std::string_view k) { return DecodeId(k.substr(8)); }
+// The 8-byte prefix of every kStateId key in `state`, and whether `k` has it.
+inline Key StatePrefix(uint8_t state) { return Key().Byte8(state); }
+inline bool InState(std::string_view k, const Key& prefix) {
+  return k.substr(0, 8) == prefix.view();
 }
 
 }  // namespace annal::internal::keys

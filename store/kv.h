@@ -34,6 +34,10 @@ class AlignedBuf {
 class Kv {
  public:
   virtual ~Kv() = default;
+  // Limits the sub-databases (a mask of Db bits) that later calls may touch,
+  // so that a projector cannot reach outside its own; a call outside the
+  // mask throws std::logic_error (a bug in annal, not damage on disk).
+  virtual void Restrict(uint64_t allowed_mask) = 0;
   // Copies the value of `key` into `out`; false when there is none.
   virtual bool Get(Db db, std::string_view key, AlignedBuf& out) = 0;
   virtual bool Has(Db db, std::string_view key) = 0;

@@ -28,8 +28,9 @@ inline std::string_view FromVal(const MDB_val& v) {
 // A transaction whose commit cannot double-free when mdb_txn_commit fails.
 class Txn : public lmdb::txn {
  public:
-  Txn(MDB_env* env, bool read_only)
-      : lmdb::txn(lmdb::txn::begin(env, nullptr, read_only ? MDB_RDONLY : 0)) {}
+  enum Access : uint8_t { kReadOnly, kWrite };
+  Txn(MDB_env* env, Access access)
+      : lmdb::txn(lmdb::txn::begin(env, nullptr, access == kReadOnly ? MDB_RDONLY : 0)) {}
   void Commit() {
     MDB_txn* h = _handle;
     _handle = nullptr;  // LMDB frees the txn whether commit succeeds or not
@@ -74,7 +75,7 @@ class LmdbKv final : public Kv {
   LmdbKv& operator=(const LmdbKv&) = delete;
   // Cursors must be closed before their transaction commits (docs/stack.md).
   void CloseCursors();
-  void Restrict(uint64_t allowed_mask) { allowed_ = allowed_mask; }
+  void Restrict(uint64_t allowed_mask) override { allowed_ = allowed_mask; }
   const Digests& deltas() const { return deltas_; }
 
   bool Get(Db db, std::string_view key, AlignedBuf& out) override;

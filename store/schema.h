@@ -1,5 +1,8 @@
 // The one table of every LMDB sub-database in an annal store: its name, its
-// role, which component owns it, and its key and value encoding. docs/format.md
+// role, which component owns it (and so what it may write), the shape of its
+// keys and its value. Everything else derives from it: the handles opened
+// (engine/open.cc), the projectors' write masks, the digests, verify's
+// comparison and its words for a key (describe_key.cc). docs/format.md
 // describes the same table in words; keys are built only in store/keys.h.
 #pragma once
 
@@ -46,58 +49,130 @@ enum class Role : uint8_t {
   kState,       // a projector's private state, not queried
 };
 
+// The shape of a sub-database's keys. store/keys.h builds and decodes each
+// shape; DescribeKey (store/describe_key.cc) puts each into words.
+enum class KeyShape : uint8_t {
+  kName,      // meta: a short ASCII name, NUL-padded
+  kSeq,       // u64 big-endian (the log's seq; 0 for a single row)
+  kRegistry,  // registry kind letter, then the id
+  kId,        // the id, NUL-padded to 8 bytes
+  kTimeId,    // signed time (sign bit flipped, big-endian), then the id
+  kStateId,   // a state byte in 8 bytes, then the id
+  kSeqId,     // u64 seq, then the id
+};
+
 struct DbSpec {
   Db db;
   std::string_view name;  // the LMDB sub-database name
   Role role;
   std::string_view owner;  // projector name, or "engine"
-  std::string_view key;    // key encoding (keys.h)
+  KeyShape key;
+  // In reports: what one key names ("task"), and what its time, seq or
+  // state part means ("waking at"; for kSeq, the name of the row at seq 0).
+  std::string_view entity, detail;
   std::string_view value;  // value type (fbs/*.fbs or fixed layout)
 };
 
-inline constexpr std::array<DbSpec, kDbCount> kDbs = {{
-    {Db::kMeta, "meta", Role::kMeta, "engine", "Name(field)", "fixed, see format.md"},
-    {Db::kLog, "log", Role::kLog, "engine", "Seq(seq)", "fbs.Record"},
-    {Db::kRegistry, "registry", Role::kRegistry, "engine", "Registry(kind, id)",
-     "8-byte entity state"},
-    {Db::kActiveTasks, "proj_active_tasks", Role::kProjection, "active_tasks",
-     "Id(task_id)", "fbs.ActiveTaskRow"},
-    {Db::kActiveTasksByWake, "idx_active_tasks_by_wake", Role::kIndex, "active_tasks",
-     "TimeId(next_wake_time, task_id)", "empty"},
-    {Db::kActiveTasksQueued, "aux_active_tasks_queued", Role::kState, "active_tasks",
-     "Id(task_id)", "fbs.QueuedTaskState"},
-    {Db::kSchedules, "proj_schedules", Role::kProjection, "schedules", "Id(schedule_id)",
-     "fbs.ScheduleRow"},
-    {Db::kSchedulesByNextRun, "idx_schedules_by_next_run", Role::kIndex, "schedules",
-     "TimeId(next_run_at, schedule_id)", "empty"},
-    {Db::kSchedulesDisabled, "aux_schedules_disabled", Role::kState, "schedules",
-     "Id(schedule_id)", "fbs.ScheduleRow"},
-    {Db::kWatchers, "proj_watchers", Role::kProjection, "watchers", "Id(watcher_id)",
-     "fbs.WatcherRow"},
-    {Db::kRules, "proj_rules", Role::kProjection, "rules", "Id(rule_id)", "fbs.RuleRow"},
-    {Db::kIntegrations, "proj_integrations", Role::kProjection, "integrations",
-     "Id(integration_id)", "fbs.IntegrationRow"},
-    {Db::kApprovals, "proj_approvals", Role::kProjection, "approvals", "Id(approval_id)",
-     "fbs.ApprovalRow"},
-    {Db::kApprovalsByExpiry, "idx_approvals_by_expiry", Role::kIndex, "approvals",
-     "TimeId(expires_at, approval_id)", "empty"},
-    {Db::kQueueDepth, "proj_queue_depth", Role::kProjection, "queue_depth", "Seq(0)",
-     "fbs.QueueDepthRow"},
-    {Db::kQueueDepthQueuedTasks, "aux_queue_depth_queued_tasks", Role::kState,
-     "queue_depth", "Id(task_id)", "empty"},
-    {Db::kQueueDepthWaitingRuns, "aux_queue_depth_waiting_runs", Role::kState,
-     "queue_depth", "Id(schedule_id)", "u64 count, little-endian"},
-    {Db::kAutonomyHistory, "proj_autonomy_history", Role::kProjection, "autonomy_history",
-     "Seq(0) current, Seq(seq) change", "fbs.AutonomyCurrentRow / fbs.AutonomyChangeRow"},
-    {Db::kAlarms, "proj_alarms", Role::kProjection, "alarms", "Id(alarm_id)",
-     "fbs.AlarmRow"},
-    {Db::kAlarmsByState, "idx_alarms_by_state", Role::kIndex, "alarms",
-     "StateId(state, alarm_id)", "empty"},
-    {Db::kAlarmsResolvedOrder, "aux_alarms_resolved_order", Role::kState, "alarms",
-     "SeqId(resolved_seq, alarm_id)", "empty"},
-    {Db::kAlarmsEvicted, "aux_alarms_evicted", Role::kState, "alarms", "Id(alarm_id)",
-     "fbs.AlarmRow"},
+inline constexpr std::array<DbSpec, kDbCount> kDbs = [] {
+  using R = Role;
+  using K = KeyShape;
+  return std::array<DbSpec, kDbCount>{{
+      {Db::kMeta, "meta", R::kMeta, "engine", K::kName, "meta record", "",
+       "fixed, see format.md"},
+      {Db::kLog, "log", R::kLog, "engine", K::kSeq, "seq", "",
+       "fbs.Record, then its chain hash"},
+      {Db::kRegistry, "registry", R::kRegistry, "engine", K::kRegistry, "", "",
+       "8-byte entity state"},
+      {Db::kActiveTasks, "proj_active_tasks", R::kProjection, "active_tasks", K::kId,
+       "task", "", "fbs.ActiveTaskRow"},
+      {Db::kActiveTasksByWake, "idx_active_tasks_by_wake", R::kIndex, "active_tasks",
+       K::kTimeId, "task", "waking at", "empty"},
+      {Db::kActiveTasksQueued, "aux_active_tasks_queued", R::kState, "active_tasks",
+       K::kId, "task", "", "fbs.QueuedTaskState"},
+      {Db::kSchedules, "proj_schedules", R::kProjection, "schedules", K::kId, "schedule",
+       "", "fbs.ScheduleRow"},
+      {Db::kSchedulesByNextRun, "idx_schedules_by_next_run", R::kIndex, "schedules",
+       K::kTimeId, "schedule", "next run at", "empty"},
+      {Db::kSchedulesDisabled, "aux_schedules_disabled", R::kState, "schedules", K::kId,
+       "schedule", "", "fbs.ScheduleRow"},
+      {Db::kWatchers, "proj_watchers", R::kProjection, "watchers", K::kId, "watcher", "",
+       "fbs.WatcherRow"},
+      {Db::kRules, "proj_rules", R::kProjection, "rules", K::kId, "rule", "",
+       "fbs.RuleRow"},
+      {Db::kIntegrations, "proj_integrations", R::kProjection, "integrations", K::kId,
+       "integration", "", "fbs.IntegrationRow"},
+      {Db::kApprovals, "proj_approvals", R::kProjection, "approvals", K::kId, "approval",
+       "", "fbs.ApprovalRow"},
+      {Db::kApprovalsByExpiry, "idx_approvals_by_expiry", R::kIndex, "approvals",
+       K::kTimeId, "approval", "expiring at", "empty"},
+      {Db::kQueueDepth, "proj_queue_depth", R::kProjection, "queue_depth", K::kSeq,
+       "row at seq", "the counters row", "fbs.QueueDepthRow"},
+      {Db::kQueueDepthQueuedTasks, "aux_queue_depth_queued_tasks", R::kState,
+       "queue_depth", K::kId, "task", "", "empty"},
+      {Db::kQueueDepthWaitingRuns, "aux_queue_depth_waiting_runs", R::kState,
+       "queue_depth", K::kId, "schedule", "", "u64 count, little-endian"},
+      {Db::kAutonomyHistory, "proj_autonomy_history", R::kProjection, "autonomy_history",
+       K::kSeq, "the change at seq", "the current level",
+       "fbs.AutonomyCurrentRow at 0 / fbs.AutonomyChangeRow at each change's seq"},
+      {Db::kAlarms, "proj_alarms", R::kProjection, "alarms", K::kId, "alarm", "",
+       "fbs.AlarmRow"},
+      {Db::kAlarmsByState, "idx_alarms_by_state", R::kIndex, "alarms", K::kStateId,
+       "alarm", "in state", "empty"},
+      {Db::kAlarmsResolvedOrder, "aux_alarms_resolved_order", R::kState, "alarms",
+       K::kSeqId, "alarm", "resolved at seq", "empty"},
+      {Db::kAlarmsEvicted, "aux_alarms_evicted", R::kState, "alarms", K::kId, "alarm", "",
+       "fbs.AlarmRow"},
+  }};
+}();
+
+// The table is indexed by Db: its order must be the enum's.
+constexpr bool TableInDbOrder() {
+  for (size_t i = 0; i < kDbCount; ++i) {
+    if (static_cast<size_t>(kDbs[i].db) != i) return false;
+  }
+  return true;
+}
+static_assert(TableInDbOrder(), "kDbs must list the sub-databases in the order of Db");
+
+// The registry's entity kinds: each key starts with the kind's letter.
+enum class EntityKind : char {
+  kTask = 'T',
+  kSchedule = 'S',
+  kToolCall = 'C',
+  kWatcher = 'W',
+  kRule = 'R',
+  kIntegration = 'I',
+  kApproval = 'P',
+  kAlarm = 'A',
+  kAutonomy = 'L',
+};
+struct EntityKindSpec {
+  EntityKind kind;
+  std::string_view name;  // in reports
+};
+inline constexpr std::array<EntityKindSpec, 9> kEntityKinds = {{
+    {EntityKind::kTask, "task"},
+    {EntityKind::kSchedule, "schedule"},
+    {EntityKind::kToolCall, "tool call"},
+    {EntityKind::kWatcher, "watcher"},
+    {EntityKind::kRule, "rule"},
+    {EntityKind::kIntegration, "integration"},
+    {EntityKind::kApproval, "approval"},
+    {EntityKind::kAlarm, "alarm"},
+    {EntityKind::kAutonomy, "autonomy level"},
 }};
+
+// The names of meta's records (docs/format.md); "@<slot>" follows the
+// per-slot ones.
+namespace meta_key {
+inline constexpr std::string_view kFormat = "format";         // magic and format version
+inline constexpr std::string_view kLive = "live";             // the live slot
+inline constexpr std::string_view kChain = "chain";           // the hash chain's head
+inline constexpr std::string_view kVerified = "verified";     // the last full verify
+inline constexpr std::string_view kDigest = "digest@";        // running digests
+inline constexpr std::string_view kProjected = "projected@";  // the checkpoint
+inline constexpr std::string_view kVersions = "versions@";    // projector versions
+}  // namespace meta_key
 
 constexpr const DbSpec& Spec(Db db) { return kDbs[static_cast<size_t>(db)]; }
 
@@ -112,9 +187,20 @@ inline std::string SlotName(Db db, size_t slot) {
   return name;
 }
 
-// The names of the nine projections, as the CLI and docs spell them.
-inline constexpr std::array<std::string_view, 9> kProjectionNames = {
-    "active_tasks", "schedules",   "watchers",         "rules", "integrations",
-    "approvals",    "queue_depth", "autonomy_history", "alarms"};
+constexpr uint64_t MaskOf(Db db) { return uint64_t{1} << static_cast<unsigned>(db); }
+static_assert(kDbCount <= 64, "sub-database masks are 64-bit");
+
+// What the validator reads and writes: the entity states in the registry.
+inline constexpr uint64_t kRegistryMask = MaskOf(Db::kRegistry);
+
+// The sub-databases whose owner column is `owner` (a projector's name, or
+// "engine"): what Kv::Restrict lets that owner touch.
+constexpr uint64_t OwnedMask(std::string_view owner) {
+  uint64_t mask = 0;
+  for (const DbSpec& spec : kDbs) {
+    if (spec.owner == owner) mask |= MaskOf(spec.db);
+  }
+  return mask;
+}
 
 }  // namespace annal::internal

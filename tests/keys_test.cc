@@ -18,16 +18,16 @@ TEST(Keys, IdsArePaddedToEightBytesAndDecodeBack) {
   EXPECT_EQ(keys::Id("abcdefghi").view().size(), 16u);
   EXPECT_EQ(keys::Id(std::string(256, 'x')).view().size(), 256u);
   EXPECT_EQ(keys::DecodeId(keys::Id("tâche").view()), "tâche");
-  EXPECT_EQ(keys::Registry('T', "abcdefg").view().size(), 8u);
-  EXPECT_EQ(keys::Registry('T', "abcdefgh").view().size(), 16u);
+  EXPECT_EQ(keys::Registry(internal::EntityKind::kTask, "abcdefg").view().size(), 8u);
+  EXPECT_EQ(keys::Registry(internal::EntityKind::kTask, "abcdefgh").view().size(), 16u);
 }
 
 // Found by fuzzing the record reader: a forged log record's id never met the
 // validator and used to overflow the key buffer.
 TEST(Keys, AnIdLongerThanAnyStoredIdIsRefusedNotWrittenPastTheBuffer) {
-  EXPECT_NO_THROW(keys::Registry('T', std::string(256, 'x')));
-  EXPECT_THROW(keys::Id(std::string(257, 'x')), std::length_error);
-  EXPECT_THROW(keys::SeqId(1, std::string(1000, 'x')), std::length_error);
+  EXPECT_NO_THROW(keys::Registry(internal::EntityKind::kTask, std::string(256, 'x')));
+  EXPECT_THROW(keys::Id(std::string(257, 'x')), internal::CorruptionError);
+  EXPECT_THROW(keys::SeqId(1, std::string(1000, 'x')), internal::CorruptionError);
   EXPECT_TRUE(keys::StorableId(std::string(256, 'x')));
   EXPECT_FALSE(keys::StorableId(std::string(257, 'x')));
   EXPECT_FALSE(keys::StorableId(std::string("a\0", 2)));

@@ -13,7 +13,7 @@
 
 namespace annal {
 
-class Status {
+class [[nodiscard]] Status {
  public:
   enum class Code : uint8_t {
     kOk,
@@ -24,6 +24,7 @@ class Status {
     kCorruption,    // a stored record failed its checks
     kIOError,       // the OS or LMDB failed (disk full, permissions, ...)
     kBusy,          // could not proceed now (for example growing the map)
+    kInternal,      // a bug in annal: an invariant of its own code broke
   };
 
   Status() = default;
@@ -47,6 +48,9 @@ class Status {
     return Status(Code::kIOError, std::move(msg));
   }
   static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
+  static Status Internal(std::string msg) {
+    return Status(Code::kInternal, std::move(msg));
+  }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -67,25 +71,28 @@ class Status {
   std::optional<uint64_t> event_index_;
 };
 
-// A value or the Status that explains its absence.
+// A value or the Status that explains its absence. Reading the value of a
+// Result that holds none is a bug in the caller: it throws
+// std::bad_optional_access instead of reading garbage; check ok() first.
 template <class T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
-  T& value() & { return *value_; }
-  const T& value() const& { return *value_; }
+  T& value() & { return value_.value(); }
+  const T& value() const& { return value_.value(); }
   // On a temporary Result these move the value out, so that
   // `for (auto& row : *snapshot.ActiveTasks())` owns what it iterates.
-  T value() && { return std::move(*value_); }
-  T& operator*() & { return *value_; }
-  const T& operator*() const& { return *value_; }
-  T operator*() && { return std::move(*value_); }
-  T* operator->() { return &*value_; }
-  const T* operator->() const { return &*value_; }
+  T value() && { return std::move(value_.value()); }
+  T value_or(T fallback) const& { return value_ ? *value_ : std::move(fallback); }
+  T& operator*() & { return value_.value(); }
+  const T& operator*() const& { return value_.value(); }
+  T operator*() && { return std::move(value_.value()); }
+  T* operator->() { return &value_.value(); }
+  const T* operator->() const { return &value_.value(); }
 
  private:
   std::optional<T> value_;

@@ -12,7 +12,7 @@
 #include "annal/jsonl.h"
 #include "engine/engine_impl.h"
 #include "events/record_codec.h"
-#include "projectors/projector.h"
+#include "projectors/projector_set.h"
 #include "rules/validate.h"
 #include "tests/fuzz/event_from_bytes.h"
 #include "tests/fuzz/fail.h"
@@ -24,17 +24,10 @@ namespace {
 using internal::Db;
 
 struct Harness {
-  std::vector<std::unique_ptr<internal::Projector>> projectors =
-      internal::MakeProjectors();
-  std::vector<uint64_t> masks;
-  uint64_t registry_mask = uint64_t{1} << static_cast<unsigned>(Db::kRegistry);
+  internal::ProjectorSet projectors;
   internal::Validator validator;
   flatbuffers::FlatBufferBuilder builder{1024};
   JsonDecoder json;
-
-  Harness() {
-    for (const auto& p : projectors) masks.push_back(internal::OwnedMask(p->name()));
-  }
 
   void CheckCodecs(const Event& ev, uint64_t seq) {
     internal::EncodeRecord(builder, seq, ev.ts.value_or(0), ev);
@@ -62,7 +55,7 @@ struct Harness {
   bool AdmitAndProject(MemoryKv& kv, const Event& ev, uint64_t seq) {
     std::optional<std::string> broken = internal::CheckFields(ev);
     if (!broken) {
-      kv.Restrict(registry_mask);
+      kv.Restrict(internal::kRegistryMask);
       broken = validator.Admit(kv, ev);
     }
     if (broken) {
@@ -71,13 +64,12 @@ struct Harness {
     }
     CheckCodecs(ev, seq);
     const fbs::Record* rec = fbs::GetRecord(builder.GetBufferPointer());
-    for (size_t p = 0; p < projectors.size(); ++p) {
-      kv.Restrict(masks[p]);
-      try {
-        projectors[p]->Apply(kv, *rec);
-      } catch (const std::exception& e) {
-        Fail("a projector failed on an admitted event:", e.what());
+    try {
+      if (Status st = projectors.Apply(kv, *rec); !st.ok()) {
+        Fail("a projector failed on an admitted event:", st.message());
       }
+    } catch (const std::exception& e) {
+      Fail("a projector threw on an admitted event:", e.what());
     }
     return true;
   }

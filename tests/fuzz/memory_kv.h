@@ -16,7 +16,7 @@ namespace annal::fuzz {
 class MemoryKv final : public internal::Kv {
  public:
   using Db = internal::Db;
-  void Restrict(uint64_t allowed_mask) { allowed_ = allowed_mask; }
+  void Restrict(uint64_t allowed_mask) override { allowed_ = allowed_mask; }
 
   bool Get(Db db, std::string_view key, internal::AlignedBuf& out) override {
     auto& m = Map(db);

@@ -1,21 +1,20 @@
-#include "engine/meta.h"
+#include "store/meta.h"
 
 #include <cstring>
 
+#include "store/errors.h"
 #include "store/keys.h"
 #include "store/lmdb.h"
 
 namespace annal::internal {
 namespace {
 
-keys::Key VersionsKey(size_t slot) {
-  return keys::Name("versions@" + std::to_string(slot));
-}
+keys::Key VersionsKey(size_t slot) { return keys::SlotName(meta_key::kVersions, slot); }
 
 }  // namespace
 
 size_t LiveSlot(MDB_txn* txn, MDB_dbi meta) {
-  auto v = GetInPlace(txn, meta, keys::Name("live"));
+  auto v = GetInPlace(txn, meta, keys::Name(meta_key::kLive));
   uint64_t slot = 0;
   if (v && v->size() == 8) std::memcpy(&slot, v->data(), 8);
   return slot < kSlots ? slot : 0;
@@ -23,44 +22,44 @@ size_t LiveSlot(MDB_txn* txn, MDB_dbi meta) {
 
 void SetLiveSlot(MDB_txn* txn, MDB_dbi meta, size_t slot) {
   uint64_t s = slot;
-  PutOrThrow(txn, meta, keys::Name("live"),
+  PutOrThrow(txn, meta, keys::Name(meta_key::kLive),
              std::string_view(reinterpret_cast<char*>(&s), 8));
 }
 
 ChainHead ReadChainHead(MDB_txn* txn, MDB_dbi meta) {
-  auto v = GetInPlace(txn, meta, keys::Name("chain"));
+  auto v = GetInPlace(txn, meta, keys::Name(meta_key::kChain));
   if (!v) return {};
   auto head = DecodeChainHead(*v);
-  if (!head) throw std::runtime_error("meta record \"chain\" is malformed");
+  if (!head) throw CorruptionError("meta record \"chain\" is malformed");
   return *head;
 }
 
 void WriteChainHead(MDB_txn* txn, MDB_dbi meta, const ChainHead& head) {
-  PutOrThrow(txn, meta, keys::Name("chain"), EncodeChainHead(head));
+  PutOrThrow(txn, meta, keys::Name(meta_key::kChain), EncodeChainHead(head));
 }
 
 uint64_t ReadProjected(MDB_txn* txn, MDB_dbi meta, size_t slot) {
-  auto v = GetInPlace(txn, meta, keys::Name("projected@" + std::to_string(slot)));
+  auto v = GetInPlace(txn, meta, keys::SlotName(meta_key::kProjected, slot));
   uint64_t seq = 0;
   if (v && v->size() == 8) std::memcpy(&seq, v->data(), 8);
   return seq;
 }
 
 void WriteProjected(MDB_txn* txn, MDB_dbi meta, size_t slot, uint64_t seq) {
-  PutOrThrow(txn, meta, keys::Name("projected@" + std::to_string(slot)),
+  PutOrThrow(txn, meta, keys::SlotName(meta_key::kProjected, slot),
              std::string_view(reinterpret_cast<const char*>(&seq), 8));
 }
 
 Digests ReadDigests(MDB_txn* txn, MDB_dbi meta, size_t slot) {
-  auto v = GetInPlace(txn, meta, keys::Name("digest@" + std::to_string(slot)));
+  auto v = GetInPlace(txn, meta, keys::SlotName(meta_key::kDigest, slot));
   if (!v) return {};
   auto d = DecodeDigests(*v);
-  if (!d) throw std::runtime_error("meta record \"digest\" is malformed");
+  if (!d) throw CorruptionError("meta record \"digest\" is malformed");
   return *d;
 }
 
 void WriteDigests(MDB_txn* txn, MDB_dbi meta, size_t slot, const Digests& d) {
-  PutOrThrow(txn, meta, keys::Name("digest@" + std::to_string(slot)), EncodeDigests(d));
+  PutOrThrow(txn, meta, keys::SlotName(meta_key::kDigest, slot), EncodeDigests(d));
 }
 
 void AddDigests(MDB_txn* txn, MDB_dbi meta, size_t slot, const Digests& deltas) {
@@ -70,7 +69,7 @@ void AddDigests(MDB_txn* txn, MDB_dbi meta, size_t slot, const Digests& deltas) 
 }
 
 std::optional<VerifiedDigests> ReadVerified(MDB_txn* txn, MDB_dbi meta) {
-  auto v = GetInPlace(txn, meta, keys::Name("verified"));
+  auto v = GetInPlace(txn, meta, keys::Name(meta_key::kVerified));
   if (!v || v->size() < 16) return std::nullopt;
   VerifiedDigests out;
   std::memcpy(&out.seq, v->data(), 8);
@@ -86,13 +85,7 @@ void WriteVerified(MDB_txn* txn, MDB_dbi meta, const VerifiedDigests& v) {
   std::memcpy(bytes.data(), &v.seq, 8);
   std::memcpy(bytes.data() + 8, &v.projected, 8);
   bytes += EncodeDigests(v.digests);
-  PutOrThrow(txn, meta, keys::Name("verified"), bytes);
-}
-
-Versions CodeVersions(const std::vector<std::unique_ptr<Projector>>& projectors) {
-  Versions v;
-  for (const auto& p : projectors) v[std::string(p->name())] = p->version();
-  return v;
+  PutOrThrow(txn, meta, keys::Name(meta_key::kVerified), bytes);
 }
 
 // Stored as text, "name=version;" per projector, NUL-padded to 8 bytes.

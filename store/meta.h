@@ -6,11 +6,12 @@
 
 #include <lmdb.h>
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "projectors/projector.h"
 #include "store/chain.h"
 #include "store/digest.h"
 
@@ -43,7 +44,6 @@ void WriteVerified(MDB_txn* txn, MDB_dbi meta, const VerifiedDigests& v);
 
 // name -> version, as declared by the code or as recorded for a slot.
 using Versions = std::map<std::string, uint32_t>;
-Versions CodeVersions(const std::vector<std::unique_ptr<Projector>>& projectors);
 Versions SlotVersions(MDB_txn* txn, MDB_dbi meta, size_t slot);
 void WriteSlotVersions(MDB_txn* txn, MDB_dbi meta, size_t slot, const Versions& v);
 

@@ -1,0 +1,47 @@
+#include "projectors/projector_set.h"
+
+#include "store/lmdb.h"
+#include "store/schema.h"
+
+namespace annal::internal {
+
+ProjectorSet::ProjectorSet() {
+  for (auto& p : MakeProjectors()) {
+    const uint64_t mask = OwnedMask(p->name());
+    entries_.push_back({std::move(p), mask});
+  }
+}
+
+Status ProjectorSet::Apply(Kv& kv, const fbs::Record& rec) {
+  for (const Entry& e : entries_) {
+    kv.Restrict(e.mask);
+    try {
+      e.projector->Apply(kv, rec);
+    } catch (const lmdb::error&) {
+      throw;  // storage: the caller may grow the map and retry
+    } catch (const std::runtime_error& e2) {
+      // A row that fails its checks, or a record that contradicts the
+      // projector's state (BrokenInvariant): the store is damaged. A
+      // logic_error (a bug) and bad_alloc fly on to Guard as what they are.
+      return Status::Corruption("projector " + std::string(e.projector->name()) +
+                                " failed at seq " + std::to_string(rec.seq()) + ": " +
+                                e2.what());
+    }
+  }
+  return Status::Ok();
+}
+
+std::map<std::string, uint32_t> ProjectorSet::Versions() const {
+  std::map<std::string, uint32_t> v;
+  for (const Entry& e : entries_)
+    v[std::string(e.projector->name())] = e.projector->version();
+  return v;
+}
+
+std::vector<std::string> ProjectorSet::Names() const {
+  std::vector<std::string> names;
+  for (const Entry& e : entries_) names.emplace_back(e.projector->name());
+  return names;
+}
+
+}  // namespace annal::internal

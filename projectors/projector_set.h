@@ -1,0 +1,42 @@
+// The nine projectors, each with the sub-databases it owns (its write mask,
+// from the schema table's owner column), as one object: applying a record
+// runs every projector restricted to its own sub-databases, in the order of
+// store/schema.h. One set is used by one transaction at a time; the engine
+// keeps one for appends and the projector loop, a replay its own.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "annal/status.h"
+#include "log_generated.h"
+#include "projectors/projector.h"
+
+namespace annal::internal {
+
+class ProjectorSet {
+ public:
+  ProjectorSet();
+
+  // Runs every projector on `rec`. A projector's failure becomes a
+  // kCorruption Status naming it and the seq; storage errors (lmdb::error)
+  // propagate so that the caller can grow the map and retry.
+  Status Apply(Kv& kv, const fbs::Record& rec);
+
+  // name -> version of every projector, as the code declares them.
+  std::map<std::string, uint32_t> Versions() const;
+  // The projectors' names, in schema order.
+  std::vector<std::string> Names() const;
+
+ private:
+  struct Entry {
+    std::unique_ptr<Projector> projector;
+    uint64_t mask;
+  };
+  std::vector<Entry> entries_;
+};
+
+}  // namespace annal::internal
