@@ -1,6 +1,8 @@
 // annal --db DIR import FILE|- [--batch N]: append JSONL events, N per write
 // transaction. On a bad line: exit 1, name the line and the rule, and say how
 // many events the earlier batches committed (those stay committed).
+#include <fmt/core.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -89,9 +91,8 @@ int Import(const Globals& g, const ImportFlags& f) {
   if (Status st = flush(); !st.ok()) return fail(lines[st.event_index().value_or(0)], st);
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("committed %llu events in %.2f s (%.0f events/s)\n",
-              static_cast<unsigned long long>(committed), secs,
-              secs > 0 ? committed / secs : 0.0);
+  fmt::print("committed {} events in {:.2f} s ({:.0f} events/s)\n", committed, secs,
+             secs > 0 ? committed / secs : 0.0);
   return kOk;
 }
 

@@ -1,6 +1,8 @@
 // annal --db DIR project [--batch N]: deferred mode's projector process.
 // Tails the log from the projections' checkpoint and applies it, exactly
 // once across crashes; stops cleanly on SIGINT or SIGTERM.
+#include <fmt/core.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -36,8 +38,7 @@ Run AddProject(CLI::App& app, const Globals& g) {
       std::cerr << "annal project: " << st.ToString() << "\n";
       return kFailed;
     }
-    std::printf("projector stopped; projections reflect seq %llu\n",
-                static_cast<unsigned long long>(at.ok() ? *at : 0));
+    fmt::print("projector stopped; projections reflect seq {}\n", at.ok() ? *at : 0);
     return kOk;
   };
 }

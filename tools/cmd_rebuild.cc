@@ -1,5 +1,7 @@
 // annal --db DIR rebuild: rebuild every projection from the log and put it in
 // place of the live one, atomically, while appends and reads go on.
+#include <fmt/core.h>
+
 #include <iostream>
 
 #include "tools/command.h"
@@ -19,7 +21,7 @@ Run AddRebuild(CLI::App& app, const Globals& g) {
       std::cerr << "annal rebuild: " << st.ToString() << "\n";
       return kFailed;
     }
-    std::printf("rebuilt every projection from the log\n");
+    fmt::print("rebuilt every projection from the log\n");
     return kOk;
   };
 }

@@ -1,5 +1,7 @@
 // annal --db DIR status: the log's head, how far the projections are behind
 // it (events and time), and the chain's head.
+#include <fmt/core.h>
+
 #include <iostream>
 
 #include "tools/command.h"
@@ -16,10 +18,8 @@ Run AddStatus(CLI::App& app, const Globals& g) {
       std::cerr << "annal status: " << lag.status().ToString() << "\n";
       return kFailed;
     }
-    std::printf("log head seq %llu\nprojections at seq %llu\nlag %llu events, %.3f s\n",
-                static_cast<unsigned long long>(lag->head_seq),
-                static_cast<unsigned long long>(lag->projected_seq),
-                static_cast<unsigned long long>(lag->events), lag->micros / 1e6);
+    fmt::print("log head seq {}\nprojections at seq {}\nlag {} events, {:.3f} s\n",
+               lag->head_seq, lag->projected_seq, lag->events, lag->micros / 1e6);
     return kOk;
   };
 }

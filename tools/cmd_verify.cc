@@ -3,9 +3,11 @@
 // one. Exit 0 when identical, 1 when any differs, 2 when it could not run (a
 // bad log record among others, named by its seq; for --quick, nothing to
 // compare with).
+#include <fmt/core.h>
+
 #include <iostream>
 
-#include "events/json_writer.h"
+#include "annal/jsonl.h"
 #include "tools/command.h"
 #include "tools/progress.h"
 
@@ -24,86 +26,53 @@ int Quick(Engine& engine) {
     std::cerr << "annal verify: " << check.status().ToString() << "\n";
     return kUsage;
   }
-  std::printf("%-18s %-32s  %-32s\n", "projection", "running digest",
-              "digest at last full verify");
+  fmt::print("{:<18} {:<32}  {:<32}\n", "projection", "running digest",
+             "digest at last full verify");
   for (const auto& e : check->projections) {
-    std::printf("%-18s %-32s  %-32s  %s\n", e.projection.c_str(), e.live.c_str(),
-                e.verified.c_str(),
-                !check->verified       ? ""
-                : e.live == e.verified ? "same"
-                                       : "DIFFERENT");
+    fmt::print("{:<18} {:<32}  {:<32}  {}\n", e.projection, e.live, e.verified,
+               !check->verified       ? ""
+               : e.live == e.verified ? "same"
+                                      : "DIFFERENT");
   }
   if (!check->verified) {
-    std::printf("no full verify recorded yet: run `annal verify`\n");
+    fmt::print("no full verify recorded yet: run `annal verify`\n");
     return kUsage;
   }
   if (!check->comparable()) {
-    std::printf(
-        "%llu events appended since the last full verify (at seq %llu): digests cannot "
-        "be compared; run `annal verify`\n",
-        static_cast<unsigned long long>(check->head_seq - check->verified_seq),
-        static_cast<unsigned long long>(check->verified_seq));
+    fmt::print(
+        "{} events appended since the last full verify (at seq {}): digests cannot be "
+        "compared; run `annal verify`\n",
+        check->head_seq - check->verified_seq, check->verified_seq);
     return kUsage;
   }
-  std::printf(check->identical() ? "running digests equal those of the last full verify\n"
-                                 : "running digests differ from the last full verify\n");
+  fmt::print("{}", check->identical()
+                       ? "running digests equal those of the last full verify\n"
+                       : "running digests differ from the last full verify\n");
   return check->identical() ? kOk : kFailed;
 }
 
 void PrintLog(const LogCheck& log) {
-  std::printf("log: %llu events, head seq %llu, chain hash %s\n",
-              static_cast<unsigned long long>(log.events),
-              static_cast<unsigned long long>(log.head_seq), log.head_hash.c_str());
+  fmt::print("log: {} events, head seq {}, chain hash {}\n", log.events, log.head_seq,
+             log.head_hash);
 }
 
 void PrintTable(const VerifyReport& r) {
-  std::printf("%-18s %12s %14s  %s\n", "projection", "rows live", "rows rebuilt",
-              "identical");
+  fmt::print("{:<18} {:>12} {:>14}  {}\n", "projection", "rows live", "rows rebuilt",
+             "identical");
   for (const auto& p : r.projections) {
-    std::printf("%-18s %12llu %14llu  %s\n", p.projection.c_str(),
-                static_cast<unsigned long long>(p.rows_live),
-                static_cast<unsigned long long>(p.rows_rebuilt),
-                p.identical ? "yes" : "NO");
+    fmt::print("{:<18} {:>12} {:>14}  {}\n", p.projection, p.rows_live, p.rows_rebuilt,
+               p.identical ? "yes" : "NO");
   }
   for (const auto& p : r.projections) {
     for (const auto& d : p.differences) {
-      std::printf("difference in %s at %s: %s\n", d.sub_database.c_str(), d.key.c_str(),
-                  d.what.c_str());
+      fmt::print("difference in {} at {}: {}\n", d.sub_database, d.key, d.what);
     }
   }
   PrintLog(r.log);
-  std::printf(r.identical()
-                  ? "every projection equals the log's replay\n"
-                  : "projections differ from the log's replay: run `annal rebuild`\n");
-}
-
-std::string ToJson(const VerifyReport& r) {
-  std::string out;
-  {
-    internal::JsonObject o(out);
-    o.Field("identical", r.identical());
-    o.Field("events", r.log.events), o.Field("head_seq", r.log.head_seq);
-    o.Field("head_hash", r.log.head_hash);
-    out += ",\"projections\":[";
-    for (size_t i = 0; i < r.projections.size(); ++i) {
-      const auto& p = r.projections[i];
-      if (i) out += ',';
-      internal::JsonObject po(out);
-      po.Field("projection", p.projection), po.Field("rows_live", p.rows_live);
-      po.Field("rows_rebuilt", p.rows_rebuilt), po.Field("identical", p.identical);
-      po.Field("digest", p.digest);
-      out += ",\"differences\":[";
-      for (size_t j = 0; j < p.differences.size(); ++j) {
-        if (j) out += ',';
-        internal::JsonObject d(out);
-        d.Field("sub_database", p.differences[j].sub_database);
-        d.Field("key", p.differences[j].key), d.Field("what", p.differences[j].what);
-      }
-      out += ']';
-    }
-    out += ']';
-  }
-  return out + "\n";
+  fmt::print("{}",
+             r.identical()
+                 ? "every projection equals the log's replay\n"
+                 : "projections differ from the log's replay: run `annal rebuild`\n");
 }
 
 int Verify(const Globals& g, const VerifyFlags& f) {
@@ -129,7 +98,7 @@ int Verify(const Globals& g, const VerifyFlags& f) {
     return kUsage;
   }
   if (f.json) {
-    std::fputs(ToJson(*report).c_str(), stdout);
+    std::cout << ToJson(*report) << std::flush;
   } else {
     PrintTable(*report);
   }

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "annal/events.h"
+#include "annal/maintenance.h"
 #include "annal/rows.h"
 #include "annal/status.h"
 
@@ -50,5 +51,10 @@ void AppendJson(std::string& out, const QueueDepthRow& r);
 void AppendJson(std::string& out, const AutonomyCurrentRow& r);
 void AppendJson(std::string& out, const AutonomyChangeRow& r);
 void AppendJson(std::string& out, const AlarmRow& r);
+
+// The report of Engine::Verify as one JSON object and a newline (what
+// `annal verify --json` prints): identical, events, head_seq, head_hash, and
+// per projection its row counts, identical, digest and differences.
+std::string ToJson(const VerifyReport& report);
 
 }  // namespace annal
