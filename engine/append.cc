@@ -26,7 +26,8 @@ std::string Describe(size_t index, const Event& ev, std::string_view what) {
 // full included) leaves the store as it was.
 // The caller holds the map lock (shared) and then write_mutex, in that order.
 Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch,
-                                 const std::vector<int64_t>& stamped_ts) {
+                                 const std::vector<int64_t>& stamped_ts)
+    REQUIRES_SHARED(s.map_mutex) REQUIRES(s.write_mutex) {
   Txn txn(s.env.handle(), Txn::kWrite);
   const size_t slot = LiveSlot(txn.handle(), s.meta());
   const bool inline_mode = s.options.mode == Mode::kInline;
@@ -93,8 +94,7 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch,
 using namespace internal;
 
 Status Engine::Impl::GrowMap(Growth growth) {
-  std::unique_lock lock(map_mutex, std::defer_lock);
-  if (!lock.try_lock_for(kGrowWait)) {
+  if (!map_mutex.try_lock_for(kGrowWait)) {
     return Status::Busy(
         "the map of " + dir +
         " is full and cannot grow while snapshots of this process are open; "
@@ -103,7 +103,9 @@ Status Engine::Impl::GrowMap(Growth growth) {
   MDB_envinfo info;
   mdb_env_info(env.handle(), &info);
   size_t target = growth == Growth::kAdoptOthers ? 0 : info.me_mapsize * 2;
-  lmdb::env_set_mapsize(env.handle(), target);
+  int rc = mdb_env_set_mapsize(env.handle(), target);
+  map_mutex.unlock();
+  if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_env_set_mapsize", rc);
   if (growth == Growth::kDouble) {
     growths.fetch_add(1);
     Log().info("map of {} grown from {} to {} MiB", dir, info.me_mapsize >> 20,
@@ -131,8 +133,8 @@ Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
   for (size_t i = 0; i < batch.size(); ++i) stamped_ts[i] = batch[i].ts.value_or(now);
   return s.RetryingOnMapFull([&] {
     // One lock order everywhere: the map lock, then write_mutex.
-    std::shared_lock map_lock(s.map_mutex);
-    std::lock_guard write_lock(s.write_mutex);
+    SharedMapLock map_lock(s.map_mutex);
+    MutexLock write_lock(s.write_mutex);
     return AppendOnce(s, batch, stamped_ts);
   });
 }

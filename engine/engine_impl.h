@@ -20,6 +20,8 @@
 #include "store/lmdb.h"
 #include "store/map_lock.h"
 #include "store/meta.h"
+#include "store/mutex.h"
+#include "store/thread_annotations.h"
 
 namespace annal {
 
@@ -34,30 +36,35 @@ struct Engine::Impl {
 
   // Held shared by transactions and snapshots, exclusively by map growth
   // (store/map_lock.h). Lock order: map_mutex (shared), then write_mutex,
-  // then versions_mutex.
+  // then versions_mutex; the annotations below are checked by clang.
   mutable internal::MapLock map_mutex;
   // One appending thread at a time in this process (LMDB serializes across
-  // processes); it also guards the scratch state below.
-  std::mutex write_mutex;
-  internal::ProjectorSet projectors;
-  internal::Validator validator;
-  flatbuffers::FlatBufferBuilder record_builder{1024};
-  std::string log_value;  // record bytes + chain hash, reused per event
+  // processes); it also guards the scratch state of appends below.
+  internal::Mutex write_mutex ACQUIRED_AFTER(map_mutex);
+  internal::ProjectorSet projectors GUARDED_BY(write_mutex);
+  internal::Validator validator GUARDED_BY(write_mutex);
+  flatbuffers::FlatBufferBuilder record_builder GUARDED_BY(write_mutex){1024};
+  std::string log_value GUARDED_BY(write_mutex);  // record + chain hash, per event
+  // What the projectors' code declares; fixed at Open, read without a lock.
+  const internal::Versions code_versions = internal::ProjectorSet().Versions();
+  const std::vector<std::string> projector_names = internal::ProjectorSet().Names();
 
   // The stale projections (built by other projector versions) of the slot a
   // transaction found live; recomputed only when another slot goes live.
-  std::vector<internal::StaleProjection> StaleIn(MDB_txn* txn, size_t slot);
-  std::mutex versions_mutex;
-  size_t checked_slot = SIZE_MAX;
-  std::string checked_versions;  // the meta record the cache was computed from
-  std::vector<internal::StaleProjection> stale;
+  std::vector<internal::StaleProjection> StaleIn(MDB_txn* txn, size_t slot)
+      EXCLUDES(versions_mutex);
+  internal::Mutex versions_mutex ACQUIRED_AFTER(write_mutex);
+  size_t checked_slot GUARDED_BY(versions_mutex) = SIZE_MAX;
+  // The meta record the cache was computed from.
+  std::string checked_versions GUARDED_BY(versions_mutex);
+  std::vector<internal::StaleProjection> stale GUARDED_BY(versions_mutex);
   std::atomic<uint32_t> growths{0};
 
   enum class Growth : uint8_t {
     kDouble,       // this process filled the map: double it
     kAdoptOthers,  // another process grew it (MDB_MAP_RESIZED): take its size
   };
-  Status GrowMap(Growth growth);
+  Status GrowMap(Growth growth) EXCLUDES(map_mutex);
 
   // Runs `attempt` (one transaction) until it neither fills the map nor meets
   // a map another process grew; errors become a Status (Guard). The one

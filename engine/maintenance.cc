@@ -56,7 +56,7 @@ std::optional<Difference> FirstDifference(MDB_txn* txn, Db db, MDB_dbi live,
 
 std::vector<std::string> Owners(const Engine::Impl& s) {
   std::vector<std::string> owners = {"registry"};
-  for (std::string& name : s.projectors.Names()) owners.push_back(std::move(name));
+  owners.insert(owners.end(), s.projector_names.begin(), s.projector_names.end());
   return owners;
 }
 
@@ -107,7 +107,7 @@ std::vector<ProjectionCheck> CompareSlots(Engine::Impl& s, MDB_txn* txn, size_t 
 }
 
 size_t ReadLiveSlot(Engine::Impl& s) {
-  std::shared_lock map_lock(s.map_mutex);
+  SharedMapLock map_lock(s.map_mutex);
   Txn txn(s.env.handle(), Txn::kReadOnly);
   return LiveSlot(txn.handle(), s.meta());
 }
@@ -131,7 +131,7 @@ Result<VerifyReport> Engine::Verify(ProgressFn progress) {
     Replayer replay(s, scratch, Replayer::Mode::kApply, progress, /*match_slot=*/live);
     replay.ClearTarget();
     if (Status st = replay.CatchUpInBatches(); !st.ok()) return st;
-    std::shared_lock map_lock(s.map_mutex);
+    SharedMapLock map_lock(s.map_mutex);
     // The writer lock: nothing is appended until we are done.
     Txn txn(s.env.handle(), Txn::kWrite);
     if (LiveSlot(txn.handle(), s.meta()) != live)
@@ -152,7 +152,7 @@ Result<VerifyReport> Engine::Verify(ProgressFn progress) {
 Result<DigestCheck> Engine::VerifyQuick() const {
   Impl& s = *impl_;
   return s.RetryingOnMapFull([&]() -> Result<DigestCheck> {
-    std::shared_lock map_lock(s.map_mutex);
+    SharedMapLock map_lock(s.map_mutex);
     Txn txn(s.env.handle(), Txn::kReadOnly);
     DigestCheck check;
     check.head_seq = ReadChainHead(txn.handle(), s.meta()).seq;
@@ -178,7 +178,7 @@ Result<LogCheck> Engine::VerifyLog(ProgressFn progress) {
   return s.RetryingOnMapFull([&]() -> Result<LogCheck> {
     Replayer replay(s, 0, Replayer::Mode::kCheckOnly, progress);
     if (Status st = replay.CatchUpInBatches(); !st.ok()) return st;
-    std::shared_lock map_lock(s.map_mutex);
+    SharedMapLock map_lock(s.map_mutex);
     Txn txn(s.env.handle(), Txn::kReadOnly);
     if (Status st = replay.FinishIn(txn.handle()); !st.ok()) return st;
     return LogCheck{replay.done(), replay.done(), ToHex(replay.head())};
@@ -195,16 +195,16 @@ Status Engine::Rebuild(ProgressFn progress) {
     replay.ClearTarget();
     if (Status st = replay.CatchUpInBatches(); !st.ok()) return st;
     {
-      std::shared_lock map_lock(s.map_mutex);
+      SharedMapLock map_lock(s.map_mutex);
       Txn txn(s.env.handle(), Txn::kWrite);
       if (LiveSlot(txn.handle(), s.meta()) != old_slot)
         return Status::Busy("a rebuild ran meanwhile");
       if (Status st = replay.FinishIn(txn.handle()); !st.ok()) return st;
-      WriteSlotVersions(txn.handle(), s.meta(), new_slot, s.projectors.Versions());
+      WriteSlotVersions(txn.handle(), s.meta(), new_slot, s.code_versions);
       SetLiveSlot(txn.handle(), s.meta(), new_slot);
       txn.Commit();  // readers and appends see the rebuilt slot from here on
     }
-    std::shared_lock map_lock(s.map_mutex);
+    SharedMapLock map_lock(s.map_mutex);
     Txn txn(s.env.handle(), Txn::kWrite);
     ClearSlot(s, txn.handle(), old_slot);
     txn.Commit();

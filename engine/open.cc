@@ -130,7 +130,7 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
   }
   if (fresh) {
     SetLiveSlot(txn.handle(), meta, 0);
-    WriteSlotVersions(txn.handle(), meta, 0, s.projectors.Versions());
+    WriteSlotVersions(txn.handle(), meta, 0, s.code_versions);
   }
   txn.Commit();
   return Status::Ok();
@@ -211,11 +211,11 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
 }
 
 std::vector<StaleProjection> Engine::Impl::StaleIn(MDB_txn* txn, size_t slot) {
-  std::lock_guard lock(versions_mutex);
+  MutexLock lock(versions_mutex);
   auto raw = GetInPlace(txn, meta(), keys::SlotName(meta_key::kVersions, slot));
   std::string_view recorded = raw ? *raw : std::string_view();
   if (slot != checked_slot || recorded != checked_versions) {
-    stale = StaleProjections(projectors.Versions(), SlotVersions(txn, meta(), slot));
+    stale = StaleProjections(code_versions, SlotVersions(txn, meta(), slot));
     checked_slot = slot;
     checked_versions = recorded;
   }

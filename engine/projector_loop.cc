@@ -58,8 +58,8 @@ Result<uint64_t> Engine::ProjectPending(size_t batch) {
   if (s.options.read_only)
     return Status::InvalidInput("the projector needs a writable store");
   return s.RetryingOnMapFull([&]() -> Result<uint64_t> {
-    std::shared_lock map_lock(s.map_mutex);
-    std::lock_guard write_lock(s.write_mutex);  // shares the projectors with Append
+    SharedMapLock map_lock(s.map_mutex);
+    MutexLock write_lock(s.write_mutex);  // shares the projectors with Append
     Txn txn(s.env.handle(), Txn::kWrite);
     const size_t slot = LiveSlot(txn.handle(), s.meta());
     if (auto stale = s.StaleIn(txn.handle(), slot); !stale.empty()) {

@@ -16,7 +16,7 @@ using namespace internal;
 
 struct Snapshot::Impl {
   // Declared before txn: the transaction ends before the lock is released.
-  std::shared_lock<internal::MapLock> map_lock;
+  SnapshotMapHold map_lock;
   Txn txn;
   DbHandles dbis;
   MDB_dbi meta;
@@ -97,7 +97,7 @@ Snapshot::~Snapshot() = default;
 
 Result<Snapshot> Engine::Read() const {
   return impl_->RetryingOnMapFull([&]() -> Result<Snapshot> {
-    std::shared_lock lock(impl_->map_mutex);
+    SnapshotMapHold lock(impl_->map_mutex);
     Txn txn(impl_->env.handle(), Txn::kReadOnly);
     size_t slot = LiveSlot(txn.handle(), impl_->meta());
     auto stale = impl_->StaleIn(txn.handle(), slot);

@@ -24,7 +24,7 @@ Replayer::Replayer(Engine::Impl& s, size_t target_slot, Mode mode, ProgressFn pr
       progress_(std::move(progress)) {}
 
 void Replayer::ClearTarget() {
-  std::shared_lock map_lock(s_.map_mutex);
+  SharedMapLock map_lock(s_.map_mutex);
   Txn txn(s_.env.handle(), Txn::kWrite);
   for (const DbSpec& spec : kDbs) {
     if (IsDerived(spec.db))
@@ -87,7 +87,7 @@ Status Replayer::ApplyBatch(MDB_txn* txn, size_t max_events, bool* at_end) {
 
 Status Replayer::CatchUpInBatches() {
   total_ = s_.RetryingOnMapFull([&]() -> Result<uint64_t> {
-               std::shared_lock map_lock(s_.map_mutex);
+               SharedMapLock map_lock(s_.map_mutex);
                Txn txn(s_.env.handle(), Txn::kReadOnly);
                return LogHead(txn.handle(), s_.log());
              }).value_or(0);
@@ -97,7 +97,7 @@ Status Replayer::CatchUpInBatches() {
     Status st = s_.RetryingOnMapFull([&]() -> Status {
       // A retried batch starts again from where this one started.
       done_ = done_before, projected_ = projected_before, prev_ = prev_before;
-      std::shared_lock map_lock(s_.map_mutex);
+      SharedMapLock map_lock(s_.map_mutex);
       Txn txn(s_.env.handle(), mode_ == Mode::kCheckOnly ? Txn::kReadOnly : Txn::kWrite);
       Status applied = ApplyBatch(txn.handle(), kBatchEvents, &at_end);
       if (!applied.ok()) return applied;

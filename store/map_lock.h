@@ -14,10 +14,13 @@
 #include <time.h>
 
 #include <chrono>
+#include <utility>
+
+#include "store/thread_annotations.h"
 
 namespace annal::internal {
 
-class MapLock {
+class CAPABILITY("map lock") MapLock {
  public:
   MapLock() {
     pthread_rwlockattr_t attr;
@@ -30,11 +33,11 @@ class MapLock {
   MapLock(const MapLock&) = delete;
   MapLock& operator=(const MapLock&) = delete;
 
-  void lock_shared() { pthread_rwlock_rdlock(&lock_); }
-  void unlock_shared() { pthread_rwlock_unlock(&lock_); }
-  void unlock() { pthread_rwlock_unlock(&lock_); }
+  void lock_shared() ACQUIRE_SHARED() { pthread_rwlock_rdlock(&lock_); }
+  void unlock_shared() RELEASE_SHARED() { pthread_rwlock_unlock(&lock_); }
+  void unlock() RELEASE() { pthread_rwlock_unlock(&lock_); }
   template <class Rep, class Period>
-  bool try_lock_for(std::chrono::duration<Rep, Period> wait) {
+  bool try_lock_for(std::chrono::duration<Rep, Period> wait) TRY_ACQUIRE(true) {
     // timedwrlock (realtime clock) rather than clockwrlock: the sanitizers
     // intercept it, and a clock step only shortens or stretches the wait.
     timespec until;
@@ -48,6 +51,35 @@ class MapLock {
 
  private:
   pthread_rwlock_t lock_;
+};
+
+// Holds the map lock shared for a scope: around every transaction.
+class SCOPED_CAPABILITY SharedMapLock {
+ public:
+  explicit SharedMapLock(MapLock& l) ACQUIRE_SHARED(l) : l_(l) { l_.lock_shared(); }
+  ~SharedMapLock() RELEASE() { l_.unlock_shared(); }
+  SharedMapLock(const SharedMapLock&) = delete;
+  SharedMapLock& operator=(const SharedMapLock&) = delete;
+
+ private:
+  MapLock& l_;
+};
+
+// Holds the map lock shared for the life of a Snapshot, which outlives the
+// call that opened it: movable, and so beyond what the analysis follows.
+class SnapshotMapHold {
+ public:
+  explicit SnapshotMapHold(MapLock& l) NO_THREAD_SAFETY_ANALYSIS : l_(&l) {
+    l_->lock_shared();
+  }
+  SnapshotMapHold(SnapshotMapHold&& o) noexcept : l_(std::exchange(o.l_, nullptr)) {}
+  SnapshotMapHold& operator=(SnapshotMapHold&&) = delete;
+  ~SnapshotMapHold() NO_THREAD_SAFETY_ANALYSIS {
+    if (l_) l_->unlock_shared();
+  }
+
+ private:
+  MapLock* l_;
 };
 
 }  // namespace annal::internal

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: install what is missing, build, run every test with
-# ctest; build the embedding example against the installed package and run
-# it; then build again with AddressSanitizer and UndefinedBehaviorSanitizer,
+# The whole test suite: install what is missing; check formatting and the
+# layers' includes; build, run every test with ctest; build the embedding
+# examples against the installed package and run them; build the engine with
+# clang checking its lock annotations; then build again with AddressSanitizer and UndefinedBehaviorSanitizer,
 # and with ThreadSanitizer, and run every test under each; last, fuzz each
 # libFuzzer target for FUZZ_SECONDS (default 60) seconds.
 set -euo pipefail
@@ -30,6 +31,11 @@ out=$(build/example/embed "$example_store/store")
 rm -rf "$example_store"
 echo "$out"
 [ "$out" = "backup is running" ] || { echo "example printed the wrong thing"; exit 1; }
+
+echo "== clang build of the engine with its lock annotations checked (-Wthread-safety -Werror)"
+CXX=clang++ cmake -S . -B build-clang -G Ninja -DANNAL_THREAD_SAFETY=ON -DANNAL_BUILD_TESTS=OFF \
+      -DANNAL_BUILD_BENCH=OFF > /dev/null
+cmake --build build-clang -j "$jobs" --target annal_engine
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DANNAL_SANITIZE=ON \
