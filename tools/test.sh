@@ -20,7 +20,7 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build -j "$jobs"
 (cd build && ctest -j "$jobs" --output-on-failure)
 
-echo "== embedding example against the installed package"
+echo "== embedding examples against the installed package"
 prefix="$PWD/build/prefix"
 rm -rf "$prefix" build/example
 cmake --install build --prefix "$prefix" > /dev/null
@@ -31,6 +31,7 @@ out=$(build/example/embed "$example_store/store")
 rm -rf "$example_store"
 echo "$out"
 [ "$out" = "backup is running" ] || { echo "example printed the wrong thing"; exit 1; }
+build/example/workload_test
 
 echo "== clang build of the engine with its lock annotations checked (-Wthread-safety -Werror)"
 CXX=clang++ cmake -S . -B build-clang -G Ninja -DANNAL_THREAD_SAFETY=ON -DANNAL_BUILD_TESTS=OFF \
