@@ -26,25 +26,8 @@ struct Entry {
 };
 
 std::string_view KindName(Kind k) {
-  switch (k) {
-    case kTask:
-      return "task";
-    case kSchedule:
-      return "schedule";
-    case kCall:
-      return "tool call";
-    case kWatcher:
-      return "watcher";
-    case kRule:
-      return "rule";
-    case kIntegration:
-      return "integration";
-    case kApproval:
-      return "approval";
-    case kAlarm:
-      return "alarm";
-    case kAutonomy:
-      return "autonomy";
+  for (const EntityKindSpec& spec : kEntityKinds) {
+    if (spec.kind == k) return spec.name;
   }
   return "entity";
 }
