@@ -10,6 +10,7 @@
 #include <lmdb.h>
 
 #include <chrono>
+#include <cstdlib>
 
 #include "bench/bench_util.h"
 #include "bench/sqlite_peer.h"
@@ -77,8 +78,9 @@ void BareLmdbCell(benchmark::State& state, bool sync, size_t batch, bool random_
     o.sync = false;
     auto e = std::move(Engine::Open(dir, o).value());
     auto events = Stream(random_ids, 20000);
-    for (size_t i = 0; i < events.size(); i += 1000)
-      e->Append(std::span(events).subspan(i, 1000));
+    for (size_t i = 0; i < events.size(); i += 1000) {
+      if (!e->Append(std::span(events).subspan(i, 1000)).ok()) std::abort();
+    }
     e.reset();
     MDB_env* env;
     mdb_env_create(&env);

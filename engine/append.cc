@@ -1,5 +1,6 @@
 // Engine::Append: validate, log and project a batch in one write transaction,
 // growing the map and retrying when it is full.
+#include <algorithm>
 #include <chrono>
 
 #include "engine/engine_impl.h"
@@ -8,6 +9,7 @@
 #include "events/log_reader.h"
 #include "events/record_codec.h"
 #include "rules/validate.h"
+#include "store/buffered_kv.h"
 #include "store/keys.h"
 #include "store/meta.h"
 
@@ -16,17 +18,50 @@ namespace internal {
 namespace {
 
 constexpr auto kGrowWait = std::chrono::seconds(10);
+// The most events one group commit takes beyond its leader's batch: bounds
+// the latency a follower adds to the leader, and the group's memory.
+constexpr size_t kMaxGroupEvents = 16384;
 
 std::string Describe(size_t index, const Event& ev, std::string_view what) {
   return "event " + std::to_string(index) + " (" + std::string(ev.type()) +
          "): " + std::string(what);
 }
 
-// One attempt: everything happens inside the transaction, so any throw (map
-// full included) leaves the store as it was.
-// The caller holds the map lock (shared) and then write_mutex, in that order.
-Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch,
-                                 const std::vector<int64_t>& stamped_ts)
+// Validates, logs and projects one caller's batch at seqs from `first`, on
+// top of `kv`; the log values wait in `log_values` until the batch is whole.
+// A rejected event or a failing projector fails this batch only.
+Status AppendBatch(Engine::Impl& s, Kv& kv, const PendingAppend& p, uint64_t first,
+                   ChainHead& chain, bool inline_mode,
+                   std::vector<std::string>& log_values) REQUIRES(s.write_mutex) {
+  log_values.resize(std::max(log_values.size(), p.batch.size()));
+  for (size_t i = 0; i < p.batch.size(); ++i) {
+    const Event& ev = p.batch[i];
+    const uint64_t seq = first + i;
+    kv.Restrict(kRegistryMask);
+    if (auto broken = s.validator.Admit(kv, ev)) {
+      return Status::Rejected(Describe(i, ev, *broken), i);
+    }
+    EncodeRecord(s.record_builder, seq, p.stamped_ts[i], ev);
+    std::string_view bytes(
+        reinterpret_cast<const char*>(s.record_builder.GetBufferPointer()),
+        s.record_builder.GetSize());
+    chain = {seq, ChainHash(chain.hash, seq, bytes)};
+    EncodeLogValue(bytes, chain.hash, log_values[i]);
+    if (!inline_mode) continue;
+    const fbs::Record* rec = fbs::GetRecord(s.record_builder.GetBufferPointer());
+    if (Status st = s.projectors.Apply(kv, *rec); !st.ok()) {
+      return Status::Corruption(Describe(i, ev, st.message()));
+    }
+  }
+  return Status::Ok();
+}
+
+// One attempt at a group of batches in one write transaction: each batch
+// gets its receipt or its own error in `result`; the Status is the group's
+// (an error for all of them). Any throw (map full included) leaves the store
+// as it was. A group of one writes straight into the transaction's buffer;
+// a larger one holds each batch in a buffer of its own until it is whole.
+Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group)
     REQUIRES_SHARED(s.map_mutex) REQUIRES(s.write_mutex) {
   Txn txn(s.env.handle(), Txn::kWrite);
   const size_t slot = LiveSlot(txn.handle(), s.meta());
@@ -34,7 +69,8 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch,
   if (auto stale = s.StaleIn(txn.handle(), slot); inline_mode && !stale.empty()) {
     throw StaleError(stale.front().message);
   }
-  LmdbKv kv(txn.handle(), s.slots[slot]);
+  LmdbKv lmdb_kv(txn.handle(), s.slots[slot]);
+  BufferedKv group_kv(lmdb_kv);  // the group's writes, flushed once, sorted
   MDB_dbi log = s.log();
   const uint64_t first = LogHead(txn.handle(), log) + 1;
   ChainHead chain = ReadChainHead(txn.handle(), s.meta());
@@ -48,44 +84,48 @@ Result<AppendReceipt> AppendOnce(Engine::Impl& s, std::span<const Event> batch,
     uint64_t projected = ReadProjected(txn.handle(), s.meta(), slot);
     if (projected < first - 1) {
       Status st =
-          ProjectLogged(s.projectors, kv, txn.handle(), log, projected, first - 1);
+          ProjectLogged(s.projectors, group_kv, txn.handle(), log, projected, first - 1);
       if (!st.ok()) return st;
     }
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const Event& ev = batch[i];
-    const uint64_t seq = first + i;
-    kv.Restrict(kRegistryMask);
-    if (auto broken = s.validator.Admit(kv, ev))
-      return Status::Rejected(Describe(i, ev, *broken), i);
-
-    EncodeRecord(s.record_builder, seq, stamped_ts[i], ev);
-    std::string_view bytes(
-        reinterpret_cast<const char*>(s.record_builder.GetBufferPointer()),
-        s.record_builder.GetSize());
-    chain = {seq, ChainHash(chain.hash, seq, bytes)};
-    EncodeLogValue(bytes, chain.hash, s.log_value);
-    PutOrThrow(txn.handle(), log, keys::Seq(seq), s.log_value, MDB_APPEND);
-
-    if (!inline_mode) continue;
-    const fbs::Record* rec = fbs::GetRecord(s.record_builder.GetBufferPointer());
-    if (Status st = s.projectors.Apply(kv, *rec); !st.ok()) {
-      return Status::Corruption(Describe(i, ev, st.message()));
+  uint64_t next = first;
+  for (PendingAppend* p : group) {
+    ChainHead batch_chain = chain;
+    Status st;
+    if (group.size() == 1) {
+      st = AppendBatch(s, group_kv, *p, next, batch_chain, inline_mode, s.log_values);
+    } else {
+      BufferedKv batch_kv(group_kv, SIZE_MAX);  // dropped if the batch fails
+      st = AppendBatch(s, batch_kv, *p, next, batch_chain, inline_mode, s.log_values);
+      if (st.ok()) batch_kv.Flush();
     }
+    if (!st.ok()) {
+      p->result = st;
+      continue;
+    }
+    for (size_t i = 0; i < p->batch.size(); ++i) {
+      PutOrThrow(txn.handle(), log, keys::Seq(next + i), s.log_values[i], MDB_APPEND);
+    }
+    p->result = AppendReceipt{next, next + p->batch.size() - 1};
+    next += p->batch.size();
+    chain = batch_chain;
   }
+  if (next == first) return Status::Ok();  // every batch failed: nothing to commit
+  group_kv.Flush();
   WriteChainHead(txn.handle(), s.meta(), chain);
   if (inline_mode) WriteProjected(txn.handle(), s.meta(), slot, chain.seq);
-  AddDigests(txn.handle(), s.meta(), slot, kv.deltas());
-  kv.CloseCursors();
+  AddDigests(txn.handle(), s.meta(), slot, lmdb_kv.deltas());
+  lmdb_kv.CloseCursors();
   auto start = std::chrono::steady_clock::now();
   txn.Commit();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - start)
                 .count();
   if (ms >= s.options.slow_commit_ms) {
-    Log().info("slow commit: {} ms for {} events", ms, batch.size());
+    Log().info("slow commit: {} ms for {} events in {} batches", ms, next - first,
+               group.size());
   }
-  return AppendReceipt{first, first + batch.size() - 1};
+  return Status::Ok();
 }
 
 }  // namespace
@@ -128,15 +168,44 @@ Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
       return Status::Rejected(Describe(i, batch[i], *broken), i);
     }
   }
+  PendingAppend mine{batch, std::vector<int64_t>(batch.size())};
   const int64_t now = s.options.clock();
-  std::vector<int64_t> stamped_ts(batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) stamped_ts[i] = batch[i].ts.value_or(now);
-  return s.RetryingOnMapFull([&] {
+  for (size_t i = 0; i < batch.size(); ++i)
+    mine.stamped_ts[i] = batch[i].ts.value_or(now);
+
+  // Group commit: the first of the waiting callers leads, taking the batches
+  // queued behind it into one transaction (one commit, one pair of fsyncs),
+  // in the order they joined; the others sleep until it hands them their
+  // results. A caller alone leads a group of one.
+  std::vector<PendingAppend*> group;
+  {
+    MutexLock lock(s.group_mutex);
+    s.group_queue.push_back(&mine);
+    while (!mine.done && s.group_queue.front() != &mine) s.group_cv.wait(s.group_mutex);
+    if (mine.done) return std::move(mine.result);
+    size_t events = 0;
+    for (PendingAppend* p : s.group_queue) {
+      if (!group.empty() && events + p->batch.size() > kMaxGroupEvents) break;
+      group.push_back(p);
+      events += p->batch.size();
+    }
+  }
+  Status st = s.RetryingOnMapFull([&] {
     // One lock order everywhere: the map lock, then write_mutex.
     SharedMapLock map_lock(s.map_mutex);
     MutexLock write_lock(s.write_mutex);
-    return AppendOnce(s, batch, stamped_ts);
+    return AppendGroupOnce(s, group);
   });
+  {
+    MutexLock lock(s.group_mutex);
+    for (PendingAppend* p : group) {
+      if (!st.ok()) p->result = st;
+      p->done = true;  // from here its caller may return: touch it no more
+      s.group_queue.pop_front();
+    }
+  }
+  s.group_cv.notify_all();
+  return std::move(mine.result);
 }
 
 }  // namespace annal

@@ -6,10 +6,13 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,6 +27,16 @@
 #include "store/thread_annotations.h"
 
 namespace annal {
+
+namespace internal {
+// One caller's batch waiting in a group commit (engine/append.cc).
+struct PendingAppend {
+  std::span<const Event> batch;
+  std::vector<int64_t> stamped_ts;
+  Result<AppendReceipt> result = Status::Busy("not appended yet");
+  bool done = false;
+};
+}  // namespace internal
 
 struct Engine::Impl {
   std::string dir;
@@ -44,7 +57,14 @@ struct Engine::Impl {
   internal::ProjectorSet projectors GUARDED_BY(write_mutex);
   internal::Validator validator GUARDED_BY(write_mutex);
   flatbuffers::FlatBufferBuilder record_builder GUARDED_BY(write_mutex){1024};
-  std::string log_value GUARDED_BY(write_mutex);  // record + chain hash, per event
+  // A batch's log values (record + chain hash), written once it is whole.
+  std::vector<std::string> log_values GUARDED_BY(write_mutex);
+
+  // Appenders of this process waiting for a group commit, in arrival order;
+  // the front one leads (engine/append.cc). Never held with the locks above.
+  internal::Mutex group_mutex;
+  std::condition_variable_any group_cv;
+  std::deque<internal::PendingAppend*> group_queue GUARDED_BY(group_mutex);
   // What the projectors' code declares; fixed at Open, read without a lock.
   const internal::Versions code_versions = internal::ProjectorSet().Versions();
   const std::vector<std::string> projector_names = internal::ProjectorSet().Names();

@@ -14,6 +14,7 @@
 #include "engine/logging.h"
 #include "engine/project.h"
 #include "events/log_reader.h"
+#include "store/buffered_kv.h"
 #include "store/file_lock.h"
 #include "store/keys.h"
 
@@ -69,12 +70,14 @@ Result<uint64_t> Engine::ProjectPending(size_t batch) {
     const uint64_t head = LogHead(txn.handle(), s.log());
     if (from >= head) return uint64_t{0};
     const uint64_t to = std::min<uint64_t>(head, from + batch);
-    LmdbKv kv(txn.handle(), s.slots[slot]);
+    LmdbKv lmdb_kv(txn.handle(), s.slots[slot]);
+    BufferedKv kv(lmdb_kv);
     Status st = ProjectLogged(s.projectors, kv, txn.handle(), s.log(), from, to);
     if (!st.ok()) return st;  // the transaction aborts: the checkpoint stays at `from`
+    kv.Flush();
     WriteProjected(txn.handle(), s.meta(), slot, to);
-    AddDigests(txn.handle(), s.meta(), slot, kv.deltas());
-    kv.CloseCursors();
+    AddDigests(txn.handle(), s.meta(), slot, lmdb_kv.deltas());
+    lmdb_kv.CloseCursors();
     txn.Commit();
     return to - from;
   });

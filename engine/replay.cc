@@ -4,6 +4,7 @@
 #include "events/log_reader.h"
 #include "events/record_codec.h"
 #include "rules/validate.h"
+#include "store/buffered_kv.h"
 #include "store/keys.h"
 #include "store/meta.h"
 
@@ -34,7 +35,7 @@ void Replayer::ClearTarget() {
   txn.Commit();
 }
 
-Status Replayer::ApplyOne(LmdbKv& kv, const LogRecord& r) {
+Status Replayer::ApplyOne(Kv& kv, const LogRecord& r) {
   if (mode_ == Mode::kApply) {
     LoggedEvent ev = DecodeRecord(*r.record);
     if (auto broken = CheckFields(ev.event)) {
@@ -62,7 +63,7 @@ uint64_t Replayer::ProjectLimit(MDB_txn* txn) const {
   return match_slot_ == kNoSlot ? UINT64_MAX : ReadProjected(txn, s_.meta(), match_slot_);
 }
 
-Status Replayer::ProjectBehind(LmdbKv& kv, MDB_txn* txn) {
+Status Replayer::ProjectBehind(Kv& kv, MDB_txn* txn) {
   uint64_t to = std::min(limit_, done_);
   if (mode_ == Mode::kCheckOnly || projected_ >= to) return Status::Ok();
   Status st = ProjectLogged(projectors_, kv, txn, s_.log(), projected_, to);
@@ -71,7 +72,8 @@ Status Replayer::ProjectBehind(LmdbKv& kv, MDB_txn* txn) {
 }
 
 Status Replayer::ApplyBatch(MDB_txn* txn, size_t max_events, bool* at_end) {
-  LmdbKv kv(txn, s_.slots[slot_]);
+  LmdbKv lmdb_kv(txn, s_.slots[slot_]);
+  BufferedKv kv(lmdb_kv);  // flushed sorted: the scratch slot fills front to back
   limit_ = ProjectLimit(txn);
   if (Status st = ProjectBehind(kv, txn); !st.ok()) return st;
   LogReader reader(txn, s_.log(), done_ + 1, UINT64_MAX, ChainCheck::kVerify, prev_);
@@ -80,7 +82,8 @@ Status Replayer::ApplyBatch(MDB_txn* txn, size_t max_events, bool* at_end) {
     if (Status st = ApplyOne(kv, *r); !st.ok()) return st;
   }
   if (Status st = ProjectBehind(kv, txn); !st.ok()) return st;
-  if (mode_ == Mode::kApply) AddDigests(txn, s_.meta(), slot_, kv.deltas());
+  kv.Flush();
+  if (mode_ == Mode::kApply) AddDigests(txn, s_.meta(), slot_, lmdb_kv.deltas());
   *at_end = r == nullptr;
   return Status::Ok();
 }

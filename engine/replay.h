@@ -46,11 +46,11 @@ class Replayer {
   // Applies up to `max_events` records after done_; sets *at_end when the
   // log has no more.
   Status ApplyBatch(MDB_txn* txn, size_t max_events, bool* at_end);
-  Status ApplyOne(LmdbKv& kv, const LogRecord& record);
+  Status ApplyOne(Kv& kv, const LogRecord& record);
   // The seq the projections should reach in this transaction.
   uint64_t ProjectLimit(MDB_txn* txn) const;
   // Projects logged records the validator pass went past (when the limit grew).
-  Status ProjectBehind(LmdbKv& kv, MDB_txn* txn);
+  Status ProjectBehind(Kv& kv, MDB_txn* txn);
 
   Engine::Impl& s_;
   size_t slot_;

@@ -14,6 +14,7 @@
 #include "events/record_codec.h"
 #include "projectors/projector_set.h"
 #include "rules/validate.h"
+#include "store/buffered_kv.h"
 #include "tests/fuzz/event_from_bytes.h"
 #include "tests/fuzz/fail.h"
 #include "tests/fuzz/memory_kv.h"
@@ -52,7 +53,7 @@ struct Harness {
   }
 
   // Admits and projects one event into `kv`; false when it is rejected.
-  bool AdmitAndProject(MemoryKv& kv, const Event& ev, uint64_t seq) {
+  bool AdmitAndProject(internal::Kv& kv, const Event& ev, uint64_t seq) {
     std::optional<std::string> broken = internal::CheckFields(ev);
     if (!broken) {
       kv.Restrict(internal::kRegistryMask);
@@ -82,18 +83,39 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace annal::fuzz;
   static Harness h;
   FuzzInput in(data, size);
-  MemoryKv committed;
+  // The same batches go into a plain Kv and through a write-back buffer over
+  // another (with a tiny budget now and then, so it flushes mid-batch): both
+  // must admit the same batches and end with the same bytes.
+  MemoryKv committed, buffered_committed;
   uint64_t seq = 0;
   for (int batches = 0; batches < 64 && !in.empty(); ++batches) {
-    MemoryKv working = committed;
     const size_t batch_size = 1 + in.Below(4);
+    const size_t budget =
+        in.Below(4) == 0 ? 256 : annal::internal::BufferedKv::kDefaultBudget;
+    std::vector<annal::Event> batch;
+    for (size_t i = 0; i < batch_size; ++i) batch.push_back(EventFromBytes(in));
+
+    MemoryKv working = committed;
     bool admitted = true;
     for (size_t i = 0; i < batch_size && admitted; ++i) {
-      admitted = h.AdmitAndProject(working, EventFromBytes(in), seq + i + 1);
+      admitted = h.AdmitAndProject(working, batch[i], seq + i + 1);
     }
+    MemoryKv below = buffered_committed;
+    annal::internal::BufferedKv buffered(below, budget);
+    bool buffered_admitted = true;
+    for (size_t i = 0; i < batch_size && buffered_admitted; ++i) {
+      buffered_admitted = h.AdmitAndProject(buffered, batch[i], seq + i + 1);
+    }
+    if (admitted != buffered_admitted)
+      Fail("the write-back buffer changed a verdict", "");
     if (admitted) {
+      buffered.Flush();
       committed = std::move(working);
+      buffered_committed = std::move(below);
       seq += batch_size;
+      if (!committed.SameContents(buffered_committed)) {
+        Fail("the write-back buffer left other bytes than a plain Kv", "");
+      }
     }
   }
   return 0;

@@ -43,6 +43,9 @@ class MemoryKv final : public internal::Kv {
     }
   }
 
+  // Equal keys and values in every sub-database.
+  bool SameContents(const MemoryKv& other) const { return maps_ == other.maps_; }
+
  private:
   using Table = std::map<std::string, std::string, std::less<>>;
   Table& Map(Db db) {

@@ -1,0 +1,83 @@
+// A write-back buffer over another Kv, for the length of one write
+// transaction: the batch's reads see its own writes, repeated writes to a key
+// coalesce, and Flush() writes each dirty key once to the Kv below, sorted by
+// sub-database and key, so that LMDB walks each tree forward instead of
+// descending it again for every write of a hot key (the counters row, the
+// registry entries of a busy entity). The running digests (LmdbKv) then see
+// one old and one new value per key. Reads that miss are cached, found or
+// not, so a key is read from LMDB at most once per batch.
+//
+// Memory is bounded: once the buffer holds more than `budget_bytes` of keys
+// and values, the next write flushes it (still inside the same transaction).
+// Restrict() is enforced here; the Kv below is opened to every sub-database.
+// Buffers stack: a buffer over a buffer holds one caller's batch inside a
+// group commit, flushed into the group's buffer or dropped with the batch.
+// Not thread-safe: one transaction, one thread, like the Kv below it, which
+// must outlive it. Nothing reaches the Kv below before Flush() (or a flush
+// forced by the budget): a caller that abandons the transaction need not.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "store/kv.h"
+
+namespace annal::internal {
+
+class BufferedKv final : public Kv {
+ public:
+  static constexpr size_t kDefaultBudget = size_t{64} << 20;
+  explicit BufferedKv(Kv& below, size_t budget_bytes = kDefaultBudget)
+      : below_(below), budget_(budget_bytes) {}
+  BufferedKv(const BufferedKv&) = delete;
+  BufferedKv& operator=(const BufferedKv&) = delete;
+
+  void Restrict(uint64_t allowed_mask) override { allowed_ = allowed_mask; }
+  bool Get(Db db, std::string_view key, AlignedBuf& out) override;
+  bool Has(Db db, std::string_view key) override;
+  void Put(Db db, std::string_view key, std::string_view value) override;
+  bool Del(Db db, std::string_view key) override;
+  void ScanKeysBackward(Db db,
+                        const std::function<bool(std::string_view key)>& visit) override;
+
+  // Writes every dirty key to the Kv below, in (sub-database, key) order, and
+  // empties the buffer.
+  void Flush();
+  size_t bytes() const { return bytes_; }
+
+ private:
+  struct Entry {
+    std::optional<std::string> value;  // nullopt: absent (deleted, or never there)
+    bool dirty = false;
+  };
+  // Hashed for the many lookups of a batch; sorted only when flushed (and
+  // for the rare backward scan).
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const {
+      return std::hash<std::string_view>()(s);
+    }
+  };
+  using Table = std::unordered_map<std::string, Entry, Hash, std::equal_to<>>;
+  // The table's entries in key order.
+  static std::vector<std::pair<std::string_view, const Entry*>> Sorted(const Table& t);
+
+  Table& TableFor(Db db);  // checks the Restrict() mask
+  // The entry of `key`, read from below on a miss.
+  Entry& Load(Table& t, Db db, std::string_view key);
+  void Write(Db db, std::string_view key, std::optional<std::string_view> value);
+
+  Kv& below_;
+  const size_t budget_;
+  size_t bytes_ = 0;
+  uint64_t allowed_ = ~uint64_t{0};
+  std::array<Table, kDbCount> tables_;
+  AlignedBuf scratch_;
+};
+
+}  // namespace annal::internal
