@@ -137,6 +137,7 @@ struct SqlitePeer::Impl {
   // SQLite itself would not have.
   std::map<const char*, std::unique_ptr<Stmt>> stmts;
   int64_t next_seq = 1;
+  bool shared = false;  // other connections write too (Sharing::kShared)
   std::string body;
 
   Stmt& S(const char* sql) {
@@ -434,10 +435,12 @@ void SqlitePeer::Impl::Apply(int64_t seq, int64_t ts, const Event& ev) {
       ev.body);
 }
 
-SqlitePeer::SqlitePeer(const std::string& path, bool durable)
+SqlitePeer::SqlitePeer(const std::string& path, bool durable, Sharing sharing)
     : impl_(std::make_unique<Impl>()) {
   if (sqlite3_open(path.c_str(), &impl_->db) != SQLITE_OK)
     throw std::runtime_error("sqlite open");
+  impl_->shared = sharing == Sharing::kShared;
+  sqlite3_busy_timeout(impl_->db, 60000);
   impl_->Exec("PRAGMA journal_mode = WAL");
   impl_->Exec(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF");
   impl_->Exec(kSchema);
@@ -452,7 +455,11 @@ SqlitePeer::~SqlitePeer() {
 
 void SqlitePeer::Append(std::span<const Event> batch) {
   Impl& s = *impl_;
-  s.Exec("BEGIN");
+  s.Exec(s.shared ? "BEGIN IMMEDIATE" : "BEGIN");
+  if (s.shared) {
+    Stmt last(s.db, "SELECT COALESCE(MAX(seq), 0) FROM audit_events");
+    if (last.Row()) s.next_seq = last.Int(0) + 1;
+  }
   for (const Event& ev : batch) {
     const int64_t seq = s.next_seq++, ts = ev.ts.value_or(0);
     s.body.clear();

@@ -20,7 +20,11 @@ namespace annal::bench {
 class SqlitePeer {
  public:
   // `durable`: synchronous=FULL (against annal's sync), else OFF.
-  SqlitePeer(const std::string& path, bool durable);
+  // kShared: one of several connections (threads) writing the same file, each
+  // committing its own transactions: BEGIN IMMEDIATE, busy_timeout, and the
+  // next seq read inside the transaction.
+  enum class Sharing : uint8_t { kAlone, kShared };
+  SqlitePeer(const std::string& path, bool durable, Sharing sharing = Sharing::kAlone);
   ~SqlitePeer();
 
   void Append(std::span<const Event> batch);

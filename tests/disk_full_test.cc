@@ -106,7 +106,9 @@ TEST_P(DiskFull, AppendsFailClearlyAndTheStoreIsUsableOnceSpaceIsFreed) {
       ASSERT_TRUE(r.ok()) << r.status().ToString();
       sent.insert(sent.end(), batch.begin(), batch.end());
     }
-    if (o.mode == Mode::kDeferred) ASSERT_TRUE(e->ProjectPending().ok());
+    if (o.mode == Mode::kDeferred) {
+      ASSERT_TRUE(e->ProjectPending().ok());
+    }
   }
   auto e = MustOpen(db, o);
   auto report = e->Verify();
