@@ -61,8 +61,10 @@ Status AppendBatch(Engine::Impl& s, Kv& kv, const PendingAppend& p, uint64_t fir
 // (an error for all of them). Any throw (map full included) leaves the store
 // as it was. A group of one writes straight into the transaction's buffer;
 // a larger one holds each batch in a buffer of its own until it is whole.
-Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group)
-    REQUIRES_SHARED(s.map_mutex) REQUIRES(s.write_mutex) {
+Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group,
+                       bool* committed) REQUIRES_SHARED(s.map_mutex)
+    REQUIRES(s.write_mutex) {
+  *committed = false;
   Txn txn(s.env.handle(), Txn::kWrite);
   const size_t slot = LiveSlot(txn.handle(), s.meta());
   const bool inline_mode = s.options.mode == Mode::kInline;
@@ -117,7 +119,8 @@ Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group)
   AddDigests(txn.handle(), s.meta(), slot, lmdb_kv.deltas());
   lmdb_kv.CloseCursors();
   auto start = std::chrono::steady_clock::now();
-  txn.Commit();
+  txn.Commit();  // its meta page is synced by the caller, outside the lock
+  *committed = true;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - start)
                 .count();
@@ -132,6 +135,18 @@ Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group)
 }  // namespace internal
 
 using namespace internal;
+
+void Engine::Impl::SyncMeta() {
+  if (!options.sync || options.read_only) return;
+  if (int rc = mdb_env_sync(env.handle(), 1); rc != MDB_SUCCESS) {
+    lmdb::error::raise("mdb_env_sync", rc);
+  }
+}
+
+void Engine::Impl::CommitDurably(Txn& txn) {
+  txn.Commit();
+  SyncMeta();
+}
 
 Status Engine::Impl::GrowMap(Growth growth) {
   if (!map_mutex.try_lock_for(kGrowWait)) {
@@ -190,12 +205,20 @@ Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
       events += p->batch.size();
     }
   }
+  bool committed = false;
   Status st = s.RetryingOnMapFull([&] {
     // One lock order everywhere: the map lock, then write_mutex.
     SharedMapLock map_lock(s.map_mutex);
     MutexLock write_lock(s.write_mutex);
-    return AppendGroupOnce(s, group);
+    return AppendGroupOnce(s, group, &committed);
   });
+  // Outside the write lock: the next group commits while this one syncs.
+  if (st.ok() && committed) {
+    st = Guard([&] {
+      s.SyncMeta();
+      return Status::Ok();
+    });
+  }
   {
     MutexLock lock(s.group_mutex);
     for (PendingAppend* p : group) {

@@ -86,6 +86,13 @@ struct Engine::Impl {
   };
   Status GrowMap(Growth growth) EXCLUDES(map_mutex);
 
+  // Durable stores open LMDB with MDB_NOMETASYNC: a commit syncs its data
+  // pages but writes the meta page unsynced, and SyncMeta() (an fdatasync)
+  // makes it durable. An append returns only after both; the second runs
+  // outside the write lock, so the next group's commit overlaps it.
+  void CommitDurably(internal::Txn& txn);
+  void SyncMeta();
+
   // Runs `attempt` (one transaction) until it neither fills the map nor meets
   // a map another process grew; errors become a Status (Guard). The one
   // retry loop: appends, the projector, replay batches, snapshots, open.

@@ -144,7 +144,7 @@ Result<VerifyReport> Engine::Verify(ProgressFn progress) {
                   {replay.done(), replay.projected(),
                    ReadDigests(txn.handle(), s.meta(), scratch)});
     ClearSlot(s, txn.handle(), scratch);
-    txn.Commit();
+    s.CommitDurably(txn);
     return report;
   });
 }
@@ -202,12 +202,12 @@ Status Engine::Rebuild(ProgressFn progress) {
       if (Status st = replay.FinishIn(txn.handle()); !st.ok()) return st;
       WriteSlotVersions(txn.handle(), s.meta(), new_slot, s.code_versions);
       SetLiveSlot(txn.handle(), s.meta(), new_slot);
-      txn.Commit();  // readers and appends see the rebuilt slot from here on
+      s.CommitDurably(txn);  // readers and appends see the rebuilt slot from here on
     }
     SharedMapLock map_lock(s.map_mutex);
     Txn txn(s.env.handle(), Txn::kWrite);
     ClearSlot(s, txn.handle(), old_slot);
-    txn.Commit();
+    s.CommitDurably(txn);
     Log().info("rebuilt the projections of {} from {} events", s.dir, replay.done());
     return Status::Ok();
   });

@@ -132,7 +132,7 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
     SetLiveSlot(txn.handle(), meta, 0);
     WriteSlotVersions(txn.handle(), meta, 0, s.code_versions);
   }
-  txn.Commit();
+  s.CommitDurably(txn);
   return Status::Ok();
 }
 
@@ -164,6 +164,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     lmdb::env_set_mapsize(s->env.handle(), s->options.initial_map_size);
     unsigned flags = MDB_NOTLS;
     if (!s->options.sync) flags |= MDB_NOSYNC;
+    // Durable: the meta page is synced by SyncMeta() (engine_impl.h).
+    if (s->options.sync && !s->options.read_only) flags |= MDB_NOMETASYNC;
     if (s->options.read_only) flags |= MDB_RDONLY;
     const mode_t file_mode = s->options.file_mode & 0777;
     int rc = mdb_env_open(s->env.handle(), dir.c_str(), flags, file_mode);

@@ -78,7 +78,7 @@ Result<uint64_t> Engine::ProjectPending(size_t batch) {
     WriteProjected(txn.handle(), s.meta(), slot, to);
     AddDigests(txn.handle(), s.meta(), slot, lmdb_kv.deltas());
     lmdb_kv.CloseCursors();
-    txn.Commit();
+    s.CommitDurably(txn);
     return to - from;
   });
 }

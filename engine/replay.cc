@@ -32,7 +32,7 @@ void Replayer::ClearTarget() {
       lmdb::dbi_drop(txn.handle(), s_.slots[slot_][static_cast<size_t>(spec.db)], false);
   }
   WriteDigests(txn.handle(), s_.meta(), slot_, {});
-  txn.Commit();
+  txn.Commit();  // scratch: made durable with the commit that uses it
 }
 
 Status Replayer::ApplyOne(Kv& kv, const LogRecord& r) {
@@ -104,7 +104,7 @@ Status Replayer::CatchUpInBatches() {
       Txn txn(s_.env.handle(), mode_ == Mode::kCheckOnly ? Txn::kReadOnly : Txn::kWrite);
       Status applied = ApplyBatch(txn.handle(), kBatchEvents, &at_end);
       if (!applied.ok()) return applied;
-      txn.Commit();
+      txn.Commit();  // scratch: made durable with the commit that uses it
       return Status::Ok();
     });
     if (!st.ok()) return st;
