@@ -5,19 +5,31 @@
 
 #include "annal/jsonl.h"
 #include "bench/bench_util.h"
+#include "bench/sqlite_peer.h"
 
 namespace annal::bench {
 namespace {
 
+constexpr size_t kEvents = 100000;
+
+// The JSONL file both sides import: one generated stream.
+const std::vector<std::string>& Lines() {
+  static const std::vector<std::string> lines = [] {
+    std::vector<std::string> v;
+    for (const Event& e : Stream(false, kEvents)) {
+      std::string line;
+      AppendJson(line, e);
+      v.push_back(std::move(line));
+    }
+    return v;
+  }();
+  return lines;
+}
+
 void BM_Import(benchmark::State& state) {
   const bool sync = state.range(0);
-  const size_t n = 100000;
-  std::vector<std::string> lines;
-  for (const Event& e : Stream(false, n)) {
-    std::string line;
-    AppendJson(line, e);
-    lines.push_back(std::move(line));
-  }
+  const size_t n = kEvents;
+  const std::vector<std::string>& lines = Lines();
   for (auto _ : state) {
     state.PauseTiming();
     std::string dir = ScratchDir("import");
@@ -42,12 +54,46 @@ void BM_Import(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * n);
 }
 
+// The SQLite peer importing the same lines: the same decoder, the same
+// batches of 1000, one transaction each (WAL; synchronous=FULL when durable).
+void BM_SqliteImport(benchmark::State& state) {
+  const bool sync = state.range(0);
+  const std::vector<std::string>& lines = Lines();
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::string file = ScratchDir("import-sqlite") + ".sqlite";
+    auto peer = std::make_unique<SqlitePeer>(file, sync);
+    JsonDecoder decoder;
+    std::vector<Event> batch;
+    state.ResumeTiming();
+    for (const std::string& line : lines) {
+      batch.push_back(std::move(decoder.Decode(line).value()));
+      if (batch.size() == 1000) {
+        peer->Append(batch);
+        batch.clear();
+      }
+    }
+    state.PauseTiming();
+    peer.reset();
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(file + suffix);
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * kEvents);
+}
+
 BENCHMARK(BM_Import)
     ->ArgName("sync")
     ->Arg(0)
     ->Arg(1)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(2);
+BENCHMARK(BM_SqliteImport)
+    ->ArgName("sync")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 }  // namespace
 }  // namespace annal::bench

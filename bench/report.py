@@ -165,6 +165,7 @@ def main():
     _, replay = load(out, "replay")
     _, imp = load(out, "import")
     _, proj = load(out, "projector")
+    _, conc = load(out, "concurrent")
     write_lines, bare_lines, ratios, bare_ratios, sqlite_lines, sqlite_ratios = write_section(write)
     read_lines, speedups, vs_sqlite = read_section(read)
 
@@ -210,9 +211,62 @@ def main():
     for b in replay:
         replay_lines.append(f"| {b['name'].split('/iterations')[0]} | {k(eps(b))} | "
                             f"{b.get('peak_anon_rss_MiB', float('nan')):.1f} |")
-    import_lines = ["| import (JSONL → store, batches of 1000) | events/s |", "|---|---|"]
+    import_lines = ["| import (JSONL → store, batches of 1000) | annal events/s | SQLite peer events/s | annal / SQLite |", "|---|---|---|---|"]
+    imports = {}
     for b in imp:
-        import_lines.append(f"| {'durable' if 'sync:1' in b['name'] else 'no-sync'} | {k(eps(b))} |")
+        who = "sqlite" if b["name"].startswith("BM_SqliteImport") else "annal"
+        imports.setdefault("durable" if "sync:1" in b["name"] else "no-sync", {})[who] = b
+    for dur, c in imports.items():
+        a, s = c.get("annal"), c.get("sqlite")
+        ratio = f"{eps(a) / eps(s):.1f}x" if a and s else "-"
+        import_lines.append(f"| {dur} | {k(eps(a)) if a else '-'} | {k(eps(s)) if s else '-'} | {ratio} |")
+
+    conc_lines = ["| threads | annal events/s | annal p50 / p99 | SQLite events/s | SQLite p50 / p99 | annal / SQLite |", "|---|---|---|---|---|---|"]
+    conc_cells = {}
+    for b in conc:
+        m = re.match(r"Concurrent/(annal|sqlite)/durable/threads:(\d+)", b["name"])
+        if m:
+            conc_cells.setdefault(int(m.group(2)), {})[m.group(1)] = b
+    def lat(b):
+        return f"{b.get('p50_us', 0) / 1000:.2f} / {b.get('p99_us', 0) / 1000:.2f} ms"
+    for th in sorted(conc_cells):
+        c = conc_cells[th]
+        if "annal" in c and "sqlite" in c:
+            a, s = c["annal"], c["sqlite"]
+            conc_lines.append(f"| {th} | {k(a['events_per_s'])} | {lat(a)} | {k(s['events_per_s'])} | {lat(s)} | "
+                              f"{a['events_per_s'] / s['events_per_s']:.1f}x |")
+
+    # Issue 12's targets, each from cells measured side by side in this run.
+    targets = ["| measure | figure | target | verdict |", "|---|---|---|---|"]
+    c16 = conc_cells.get(16, {})
+    if "annal" in c16 and "sqlite" in c16:
+        r = c16["annal"]["events_per_s"] / c16["sqlite"]["events_per_s"]
+        targets.append(f"| 16 threads, durable single-event appends: annal / SQLite (one connection per thread), events/s | "
+                       f"{r:.1f}x ({k(c16['annal']['events_per_s'])} against {k(c16['sqlite']['events_per_s'])}) | ≥ 10x | {verdict(r >= 10)} |")
+    one = [b for b in write if re.match(r"Append/inline/sync/batch:1/store:10000/seq_ids", b["name"])]
+    bare1 = [b for b in write if b["name"].startswith("BareLmdb/sync/batch:1/")]
+    if one and bare1:
+        r = seconds(one[0]) / seconds(bare1[0])
+        targets.append(f"| 1 thread, durable single-event: annal / bare LMDB durable commit, time | {r:.2f}x | ≤ 1.1x | {verdict(r <= 1.1)} |")
+    rs = [r for (s, i, sync, b), r in ratios if s == 1000000 and i == "seq_ids" and sync == "nosync" and b == 1000]
+    if rs:
+        targets.append(f"| inline / log-only, batch 1000, no-sync, 10^6-event store | {rs[0]:.2f}x | ≤ 1.3x | {verdict(rs[0] <= 1.3)} |")
+    rs = [r for (s, b), r in bare_ratios if s == "nosync" and b == 1000]
+    if rs:
+        targets.append(f"| log-only / bare LMDB, batch 1000, no-sync | {rs[0]:.1f}x | ≤ 2x | {verdict(rs[0] <= 2)} |")
+    rs = [r for (store, sync, b), r in sqlite_ratios if sync == "nosync" and b == 1000]
+    if rs:
+        targets.append(f"| inline annal / SQLite peer, batch 1000, no-sync | {min(rs):.1f}x (lowest by store size) | ≥ 10x | {verdict(min(rs) >= 10)} |")
+    rebuild_1m = [b for b in replay if b["name"].startswith("BM_Rebuild/1000000")]
+    if rebuild_1m:
+        b = rebuild_1m[0]
+        rss = b.get("peak_anon_rss_MiB", 0)
+        targets.append(f"| replay (rebuild) at 10^6 events | {k(eps(b))} events/s, peak anon RSS {rss:.1f} MiB | ≥ 1.5 M events/s, ≤ 64 MiB | "
+                       f"{verdict(eps(b) >= 1.5e6 and rss <= 64)} |")
+    dur = imports.get("durable", {})
+    if "annal" in dur and "sqlite" in dur:
+        r = eps(dur["annal"]) / eps(dur["sqlite"])
+        targets.append(f"| `annal import` JSONL / SQLite peer import of the same lines, durable, batch 1000 | {r:.1f}x | ≥ 5x | {verdict(r >= 5)} |")
 
     projector_lines = ["| deferred mode | figure |", "|---|---|"]
     for b in proj:
@@ -240,9 +294,22 @@ shared and noisy 2-core machine: read ratios, not absolute rates.
 
 ![write cost and read speed-up](performance.svg)
 
+## Targets of issue 12 (speed)
+
+{chr(10).join(targets)}
+
 ## Goals
 
 {chr(10).join(goals)}
+
+## Concurrent durable single-event appends
+
+N threads each appending one event at a time, every append durable: annal
+(one Engine, its group commit) against the SQLite peer with one connection
+per thread, each committing its own transaction (WAL, `synchronous=FULL`,
+`BEGIN IMMEDIATE`, `busy_timeout`). Latency is one append's, call to return.
+
+{chr(10).join(conc_lines)}
 
 ## Write overhead: inline projections against log only
 

@@ -11,7 +11,9 @@
 namespace annal::internal {
 namespace {
 
-constexpr size_t kBatchEvents = 10000;
+// Events per replay transaction: large, since the write-back buffer coalesces
+// the hot keys of a batch (its byte budget bounds the memory).
+constexpr size_t kBatchEvents = 50000;
 constexpr uint64_t kProgressEvery = 50000;
 
 }  // namespace

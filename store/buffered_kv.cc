@@ -27,7 +27,9 @@ BufferedKv::Entry& BufferedKv::Load(Table& t, Db db, std::string_view key) {
   Entry e;
   if (below_.Get(db, key, scratch_)) e.value.emplace(scratch_.view());
   bytes_ += key.size() + (e.value ? e.value->size() : 0) + kEntryOverhead;
-  return t.emplace(std::string(key), std::move(e)).first->second;
+  auto it = t.emplace(std::string(key), std::move(e)).first;
+  Inserted(db, it->first);
+  return it->second;
 }
 
 bool BufferedKv::Get(Db db, std::string_view key, AlignedBuf& out) {
@@ -49,6 +51,7 @@ void BufferedKv::Write(Db db, std::string_view key,
   if (it == t.end()) {
     it = t.emplace(std::string(key), Entry{}).first;
     bytes_ += key.size() + kEntryOverhead;
+    Inserted(db, it->first);
   }
   Entry& e = it->second;
   const size_t before = e.value ? e.value->size() : 0;
@@ -82,24 +85,36 @@ std::vector<std::pair<std::string_view, const BufferedKv::Entry*>> BufferedKv::S
   return v;
 }
 
+void BufferedKv::Inserted(Db db, std::string_view key) {
+  if (auto& ordered = ordered_[static_cast<size_t>(db)]) ordered->insert(key);
+}
+
 void BufferedKv::ScanKeysBackward(
     Db db, const std::function<bool(std::string_view key)>& visit) {
   // The keys below and the buffered ones, merged from the last backwards; a
   // buffered entry replaces the key below it (or hides it, when absent).
-  const auto sorted = Sorted(TableFor(db));
-  auto it = sorted.rbegin();
+  Table& t = TableFor(db);
+  auto& ordered = ordered_[static_cast<size_t>(db)];
+  if (!ordered) {
+    ordered = std::make_unique<std::set<std::string_view>>();
+    for (const auto& [key, e] : t) ordered->insert(key);
+  }
+  auto it = ordered->rbegin();
   bool go_on = true;
+  auto has_value = [&](std::string_view key) {
+    return t.find(key)->second.value.has_value();
+  };
   auto emit_buffered_above = [&](std::optional<std::string_view> bound) {
-    for (; go_on && it != sorted.rend() && (!bound || it->first > *bound); ++it) {
-      if (it->second->value) go_on = visit(it->first);
+    for (; go_on && it != ordered->rend() && (!bound || *it > *bound); ++it) {
+      if (has_value(*it)) go_on = visit(*it);
     }
   };
   below_.Restrict(~uint64_t{0});
   below_.ScanKeysBackward(db, [&](std::string_view key) {
     emit_buffered_above(key);
     if (!go_on) return false;
-    if (it != sorted.rend() && it->first == key) {
-      if (it->second->value) go_on = visit(key);
+    if (it != ordered->rend() && *it == key) {
+      if (has_value(key)) go_on = visit(key);
       ++it;
     } else {
       go_on = visit(key);
@@ -115,7 +130,7 @@ void BufferedKv::Flush() {
   below_.Restrict(~uint64_t{0});
   for (size_t i = 0; i < kDbCount; ++i) {
     const Db db = static_cast<Db>(i);
-    if (tables_[i].empty()) continue;
+    if (tables_[i].empty()) continue;  // (and so is its ordered index)
     for (const auto& [key, e] : Sorted(tables_[i])) {
       if (!e->dirty) continue;
       if (e->value) {
@@ -125,6 +140,7 @@ void BufferedKv::Flush() {
       }
     }
     tables_[i].clear();
+    ordered_[i].reset();
   }
   bytes_ = 0;
 }

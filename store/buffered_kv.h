@@ -20,7 +20,9 @@
 #include <array>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -66,6 +68,8 @@ class BufferedKv final : public Kv {
   using Table = std::unordered_map<std::string, Entry, Hash, std::equal_to<>>;
   // The table's entries in key order.
   static std::vector<std::pair<std::string_view, const Entry*>> Sorted(const Table& t);
+  // A new key in `db`'s table: also into its ordered index, if it has one.
+  void Inserted(Db db, std::string_view key);
 
   Table& TableFor(Db db);  // checks the Restrict() mask
   // The entry of `key`, read from below on a miss.
@@ -77,6 +81,10 @@ class BufferedKv final : public Kv {
   size_t bytes_ = 0;
   uint64_t allowed_ = ~uint64_t{0};
   std::array<Table, kDbCount> tables_;
+  // For the sub-databases scanned in this batch (alarms' resolution order),
+  // their buffered keys in order, kept from the first scan on; the views
+  // point at the tables' keys, which stay put until the flush.
+  std::array<std::unique_ptr<std::set<std::string_view>>, kDbCount> ordered_;
   AlignedBuf scratch_;
 };
 

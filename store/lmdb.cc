@@ -78,12 +78,32 @@ MDB_cursor* LmdbKv::CursorFor(Db db) {
 }
 
 // Writes go through a cursor so that finding the old value (for the digest)
-// and replacing it cost one descent of the tree, not two.
+// and replacing it cost one descent of the tree, not two. A key past the
+// sub-database's last one (a replay into the empty scratch slot, a new seq)
+// is appended without a search (MDB_APPEND, which also keeps pages full).
 void LmdbKv::Put(Db db, std::string_view key, std::string_view value) {
   Handle(db);  // ownership check
   MDB_cursor* c = CursorFor(db);
   Digest& d = deltas_[static_cast<size_t>(db)];
-  MDB_val k = ToVal(key), old{}, v = ToVal(value);
+  LastKey& last = last_keys_[static_cast<size_t>(db)];
+  if (!last.known) {
+    MDB_val k{}, v{};
+    int rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    if (rc == MDB_SUCCESS) last.key.assign(FromVal(k));
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) lmdb::error::raise("mdb_cursor_get", rc);
+    last.known = true;
+    last.none = rc == MDB_NOTFOUND;
+  }
+  MDB_val k = ToVal(key), v = ToVal(value);
+  if (last.none || key > std::string_view(last.key)) {
+    int rc = mdb_cursor_put(c, &k, &v, MDB_APPEND);
+    if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_cursor_put", rc);
+    last.key.assign(key);
+    last.none = false;
+    d.Add(key, value);
+    return;
+  }
+  MDB_val old{};
   int rc = mdb_cursor_get(c, &k, &old, MDB_SET_KEY);
   unsigned flags = 0;
   if (rc == MDB_SUCCESS) {

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "store/digest.h"
@@ -90,6 +91,14 @@ class LmdbKv final : public Kv {
   MDB_cursor* CursorFor(Db db);
   MDB_txn* txn_;
   std::array<MDB_cursor*, kDbCount> cursors_{};
+  // Each sub-database's last key, read at its first write. A delete may leave
+  // it past the real last key: appends then take the searching path, which
+  // is only slower.
+  struct LastKey {
+    bool known = false, none = false;
+    std::string key;
+  };
+  std::array<LastKey, kDbCount> last_keys_{};
   const DbHandles& dbis_;
   uint64_t allowed_ = ~uint64_t{0};
   Digests deltas_{};
