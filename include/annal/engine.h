@@ -8,7 +8,10 @@
 //
 // Thread-safety: an Engine is safe to use from many threads at once. Appends
 // are serialized (one LMDB write transaction at a time, across processes
-// too); reads run in parallel with them and with each other. Open a store
+// too), and the appends that threads of this process make at the same moment
+// share one transaction and one durable commit (group commit), each batch
+// still all or nothing on its own; reads run in parallel with them and with
+// each other. Open a store
 // once per process: a second Engine on the same directory in one process is
 // not supported (an LMDB rule). Other processes may open it at the same time.
 // Every Snapshot must be destroyed before its Engine.
@@ -54,7 +57,10 @@ class Engine {
   // against the rules and the events before it, logged under the next seqs,
   // and applied to every projection. All or nothing: on a rejected event the
   // store is exactly as before, and the Status (kRejected) names the event's
-  // index in `batch`, its type and the rule it broke.
+  // index in `batch`, its type and the rule it broke. With Options::sync the
+  // batch is on disk when this returns. Concurrent callers are committed
+  // together, in the order they called; each gets its own receipt (its
+  // batch's seqs, contiguous) or its own error.
   Result<AppendReceipt> Append(std::span<const Event> batch);
   Result<AppendReceipt> Append(const Event& event) {
     return Append(std::span(&event, 1));
