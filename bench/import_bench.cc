@@ -26,6 +26,20 @@ const std::vector<std::string>& Lines() {
   return lines;
 }
 
+// Decodes every line and hands the events to `append` in batches of 1000.
+template <class AppendFn>
+void DecodeInBatches(const std::vector<std::string>& lines, AppendFn&& append) {
+  JsonDecoder decoder;
+  std::vector<Event> batch;
+  for (const std::string& line : lines) {
+    batch.push_back(std::move(decoder.Decode(line).value()));
+    if (batch.size() == 1000) {
+      append(batch);
+      batch.clear();
+    }
+  }
+}
+
 void BM_Import(benchmark::State& state) {
   const bool sync = state.range(0);
   const size_t n = kEvents;
@@ -36,16 +50,10 @@ void BM_Import(benchmark::State& state) {
     Options o;
     o.sync = sync;
     auto engine = std::move(Engine::Open(dir, o).value());
-    JsonDecoder decoder;
-    std::vector<Event> batch;
     state.ResumeTiming();
-    for (const std::string& line : lines) {
-      batch.push_back(std::move(decoder.Decode(line).value()));
-      if (batch.size() == 1000) {
-        if (!engine->Append(batch).ok()) state.SkipWithError("append");
-        batch.clear();
-      }
-    }
+    DecodeInBatches(lines, [&](const std::vector<Event>& batch) {
+      if (!engine->Append(batch).ok()) state.SkipWithError("append");
+    });
     state.PauseTiming();
     engine.reset();
     std::filesystem::remove_all(dir);
@@ -63,16 +71,8 @@ void BM_SqliteImport(benchmark::State& state) {
     state.PauseTiming();
     std::string file = ScratchDir("import-sqlite") + ".sqlite";
     auto peer = std::make_unique<SqlitePeer>(file, sync);
-    JsonDecoder decoder;
-    std::vector<Event> batch;
     state.ResumeTiming();
-    for (const std::string& line : lines) {
-      batch.push_back(std::move(decoder.Decode(line).value()));
-      if (batch.size() == 1000) {
-        peer->Append(batch);
-        batch.clear();
-      }
-    }
+    DecodeInBatches(lines, [&](const std::vector<Event>& batch) { peer->Append(batch); });
     state.PauseTiming();
     peer.reset();
     for (const char* suffix : {"", "-wal", "-shm"})

@@ -5,6 +5,7 @@
 //   build/bench/replay_bench --benchmark_out=replay.json --benchmark_out_format=json
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -62,6 +63,23 @@ void BM_Rebuild(benchmark::State& state) {
   state.counters["rss_growth_MiB"] = (peak - base) / 1024.0;
 }
 
+// A full verify: the rebuild into the scratch slot, then the byte-for-byte
+// comparison with the live one.
+void BM_Verify(benchmark::State& state) {
+  const std::string& dir = StoreOf(state.range(0));
+  annal::Options o;
+  o.sync = false;
+  auto engine = std::move(annal::Engine::Open(dir, o).value());
+  long base = RssAnonKiB(), peak = base;
+  for (auto _ : state) {
+    auto r = engine->Verify(
+        [&](const annal::ReplayProgress&) { peak = std::max(peak, RssAnonKiB()); });
+    if (!r.ok() || !r->identical()) state.SkipWithError("verify failed");
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+  state.counters["peak_anon_rss_MiB"] = peak / 1024.0;
+}
+
 void BM_VerifyLogOnly(benchmark::State& state) {
   const std::string& dir = StoreOf(state.range(0));
   auto engine = std::move(annal::Engine::Open(dir).value());
@@ -107,9 +125,30 @@ BENCHMARK(BM_Rebuild)
     ->Arg(1000000)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(2);
+BENCHMARK(BM_Verify)->Arg(1000000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_VerifyLogOnly)->Arg(1000000)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(BM_BareLogScan)->Arg(1000000)->Unit(benchmark::kMillisecond)->Iterations(2);
 
+// ANNAL_BENCH_LONG=1 (the long command of bench/run.sh) adds 10^7 events:
+// about 2 GB of store, and minutes.
+void RegisterLong() {
+  if (!std::getenv("ANNAL_BENCH_LONG")) return;
+  benchmark::RegisterBenchmark("BM_Rebuild", BM_Rebuild)
+      ->Arg(10000000)
+      ->Unit(benchmark::kMillisecond)
+      ->Iterations(1);
+  benchmark::RegisterBenchmark("BM_Verify", BM_Verify)
+      ->Arg(10000000)
+      ->Unit(benchmark::kMillisecond)
+      ->Iterations(1);
+}
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  RegisterLong();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -3,6 +3,8 @@
 # per benchmark, into OUT (default bench-results/). Then:
 #   python3 bench/report.py OUT      # writes docs/performance.md and docs/performance.svg
 # ANNAL_BENCH_MAX_STORE (default 1000000) caps the store sizes measured.
+# ANNAL_BENCH_LONG=1 is the long command: it adds replay (rebuild and verify)
+# at 10^7 events, a 2 GB store and several minutes more.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-bench-results}

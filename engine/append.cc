@@ -65,6 +65,12 @@ Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group,
                        bool* committed) REQUIRES_SHARED(s.map_mutex)
     REQUIRES(s.write_mutex) {
   *committed = false;
+  // The log values are kept between appends to save allocations, but not
+  // the many of one huge batch.
+  if (s.log_values.size() > kMaxGroupEvents) {
+    s.log_values.clear();
+    s.log_values.shrink_to_fit();
+  }
   Txn txn(s.env.handle(), Txn::kWrite);
   const size_t slot = LiveSlot(txn.handle(), s.meta());
   const bool inline_mode = s.options.mode == Mode::kInline;
