@@ -1,7 +1,8 @@
 // The key-value view of one write transaction that projectors and the
-// validator write through. The inline path backs it with the LMDB write
-// transaction (LmdbKv); a replay can back it with something else without the
-// projectors knowing. Not thread-safe: one transaction, one thread.
+// validator write through. Every write path backs it with a write-back
+// buffer (BufferedKv, store/buffered_kv.h) over the LMDB write transaction
+// (LmdbKv, store/lmdb.h); the fuzzers back it with ordered maps. The
+// projectors never know which. Not thread-safe: one transaction, one thread.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +46,7 @@ class Kv {
   // False when the key was not there.
   virtual bool Del(Db db, std::string_view key) = 0;
   // Visits keys from the last one backwards until `visit` returns false.
+  // `visit` must not write to this Kv (a buffer may flush under it).
   virtual void ScanKeysBackward(
       Db db, const std::function<bool(std::string_view key)>& visit) = 0;
 };
