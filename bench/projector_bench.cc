@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "bench/bench_util.h"
@@ -31,7 +32,9 @@ void BM_CatchUp(benchmark::State& state) {
     o.mode = Mode::kDeferred;
     o.sync = false;
     auto e = std::move(Engine::Open(dir, o).value());
-    for (size_t i = 0; i < n; i += 1000) e->Append(std::span(stream).subspan(i, 1000));
+    for (size_t i = 0; i < n; i += 1000) {
+      if (!e->Append(std::span(stream).subspan(i, 1000)).ok()) std::abort();
+    }
     state.ResumeTiming();
     while (*e->ProjectPending(10000) > 0) {
     }
@@ -55,7 +58,9 @@ void BM_AppendRate(benchmark::State& state) {
     o.sync = false;
     auto e = std::move(Engine::Open(dir, o).value());
     state.ResumeTiming();
-    for (size_t i = 0; i < n; i += 100) e->Append(std::span(stream).subspan(i, 100));
+    for (size_t i = 0; i < n; i += 100) {
+      if (!e->Append(std::span(stream).subspan(i, 100)).ok()) std::abort();
+    }
     state.PauseTiming();
     e.reset();
     std::filesystem::remove_all(dir);
@@ -95,7 +100,7 @@ void BM_LagUnderLoad(benchmark::State& state) {
     });
     auto tick = Clock::now();
     for (size_t b = 0; b < batches; ++b) {
-      e->Append(std::span(stream).subspan(b * per, per));
+      if (!e->Append(std::span(stream).subspan(b * per, per)).ok()) std::abort();
       committed[b] = Clock::now();
       done.store(b + 1);
       tick += std::chrono::milliseconds(1);

@@ -54,7 +54,9 @@ TEST_P(BufferedKvTest, AnswersAsAPlainKvAndLeavesTheSameBytes) {
       case 3: {
         bool found = reference.Get(db, key, a);
         ASSERT_EQ(found, buffered->Get(db, key, b)) << op;
-        if (found) ASSERT_EQ(a.view(), b.view()) << op;
+        if (found) {
+          ASSERT_EQ(a.view(), b.view()) << op;
+        }
         break;
       }
       case 4:
