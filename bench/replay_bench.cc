@@ -47,37 +47,39 @@ const std::string& StoreOf(int64_t events) {
   return dir;
 }
 
-void BM_Rebuild(benchmark::State& state) {
+// Times `replay(engine, progress)` on the store of state.range(0) events,
+// sampling the anonymous RSS at every progress report; false is a failure.
+template <class ReplayFn>
+void TimedReplay(benchmark::State& state, ReplayFn&& replay) {
   const std::string& dir = StoreOf(state.range(0));
   annal::Options o;
   o.sync = false;
   auto engine = std::move(annal::Engine::Open(dir, o).value());
   long base = RssAnonKiB(), peak = base;
+  annal::ProgressFn progress = [&](const annal::ReplayProgress&) {
+    peak = std::max(peak, RssAnonKiB());
+  };
   for (auto _ : state) {
-    auto st = engine->Rebuild(
-        [&](const annal::ReplayProgress&) { peak = std::max(peak, RssAnonKiB()); });
-    if (!st.ok()) state.SkipWithError(st.ToString().c_str());
+    if (!replay(*engine, progress)) state.SkipWithError("replay failed");
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
   state.counters["peak_anon_rss_MiB"] = peak / 1024.0;
   state.counters["rss_growth_MiB"] = (peak - base) / 1024.0;
 }
 
+void BM_Rebuild(benchmark::State& state) {
+  TimedReplay(state, [](annal::Engine& e, const annal::ProgressFn& progress) {
+    return e.Rebuild(progress).ok();
+  });
+}
+
 // A full verify: the rebuild into the scratch slot, then the byte-for-byte
 // comparison with the live one.
 void BM_Verify(benchmark::State& state) {
-  const std::string& dir = StoreOf(state.range(0));
-  annal::Options o;
-  o.sync = false;
-  auto engine = std::move(annal::Engine::Open(dir, o).value());
-  long base = RssAnonKiB(), peak = base;
-  for (auto _ : state) {
-    auto r = engine->Verify(
-        [&](const annal::ReplayProgress&) { peak = std::max(peak, RssAnonKiB()); });
-    if (!r.ok() || !r->identical()) state.SkipWithError("verify failed");
-  }
-  state.SetItemsProcessed(state.iterations() * state.range(0));
-  state.counters["peak_anon_rss_MiB"] = peak / 1024.0;
+  TimedReplay(state, [](annal::Engine& e, const annal::ProgressFn& progress) {
+    auto r = e.Verify(progress);
+    return r.ok() && r->identical();
+  });
 }
 
 void BM_VerifyLogOnly(benchmark::State& state) {
