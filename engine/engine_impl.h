@@ -89,7 +89,9 @@ struct Engine::Impl {
   // Durable stores open LMDB with MDB_NOMETASYNC: a commit syncs its data
   // pages but writes the meta page unsynced, and SyncMeta() (an fdatasync)
   // makes it durable. An append returns only after both; the second runs
-  // outside the write lock, so the next group's commit overlaps it.
+  // after the write lock is released, so the projector and other processes'
+  // writers need not wait for it (this process's next group forms once the
+  // group before it is acknowledged).
   void CommitDurably(internal::Txn& txn);
   void SyncMeta();
 
