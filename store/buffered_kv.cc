@@ -7,13 +7,13 @@
 namespace annal::internal {
 namespace {
 
-// What an entry costs beyond its bytes (map node, strings): an estimate that
-// keeps the budget honest for small keys and values.
-constexpr size_t kEntryOverhead = 96;
+// What an entry costs beside its bytes in the arena (its Entry, its slots):
+// an estimate that keeps the budget honest for small keys and values.
+constexpr size_t kEntryOverhead = 80;
 
 }  // namespace
 
-BufferedKv::Table& BufferedKv::TableFor(Db db) {
+EntryTable& BufferedKv::TableFor(Db db) {
   if (!(allowed_ & MaskOf(db))) {
     throw std::logic_error("sub-database " + std::string(Spec(db).name) +
                            " is not owned by the component writing to it");
@@ -21,48 +21,44 @@ BufferedKv::Table& BufferedKv::TableFor(Db db) {
   return tables_[static_cast<size_t>(db)];
 }
 
-BufferedKv::Entry& BufferedKv::Load(Table& t, Db db, std::string_view key) {
-  if (auto it = t.find(key); it != t.end()) return it->second;
+BufferedKv::Entry& BufferedKv::Insert(EntryTable& t, Db db, std::string_view key,
+                                      uint64_t hash) {
+  Entry& e = t.Insert(key, hash, arena_);
+  bytes_ += kEntryOverhead;
+  if (auto& ordered = ordered_[static_cast<size_t>(db)]) ordered->insert(e.key_view());
+  return e;
+}
+
+BufferedKv::Entry& BufferedKv::Load(EntryTable& t, Db db, std::string_view key,
+                                    uint64_t hash) {
+  if (Entry* e = t.Find(key, hash)) return *e;
   below_.Restrict(~uint64_t{0});
-  Entry e;
-  if (below_.Get(db, key, scratch_)) e.value.emplace(scratch_.view());
-  bytes_ += key.size() + (e.value ? e.value->size() : 0) + kEntryOverhead;
-  auto it = t.emplace(std::string(key), std::move(e)).first;
-  Inserted(db, it->first);
-  return it->second;
+  const bool found = below_.Get(db, key, scratch_);
+  Entry& e = Insert(t, db, key, hash);
+  if (found) EntryTable::SetValue(e, scratch_.view(), arena_);
+  return e;
 }
 
 bool BufferedKv::Get(Db db, std::string_view key, AlignedBuf& out) {
-  Entry& e = Load(TableFor(db), db, key);
-  if (!e.value) return false;
-  out.Assign(*e.value);
+  const Entry& e = Load(TableFor(db), db, key, EntryTable::HashOf(key));
+  if (!e.present) return false;
+  out.Assign(*e.value_view());
   return true;
 }
 
 bool BufferedKv::Has(Db db, std::string_view key) {
-  return Load(TableFor(db), db, key).value.has_value();
+  return Load(TableFor(db), db, key, EntryTable::HashOf(key)).present;
 }
 
 void BufferedKv::Write(Db db, std::string_view key,
                        std::optional<std::string_view> value) {
-  Table& t = TableFor(db);
-  if (bytes_ > budget_) Flush();
-  auto it = t.find(key);
-  if (it == t.end()) {
-    it = t.emplace(std::string(key), Entry{}).first;
-    bytes_ += key.size() + kEntryOverhead;
-    Inserted(db, it->first);
-  }
-  Entry& e = it->second;
-  const size_t before = e.value ? e.value->size() : 0;
-  if (value) {
-    e.value.emplace(*value);
-  } else {
-    e.value.reset();
-  }
-  bytes_ += (value ? value->size() : 0);
-  bytes_ -= std::min(bytes_, before);
-  e.dirty = true;
+  EntryTable& t = TableFor(db);
+  if (bytes() > budget_) Flush();
+  const uint64_t hash = EntryTable::HashOf(key);
+  Entry* e = t.Find(key, hash);
+  if (!e) e = &Insert(t, db, key, hash);
+  EntryTable::SetValue(*e, value, arena_);
+  e->dirty = true;
 }
 
 void BufferedKv::Put(Db db, std::string_view key, std::string_view value) {
@@ -70,39 +66,28 @@ void BufferedKv::Put(Db db, std::string_view key, std::string_view value) {
 }
 
 bool BufferedKv::Del(Db db, std::string_view key) {
-  const bool existed = Load(TableFor(db), db, key).value.has_value();
-  if (existed) Write(db, key, std::nullopt);
-  return existed;
-}
-
-std::vector<std::pair<std::string_view, const BufferedKv::Entry*>> BufferedKv::Sorted(
-    const Table& t) {
-  std::vector<std::pair<std::string_view, const Entry*>> v;
-  v.reserve(t.size());
-  for (const auto& [key, e] : t) v.emplace_back(key, &e);
-  std::sort(v.begin(), v.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  return v;
-}
-
-void BufferedKv::Inserted(Db db, std::string_view key) {
-  if (auto& ordered = ordered_[static_cast<size_t>(db)]) ordered->insert(key);
+  EntryTable& t = TableFor(db);
+  Entry& e = Load(t, db, key, EntryTable::HashOf(key));
+  if (!e.present) return false;
+  e.present = false;
+  e.dirty = true;
+  return true;
 }
 
 void BufferedKv::ScanKeysBackward(
     Db db, const std::function<bool(std::string_view key)>& visit) {
   // The keys below and the buffered ones, merged from the last backwards; a
   // buffered entry replaces the key below it (or hides it, when absent).
-  Table& t = TableFor(db);
+  EntryTable& t = TableFor(db);
   auto& ordered = ordered_[static_cast<size_t>(db)];
   if (!ordered) {
     ordered = std::make_unique<std::set<std::string_view>>();
-    for (const auto& [key, e] : t) ordered->insert(key);
+    for (const Entry& e : t.entries()) ordered->insert(e.key_view());
   }
   auto it = ordered->rbegin();
   bool go_on = true;
   auto has_value = [&](std::string_view key) {
-    return t.find(key)->second.value.has_value();
+    return t.Find(key, EntryTable::HashOf(key))->present;
   };
   auto emit_buffered_above = [&](std::optional<std::string_view> bound) {
     for (; go_on && it != ordered->rend() && (!bound || *it > *bound); ++it) {
@@ -131,17 +116,17 @@ void BufferedKv::Flush() {
   for (size_t i = 0; i < kDbCount; ++i) {
     const Db db = static_cast<Db>(i);
     if (tables_[i].empty()) continue;  // (and so is its ordered index)
-    for (const auto& [key, e] : Sorted(tables_[i])) {
-      if (!e->dirty) continue;
-      if (e->value) {
-        below_.Put(db, key, *e->value);
+    for (const Entry* e : tables_[i].DirtySorted()) {
+      if (e->present) {
+        below_.Put(db, e->key_view(), *e->value_view());
       } else {
-        below_.Del(db, key);
+        below_.Del(db, e->key_view());
       }
     }
-    tables_[i].clear();
+    tables_[i].Clear();
     ordered_[i].reset();
   }
+  arena_.Reset();
   bytes_ = 0;
 }
 

@@ -24,9 +24,9 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "store/entry_table.h"
 #include "store/kv.h"
 
 namespace annal::internal {
@@ -50,40 +50,27 @@ class BufferedKv final : public Kv {
   // Writes every dirty key to the Kv below, in (sub-database, key) order, and
   // empties the buffer.
   void Flush();
-  size_t bytes() const { return bytes_; }
+  // Buffered keys and values, and an estimate of the entries' bookkeeping.
+  size_t bytes() const { return arena_.bytes() + bytes_; }
 
  private:
-  struct Entry {
-    std::optional<std::string> value;  // nullopt: absent (deleted, or never there)
-    bool dirty = false;
-  };
-  // Hashed for the many lookups of a batch; sorted only when flushed (and
-  // for the rare backward scan).
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const {
-      return std::hash<std::string_view>()(s);
-    }
-  };
-  using Table = std::unordered_map<std::string, Entry, Hash, std::equal_to<>>;
-  // The table's entries in key order.
-  static std::vector<std::pair<std::string_view, const Entry*>> Sorted(const Table& t);
-  // A new key in `db`'s table: also into its ordered index, if it has one.
-  void Inserted(Db db, std::string_view key);
-
-  Table& TableFor(Db db);  // checks the Restrict() mask
+  using Entry = EntryTable::Entry;
+  EntryTable& TableFor(Db db);  // checks the Restrict() mask
   // The entry of `key`, read from below on a miss.
-  Entry& Load(Table& t, Db db, std::string_view key);
+  Entry& Load(EntryTable& t, Db db, std::string_view key, uint64_t hash);
+  // A new key in `db`'s table: also into its ordered index, if it has one.
+  Entry& Insert(EntryTable& t, Db db, std::string_view key, uint64_t hash);
   void Write(Db db, std::string_view key, std::optional<std::string_view> value);
 
   Kv& below_;
   const size_t budget_;
-  size_t bytes_ = 0;
+  size_t bytes_ = 0;  // the entries' bookkeeping
   uint64_t allowed_ = ~uint64_t{0};
-  std::array<Table, kDbCount> tables_;
+  Arena arena_;
+  std::array<EntryTable, kDbCount> tables_;
   // For the sub-databases scanned in this batch (alarms' resolution order),
   // their buffered keys in order, kept from the first scan on; the views
-  // point at the tables' keys, which stay put until the flush.
+  // point at the keys in the arena, which stay put until the flush.
   std::array<std::unique_ptr<std::set<std::string_view>>, kDbCount> ordered_;
   AlignedBuf scratch_;
 };
