@@ -123,4 +123,24 @@ Status Engine::WaitFor(uint64_t seq, int64_t timeout_ms) const {
   }
 }
 
+Result<uint64_t> Engine::WaitForCommit(uint64_t after_seq, int64_t timeout_ms) const {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  StoreWatch watch(impl_->dir);
+  for (;;) {
+    uint64_t head = 0;
+    {
+      auto snap = Read();
+      if (!snap.ok()) return snap.status();
+      auto last = snap->LastSeq();
+      if (!last.ok()) return last.status();
+      head = *last;
+    }  // (the snapshot is released before sleeping)
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (head > after_seq || left.count() <= 0) return head;
+    watch.Wait(static_cast<int>(std::min<int64_t>(left.count(), 50)));
+  }
+}
+
 }  // namespace annal

@@ -1,8 +1,7 @@
 // Engine::Read and the Snapshot query API: every query reads projection and
 // index sub-databases only; ScanLog is the one reader of the log.
-#include <deque>
-
 #include "engine/engine_impl.h"
+#include "engine/snapshot_impl.h"
 #include "events/log_reader.h"
 #include "events/record_codec.h"
 #include "rules/validate.h"
@@ -13,82 +12,6 @@
 namespace annal {
 
 using namespace internal;
-
-struct Snapshot::Impl {
-  // Declared before txn: the transaction ends before the lock is released.
-  SnapshotMapHold map_lock;
-  Txn txn;
-  DbHandles dbis;
-  MDB_dbi meta;
-  size_t slot;
-  // Sub-databases of stale projections, and why: queries on them refuse.
-  uint64_t stale_mask = 0;
-  std::vector<StaleProjection> stale;
-  // Copies of values LMDB did not place on an 8-byte boundary (should not
-  // happen given our key and value sizes; kept so a row is never misread).
-  std::deque<AlignedBuf> realigned;
-
-  MDB_dbi Dbi(Db db) const {
-    if (stale_mask & (uint64_t{1} << static_cast<unsigned>(db))) {
-      for (const auto& s : stale) {
-        if (Spec(db).owner == s.name) throw StaleError(s.message);
-      }
-    }
-    return dbis[static_cast<size_t>(db)];
-  }
-
-  std::string_view Aligned(std::string_view v) {
-    if (reinterpret_cast<uintptr_t>(v.data()) % 8 == 0) return v;
-    realigned.emplace_back().Assign(v);
-    return realigned.back().view();
-  }
-
-  template <class Fb>
-  auto DecodeValue(Db db, std::string_view key, std::string_view value) {
-    const Fb* t = VerifiedRow<Fb>(Aligned(value));
-    if (!t) {
-      throw CorruptionError("corrupt row in " + std::string(Spec(db).name) +
-                            " at key of " + std::to_string(key.size()) + " bytes");
-    }
-    return Decode(*t);
-  }
-
-  template <class Fb>
-  auto Get(Db db, std::string_view key)
-      -> std::optional<decltype(Decode(std::declval<const Fb&>()))> {
-    auto v = GetInPlace(txn.handle(), Dbi(db), key);
-    if (!v) return std::nullopt;
-    return DecodeValue<Fb>(db, key, *v);
-  }
-
-  template <class Fb, class Row>
-  std::vector<Row> All(Db db) {
-    std::vector<Row> rows;
-    Cursor c(txn.handle(), Dbi(db));
-    std::string_view k, v;
-    for (bool more = c.Get(MDB_FIRST, &k, &v); more; more = c.Get(MDB_NEXT, &k, &v)) {
-      rows.push_back(DecodeValue<Fb>(db, k, v));
-    }
-    return rows;
-  }
-
-  // Rows named by an index keyed TimeId(t, id), for t at or before `until`.
-  template <class Fb, class Row>
-  std::vector<Row> DueBy(Db index, Db table, int64_t until) {
-    std::vector<Row> rows;
-    Cursor c(txn.handle(), Dbi(index));
-    std::string_view k, v;
-    for (bool more = c.Get(MDB_FIRST, &k, &v);
-         more && keys::Decode(KeyShape::kTimeId, k).time <= until;
-         more = c.Get(MDB_NEXT, &k, &v)) {
-      auto row = Get<Fb>(table, keys::Id(keys::IndexedId(k)));
-      if (!row)
-        throw CorruptionError(std::string(Spec(index).name) + " names a missing row");
-      rows.push_back(*row);
-    }
-    return rows;
-  }
-};
 
 Snapshot::Snapshot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Snapshot::Snapshot(Snapshot&&) noexcept = default;
@@ -103,14 +26,11 @@ Result<Snapshot> Engine::Read() const {
     auto stale = impl_->StaleIn(txn.handle(), slot);
     uint64_t mask = 0;
     for (const auto& s : stale) mask |= OwnedMask(s.name);
-    return Snapshot(std::make_unique<Snapshot::Impl>(Snapshot::Impl{std::move(lock),
-                                                                    std::move(txn),
-                                                                    impl_->slots[slot],
-                                                                    impl_->meta(),
-                                                                    slot,
-                                                                    mask,
-                                                                    std::move(stale),
-                                                                    {}}));
+    auto view = std::make_unique<Snapshot::Impl>(std::move(txn), impl_->slots[slot], slot);
+    view->map_lock.emplace(std::move(lock));
+    view->stale_mask = mask;
+    view->stale = std::move(stale);
+    return Snapshot(std::move(view));
   });
 }
 
@@ -232,7 +152,7 @@ Result<uint64_t> Snapshot::LastSeq() const {
 
 Result<uint64_t> Snapshot::ProjectedSeq() const {
   return Guard([&]() -> Result<uint64_t> {
-    return ReadProjected(impl_->txn.handle(), impl_->meta, impl_->slot);
+    return ReadProjected(impl_->txn.handle(), impl_->meta(), impl_->slot);
   });
 }
 
@@ -242,7 +162,7 @@ Result<Snapshot::Lag> Snapshot::ProjectionLag() const {
     const MDB_dbi log = impl_->Dbi(Db::kLog);
     Lag lag;
     lag.head_seq = LogHead(txn, log);
-    lag.projected_seq = ReadProjected(txn, impl_->meta, impl_->slot);
+    lag.projected_seq = ReadProjected(txn, impl_->meta(), impl_->slot);
     lag.events = lag.head_seq - std::min(lag.head_seq, lag.projected_seq);
     auto ts_at = [&](uint64_t seq) -> int64_t {
       LogReader reader(txn, log, seq, seq);

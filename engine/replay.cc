@@ -37,18 +37,23 @@ void Replayer::ClearTarget() {
   txn.Commit();  // scratch: made durable with the commit that uses it
 }
 
+Status AdmitLogged(Validator& validator, Kv& kv, const LogRecord& r) {
+  LoggedEvent ev = DecodeRecord(*r.record);
+  if (auto broken = CheckFields(ev.event)) {
+    return Status::Corruption("log record at seq " + std::to_string(r.seq) +
+                              " is malformed: " + *broken);
+  }
+  kv.Restrict(kRegistryMask);
+  if (auto broken = validator.Admit(kv, ev.event)) {
+    return Status::Corruption("log record at seq " + std::to_string(r.seq) +
+                              " breaks a rule on replay: " + *broken);
+  }
+  return Status::Ok();
+}
+
 Status Replayer::ApplyOne(Kv& kv, const LogRecord& r) {
   if (mode_ == Mode::kApply) {
-    LoggedEvent ev = DecodeRecord(*r.record);
-    if (auto broken = CheckFields(ev.event)) {
-      return Status::Corruption("log record at seq " + std::to_string(r.seq) +
-                                " is malformed: " + *broken);
-    }
-    kv.Restrict(kRegistryMask);
-    if (auto broken = validator_.Admit(kv, ev.event)) {
-      return Status::Corruption("log record at seq " + std::to_string(r.seq) +
-                                " breaks a rule on replay: " + *broken);
-    }
+    if (Status st = AdmitLogged(validator_, kv, r); !st.ok()) return st;
     if (r.seq <= limit_ && projected_ == r.seq - 1) {
       if (Status st = projectors_.Apply(kv, *r.record); !st.ok()) return st;
       projected_ = r.seq;

@@ -3,7 +3,8 @@
 // same validator and projectors as Append. It reads the log in bounded
 // batches of write transactions, so memory stays flat however long the log,
 // and checks every record on the way: structure, gapless seq, and the hash
-// chain. Used by Verify and Rebuild (engine/maintenance.cc).
+// chain. Used by Verify and Rebuild (engine/maintenance.cc); time travel
+// (engine/as_of.cc) replays into a store of its own with AdmitLogged.
 #pragma once
 
 #include <functional>
@@ -15,6 +16,10 @@
 #include "rules/validate.h"
 
 namespace annal::internal {
+
+// Checks a logged record's fields and runs the validator on it, as its
+// Append did (the registry moves on); a refusal is kCorruption naming the seq.
+Status AdmitLogged(Validator& validator, Kv& kv, const LogRecord& r);
 
 class Replayer {
  public:

@@ -106,6 +106,21 @@ class Engine {
   // deferred mode). kBusy after `timeout_ms`.
   Status WaitFor(uint64_t seq, int64_t timeout_ms) const;
 
+  // Returns as soon as the log's head passes `after_seq`, whichever process
+  // committed, or once `timeout_ms` has passed: the head either way (at most
+  // `after_seq` on a timeout, which is no error). Change feeds loop on it
+  // with short timeouts, so that they can also watch a stop flag.
+  Result<uint64_t> WaitForCommit(uint64_t after_seq, int64_t timeout_ms) const;
+
+  // Time travel: a read view of every projection (and the log) as it was
+  // right after the event with seq `seq` (0: the empty store), rebuilt from
+  // the log by the same projector code into a private temporary store. Its
+  // cost is a replay of `seq` events; its memory is bounded by the replay
+  // buffer's budget, its pages are files in $TMPDIR (removed when the view
+  // goes). kInvalidInput past the head. The view answers every Snapshot
+  // call; it does not hold this engine's map, so it may be kept.
+  Result<Snapshot> ReadAsOf(uint64_t seq) const;
+
   EngineStats Stats() const;
   const std::string& dir() const;
 

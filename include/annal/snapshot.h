@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "annal/events.h"
+#include "annal/query.h"
 #include "annal/rows.h"
 #include "annal/status.h"
 
@@ -65,6 +66,16 @@ class Snapshot {
   Rows<AlarmRow> Alarms() const;
   MaybeRow<AlarmRow> Alarm(std::string_view alarm_id) const;
   Rows<AlarmRow> AlarmsInState(AlarmState state) const;  // by id
+
+  // One page of the projection `name` (one of kProjections, annal/query.h)
+  // with `options`: the JSON rows `annal query NAME` prints with the same
+  // options, in the same order, and the cursor of the next page.
+  // kInvalidInput for an unknown name, an option the projection does not
+  // take, a limit of 0, or a cursor not issued for this query of this store.
+  Result<QueryPage> Query(std::string_view name, const QueryOptions& options = {}) const;
+  // Each projection's fingerprint at this commit (change notification: the
+  // projections whose fingerprints differ between two commits changed).
+  Result<Fingerprints> ProjectionFingerprints() const;
 
   // The seq of the newest log entry, 0 for an empty log.
   Result<uint64_t> LastSeq() const;

@@ -1,0 +1,76 @@
+#include "engine/cursor.h"
+
+#include <cstring>
+
+namespace annal::internal {
+namespace {
+
+constexpr uint8_t kCursorVersion = 1;
+constexpr size_t kTagBytes = 8;
+
+void PutU64(std::string& s, uint64_t v) {
+  for (int i = 7; i >= 0; --i) s += static_cast<char>(v >> (8 * i));
+}
+
+// The query's fields, in a fixed layout.
+std::string Header(const CursorQuery& q) {
+  std::string s;
+  s += static_cast<char>(kCursorVersion);
+  s += static_cast<char>(q.projection);
+  s += static_cast<char>((q.due ? 1 : 0) | (q.state ? 2 : 0) | (q.as_of ? 4 : 0));
+  PutU64(s, static_cast<uint64_t>(q.due.value_or(0)));
+  s += static_cast<char>(q.state ? static_cast<uint8_t>(*q.state) : 0);
+  PutU64(s, q.as_of.value_or(0));
+  return s;
+}
+
+std::string Tag(std::string_view body, const Hash& key) {
+  // SHA-256 of the key, then the body (ChainHash's layout, seq 0): a keyed
+  // hash, truncated; no length extension reaches a truncated tag.
+  Hash h = ChainHash(key, 0, body);
+  return std::string(reinterpret_cast<const char*>(h.data()), kTagBytes);
+}
+
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) out += kDigits[c >> 4], out += kDigits[c & 15];
+  return out;
+}
+
+std::optional<std::string> Unhex(std::string_view hex) {
+  if (hex.size() % 2) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi << 4 | lo);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeCursor(const CursorQuery& q, std::string_view last_key, const Hash& key) {
+  std::string body = Header(q);
+  body += last_key;
+  return Hex(body + Tag(body, key));
+}
+
+std::optional<std::string> DecodeCursor(std::string_view cursor, const CursorQuery& q,
+                                        const Hash& key) {
+  auto bytes = Unhex(cursor);
+  const std::string header = Header(q);
+  if (!bytes || bytes->size() < header.size() + kTagBytes) return std::nullopt;
+  std::string_view body(bytes->data(), bytes->size() - kTagBytes);
+  std::string_view tag(bytes->data() + body.size(), kTagBytes);
+  if (body.substr(0, header.size()) != header || Tag(body, key) != tag) return std::nullopt;
+  return std::string(body.substr(header.size()));
+}
+
+}  // namespace annal::internal

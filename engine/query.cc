@@ -1,0 +1,242 @@
+// Snapshot::Query: one page of a projection by name, as JSON rows; and the
+// projections' fingerprints for change notification. Pages are key ranges
+// read with one cursor walk: a page of 100 rows reads about 100 rows,
+// wherever in the projection it starts.
+#include <functional>
+
+#include "annal/jsonl.h"
+#include "engine/cursor.h"
+#include "engine/snapshot_impl.h"
+#include "events/log_reader.h"
+#include "store/meta.h"
+
+namespace annal {
+
+using namespace internal;
+
+namespace {
+
+// A walk over one sub-database: where it starts, which keys belong to the
+// query, and each row's JSON.
+struct Walk {
+  Db db;
+  bool backward = false;
+  std::string first;  // the first key to consider (empty: the first of the walk)
+  std::function<bool(std::string_view key)> in_range = [](std::string_view) { return true; };
+  std::function<void(std::string& out, std::string_view key, std::string_view value)> json;
+};
+
+std::optional<Hash> CursorKey(SnapshotState& s) {
+  auto v = GetInPlace(s.txn.handle(), s.Dbi(Db::kLog), keys::Seq(1));
+  if (!v) return std::nullopt;
+  AlignedBuf buf;
+  return DecodeLogValue(1, *v, buf).hash;
+}
+
+template <class Row>
+const Row& Plain(const Row& r) {
+  return r;
+}
+const AlarmRow& Plain(const StoredAlarm& a) { return a.row; }
+
+// Rows of `table` decoded as Fb, straight or through an index naming them.
+template <class Fb>
+auto TableJson(SnapshotState& s, Db table) {
+  return [&s, table](std::string& out, std::string_view k, std::string_view v) {
+    AppendJson(out, Plain(s.DecodeValue<Fb>(table, k, v)));
+  };
+}
+template <class Fb>
+auto IndexedJson(SnapshotState& s, Db index, Db table) {
+  return [&s, index, table](std::string& out, std::string_view k, std::string_view) {
+    auto row = s.Get<Fb>(table, keys::Id(keys::IndexedId(k)));
+    if (!row) throw CorruptionError(std::string(Spec(index).name) + " names a missing row");
+    AppendJson(out, Plain(*row));
+  };
+}
+
+// Runs `w` from after `after_key` (if any) for up to `limit` rows.
+QueryPage RunWalk(SnapshotState& s, const Walk& w, const std::optional<std::string>& after_key,
+                  size_t limit, const std::function<std::string(std::string_view)>& cursor) {
+  QueryPage page;
+  Cursor c(s.txn.handle(), s.Dbi(w.db));
+  std::string_view k, v;
+  const MDB_cursor_op step = w.backward ? MDB_PREV : MDB_NEXT;
+  bool more;
+  const std::string& start = after_key ? *after_key : w.first;
+  if (start.empty()) {
+    more = c.Get(w.backward ? MDB_LAST : MDB_FIRST, &k, &v);
+  } else if (!w.backward) {
+    more = c.Seek(start, &k, &v);
+    if (more && after_key && k == *after_key) more = c.Get(MDB_NEXT, &k, &v);
+  } else {
+    // The last key at or before `start`, then the one before it when `start` was the
+    // last row returned.
+    more = c.Seek(start, &k, &v);
+    more = more ? (k == start ? true : c.Get(MDB_PREV, &k, &v)) : c.Get(MDB_LAST, &k, &v);
+    if (more && after_key && k == *after_key) more = c.Get(MDB_PREV, &k, &v);
+  }
+  std::string last;
+  for (; more && w.in_range(k); more = c.Get(step, &k, &v)) {
+    if (page.rows.size() == limit) {
+      page.next = cursor(last);
+      break;
+    }
+    std::string json;
+    w.json(json, k, v);
+    page.rows.push_back(std::move(json));
+    last.assign(k);
+  }
+  return page;
+}
+
+int ProjectionIndex(std::string_view name) {
+  for (size_t i = 0; i < kProjections.size(); ++i) {
+    if (kProjections[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+template <class Fb, class Row>
+std::string SingleRowJson(SnapshotState& s, Db db) {
+  std::string out;
+  AppendJson(out, s.Get<Fb>(db, keys::Seq(0)).value_or(Row{}));
+  return out;
+}
+
+}  // namespace
+
+Result<QueryPage> Snapshot::Query(std::string_view name, const QueryOptions& o) const {
+  return Guard([&]() -> Result<QueryPage> {
+    SnapshotState& s = *impl_;
+    const int index = ProjectionIndex(name);
+    if (index < 0) return Status::InvalidInput("no projection named " + std::string(name));
+    const bool takes_due =
+        name == "active_tasks" || name == "schedules" || name == "approvals";
+    if (o.due && !takes_due)
+      return Status::InvalidInput("due applies to active_tasks, schedules and approvals only");
+    if (o.state && name != "alarms")
+      return Status::InvalidInput("state applies to alarms only");
+    if (o.limit == 0) return Status::InvalidInput("limit must be at least 1");
+
+    CursorQuery q{static_cast<uint8_t>(index), o.due, o.state, s.as_of};
+    const std::optional<Hash> key = CursorKey(s);
+    std::optional<std::string> after_key;
+    if (!o.after.empty()) {
+      if (key) after_key = DecodeCursor(o.after, q, *key);
+      if (!after_key)
+        return Status::InvalidInput("the cursor was not issued for this query of this store");
+    }
+    auto cursor = [&](std::string_view last) { return EncodeCursor(q, last, *key); };
+
+    Walk w;
+    const int64_t due = o.due.value_or(0);
+    auto due_range = [due](std::string_view k) {
+      return keys::Decode(KeyShape::kTimeId, k).time <= due;
+    };
+    if (name == "queue_depth") {
+      // One row, always there: no page follows it, and no cursor names it.
+      if (after_key) return Status::InvalidInput("queue_depth has a single row: no cursor");
+      QueryPage page;
+      page.rows.push_back(SingleRowJson<fbs::QueueDepthRow, QueueDepthRow>(s, Db::kQueueDepth));
+      return page;
+    }
+    if (name == "autonomy_history") {
+      // The current level (key seq 0) first, then the changes newest first.
+      QueryPage page;
+      if (!after_key) {
+        page.rows.push_back(SingleRowJson<fbs::AutonomyCurrentRow, AutonomyCurrentRow>(
+            s, Db::kAutonomyHistory));
+      }
+      w.db = Db::kAutonomyHistory;
+      w.backward = true;
+      w.in_range = [](std::string_view k) { return keys::DecodeSeq(k) != 0; };
+      w.json = TableJson<fbs::AutonomyChangeRow>(s, Db::kAutonomyHistory);
+      std::optional<std::string> change_after;
+      if (after_key && keys::DecodeSeq(*after_key) != 0) change_after = after_key;
+      if (page.rows.size() == o.limit) {
+        // Only the current row fits: a page follows if any change does.
+        if (!RunWalk(s, w, std::nullopt, 1, cursor).rows.empty())
+          page.next = cursor(keys::Seq(0).view());
+        return page;
+      }
+      QueryPage rest = RunWalk(s, w, change_after, o.limit - page.rows.size(), cursor);
+      for (auto& r : rest.rows) page.rows.push_back(std::move(r));
+      page.next = std::move(rest.next);
+      return page;
+    }
+    if (o.due) {
+      w.in_range = due_range;
+      if (name == "active_tasks") {
+        w.db = Db::kActiveTasksByWake;
+        w.json = IndexedJson<fbs::ActiveTaskRow>(s, w.db, Db::kActiveTasks);
+      } else if (name == "schedules") {
+        w.db = Db::kSchedulesByNextRun;
+        w.json = IndexedJson<fbs::ScheduleRow>(s, w.db, Db::kSchedules);
+      } else {
+        w.db = Db::kApprovalsByExpiry;
+        w.json = IndexedJson<fbs::ApprovalRow>(s, w.db, Db::kApprovals);
+      }
+    } else if (o.state) {
+      const keys::Key prefix = keys::StatePrefix(static_cast<uint8_t>(*o.state));
+      w.db = Db::kAlarmsByState;
+      w.first = std::string(prefix.view());
+      w.in_range = [prefix](std::string_view k) { return keys::InState(k, prefix); };
+      w.json = IndexedJson<fbs::AlarmRow>(s, w.db, Db::kAlarms);
+    } else {
+      static constexpr Db kTables[] = {Db::kActiveTasks, Db::kSchedules,   Db::kWatchers,
+                                       Db::kRules,       Db::kIntegrations, Db::kApprovals};
+      if (name == "alarms") {
+        w.db = Db::kAlarms;
+        w.json = TableJson<fbs::AlarmRow>(s, w.db);
+      } else {
+        w.db = kTables[index];
+        switch (index) {
+          case 0: w.json = TableJson<fbs::ActiveTaskRow>(s, w.db); break;
+          case 1: w.json = TableJson<fbs::ScheduleRow>(s, w.db); break;
+          case 2: w.json = TableJson<fbs::WatcherRow>(s, w.db); break;
+          case 3: w.json = TableJson<fbs::RuleRow>(s, w.db); break;
+          case 4: w.json = TableJson<fbs::IntegrationRow>(s, w.db); break;
+          default: w.json = TableJson<fbs::ApprovalRow>(s, w.db); break;
+        }
+      }
+    }
+    return RunWalk(s, w, after_key, o.limit, cursor);
+  });
+}
+
+Result<Fingerprints> Snapshot::ProjectionFingerprints() const {
+  return Guard([&]() -> Result<Fingerprints> {
+    const Digests d = ReadDigests(impl_->txn.handle(), impl_->meta(), impl_->slot);
+    Fingerprints f{};
+    for (const DbSpec& spec : kDbs) {
+      if (spec.role != Role::kProjection) continue;
+      for (size_t i = 0; i < kProjections.size(); ++i) {
+        if (kProjections[i] == spec.owner) {
+          const Digest& g = d[static_cast<size_t>(spec.db)];
+          f[i] = g.a ^ (g.b * 0x9e3779b97f4a7c15ull);
+        }
+      }
+    }
+    return f;
+  });
+}
+
+std::optional<AlarmState> ParseAlarmState(std::string_view name) {
+  const auto& names = EnumNames<AlarmState>::kNames;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return static_cast<AlarmState>(i);
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string_view> ChangedProjections(const Fingerprints& before,
+                                                 const Fingerprints& after) {
+  std::vector<std::string_view> names;
+  for (size_t i = 0; i < kProjections.size(); ++i) {
+    if (before[i] != after[i]) names.push_back(kProjections[i]);
+  }
+  return names;
+}
+
+}  // namespace annal

@@ -1,0 +1,59 @@
+// annal/query.h: projections by name, queried a page at a time, as the JSON
+// rows `annal query` prints. This is what the HTTP API, the CLI and the
+// Python module call, so that all of them answer with the same bytes. The
+// typed calls of annal/snapshot.h return whole lists; these page.
+//
+// Thread-safety: plain values and pure functions. A QueryPage owns its
+// strings: it stays valid after the Snapshot that produced it is gone.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "annal/rows.h"
+
+namespace annal {
+
+// The projections, named as in `annal query NAME` and /v1/projections/NAME.
+inline constexpr std::array<std::string_view, 9> kProjections = {
+    "active_tasks", "schedules",        "watchers", "rules",  "integrations",
+    "approvals",    "queue_depth",      "autonomy_history",   "alarms"};
+
+struct QueryOptions {
+  // Only rows due at or before this time (µs): paused active tasks by wake
+  // time, enabled schedules by next_run_at, pending approvals by expires_at.
+  // Valid for active_tasks, schedules and approvals only.
+  std::optional<int64_t> due;
+  // Only alarms in this state (alarms only).
+  std::optional<AlarmState> state;
+  // Rows per page, at least 1.
+  size_t limit = SIZE_MAX;
+  // A QueryPage::next from an earlier page of the same projection, `due`,
+  // `state` and as-of seq; empty for the first page. Cursors name the last
+  // row's key, not a position: a page continues after that key in the rows as
+  // of the snapshot it is read from, however the store changed meanwhile.
+  std::string after;
+};
+
+struct QueryPage {
+  std::vector<std::string> rows;    // each row's JSON object, no newline
+  std::optional<std::string> next;  // cursor of the next page; none when no rows follow
+};
+
+// "open", "acked", "resolved" (EnumNames<AlarmState>); nullopt otherwise.
+std::optional<AlarmState> ParseAlarmState(std::string_view name);
+
+// Projection fingerprints, indexed as kProjections: equal fingerprints mean
+// equal rows (a 128-bit running digest of each projection's table folded to
+// 64 bits; docs/format.md). Cheap to read at any commit.
+using Fingerprints = std::array<uint64_t, kProjections.size()>;
+// The names of the projections whose fingerprints differ.
+std::vector<std::string_view> ChangedProjections(const Fingerprints& before,
+                                                 const Fingerprints& after);
+
+}  // namespace annal
