@@ -103,8 +103,8 @@ Result<Snapshot> Engine::ReadAsOf(uint64_t seq) const {
       }
       txn.Commit();
     }
-    auto view = std::make_unique<Snapshot::Impl>(
-        Txn(store->env.handle(), Txn::kReadOnly), store->dbis, 0);
+    auto view = std::make_unique<Snapshot::Impl>(Txn(store->env.handle(), Txn::kReadOnly),
+                                                 store->dbis, 0);
     view->own_store = std::move(store);
     view->as_of = seq;
     return Snapshot(std::move(view));

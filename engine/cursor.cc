@@ -56,7 +56,8 @@ std::optional<std::string> Unhex(std::string_view hex) {
 
 }  // namespace
 
-std::string EncodeCursor(const CursorQuery& q, std::string_view last_key, const Hash& key) {
+std::string EncodeCursor(const CursorQuery& q, std::string_view last_key,
+                         const Hash& key) {
   std::string body = Header(q);
   body += last_key;
   return Hex(body + Tag(body, key));
@@ -69,7 +70,8 @@ std::optional<std::string> DecodeCursor(std::string_view cursor, const CursorQue
   if (!bytes || bytes->size() < header.size() + kTagBytes) return std::nullopt;
   std::string_view body(bytes->data(), bytes->size() - kTagBytes);
   std::string_view tag(bytes->data() + body.size(), kTagBytes);
-  if (body.substr(0, header.size()) != header || Tag(body, key) != tag) return std::nullopt;
+  if (body.substr(0, header.size()) != header || Tag(body, key) != tag)
+    return std::nullopt;
   return std::string(body.substr(header.size()));
 }
 

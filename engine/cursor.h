@@ -24,7 +24,8 @@ struct CursorQuery {
   bool operator==(const CursorQuery&) const = default;
 };
 
-std::string EncodeCursor(const CursorQuery& q, std::string_view last_key, const Hash& key);
+std::string EncodeCursor(const CursorQuery& q, std::string_view last_key,
+                         const Hash& key);
 // The last row's key, when `cursor` was issued under `key` for query `q`.
 std::optional<std::string> DecodeCursor(std::string_view cursor, const CursorQuery& q,
                                         const Hash& key);

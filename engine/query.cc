@@ -22,8 +22,11 @@ struct Walk {
   Db db;
   bool backward = false;
   std::string first;  // the first key to consider (empty: the first of the walk)
-  std::function<bool(std::string_view key)> in_range = [](std::string_view) { return true; };
-  std::function<void(std::string& out, std::string_view key, std::string_view value)> json;
+  std::function<bool(std::string_view key)> in_range = [](std::string_view) {
+    return true;
+  };
+  std::function<void(std::string& out, std::string_view key, std::string_view value)>
+      json;
 };
 
 std::optional<Hash> CursorKey(SnapshotState& s) {
@@ -50,14 +53,16 @@ template <class Fb>
 auto IndexedJson(SnapshotState& s, Db index, Db table) {
   return [&s, index, table](std::string& out, std::string_view k, std::string_view) {
     auto row = s.Get<Fb>(table, keys::Id(keys::IndexedId(k)));
-    if (!row) throw CorruptionError(std::string(Spec(index).name) + " names a missing row");
+    if (!row)
+      throw CorruptionError(std::string(Spec(index).name) + " names a missing row");
     AppendJson(out, Plain(*row));
   };
 }
 
 // Runs `w` from after `after_key` (if any) for up to `limit` rows.
-QueryPage RunWalk(SnapshotState& s, const Walk& w, const std::optional<std::string>& after_key,
-                  size_t limit, const std::function<std::string(std::string_view)>& cursor) {
+QueryPage RunWalk(SnapshotState& s, const Walk& w,
+                  const std::optional<std::string>& after_key, size_t limit,
+                  const std::function<std::string(std::string_view)>& cursor) {
   QueryPage page;
   Cursor c(s.txn.handle(), s.Dbi(w.db));
   std::string_view k, v;
@@ -110,11 +115,13 @@ Result<QueryPage> Snapshot::Query(std::string_view name, const QueryOptions& o) 
   return Guard([&]() -> Result<QueryPage> {
     SnapshotState& s = *impl_;
     const int index = ProjectionIndex(name);
-    if (index < 0) return Status::InvalidInput("no projection named " + std::string(name));
+    if (index < 0)
+      return Status::InvalidInput("no projection named " + std::string(name));
     const bool takes_due =
         name == "active_tasks" || name == "schedules" || name == "approvals";
     if (o.due && !takes_due)
-      return Status::InvalidInput("due applies to active_tasks, schedules and approvals only");
+      return Status::InvalidInput(
+          "due applies to active_tasks, schedules and approvals only");
     if (o.state && name != "alarms")
       return Status::InvalidInput("state applies to alarms only");
     if (o.limit == 0) return Status::InvalidInput("limit must be at least 1");
@@ -125,7 +132,8 @@ Result<QueryPage> Snapshot::Query(std::string_view name, const QueryOptions& o) 
     if (!o.after.empty()) {
       if (key) after_key = DecodeCursor(o.after, q, *key);
       if (!after_key)
-        return Status::InvalidInput("the cursor was not issued for this query of this store");
+        return Status::InvalidInput(
+            "the cursor was not issued for this query of this store");
     }
     auto cursor = [&](std::string_view last) { return EncodeCursor(q, last, *key); };
 
@@ -136,9 +144,11 @@ Result<QueryPage> Snapshot::Query(std::string_view name, const QueryOptions& o) 
     };
     if (name == "queue_depth") {
       // One row, always there: no page follows it, and no cursor names it.
-      if (after_key) return Status::InvalidInput("queue_depth has a single row: no cursor");
+      if (after_key)
+        return Status::InvalidInput("queue_depth has a single row: no cursor");
       QueryPage page;
-      page.rows.push_back(SingleRowJson<fbs::QueueDepthRow, QueueDepthRow>(s, Db::kQueueDepth));
+      page.rows.push_back(
+          SingleRowJson<fbs::QueueDepthRow, QueueDepthRow>(s, Db::kQueueDepth));
       return page;
     }
     if (name == "autonomy_history") {
@@ -184,20 +194,33 @@ Result<QueryPage> Snapshot::Query(std::string_view name, const QueryOptions& o) 
       w.in_range = [prefix](std::string_view k) { return keys::InState(k, prefix); };
       w.json = IndexedJson<fbs::AlarmRow>(s, w.db, Db::kAlarms);
     } else {
-      static constexpr Db kTables[] = {Db::kActiveTasks, Db::kSchedules,   Db::kWatchers,
-                                       Db::kRules,       Db::kIntegrations, Db::kApprovals};
+      static constexpr Db kTables[] = {Db::kActiveTasks,  Db::kSchedules,
+                                       Db::kWatchers,     Db::kRules,
+                                       Db::kIntegrations, Db::kApprovals};
       if (name == "alarms") {
         w.db = Db::kAlarms;
         w.json = TableJson<fbs::AlarmRow>(s, w.db);
       } else {
         w.db = kTables[index];
         switch (index) {
-          case 0: w.json = TableJson<fbs::ActiveTaskRow>(s, w.db); break;
-          case 1: w.json = TableJson<fbs::ScheduleRow>(s, w.db); break;
-          case 2: w.json = TableJson<fbs::WatcherRow>(s, w.db); break;
-          case 3: w.json = TableJson<fbs::RuleRow>(s, w.db); break;
-          case 4: w.json = TableJson<fbs::IntegrationRow>(s, w.db); break;
-          default: w.json = TableJson<fbs::ApprovalRow>(s, w.db); break;
+          case 0:
+            w.json = TableJson<fbs::ActiveTaskRow>(s, w.db);
+            break;
+          case 1:
+            w.json = TableJson<fbs::ScheduleRow>(s, w.db);
+            break;
+          case 2:
+            w.json = TableJson<fbs::WatcherRow>(s, w.db);
+            break;
+          case 3:
+            w.json = TableJson<fbs::RuleRow>(s, w.db);
+            break;
+          case 4:
+            w.json = TableJson<fbs::IntegrationRow>(s, w.db);
+            break;
+          default:
+            w.json = TableJson<fbs::ApprovalRow>(s, w.db);
+            break;
         }
       }
     }

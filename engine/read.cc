@@ -26,7 +26,8 @@ Result<Snapshot> Engine::Read() const {
     auto stale = impl_->StaleIn(txn.handle(), slot);
     uint64_t mask = 0;
     for (const auto& s : stale) mask |= OwnedMask(s.name);
-    auto view = std::make_unique<Snapshot::Impl>(std::move(txn), impl_->slots[slot], slot);
+    auto view =
+        std::make_unique<Snapshot::Impl>(std::move(txn), impl_->slots[slot], slot);
     view->map_lock.emplace(std::move(lock));
     view->stale_mask = mask;
     view->stale = std::move(stale);

@@ -98,7 +98,6 @@ struct SnapshotState {
   }
 };
 
-
 }  // namespace internal
 
 struct Snapshot::Impl : internal::SnapshotState {

@@ -21,8 +21,8 @@ namespace annal {
 
 // The projections, named as in `annal query NAME` and /v1/projections/NAME.
 inline constexpr std::array<std::string_view, 9> kProjections = {
-    "active_tasks", "schedules",        "watchers", "rules",  "integrations",
-    "approvals",    "queue_depth",      "autonomy_history",   "alarms"};
+    "active_tasks", "schedules",   "watchers",         "rules", "integrations",
+    "approvals",    "queue_depth", "autonomy_history", "alarms"};
 
 struct QueryOptions {
   // Only rows due at or before this time (µs): paused active tasks by wake
