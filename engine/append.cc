@@ -2,6 +2,7 @@
 // growing the map and retrying when it is full.
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "engine/engine_impl.h"
 #include "engine/logging.h"
@@ -62,9 +63,9 @@ Status AppendBatch(Engine::Impl& s, Kv& kv, const PendingAppend& p, uint64_t fir
 // as it was. A group of one writes straight into the transaction's buffer;
 // a larger one holds each batch in a buffer of its own until it is whole.
 Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group,
-                       bool* committed) REQUIRES_SHARED(s.map_mutex)
-    REQUIRES(s.write_mutex) {
-  *committed = false;
+                       std::optional<std::chrono::steady_clock::time_point>* committed)
+    REQUIRES_SHARED(s.map_mutex) REQUIRES(s.write_mutex) {
+  committed->reset();
   // The log values are kept between appends to save allocations, but not
   // the many of one huge batch.
   if (s.log_values.size() > kMaxGroupEvents) {
@@ -126,7 +127,7 @@ Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group,
   lmdb_kv.CloseCursors();
   auto start = std::chrono::steady_clock::now();
   txn.Commit();  // its meta page is synced by the caller, outside the lock
-  *committed = true;
+  *committed = start;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - start)
                 .count();
@@ -146,6 +147,16 @@ void Engine::Impl::SyncMeta() {
   if (!options.sync || options.read_only) return;
   if (int rc = mdb_env_sync(env.handle(), 1); rc != MDB_SUCCESS) {
     lmdb::error::raise("mdb_env_sync", rc);
+  }
+}
+
+void Engine::Impl::Counters::Commit(std::chrono::steady_clock::duration took) {
+  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(took).count();
+  commits.fetch_add(1, std::memory_order_relaxed);
+  commit_nanos.fetch_add(static_cast<uint64_t>(nanos), std::memory_order_relaxed);
+  for (size_t i = 0; i < kCommitSecondsBounds.size(); ++i) {
+    if (nanos <= kCommitSecondsBounds[i] * 1e9)
+      within[i].fetch_add(1, std::memory_order_relaxed);
   }
 }
 
@@ -186,6 +197,7 @@ Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
   // Rules that need no store run before the transaction opens.
   for (size_t i = 0; i < batch.size(); ++i) {
     if (auto broken = CheckFields(batch[i])) {
+      s.counters.rejected.fetch_add(1, std::memory_order_relaxed);
       return Status::Rejected(Describe(i, batch[i], *broken), i);
     }
   }
@@ -211,7 +223,7 @@ Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
       events += p->batch.size();
     }
   }
-  bool committed = false;
+  std::optional<std::chrono::steady_clock::time_point> committed;
   Status st = s.RetryingOnMapFull([&] {
     // One lock order everywhere: the map lock, then write_mutex.
     SharedMapLock map_lock(s.map_mutex);
@@ -227,11 +239,18 @@ Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
       s.SyncMeta();
       return Status::Ok();
     });
+    s.counters.Commit(std::chrono::steady_clock::now() - *committed);
   }
   {
     MutexLock lock(s.group_mutex);
     for (PendingAppend* p : group) {
       if (!st.ok()) p->result = st;
+      if (p->result.ok()) {
+        s.counters.batches.fetch_add(1, std::memory_order_relaxed);
+        s.counters.events.fetch_add(p->batch.size(), std::memory_order_relaxed);
+      } else if (p->result.status().code() == Status::Code::kRejected) {
+        s.counters.rejected.fetch_add(1, std::memory_order_relaxed);
+      }
       p->done = true;  // from here its caller may return: touch it no more
       s.group_queue.pop_front();
     }

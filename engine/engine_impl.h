@@ -6,6 +6,7 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -79,6 +80,14 @@ struct Engine::Impl {
   std::string checked_versions GUARDED_BY(versions_mutex);
   std::vector<internal::StaleProjection> stale GUARDED_BY(versions_mutex);
   std::atomic<uint32_t> growths{0};
+
+  // What Stats() reports of appends (relaxed: counters, not synchronization).
+  struct Counters {
+    std::atomic<uint64_t> batches{0}, events{0}, rejected{0};
+    std::atomic<uint64_t> commits{0}, commit_nanos{0};
+    std::array<std::atomic<uint64_t>, kCommitSecondsBounds.size()> within{};
+    void Commit(std::chrono::steady_clock::duration took);
+  } counters;
 
   enum class Growth : uint8_t {
     kDouble,       // this process filled the map: double it

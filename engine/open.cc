@@ -132,6 +132,10 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
     SetLiveSlot(txn.handle(), meta, 0);
     WriteSlotVersions(txn.handle(), meta, 0, s.code_versions);
   }
+  if (writable) {
+    const std::string_view mode = s.options.mode == Mode::kInline ? "inline" : "deferred";
+    if (ReadMode(txn.handle(), meta) != mode) WriteMode(txn.handle(), meta, mode);
+  }
   s.CommitDurably(txn);
   return Status::Ok();
 }
@@ -229,8 +233,19 @@ EngineStats Engine::Stats() const {
   MDB_stat st;
   mdb_env_info(impl_->env.handle(), &info);
   mdb_env_stat(impl_->env.handle(), &st);
-  return {info.me_mapsize, impl_->growths.load(),
-          static_cast<uint64_t>(info.me_last_pgno + 1) * st.ms_psize};
+  EngineStats stats;
+  stats.map_size = info.me_mapsize;
+  stats.map_growths = impl_->growths.load();
+  stats.used_bytes = static_cast<uint64_t>(info.me_last_pgno + 1) * st.ms_psize;
+  const auto& c = impl_->counters;
+  stats.append_batches = c.batches.load(std::memory_order_relaxed);
+  stats.append_events = c.events.load(std::memory_order_relaxed);
+  stats.rejected_batches = c.rejected.load(std::memory_order_relaxed);
+  stats.commits = c.commits.load(std::memory_order_relaxed);
+  stats.commit_seconds_sum = c.commit_nanos.load(std::memory_order_relaxed) / 1e9;
+  for (size_t i = 0; i < stats.commits_within.size(); ++i)
+    stats.commits_within[i] = c.within[i].load(std::memory_order_relaxed);
+  return stats;
 }
 
 }  // namespace annal

@@ -157,6 +157,12 @@ Result<uint64_t> Snapshot::ProjectedSeq() const {
   });
 }
 
+Result<std::string> Snapshot::StoreMode() const {
+  return Guard([&]() -> Result<std::string> {
+    return ReadMode(impl_->txn.handle(), impl_->meta());
+  });
+}
+
 Result<Snapshot::Lag> Snapshot::ProjectionLag() const {
   return Guard([&]() -> Result<Lag> {
     MDB_txn* txn = impl_->txn.handle();

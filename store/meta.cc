@@ -128,4 +128,13 @@ std::vector<StaleProjection> StaleProjections(const Versions& code,
   return stale;
 }
 
+std::string ReadMode(MDB_txn* txn, MDB_dbi meta) {
+  auto v = GetInPlace(txn, meta, keys::Name(meta_key::kMode));
+  return v ? std::string(*v) : std::string("inline");
+}
+
+void WriteMode(MDB_txn* txn, MDB_dbi meta, std::string_view mode) {
+  PutOrThrow(txn, meta, keys::Name(meta_key::kMode), mode);
+}
+
 }  // namespace annal::internal

@@ -30,6 +30,10 @@ void AddDigests(MDB_txn* txn, MDB_dbi meta, size_t slot, const Digests& deltas);
 
 // The projection checkpoint of a slot: its projections reflect the log up to
 // this seq (0: nothing). Inline appends move it with every commit.
+// The mode the last writer opened the store in: "inline" (also when no
+// writer recorded one), "deferred", or "replica".
+std::string ReadMode(MDB_txn* txn, MDB_dbi meta);
+void WriteMode(MDB_txn* txn, MDB_dbi meta, std::string_view mode);
 uint64_t ReadProjected(MDB_txn* txn, MDB_dbi meta, size_t slot);
 void WriteProjected(MDB_txn* txn, MDB_dbi meta, size_t slot, uint64_t seq);
 

@@ -172,6 +172,7 @@ inline constexpr std::string_view kVerified = "verified";     // the last full v
 inline constexpr std::string_view kDigest = "digest@";        // running digests
 inline constexpr std::string_view kProjected = "projected@";  // the checkpoint
 inline constexpr std::string_view kVersions = "versions@";    // projector versions
+inline constexpr std::string_view kMode = "mode";  // how the last writer opened it
 }  // namespace meta_key
 
 constexpr const DbSpec& Spec(Db db) { return kDbs[static_cast<size_t>(db)]; }

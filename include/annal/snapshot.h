@@ -82,6 +82,9 @@ class Snapshot {
   // The projections reflect the log up to this seq: LastSeq() in inline
   // mode, possibly less in deferred mode until they catch up.
   Result<uint64_t> ProjectedSeq() const;
+  // How the store's last writer opened it: "inline" (also a store no writer
+  // recorded a mode in), "deferred" or "replica".
+  Result<std::string> StoreMode() const;
   // How far the projections are behind the log (deferred mode).
   struct Lag {
     uint64_t head_seq = 0, projected_seq = 0;
