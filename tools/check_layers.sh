@@ -8,6 +8,7 @@
 #   projectors/     one projector per file, over store/, events/ and rules/
 #   engine/         the public API's implementation, over all of the above
 #   workload/       the event generator, over the public API only
+#   server/         the HTTP API (annal serve), over the public API only
 #   tools/ bench/ tests/ examples/   anything
 #
 # Prints every include that reaches upwards and fails when there is one.
@@ -24,11 +25,12 @@ allowed() {  # folder -> the project folders its files may include from
     projectors) echo "annal store events rules projectors" ;;
     engine) echo "annal store events rules projectors engine" ;;
     workload) echo "annal workload" ;;
+    server) echo "annal server" ;;
   esac
 }
 
 bad=0
-for layer in include/annal store events rules projectors engine workload; do
+for layer in include/annal store events rules projectors engine workload server; do
   ok=$(allowed "$layer")
   while IFS=: read -r file line text; do
     target=$(sed -E 's/.*#include "([^"]+)".*/\1/' <<< "$text")

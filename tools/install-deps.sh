@@ -13,6 +13,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-dev  # libFuzzer and the sanitizer runtimes (tools/fuzz.sh)
   clang-format           # tools/check_format.sh
+  libcpp-httplib-dev     # annal serve
+  python3-pytest python3-prometheus-client   # the HTTP API tests
+  chromium chromium-driver python3-selenium  # the dashboard page test
 )
 
 missing=()

@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   add(AddRebuild(app, g));
   add(AddProject(app, g));
   add(AddStatus(app, g));
+  add(AddServe(app, g));
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,141 @@
+// The read routes: projections (paged, filtered, as of a seq), the status,
+// the log, and the dashboard page.
+#include "annal/jsonl.h"
+#include "server/json.h"
+#include "server/params.h"
+#include "server/server_impl.h"
+
+namespace annal::server {
+namespace {
+
+constexpr uint64_t kMaxLimit = 10000;
+constexpr uint64_t kDefaultLimit = 1000;
+
+template <class T>
+T Must(Result<T> r) {
+  if (!r.ok()) {
+    const auto code = r.status().code();
+    const int http = code == annal::Status::Code::kBusy           ? 503
+                     : code == annal::Status::Code::kInvalidInput ? 400
+                                                                  : 500;
+    throw HttpError(http, r.status().ToString());
+  }
+  return std::move(r.value());
+}
+
+bool IsProjection(std::string_view name) {
+  for (std::string_view p : kProjections) {
+    if (p == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::shared_ptr<AsOfCache::View> AsOfCache::Get(const Engine& engine, uint64_t seq) {
+  std::shared_ptr<View> view;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_used_[seq] = ++clock_;
+    auto& slot = views_[seq];
+    if (!slot) slot = std::make_shared<View>();
+    view = slot;
+    while (views_.size() > kViews) {
+      auto oldest = last_used_.begin();
+      for (auto it = last_used_.begin(); it != last_used_.end(); ++it)
+        if (it->second < oldest->second) oldest = it;
+      views_.erase(oldest->first);
+      last_used_.erase(oldest);
+    }
+  }
+  // Built by the first request that needs it; the others wait for it.
+  std::unique_lock<std::mutex> use(view->in_use);
+  if (!view->snapshot) view->snapshot.emplace(Must(engine.ReadAsOf(seq)));
+  return view;
+}
+
+void ApiServer::Impl::Projection(const httplib::Request& req, httplib::Response& res) {
+  const std::string name = req.matches[1];
+  if (!IsProjection(name)) throw HttpError(404, "no projection named " + name);
+  Params p(req, {"due", "state", "limit", "after", "as_of"});
+  QueryOptions q;
+  q.due = p.Signed("due");
+  if (auto state = p.Text("state")) {
+    q.state = ParseAlarmState(*state);
+    if (!q.state) throw HttpError(400, "state must be open, acked or resolved");
+  }
+  q.limit = p.Unsigned("limit", 1, kMaxLimit).value_or(kDefaultLimit);
+  q.after = p.Text("after").value_or("");
+  const auto as_of = p.Unsigned("as_of", 0, UINT64_MAX);
+
+  uint64_t seq = 0;
+  QueryPage page;
+  if (as_of) {
+    const uint64_t head = Must(Read().LastSeq());
+    if (*as_of > head)
+      throw HttpError(400, "as_of " + std::to_string(*as_of) + " is past the head " +
+                               std::to_string(head));
+    auto view = as_of_cache.Get(engine, *as_of);
+    std::lock_guard<std::mutex> use(view->in_use);
+    page = Must(view->snapshot->Query(name, q));
+    seq = *as_of;
+  } else {
+    Snapshot snap = Read();
+    page = Must(snap.Query(name, q));
+    seq = Must(snap.ProjectedSeq());
+  }
+  std::string out = "{\"seq\":" + std::to_string(seq) + ",\"rows\":";
+  AppendRawArray(out, page.rows);
+  out += ",\"next\":";
+  if (page.next) {
+    AppendJsonString(out, *page.next);
+  } else {
+    out += "null";
+  }
+  out += "}";
+  res.set_content(out, "application/json");
+}
+
+void ApiServer::Impl::Status(const httplib::Request& req, httplib::Response& res) {
+  Params p(req, {});
+  Snapshot snap = Read();
+  const Snapshot::Lag lag = Must(snap.ProjectionLag());
+  const std::string mode = Must(snap.StoreMode());
+  std::string out = "{\"head_seq\":" + std::to_string(lag.head_seq) +
+                    ",\"projected_seq\":" + std::to_string(lag.projected_seq) +
+                    ",\"lag_events\":" + std::to_string(lag.events) +
+                    ",\"lag_micros\":" + std::to_string(lag.micros) + ",\"mode\":";
+  AppendJsonString(out, mode);
+  out += "}";
+  res.set_content(out, "application/json");
+}
+
+void ApiServer::Impl::Events(const httplib::Request& req, httplib::Response& res) {
+  Params p(req, {"after", "limit"});
+  Snapshot snap = Read();
+  const uint64_t head = Must(snap.LastSeq());
+  const uint64_t after = p.Unsigned("after", 0, head).value_or(0);
+  const uint64_t limit = p.Unsigned("limit", 1, kMaxLimit).value_or(kDefaultLimit);
+  std::vector<std::string> events;
+  uint64_t last = after;
+  annal::Status st = snap.ScanLog(after + 1, [&](const LoggedEvent& ev) {
+    std::string json;
+    AppendJson(json, ev.event, ev.seq);
+    events.push_back(std::move(json));
+    last = ev.seq;
+    return events.size() < limit;
+  });
+  if (!st.ok()) throw HttpError(500, st.ToString());
+  std::string out = "{\"events\":";
+  AppendRawArray(out, events);
+  out += ",\"next\":";
+  out += last < head && !events.empty() ? std::to_string(last) : "null";
+  out += "}";
+  res.set_content(out, "application/json");
+}
+
+void ApiServer::Impl::Page(const httplib::Request&, httplib::Response& res) {
+  res.set_content(kDashboardPage, "text/html; charset=utf-8");
+}
+
+}  // namespace annal::server

@@ -1,0 +1,221 @@
+// ApiServer: routing, the token, errors as JSON, the access log, and the
+// worker pool. The routes themselves are in routes.cc, feed.cc,
+// append_route.cc and metrics.cc.
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <cctype>
+
+#include "server/json.h"
+#include "server/server_impl.h"
+
+namespace annal::server {
+namespace {
+
+constexpr size_t kMaxBody = size_t{16} << 20;  // 16,777,216 bytes
+// Workers beside the feeds' (each feed holds one for as long as it is open).
+constexpr size_t kRequestWorkers = 16;
+
+struct Endpoint {
+  std::string_view path;  // exact, or a prefix ending in '/'
+  std::string_view methods;
+};
+constexpr std::array<Endpoint, 6> kEndpoints = {{
+    {"/", "GET"},
+    {"/v1/projections/", "GET"},
+    {"/v1/status", "GET"},
+    {"/v1/events", "GET POST"},
+    {"/v1/feed", "GET"},
+    {"/metrics", "GET"},
+}};
+
+const Endpoint* Find(const std::string& path) {
+  for (const Endpoint& e : kEndpoints) {
+    if (e.path == path) return &e;
+    if (e.path.size() > 1 && e.path.back() == '/' && path.size() > e.path.size() &&
+        path.compare(0, e.path.size(), e.path) == 0 &&
+        path.find('/', e.path.size()) == std::string::npos) {
+      return &e;
+    }
+  }
+  return nullptr;
+}
+
+bool Allows(const Endpoint& e, const std::string& method) {
+  const std::string m = method == "HEAD" ? "GET" : method;
+  size_t at = e.methods.find(m);
+  return at != std::string_view::npos &&
+         (at + m.size() == e.methods.size() || e.methods[at + m.size()] == ' ');
+}
+
+bool ConstantTimeEqual(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void Answer(httplib::Response& res, int status, const std::string& message) {
+  res.status = status;
+  res.set_content(ErrorJson(message), "application/json");
+}
+
+// Runs a route's body; what it throws becomes a JSON error.
+template <class F>
+void Guarded(httplib::Response& res, F&& body) {
+  try {
+    body();
+  } catch (const HttpError& e) {
+    Answer(res, e.status, e.what());
+  } catch (const std::exception& e) {
+    Answer(res, 500, std::string("internal error: ") + e.what());
+  }
+}
+
+}  // namespace
+
+Snapshot ApiServer::Impl::Read() const {
+  auto snap = engine.Read();
+  if (!snap.ok()) {
+    const bool busy = snap.status().code() == annal::Status::Code::kBusy;
+    throw HttpError(busy ? 503 : 500, snap.status().ToString());
+  }
+  return std::move(snap.value());
+}
+
+bool ApiServer::Impl::Authorized(const httplib::Request& req) const {
+  if (!options.token) return true;
+  if (req.path == "/" && (req.method == "GET" || req.method == "HEAD")) return true;
+  const std::string header = req.get_header_value("Authorization");
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() > kScheme.size()) {
+    bool scheme = true;
+    for (size_t i = 0; i < kScheme.size(); ++i)
+      scheme = scheme && std::tolower(static_cast<unsigned char>(header[i])) == kScheme[i];
+    if (scheme && ConstantTimeEqual(header.substr(kScheme.size()), *options.token))
+      return true;
+  }
+  // A browser's EventSource cannot send headers: the feed takes the token
+  // as a parameter too.
+  if (req.path == "/v1/feed" && req.get_param_value_count("access_token") == 1 &&
+      ConstantTimeEqual(req.get_param_value("access_token"), *options.token)) {
+    return true;
+  }
+  return false;
+}
+
+void ApiServer::Impl::Route() {
+  http.set_payload_max_length(kMaxBody);
+  http.set_keep_alive_timeout(2);
+  http.set_read_timeout(5);
+  http.set_write_timeout(5);
+  const size_t workers = options.max_feeds + kRequestWorkers;
+  http.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
+
+  // Before routing: the token (401 comes before 404 and 405), then the
+  // method (405), so that no handler sees a request it must refuse.
+  http.set_pre_routing_handler([this](const httplib::Request& req,
+                                      httplib::Response& res) {
+    if (!Authorized(req)) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      Answer(res, 401, "a valid Authorization: Bearer token is required");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    const Endpoint* e = Find(req.path);
+    if (!e) {
+      Answer(res, 404, "no such path: " + req.path);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!Allows(*e, req.method)) {
+      res.set_header("Allow", std::string(e->methods));
+      Answer(res, 405, req.method + " is not allowed on " + req.path);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.method == "POST" && !options.allow_append) {
+      res.set_header("Allow", "GET");
+      Answer(res, 405, "appends are off: start annal serve with --allow-append");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  auto route = [this](auto member) {
+    return [this, member](const httplib::Request& req, httplib::Response& res) {
+      Guarded(res, [&] { (this->*member)(req, res); });
+    };
+  };
+  http.Get("/", route(&Impl::Page));
+  http.Get(R"(/v1/projections/([^/]+))", route(&Impl::Projection));
+  http.Get("/v1/status", route(&Impl::Status));
+  http.Get("/v1/events", route(&Impl::Events));
+  http.Get("/v1/feed", route(&Impl::Feed));
+  http.Get("/metrics", route(&Impl::Metrics));
+  http.Post("/v1/events", [this](const httplib::Request& req, httplib::Response& res,
+                                 const httplib::ContentReader& body) {
+    Guarded(res, [&] { Append(req, res, body); });
+  });
+
+  // Errors httplib answers itself (413, 400 for a malformed request line,
+  // 414) get a JSON body like ours.
+  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    std::string message = "the request could not be served";
+    if (res.status == 400) message = "malformed request";
+    if (res.status == 413) message = "the body is larger than 16777216 bytes";
+    if (res.status == 414) message = "the request's URI is too long";
+    res.set_content(ErrorJson(message), "application/json");
+  });
+  http.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          Answer(res, 500, std::string("internal error: ") + e.what());
+        } catch (...) {
+          Answer(res, 500, "internal error");
+        }
+      });
+  // The access log: the path without its query (which may hold a token).
+  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    {
+      std::lock_guard<std::mutex> lock(codes_mu);
+      ++answers_by_code[res.status];
+    }
+    spdlog::info("{} {} {} {}", req.remote_addr, req.method, req.path, res.status);
+  });
+}
+
+ApiServer::ApiServer(Engine& engine, ServeOptions options)
+    : impl_(std::make_unique<Impl>(engine, std::move(options))) {
+  impl_->Route();
+}
+
+ApiServer::~ApiServer() { Stop(); }
+
+Result<int> ApiServer::Bind() {
+  const auto& o = impl_->options;
+  int port = o.port;
+  if (port == 0) {
+    port = impl_->http.bind_to_any_port(o.host);
+    if (port < 0) port = 0;
+  } else if (!impl_->http.bind_to_port(o.host, port)) {
+    port = 0;
+  }
+  if (port <= 0) {
+    return annal::Status::IOError("cannot listen on " + o.host + ":" +
+                                  std::to_string(o.port));
+  }
+  return port;
+}
+
+annal::Status ApiServer::Run() {
+  if (!impl_->http.listen_after_bind() && !impl_->stopping.load()) {
+    return annal::Status::IOError("the server stopped listening");
+  }
+  return annal::Status::Ok();
+}
+
+void ApiServer::Stop() {
+  impl_->stopping.store(true);
+  impl_->http.stop();
+}
+
+}  // namespace annal::server

@@ -1,0 +1,79 @@
+// ApiServer::Impl, shared by the server's files: the routes (routes.cc),
+// the feed (feed.cc), appends (append_route.cc), metrics (metrics.cc).
+#pragma once
+
+#ifndef CPPHTTPLIB_USE_POLL
+#define CPPHTTPLIB_USE_POLL  // (also set by CMake; poll, not select: no FD_SETSIZE limit)
+#endif
+#include <httplib.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include "server/server.h"
+
+namespace annal::server {
+
+// Thrown by a handler, answered as {"error": message} with `status`.
+struct HttpError : std::runtime_error {
+  HttpError(int s, const std::string& message) : std::runtime_error(message), status(s) {}
+  int status;
+};
+
+// Recent views of time travel, so that paging through a past state does not
+// replay the log for every page. Each view is used by one request at a time.
+class AsOfCache {
+ public:
+  struct View {
+    std::mutex in_use;
+    std::optional<Snapshot> snapshot;
+  };
+  std::shared_ptr<View> Get(const Engine& engine, uint64_t seq);
+
+ private:
+  static constexpr size_t kViews = 4;
+  std::mutex mu_;
+  std::map<uint64_t, std::shared_ptr<View>> views_;
+  std::map<uint64_t, uint64_t> last_used_;
+  uint64_t clock_ = 0;
+};
+
+struct ApiServer::Impl {
+  Impl(Engine& e, ServeOptions o) : engine(e), options(std::move(o)) {}
+
+  Engine& engine;
+  const ServeOptions options;
+  httplib::Server http;
+  std::atomic<bool> stopping{false};
+  std::atomic<size_t> feed_clients{0};
+  AsOfCache as_of_cache;
+
+  std::mutex codes_mu;
+  std::map<int, uint64_t> answers_by_code;  // annal_http_requests_total{code}
+
+  void Route();
+  // Whether `req` may go on: the token, when one is required.
+  bool Authorized(const httplib::Request& req) const;
+
+  // The routes' bodies (each may throw HttpError).
+  void Projection(const httplib::Request& req, httplib::Response& res);
+  void Status(const httplib::Request& req, httplib::Response& res);
+  void Events(const httplib::Request& req, httplib::Response& res);
+  void Feed(const httplib::Request& req, httplib::Response& res);
+  void Append(const httplib::Request& req, httplib::Response& res,
+              const httplib::ContentReader& body);
+  void Metrics(const httplib::Request& req, httplib::Response& res);
+  void Page(const httplib::Request& req, httplib::Response& res);
+
+  // A fresh read view, or 503/500 naming why not.
+  Snapshot Read() const;
+};
+
+// The dashboard page, embedded at build time (server/page/index.html).
+extern const char kDashboardPage[];
+
+}  // namespace annal::server
