@@ -21,13 +21,21 @@ void Reject(httplib::Response& res, const std::string& message, uint64_t line) {
 void ApiServer::Impl::Append(const httplib::Request& req, httplib::Response& res,
                              const httplib::ContentReader& read_body) {
   Params p(req, {});
+  constexpr size_t kMaxBody = size_t{16} << 20;  // 16,777,216 bytes
+  const auto too_large = HttpError(413, "the body is larger than 16777216 bytes");
+  if (req.has_header("Content-Length") &&
+      req.get_header_value<uint64_t>("Content-Length") > kMaxBody) {
+    throw too_large;
+  }
   std::string body;
-  // httplib refuses a body over the limit itself (413), by Content-Length or
-  // as it reads a chunked one.
-  read_body([&](const char* data, size_t n) {
-    body.append(data, n);
-    return true;
+  bool over = false;
+  const bool read = read_body([&](const char* data, size_t n) {
+    over = over || body.size() + n > kMaxBody;
+    if (!over) body.append(data, n);
+    return !over;  // a chunked body is read only up to the limit
   });
+  if (over) throw too_large;
+  if (!read) throw HttpError(400, "the body could not be read");
   JsonDecoder decoder;
   std::vector<Event> batch;
   std::vector<uint64_t> lines;  // the body's line of each event

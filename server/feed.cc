@@ -45,7 +45,8 @@ void ApiServer::Impl::Feed(const httplib::Request& req, httplib::Response& res) 
     state->prints = *prints;
     std::optional<uint64_t> after = p.Unsigned("after", 0, *head);
     if (!after && req.has_header("Last-Event-ID")) {
-      after = ParseUnsigned("Last-Event-ID", req.get_header_value("Last-Event-ID"), 0, *head);
+      after =
+          ParseUnsigned("Last-Event-ID", req.get_header_value("Last-Event-ID"), 0, *head);
     }
     if (after && *after < *head) {
       state->seq = *after;
@@ -70,7 +71,8 @@ void ApiServer::Impl::Feed(const httplib::Request& req, httplib::Response& res) 
         };
         if (state->catch_up) {
           state->catch_up = false;
-          const std::vector<std::string_view> all(kProjections.begin(), kProjections.end());
+          const std::vector<std::string_view> all(kProjections.begin(),
+                                                  kProjections.end());
           Snapshot snap = Read();
           const uint64_t head = snap.LastSeq().value_or(state->seq);
           state->prints = snap.ProjectionFingerprints().value_or(state->prints);

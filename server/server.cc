@@ -2,6 +2,7 @@
 // worker pool. The routes themselves are in routes.cc, feed.cc,
 // append_route.cc and metrics.cc.
 #include <openssl/crypto.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -49,6 +50,16 @@ bool Allows(const Endpoint& e, const std::string& method) {
          (at + m.size() == e.methods.size() || e.methods[at + m.size()] == ' ');
 }
 
+// The access log: to stderr (stdout carries the listening line), at info,
+// so shown only when the level allows (`annal -v serve`).
+spdlog::logger& AccessLog() {
+  static std::shared_ptr<spdlog::logger> log = [] {
+    auto existing = spdlog::get("annal.http");
+    return existing ? existing : spdlog::stderr_logger_mt("annal.http");
+  }();
+  return *log;
+}
+
 bool ConstantTimeEqual(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -89,7 +100,8 @@ bool ApiServer::Impl::Authorized(const httplib::Request& req) const {
   if (header.size() > kScheme.size()) {
     bool scheme = true;
     for (size_t i = 0; i < kScheme.size(); ++i)
-      scheme = scheme && std::tolower(static_cast<unsigned char>(header[i])) == kScheme[i];
+      scheme =
+          scheme && std::tolower(static_cast<unsigned char>(header[i])) == kScheme[i];
     if (scheme && ConstantTimeEqual(header.substr(kScheme.size()), *options.token))
       return true;
   }
@@ -105,6 +117,7 @@ bool ApiServer::Impl::Authorized(const httplib::Request& req) const {
 void ApiServer::Impl::Route() {
   http.set_payload_max_length(kMaxBody);
   http.set_keep_alive_timeout(2);
+  http.set_keep_alive_max_count(1000);
   http.set_read_timeout(5);
   http.set_write_timeout(5);
   const size_t workers = options.max_feeds + kRequestWorkers;
@@ -112,30 +125,30 @@ void ApiServer::Impl::Route() {
 
   // Before routing: the token (401 comes before 404 and 405), then the
   // method (405), so that no handler sees a request it must refuse.
-  http.set_pre_routing_handler([this](const httplib::Request& req,
-                                      httplib::Response& res) {
-    if (!Authorized(req)) {
-      res.set_header("WWW-Authenticate", "Bearer");
-      Answer(res, 401, "a valid Authorization: Bearer token is required");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    const Endpoint* e = Find(req.path);
-    if (!e) {
-      Answer(res, 404, "no such path: " + req.path);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (!Allows(*e, req.method)) {
-      res.set_header("Allow", std::string(e->methods));
-      Answer(res, 405, req.method + " is not allowed on " + req.path);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (req.method == "POST" && !options.allow_append) {
-      res.set_header("Allow", "GET");
-      Answer(res, 405, "appends are off: start annal serve with --allow-append");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+  http.set_pre_routing_handler(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        if (!Authorized(req)) {
+          res.set_header("WWW-Authenticate", "Bearer");
+          Answer(res, 401, "a valid Authorization: Bearer token is required");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        const Endpoint* e = Find(req.path);
+        if (!e) {
+          Answer(res, 404, "no such path: " + req.path);
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        if (!Allows(*e, req.method)) {
+          res.set_header("Allow", std::string(e->methods));
+          Answer(res, 405, req.method + " is not allowed on " + req.path);
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        if (req.method == "POST" && !options.allow_append) {
+          res.set_header("Allow", "GET");
+          Answer(res, 405, "appends are off: start annal serve with --allow-append");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
 
   auto route = [this](auto member) {
     return [this, member](const httplib::Request& req, httplib::Response& res) {
@@ -179,7 +192,7 @@ void ApiServer::Impl::Route() {
       std::lock_guard<std::mutex> lock(codes_mu);
       ++answers_by_code[res.status];
     }
-    spdlog::info("{} {} {} {}", req.remote_addr, req.method, req.path, res.status);
+    AccessLog().info("{} {} {} {}", req.remote_addr, req.method, req.path, res.status);
   });
 }
 

@@ -19,7 +19,7 @@ namespace annal::server {
 
 struct ServeOptions {
   std::string host = "127.0.0.1";
-  int port = 8080;  // 0: any free port
+  int port = 8080;                   // 0: any free port
   std::optional<std::string> token;  // required as a Bearer token when set
   bool allow_append = false;
   size_t max_feeds = 64;

@@ -2,6 +2,7 @@
 // [--max-feeds N]: the HTTP API (server/, docs/http.md) until SIGINT or
 // SIGTERM. Read-only unless --allow-append.
 #include <signal.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <fstream>
@@ -82,6 +83,8 @@ int Serve(const Globals& g, const ServeFlags& f) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  // The access log (server/server.cc) is info: shown with -v only.
+  spdlog::set_level(g.verbose ? spdlog::level::info : spdlog::level::warn);
   Options options;
   options.read_only = !f.allow_append;
   auto engine = OpenOrReport(g, options);
