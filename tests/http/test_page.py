@@ -1,0 +1,110 @@
+"""The dashboard page in headless Chromium (Selenium): every table shows the
+rows the API returns; an append through the API updates the affected table
+without a reload; time travel shows an earlier state. Saves a screenshot to
+the build directory."""
+import json
+import os
+import shutil
+import time
+import urllib.parse
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import make_store
+
+PROJECTIONS = ["active_tasks", "schedules", "watchers", "rules", "integrations",
+               "approvals", "queue_depth", "autonomy_history", "alarms"]
+PAGE_ROWS = 25
+
+
+def cell(v):
+    if v is None:
+        return ""
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, separators=(",", ":"))
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--window-size=1600,1400", f"--user-data-dir={tmp_path / 'profile'}",
+                 "--no-proxy-server"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or
+                                              "/usr/bin/chromedriver"), options=options)
+    yield driver
+    driver.quit()
+
+
+def table_rows(driver, name):
+    # Read in one script, so that a re-render cannot come between the cells.
+    return driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map("
+        "tr => [...tr.cells].map(td => td.textContent))", f"#table-{name} tbody tr")
+
+
+def api_rows(server, name, **params):
+    q = urllib.parse.urlencode(dict(params, limit=PAGE_ROWS))
+    rows = server.get_json(f"/v1/projections/{name}?{q}")["rows"]
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    return [[cell(r.get(c)) for c in columns] for r in rows]
+
+
+def wait_for(driver, predicate, timeout):
+    WebDriverWait(driver, timeout, poll_frequency=0.05).until(lambda d: predicate())
+
+
+def test_the_dashboard_shows_updates_and_travels_in_time(tmp_path, serve, browser):
+    db = make_store(tmp_path / "page", 3000)
+    s = serve(db, "--allow-append")
+    browser.get(f"http://127.0.0.1:{s.port}/")
+    for name in PROJECTIONS:
+        wait_for(browser, lambda: browser.find_element(By.ID, f"table-{name}")
+                 .get_attribute("data-seq") == "3000", 20)
+        assert table_rows(browser, name) == api_rows(s, name), name
+    # The live feed: the page is not reloaded (the marker stays), the alarms
+    # table shows the new alarm within a second of the append.
+    wait_for(browser, lambda: browser.execute_script(
+        "return window.__feedOpen === true"), 10)
+    browser.execute_script("window.__marker = 42")
+    event = ('{"type":"alarm_raised","alarm_id":"aaa-live","severity":"critical",'
+             '"source":"page-test","message":"raised by the browser test"}\n')
+    status, _, data = s.request("POST", "/v1/events", body=event)
+    assert status == 200, data
+    appended = time.monotonic()
+    wait_for(browser, lambda: any(r and r[0] == "aaa-live"
+                                  for r in table_rows(browser, "alarms")), 1.0)
+    print(f"\nthe alarms table showed the append after {time.monotonic() - appended:.3f} s")
+    assert browser.execute_script("return window.__marker") == 42
+    assert table_rows(browser, "alarms") == api_rows(s, "alarms")
+    # The alarm-state and due filters.
+    browser.find_element(By.ID, "state-alarms").send_keys("open")
+    wait_for(browser, lambda: table_rows(browser, "alarms") ==
+             api_rows(s, "alarms", state="open"), 5)
+    # Time travel to seq 1000: every table as the API has it as of 1000.
+    browser.find_element(By.ID, "as-of").send_keys("1000")
+    browser.find_element(By.ID, "travel").click()
+    wait_for(browser, lambda: browser.find_element(By.ID, "status")
+             .get_attribute("data-seq") == "1000", 30)
+    for name in PROJECTIONS:
+        wait_for(browser, lambda: browser.find_element(By.ID, f"table-{name}")
+                 .get_attribute("data-seq") == "1000", 30)
+        params = {"as_of": 1000}
+        if name == "alarms":
+            params["state"] = "open"
+        assert table_rows(browser, name) == api_rows(s, name, **params), name
+    assert "as of seq 1000" in browser.find_element(By.ID, "status").text
+    out = os.environ.get("ANNAL_BUILD_DIR", str(tmp_path))
+    browser.save_screenshot(os.path.join(out, "dashboard.png"))
+    browser.find_element(By.ID, "live").click()
+    wait_for(browser, lambda: browser.find_element(By.ID, "status")
+             .get_attribute("data-seq") == "3001", 10)
