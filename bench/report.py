@@ -157,7 +157,66 @@ def svg(ratios, speedups, path):
         f.write("\n".join(out) + "\n")
 
 
+HTTP_HEADING = "## The HTTP API and time travel"
+
+
+def http_section(http, commit, ctx):
+    """The HTTP API's request rates and time travel (bench/http_bench.cc)."""
+    if not http:
+        return ""
+    lines = ["| request (one keep-alive client) | concurrent writer | requests/s | p50 | p99 |",
+             "|---|---|---|---|---|"]
+    travel = ["| time travel: `Engine::ReadAsOf(N)` on an N-event store | wall time per view | events replayed/s |",
+              "|---|---|---|"]
+    for b in http:
+        name = b["name"]
+        if name.startswith("BM_Http"):
+            what = "a page of 100 `active_tasks` rows" if "ActiveTasks" in name else "`/v1/status`"
+            writer = "appending" if "writer:1" in name else "none"
+            lines.append(f"| {what} | {writer} | {k(b.get('requests_per_s', 0))} | "
+                         f"{b.get('p50_us', 0) / 1000:.2f} ms | {b.get('p99_us', 0) / 1000:.2f} ms |")
+        elif name.startswith("BM_TimeTravel"):
+            n = int(name.split("/")[1])
+            travel.append(f"| {n:,} events | {seconds(b):.2f} s | {k(eps(b))} |")
+    return f"""{HTTP_HEADING}
+
+`annal serve`'s server in process, on loopback, over a 200,000-event store,
+each request timed by the client (cpp-httplib's, keep-alive); the writer
+appends single events, no-sync, as fast as it can. Measured at commit
+`{commit}`, {ctx.get('date', '?')}; reproduce with
+`build/bench/http_bench --benchmark_out=bench-results/http.json --benchmark_out_format=json`
+then `python3 bench/report.py bench-results --only http` (or the whole suite).
+
+{chr(10).join(lines)}
+
+{chr(10).join(travel)}
+"""
+
+
+def update_section(path, heading, text):
+    """Replaces the section `heading` of `path` (to the next "## ") by `text`, or appends it."""
+    with open(path) as f:
+        doc = f.read()
+    start = doc.find(heading)
+    if start < 0:
+        doc = doc.rstrip("\n") + "\n\n" + text
+    else:
+        end = doc.find("\n## ", start + len(heading))
+        doc = doc[:start] + text.rstrip("\n") + ("\n" + doc[end:] if end >= 0 else "\n")
+    with open(path, "w") as f:
+        f.write(doc)
+
+
 def main():
+    if "--only" in sys.argv:
+        # One section from its own run, the rest of the page left as it was.
+        out = sys.argv[1]
+        ctx, http = load(out, "http")
+        commit = open(os.path.join(out, "commit")).read().strip() if os.path.exists(
+            os.path.join(out, "commit")) else "unknown"
+        update_section("docs/performance.md", HTTP_HEADING, http_section(http, commit, ctx))
+        print("updated the HTTP section of docs/performance.md")
+        return
     out = sys.argv[1] if len(sys.argv) > 1 else "bench-results"
     commit = open(os.path.join(out, "commit")).read().strip() if os.path.exists(os.path.join(out, "commit")) else "unknown"
     ctx, write = load(out, "write_overhead")
@@ -363,8 +422,10 @@ peer runs the same query with a prepared statement and decodes the same rows.
 
 {chr(10).join(projector_lines)}
 """
+    _, http = load(out, "http")
+    doc += "\n" + http_section(http, commit, ctx)
     with open("docs/performance.md", "w") as f:
-        f.write(doc)
+        f.write(doc.rstrip("\n") + "\n")
     print("wrote docs/performance.md and docs/performance.svg")
 
 

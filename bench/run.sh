@@ -12,10 +12,10 @@ export ANNAL_BENCH_MAX_STORE=${ANNAL_BENCH_MAX_STORE:-1000000}
 bash tools/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build --target write_overhead_bench read_bench replay_bench import_bench \
-  projector_bench concurrent_bench annal
+  projector_bench concurrent_bench http_bench annal
 mkdir -p "$out"
 git rev-parse --short HEAD > "$out/commit" 2>/dev/null || echo unknown > "$out/commit"
-for b in write_overhead read replay import projector concurrent; do
+for b in write_overhead read replay import projector concurrent http; do
   echo "== ${b}_bench"
   build/bench/${b}_bench --benchmark_out="$out/$b.json" --benchmark_out_format=json \
     --benchmark_counters_tabular=true
