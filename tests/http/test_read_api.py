@@ -190,3 +190,12 @@ def test_the_page_is_html(big):
     assert status == 200
     assert headers["Content-Type"].startswith("text/html")
     assert b"<title>annal dashboard</title>" in data
+
+
+@pytest.mark.parametrize("seq", [1, 777, 20000])
+def test_query_as_of_equals_a_fresh_store_of_the_first_seq_events(big_store, tmp_path, seq):
+    lines = annal("--db", big_store, "export").stdout.splitlines(keepends=True)[:seq]
+    fresh = str(tmp_path / "fresh")
+    annal("--db", fresh, "import", "-", "--no-sync", stdin="".join(lines))
+    for name, opts in VARIANTS:
+        assert cli_rows(big_store, name, opts, as_of=seq) == cli_rows(fresh, name, opts), name
