@@ -89,20 +89,13 @@ void BM_TimeTravel(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(n) * state.iterations());
 }
 
-BENCHMARK(BM_HttpActiveTasksPage)
-    ->ArgName("writer")
-    ->Arg(0)
-    ->Arg(1)
-    ->UseManualTime()
-    ->Iterations(1)
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_HttpStatus)
-    ->ArgName("writer")
-    ->Arg(0)
-    ->Arg(1)
-    ->UseManualTime()
-    ->Iterations(1)
-    ->Unit(benchmark::kMillisecond);
+// Without and with the writer; one timed run of kRequests each.
+void RequestCases(benchmark::internal::Benchmark* b) {
+  b->ArgName("writer")->Arg(0)->Arg(1)->UseManualTime()->Iterations(1)->Unit(
+      benchmark::kMillisecond);
+}
+BENCHMARK(BM_HttpActiveTasksPage)->Apply(RequestCases);
+BENCHMARK(BM_HttpStatus)->Apply(RequestCases);
 BENCHMARK(BM_TimeTravel)
     ->Arg(100000)
     ->Arg(1000000)

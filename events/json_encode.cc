@@ -39,6 +39,10 @@ void AppendJsonString(std::string& out, std::string_view s) {
 
 }  // namespace internal
 
+void AppendJsonString(std::string& out, std::string_view s) {
+  internal::AppendJsonString(out, s);
+}
+
 using internal::JsonObject;
 
 void AppendJson(std::string& out, const Event& ev, std::optional<uint64_t> seq) {

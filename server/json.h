@@ -1,5 +1,6 @@
 // Small pieces of JSON the server writes around rows that the library has
-// already encoded: strings (error messages, names), arrays of raw objects.
+// already encoded: errors, arrays of raw objects (strings: AppendJsonString
+// of annal/jsonl.h).
 #pragma once
 
 #include <cstdint>
@@ -8,40 +9,9 @@
 #include <string_view>
 #include <vector>
 
-namespace annal::server {
+#include "annal/jsonl.h"
 
-inline void AppendJsonString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-}
+namespace annal::server {
 
 inline std::string ErrorJson(std::string_view message) {
   std::string out = "{\"error\":";

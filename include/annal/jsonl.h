@@ -39,6 +39,10 @@ class JsonDecoder {
 void AppendJson(std::string& out, const Event& ev, std::optional<uint64_t> seq = {});
 std::string ToJson(const LoggedEvent& ev);
 
+// Appends `s` as a JSON string literal, quoted and escaped as annal's own
+// JSON is (for callers that wrap rows in JSON of their own).
+void AppendJsonString(std::string& out, std::string_view s);
+
 // Appends one projection row as a JSON object with exactly the fields of
 // docs/events.md, absent values as null.
 void AppendJson(std::string& out, const ActiveTaskRow& r);
