@@ -26,15 +26,17 @@ using namespace internal;
 namespace {
 
 constexpr size_t kBatchEvents = 50000;
-// Address space only: the file grows as the replay writes.
-constexpr size_t kMapBytes = size_t{1} << 40;
+constexpr size_t kMinMapBytes = size_t{64} << 20;
 
 struct PrivateStore {
   lmdb::env env{nullptr};
   DbHandles dbis{};
 };
 
-std::shared_ptr<PrivateStore> MakePrivateStore() {
+// `map_bytes`: the private store never holds more than the engine's own
+// (one slot, a prefix of the log), so its map starts at that size; it
+// doubles if a batch fills it all the same.
+std::shared_ptr<PrivateStore> MakePrivateStore(size_t map_bytes) {
   namespace fs = std::filesystem;
   std::string dir = (fs::temp_directory_path() / "annal-as-of-XXXXXX").string();
   if (!::mkdtemp(dir.data())) {
@@ -45,7 +47,7 @@ std::shared_ptr<PrivateStore> MakePrivateStore() {
   auto store = std::make_shared<PrivateStore>();
   store->env = lmdb::env::create();
   lmdb::env_set_max_dbs(store->env.handle(), kDbCount + 1);
-  lmdb::env_set_mapsize(store->env.handle(), kMapBytes);
+  lmdb::env_set_mapsize(store->env.handle(), std::max(map_bytes, kMinMapBytes));
   // One thread writes it, then one read transaction reads it: no lock file.
   int rc = mdb_env_open(store->env.handle(), dir.c_str(),
                         MDB_NOSYNC | MDB_NOMETASYNC | MDB_NOLOCK | MDB_NOTLS, 0600);
@@ -61,15 +63,46 @@ std::shared_ptr<PrivateStore> MakePrivateStore() {
   return store;
 }
 
+// Replays the records after `*done` (up to `seq`, at most a batch) into the
+// private store in one write transaction, moving `*done` and `*chain` on.
+Status ReplayBatch(MDB_txn* source, MDB_dbi source_log, PrivateStore& store, uint64_t seq,
+                   Validator& validator, ProjectorSet& projectors, uint64_t* done,
+                   Hash* chain) {
+  const MDB_dbi log = store.dbis[static_cast<size_t>(Db::kLog)];
+  const MDB_dbi meta = store.dbis[static_cast<size_t>(Db::kMeta)];
+  LogReader reader(source, source_log, *done + 1, seq, ChainCheck::kVerify, *chain);
+  Txn txn(store.env.handle(), Txn::kWrite);
+  uint64_t at = *done;
+  {
+    LmdbKv below(txn.handle(), store.dbis);
+    BufferedKv kv(below);
+    std::string value;
+    for (size_t n = 0; n < kBatchEvents && at < seq; ++n) {
+      const LogRecord* r = reader.Next();
+      if (!r) throw CorruptionError("the log ends before seq " + std::to_string(seq));
+      EncodeLogValue(r->bytes, r->hash, value);
+      PutOrThrow(txn.handle(), log, keys::Seq(r->seq), value, MDB_APPEND);
+      if (Status st = AdmitLogged(validator, kv, *r); !st.ok()) return st;
+      if (Status st = projectors.Apply(kv, *r->record); !st.ok()) return st;
+      at = r->seq;
+    }
+    kv.Flush();
+    AddDigests(txn.handle(), meta, 0, below.deltas());
+  }
+  if (at == seq) {
+    WriteProjected(txn.handle(), meta, 0, seq);
+    WriteChainHead(txn.handle(), meta, {seq, reader.chain()});
+  }
+  txn.Commit();
+  *done = at;
+  *chain = reader.chain();
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Snapshot> Engine::ReadAsOf(uint64_t seq) const {
   return Guard([&]() -> Result<Snapshot> {
-    auto store = MakePrivateStore();
-    const MDB_dbi log = store->dbis[static_cast<size_t>(Db::kLog)];
-    const MDB_dbi meta = store->dbis[static_cast<size_t>(Db::kMeta)];
-    Validator validator;
-    ProjectorSet projectors;
     // The log as of one commit of the engine's store, held for the replay.
     SnapshotMapHold map_lock(impl_->map_mutex);
     Txn source(impl_->env.handle(), Txn::kReadOnly);
@@ -78,30 +111,26 @@ Result<Snapshot> Engine::ReadAsOf(uint64_t seq) const {
       return Status::InvalidInput("as-of seq " + std::to_string(seq) +
                                   " is past the log's head " + std::to_string(head));
     }
-    LogReader reader(source.handle(), impl_->log(), 1, seq, ChainCheck::kVerify);
-    std::string value;
-    for (uint64_t done = 0; done < seq;) {
-      Txn txn(store->env.handle(), Txn::kWrite);
-      {
-        LmdbKv below(txn.handle(), store->dbis);
-        BufferedKv kv(below);
-        for (size_t n = 0; n < kBatchEvents && done < seq; ++n) {
-          const LogRecord* r = reader.Next();
-          if (!r) throw CorruptionError("the log ends before seq " + std::to_string(seq));
-          EncodeLogValue(r->bytes, r->hash, value);
-          PutOrThrow(txn.handle(), log, keys::Seq(r->seq), value, MDB_APPEND);
-          if (Status st = AdmitLogged(validator, kv, *r); !st.ok()) return st;
-          if (Status st = projectors.Apply(kv, *r->record); !st.ok()) return st;
-          done = r->seq;
-        }
-        kv.Flush();
-        AddDigests(txn.handle(), meta, 0, below.deltas());
+    MDB_envinfo info;
+    mdb_env_info(impl_->env.handle(), &info);
+    auto store = MakePrivateStore(info.me_mapsize);
+    size_t map_bytes = std::max(info.me_mapsize, kMinMapBytes);
+    Validator validator;
+    ProjectorSet projectors;
+    uint64_t done = 0;
+    Hash chain{};
+    while (done < seq) {
+      // A batch that fills the map is undone whole: grow it, replay again.
+      // (The validator and projectors keep no state outside the store.)
+      try {
+        Status st = ReplayBatch(source.handle(), impl_->log(), *store, seq, validator,
+                                projectors, &done, &chain);
+        if (!st.ok()) return st;
+      } catch (const lmdb::error& e) {
+        if (e.code() != MDB_MAP_FULL) throw;
+        map_bytes *= 2;
+        lmdb::env_set_mapsize(store->env.handle(), map_bytes);
       }
-      if (done == seq) {
-        WriteProjected(txn.handle(), meta, 0, seq);
-        WriteChainHead(txn.handle(), meta, {seq, reader.chain()});
-      }
-      txn.Commit();
     }
     auto view = std::make_unique<Snapshot::Impl>(Txn(store->env.handle(), Txn::kReadOnly),
                                                  store->dbis, 0);

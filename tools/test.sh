@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
+root=$(pwd)
 
 bash tools/install-deps.sh
 
@@ -49,7 +50,7 @@ echo "== ThreadSanitizer build and tests"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANNAL_TSAN=ON \
       -DANNAL_BUILD_BENCH=OFF > /dev/null
 cmake --build build-tsan -j "$jobs"
-(cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tools/tsan.supp \
    ctest -j "$jobs" --output-on-failure)
 
 echo "== libFuzzer targets, ${FUZZ_SECONDS:-60}s each"

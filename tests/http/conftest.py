@@ -72,6 +72,12 @@ class Server:
         return json.loads(data)
 
     def stop(self):
+        died = self.proc.poll()
+        if died is not None:
+            # It ended before the test stopped it: show why (a sanitizer's report).
+            self.log.seek(0)
+            print(f"annal serve exited with {died} during the test; its stderr:\n" +
+                  self.log.read()[-20000:])
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
