@@ -24,14 +24,14 @@ std::string CommitEvent(uint64_t seq, const std::vector<std::string_view>& chang
   return "event: commit\nid: " + std::to_string(seq) + "\ndata: " + data + "\n\n";
 }
 
-struct FeedState {
+}  // namespace
+
+struct ApiServer::Impl::FeedState {
   uint64_t seq = 0;  // the last seq the client was told of
   Fingerprints prints{};
   bool catch_up = false;  // the first event covers after+1..head: name every projection
   std::chrono::steady_clock::time_point last_write = std::chrono::steady_clock::now();
 };
-
-}  // namespace
 
 void ApiServer::Impl::Feed(const httplib::Request& req, httplib::Response& res) {
   Params p(req, {"after", "access_token"});
@@ -63,39 +63,46 @@ void ApiServer::Impl::Feed(const httplib::Request& req, httplib::Response& res) 
   res.set_chunked_content_provider(
       "text/event-stream",
       [this, state](size_t, httplib::DataSink& sink) {
-        if (stopping.load()) return false;
-        auto now = std::chrono::steady_clock::now();
-        auto write = [&](const std::string& text) {
-          state->last_write = now;
-          return sink.write(text.data(), text.size());
-        };
-        if (state->catch_up) {
-          state->catch_up = false;
-          const std::vector<std::string_view> all(kProjections.begin(),
-                                                  kProjections.end());
-          Snapshot snap = Read();
-          const uint64_t head = snap.LastSeq().value_or(state->seq);
-          state->prints = snap.ProjectionFingerprints().value_or(state->prints);
-          state->seq = head;
-          return write(CommitEvent(head, all));
+        // Nothing may escape into cpp-httplib's worker: a failure ends the
+        // feed (the client reconnects with Last-Event-ID).
+        try {
+          return FeedStep(*state, sink);
+        } catch (const std::exception&) {
+          return false;
         }
-        auto head = engine.WaitForCommit(state->seq, kSliceMs);
-        if (!head.ok()) return false;
-        if (*head > state->seq) {
-          Snapshot snap = Read();
-          const uint64_t seq = snap.LastSeq().value_or(*head);
-          auto prints = snap.ProjectionFingerprints();
-          if (!prints.ok()) return false;
-          auto changed = ChangedProjections(state->prints, *prints);
-          state->prints = *prints;
-          state->seq = seq;
-          return write(CommitEvent(seq, changed));
-        }
-        if (now - state->last_write >= std::chrono::milliseconds(options.heartbeat_ms))
-          return write(": heartbeat\n\n");
-        return true;
       },
       [this](bool) { feed_clients.fetch_sub(1); });
+}
+
+bool ApiServer::Impl::FeedStep(FeedState& state, httplib::DataSink& sink) {
+  if (stopping.load()) return false;
+  const auto now = std::chrono::steady_clock::now();
+  auto write = [&](const std::string& text) {
+    state.last_write = now;
+    return sink.write(text.data(), text.size());
+  };
+  if (state.catch_up) {
+    state.catch_up = false;
+    const std::vector<std::string_view> all(kProjections.begin(), kProjections.end());
+    Snapshot snap = Read();
+    state.seq = snap.LastSeq().value_or(state.seq);
+    state.prints = snap.ProjectionFingerprints().value_or(state.prints);
+    return write(CommitEvent(state.seq, all));
+  }
+  auto head = engine.WaitForCommit(state.seq, kSliceMs);
+  if (!head.ok()) return false;
+  if (*head > state.seq) {
+    Snapshot snap = Read();
+    auto prints = snap.ProjectionFingerprints();
+    if (!prints.ok()) return false;
+    const auto changed = ChangedProjections(state.prints, *prints);
+    state.prints = *prints;
+    state.seq = snap.LastSeq().value_or(*head);
+    return write(CommitEvent(state.seq, changed));
+  }
+  if (now - state.last_write >= std::chrono::milliseconds(options.heartbeat_ms))
+    return write(": heartbeat\n\n");
+  return true;
 }
 
 }  // namespace annal::server

@@ -64,6 +64,10 @@ struct ApiServer::Impl {
   void Status(const httplib::Request& req, httplib::Response& res);
   void Events(const httplib::Request& req, httplib::Response& res);
   void Feed(const httplib::Request& req, httplib::Response& res);
+  // One step of an open feed: an event, a heartbeat, or nothing after a
+  // short wait; false ends it.
+  struct FeedState;
+  bool FeedStep(FeedState& state, httplib::DataSink& sink);
   void Append(const httplib::Request& req, httplib::Response& res,
               const httplib::ContentReader& body);
   void Metrics(const httplib::Request& req, httplib::Response& res);
