@@ -177,3 +177,17 @@ def test_sigterm_with_feeds_open_exits_within_5_s(tmp_path, serve):
     s.proc.wait(timeout=5)
     assert time.monotonic() - start < 5
     assert s.proc.returncode == 0
+
+
+@pytest.mark.parametrize("raw", [b"GARBAGE\r\n\r\n", b"GET /v1/status HTTP/9.9\r\n\r\n",
+                                 b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+                                 b"GET /v1/status HTTP/1.1\r\nX: " + b"b" * 9000 + b"\r\n\r\n",
+                                 b"\x00\xff\xfe\r\n\r\n"])
+def test_malformed_requests_are_refused_and_the_server_lives_on(writable, raw):
+    import socket
+    _, s = writable
+    with socket.create_connection(("127.0.0.1", s.port), timeout=10) as c:
+        c.sendall(raw)
+        answer = c.recv(4096)
+    assert answer == b"" or answer.split(b" ")[1][:1] == b"4", answer[:80]
+    assert s.get_json("/v1/status")["head_seq"] == 500
