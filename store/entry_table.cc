@@ -40,7 +40,8 @@ EntryTable::Entry* EntryTable::Find(std::string_view key, uint64_t hash) {
     if (s.index_plus_one == 0) return nullptr;
     if (s.hash != hash) continue;
     Entry& e = entries_[s.index_plus_one - 1];
-    if (e.key_size == key.size() && std::memcmp(e.key, key.data(), key.size()) == 0) {
+    if (e.key_size == key.size() &&
+        (key.empty() || std::memcmp(e.key, key.data(), key.size()) == 0)) {
       return &e;
     }
   }
@@ -61,7 +62,7 @@ void EntryTable::Grow() {
 EntryTable::Entry& EntryTable::Insert(std::string_view key, uint64_t hash, Arena& arena) {
   if ((entries_.size() + 1) * 4 > slots_.size() * 3) Grow();
   char* k = arena.Allocate(key.size());
-  std::memcpy(k, key.data(), key.size());
+  if (!key.empty()) std::memcpy(k, key.data(), key.size());
   entries_.push_back(
       Entry{k, nullptr, static_cast<uint32_t>(key.size()), 0, 0, false, false});
   const size_t mask = slots_.size() - 1;
@@ -78,8 +79,9 @@ void EntryTable::SetValue(Entry& e, std::optional<std::string_view> value, Arena
     e.value = arena.Allocate(value->size());
     e.value_room = static_cast<uint32_t>(value->size());
   }
-  // (memmove: the new value may be a view of this entry's own bytes)
-  std::memmove(e.value, value->data(), value->size());
+  // (memmove: the new value may be a view of this entry's own bytes; none
+  // for an empty one, whose data() may be null)
+  if (!value->empty()) std::memmove(e.value, value->data(), value->size());
   e.value_size = static_cast<uint32_t>(value->size());
 }
 
