@@ -190,6 +190,8 @@ void ApiServer::Impl::Route() {
         }
       });
   // The access log: the path without its query (which may hold a token).
+  // Answers are counted by it too, after they are written: a scrape may see
+  // the count of an answer its client already has a moment later.
   http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     {
       std::lock_guard<std::mutex> lock(codes_mu);
