@@ -9,8 +9,11 @@ namespace annal::internal {
 char* Arena::Allocate(size_t n) {
   n = (n + 7) & ~size_t{7};
   if (chunks_.empty() || used_ + n > room_) {
-    room_ = std::max(kChunk, n);
-    chunks_.push_back(std::make_unique<char[]>(room_));
+    // Chunks grow from kFirstChunk to kChunk: a one-event batch must not pay
+    // for a replay's. Left uninitialized: every byte is written before read.
+    const size_t next = chunks_.empty() ? kFirstChunk : std::min(room_ * 2, kChunk);
+    room_ = std::max(next, n);
+    chunks_.push_back(std::unique_ptr<char[]>(new char[room_]));
     used_ = 0;
   }
   char* p = chunks_.back().get() + used_;
@@ -20,10 +23,8 @@ char* Arena::Allocate(size_t n) {
 }
 
 void Arena::Reset() {
-  if (chunks_.size() > 1 || room_ != kChunk) {
-    chunks_.clear();
-    room_ = 0;
-  }
+  // The last chunk, the largest, is kept for the next batch.
+  if (chunks_.size() > 1) chunks_.erase(chunks_.begin(), chunks_.end() - 1);
   used_ = 0;
   bytes_ = 0;
 }

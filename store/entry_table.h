@@ -24,11 +24,12 @@ namespace annal::internal {
 class Arena {
  public:
   char* Allocate(size_t n);
-  // Frees every chunk but the first (kept for the next batch).
+  // Frees every chunk but the last (kept for the next batch).
   void Reset();
   size_t bytes() const { return bytes_; }
 
  private:
+  static constexpr size_t kFirstChunk = size_t{4} << 10;
   static constexpr size_t kChunk = size_t{256} << 10;
   std::vector<std::unique_ptr<char[]>> chunks_;
   size_t used_ = 0;  // in the last chunk
