@@ -1,0 +1,70 @@
+"""Projection rows: immutable, read as attributes, printed byte for byte as
+`annal query` prints them. The typed subclasses (ActiveTaskRow, ...) are
+generated from the C++ row structs into _types.py at build time."""
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, Dict, List, Optional
+
+
+class Row:
+    """One row of a projection. `to_json()` is the exact line `annal query`
+    prints; attributes and `to_dict()` are that JSON decoded (on first use)."""
+
+    __slots__ = ("_json", "_data")
+    projection: ClassVar[str] = ""
+    fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, text: str) -> None:
+        object.__setattr__(self, "_json", text)
+        object.__setattr__(self, "_data", None)
+
+    def _decoded(self) -> Dict[str, Any]:
+        data = object.__getattribute__(self, "_data")
+        if data is None:
+            data = json.loads(object.__getattribute__(self, "_json"))
+            object.__setattr__(self, "_data", data)
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._decoded()[name]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} has no field {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("rows are immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("rows are immutable")
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The row's fields (absent values as None), a new dict each call."""
+        return dict(self._decoded())
+
+    def to_json(self) -> str:
+        """The row as `annal query` prints it (without the newline)."""
+        return str(object.__getattribute__(self, "_json"))
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.to_json() == self.to_json()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self.to_json())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.to_json()})"
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.to_json(),))
+
+
+class RowList(List[Any]):
+    """The rows of one query: a list, plus `next`, the cursor of the next
+    page when the query had a `limit` and more rows follow (else None)."""
+
+    next: Optional[str]
+
+    def __init__(self, rows: List[Any], next: Optional[str]) -> None:
+        super().__init__(rows)
+        self.next = next

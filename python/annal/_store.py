@@ -1,0 +1,314 @@
+"""Store and Snapshot: the Python face of annal::Engine and annal::Snapshot.
+
+Thread-safety: a Store may be used from many threads at once; its calls
+release the GIL while they wait or work, so threads appending at the same
+moment share one durable commit (group commit). A Snapshot is one
+consistent view; Python threads may share it (its calls are serialised).
+Lifetime: closing a Store ends its Snapshots (using one then raises
+annal.Error); rows own their data and outlive both.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import (Any, Dict, Iterable, Iterator, List, NamedTuple, Optional,
+                    Sequence, Union)
+
+from annal import _annal
+from annal._errors import Error, InvalidArgument
+from annal._events import Event
+from annal._rows import Row, RowList
+from annal._types import ROW_CLASSES
+
+EventLike = Union[Event, Mapping[str, Any]]
+PROJECTIONS: tuple[str, ...] = tuple(_annal.PROJECTIONS)
+
+
+class Receipt(NamedTuple):
+    """The seqs an append gave its batch (both 0 for an empty batch)."""
+    first_seq: int
+    last_seq: int
+
+
+class Commit(NamedTuple):
+    """One or more commits seen by `Store.commits()`: the log grew from
+    `first_seq` to `seq`, and these projections changed."""
+    first_seq: int
+    seq: int
+    changed: tuple[str, ...]
+
+
+class StoreStatus(NamedTuple):
+    """What `annal status` prints, and the engine's counters."""
+    head_seq: int
+    projected_seq: int
+    lag_events: int
+    lag_seconds: float
+    mode: str
+    map_size: int
+    used_bytes: int
+    append_batches: int
+    append_events: int
+    rejected_batches: int
+
+
+def _line(event: EventLike, index: int) -> str:
+    if isinstance(event, Event):
+        event = event.to_dict()
+    elif not isinstance(event, Mapping):
+        raise InvalidArgument(f"event {index}: an event must be a dict or an annal "
+                              f"event class, not {type(event).__name__}", index)
+    try:
+        return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError) as e:
+        raise InvalidArgument(f"event {index}: not JSON: {e}", index) from None
+
+
+class Snapshot:
+    """A consistent read view: every projection and the log as of one
+    commit. Use it as a context manager, or close() it: an open view keeps
+    the store's old pages from reuse and its map from growing."""
+
+    def __init__(self, native: Any, as_of: Optional[int] = None) -> None:
+        self._native = native
+        self.as_of = as_of
+
+    def __enter__(self) -> "Snapshot":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._native.close()
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._native.closed)
+
+    def query(self, name: str, *, due: Optional[int] = None, state: Optional[str] = None,
+              limit: Optional[int] = None, after: Optional[str] = None) -> RowList:
+        """The rows `annal query NAME` prints with these options, in its
+        order. With `limit`, at most that many and `.next`, the cursor
+        to pass as `after` for the next page (None when no rows follow)."""
+        if limit is not None and limit < 1:
+            raise InvalidArgument("limit must be at least 1")
+        rows, nxt = self._native.query(name, due, state, limit, after)
+        if name == "autonomy_history":
+            cur, change = ROW_CLASSES["autonomy_current"], ROW_CLASSES["autonomy_history"]
+            first = after is None
+            return RowList([(cur if first and i == 0 else change)(r)
+                            for i, r in enumerate(rows)], nxt)
+        cls = ROW_CLASSES[name]
+        return RowList([cls(r) for r in rows], nxt)
+
+    def active_tasks(self, *, due: Optional[int] = None, limit: Optional[int] = None,
+                     after: Optional[str] = None) -> RowList:
+        """Non-terminal tasks by id; with `due`, paused tasks waking by then."""
+        return self.query("active_tasks", due=due, limit=limit, after=after)
+
+    def schedules(self, *, due: Optional[int] = None, limit: Optional[int] = None,
+                  after: Optional[str] = None) -> RowList:
+        """Schedules by id; with `due`, enabled ones to run by then."""
+        return self.query("schedules", due=due, limit=limit, after=after)
+
+    def watchers(self, *, limit: Optional[int] = None,
+                 after: Optional[str] = None) -> RowList:
+        return self.query("watchers", limit=limit, after=after)
+
+    def rules(self, *, limit: Optional[int] = None, after: Optional[str] = None) -> RowList:
+        return self.query("rules", limit=limit, after=after)
+
+    def integrations(self, *, limit: Optional[int] = None,
+                     after: Optional[str] = None) -> RowList:
+        return self.query("integrations", limit=limit, after=after)
+
+    def approvals(self, *, due: Optional[int] = None, limit: Optional[int] = None,
+                  after: Optional[str] = None) -> RowList:
+        """Pending approvals by id; with `due`, those expiring by then."""
+        return self.query("approvals", due=due, limit=limit, after=after)
+
+    def queue_depth(self) -> RowList:
+        """A list of one row, as `annal query queue_depth` prints one line."""
+        return self.query("queue_depth")
+
+    def autonomy_history(self, *, limit: Optional[int] = None,
+                         after: Optional[str] = None) -> RowList:
+        """The current level first (AutonomyCurrentRow), then the changes,
+        newest first (AutonomyChangeRow)."""
+        return self.query("autonomy_history", limit=limit, after=after)
+
+    def alarms(self, *, state: Optional[str] = None, limit: Optional[int] = None,
+               after: Optional[str] = None) -> RowList:
+        """Alarms by id; with `state` ("open", "acked", "resolved"), those in it."""
+        return self.query("alarms", state=state, limit=limit, after=after)
+
+    # Friendlier accessors beside the CLI-shaped ones.
+    def queue(self) -> Row:
+        """The queue_depth projection's one row."""
+        return self.queue_depth()[0]
+
+    def autonomy_level(self) -> int:
+        """The current autonomy level (0 before any change)."""
+        return int(self.autonomy_history(limit=1)[0].level)
+
+    def last_seq(self) -> int:
+        """The newest log entry's seq (0: an empty log)."""
+        return int(self._native.last_seq())
+
+    def projected_seq(self) -> int:
+        """The seq the projections reflect (less than last_seq while a
+        deferred store's projector catches up)."""
+        return int(self._native.lag()[1])
+
+    def mode(self) -> str:
+        """How the store's last writer opened it: inline, deferred, replica."""
+        return str(self._native.store_mode())
+
+    def fingerprints(self) -> Dict[str, int]:
+        """Each projection's fingerprint: equal means equal rows."""
+        return dict(zip(PROJECTIONS, self._native.fingerprints()))
+
+
+class Store:
+    """An open annal store. Use `annal.open()`; close it (or use it as a
+    context manager) before the process ends. One Store per directory per
+    process; a child process after fork() must open its own."""
+
+    def __init__(self, native: Any) -> None:
+        self._native = native
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Ends every Snapshot of this store, then closes it. Idempotent."""
+        self._native.close()
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._native.closed)
+
+    @property
+    def path(self) -> str:
+        return str(self._native.path)
+
+    def append(self, events: Union[EventLike, Iterable[EventLike]]) -> Receipt:
+        """Appends one event or a batch in one transaction, all or nothing:
+        a broken rule raises RejectedError (index, event_type, rule) and
+        writes nothing. Events are dicts in the JSONL shape of
+        docs/events.md or the typed classes (annal.TaskCreated(...))."""
+        if isinstance(events, (Mapping, Event)):
+            events = [events]
+        lines = [_line(e, i) for i, e in enumerate(events)]
+        first, last = self._native.append_json(lines)
+        return Receipt(first, last)
+
+    def read(self, as_of: Optional[int] = None) -> Snapshot:
+        """A read view as of the latest commit or, with `as_of`, as it was
+        right after that seq (time travel: costs a replay of `as_of` events
+        into a private temporary store)."""
+        return Snapshot(self._native.read(as_of), as_of)
+
+    def verify(self) -> Dict[str, Any]:
+        """Rebuilds every projection from the log and compares it byte for
+        byte with the live one: the report `annal verify --json` prints
+        (`report["identical"]`). A damaged record raises CorruptionError."""
+        report: Dict[str, Any] = json.loads(self._native.verify())
+        return report
+
+    def verify_log(self) -> Dict[str, Any]:
+        """Checks the log's hash chain alone: events, head_seq, head_hash."""
+        events, head_seq, head_hash = self._native.verify_log()
+        return {"events": events, "head_seq": head_seq, "head_hash": head_hash}
+
+    def rebuild(self) -> None:
+        """Rebuilds every projection from the log, live, in one switch."""
+        self._native.rebuild()
+
+    def project_pending(self, batch: int = 10000) -> int:
+        """Deferred mode: projects the logged events after the checkpoint;
+        returns how many (0: caught up)."""
+        return int(self._native.project_pending(batch))
+
+    def status(self) -> StoreStatus:
+        with self.read() as snap:
+            head, projected, events, micros = snap._native.lag()
+            mode = snap.mode()
+        st = self._native.stats()
+        return StoreStatus(head, projected, events, micros / 1e6, mode, st["map_size"],
+                           st["used_bytes"], st["append_batches"], st["append_events"],
+                           st["rejected_batches"])
+
+    def stats(self) -> Dict[str, Any]:
+        """The engine's counters since this Store opened (EngineStats)."""
+        return dict(self._native.stats())
+
+    def export_lines(self, after: int = 0, chunk: int = 1000) -> Iterator[str]:
+        """The log after seq `after`, as the lines `annal export` prints (no
+        newline). Reads `chunk` records per view: appends may continue, and
+        the iterator ends at the head it reaches."""
+        seq = after
+        while True:
+            with self.read() as snap:
+                lines: Sequence[str] = snap._native.scan_log(seq + 1, chunk)
+            if not lines:
+                return
+            yield from lines
+            seq += len(lines)
+
+    def export(self, after: int = 0) -> Iterator[Dict[str, Any]]:
+        """The log after seq `after`, each event a dict (with its seq)."""
+        for line in self.export_lines(after):
+            yield json.loads(line)
+
+    def wait_for(self, seq: int, timeout: float = 10.0) -> None:
+        """Waits until the projections reflect `seq` (deferred mode's
+        read-your-writes); BusyError after `timeout` seconds."""
+        self._native.wait_for(seq, int(timeout * 1000))
+
+    def wait_for_commit(self, after: int, timeout: float) -> int:
+        """Returns the log head as soon as it passes `after` (whichever
+        process committed), or after `timeout` seconds (then at most `after`)."""
+        return int(self._native.wait_for_commit(after, int(timeout * 1000)))
+
+    def commits(self, after: Optional[int] = None, poll: float = 0.25) -> Iterator[Commit]:
+        """Change notification: yields a Commit each time the log grows
+        (commits close together come as one), from `after` (default: the
+        head now). The first Commit after an older `after` names every
+        projection. Ends when the store is closed; Ctrl-C interrupts it."""
+        with self.read() as snap:
+            fp = snap._native.fingerprints()
+            head = snap.last_seq()
+        seq = head if after is None else after
+        catch_up = seq < head
+        while True:
+            try:
+                new_head = self.wait_for_commit(seq, poll) if not catch_up else head
+            except Error:
+                if self.closed:
+                    return
+                raise
+            if new_head <= seq:
+                continue
+            with self.read() as snap:
+                now = snap._native.fingerprints()
+                new_head = snap.last_seq()
+            changed = PROJECTIONS if catch_up else tuple(_annal.changed_projections(fp, now))
+            catch_up = False
+            yield Commit(seq + 1, new_head, changed)
+            fp, seq = now, new_head
+
+
+def open(path: str, mode: str = "inline", *, create: bool = True, read_only: bool = False,
+         sync: bool = True, initial_map_size: int = 0,
+         rebuild_stale: bool = False) -> Store:
+    """Opens (creating it unless `create=False`) the store in directory
+    `path`. `mode`: "inline" (projections in the append's transaction) or
+    "deferred" (a projector catches up later). `sync=False` trades the
+    durability of the latest commits on a machine crash for speed."""
+    return Store(_annal.Store(str(path), mode, create, read_only, sync, initial_map_size,
+                              rebuild_stale))

@@ -1,0 +1,164 @@
+// annal._annal.Store: one open store (an Engine) for Python.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <string>
+#include <vector>
+
+#include "annal/jsonl.h"
+#include "python/src/bindings.h"
+#include "python/src/snapshot_slot.h"
+#include "python/src/store_core.h"
+
+namespace annal::binding {
+namespace {
+
+namespace pyb = pybind11;
+
+struct PyStore {
+  std::shared_ptr<StoreCore> core;
+};
+
+std::unique_ptr<PyStore> OpenStore(const std::string& path, const std::string& mode,
+                                   bool create_if_missing, bool read_only, bool sync,
+                                   size_t initial_map_size, bool rebuild_stale_on_open) {
+  Options o;
+  if (mode == "deferred") {
+    o.mode = Mode::kDeferred;
+  } else if (mode != "inline") {
+    ThrowStatus(Status::InvalidInput("mode must be \"inline\" or \"deferred\", not \"" +
+                                     mode + "\""));
+  }
+  o.create_if_missing = create_if_missing;
+  o.read_only = read_only;
+  o.sync = sync;
+  if (initial_map_size) o.initial_map_size = initial_map_size;
+  o.rebuild_stale_on_open = rebuild_stale_on_open;
+  pyb::gil_scoped_release nogil;
+  return std::make_unique<PyStore>(PyStore{StoreCore::Open(path, o)});
+}
+
+// Decodes the batch's JSON lines (one thread_local decoder per thread: it
+// keeps simdjson's buffers) and appends it: (first_seq, last_seq).
+std::pair<uint64_t, uint64_t> AppendJson(PyStore& s,
+                                         const std::vector<std::string>& lines) {
+  pyb::gil_scoped_release nogil;
+  thread_local JsonDecoder decoder;
+  std::vector<Event> batch;
+  batch.reserve(lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    auto ev = decoder.Decode(lines[i]);
+    if (!ev.ok()) {
+      ThrowStatus(Status::InvalidInput(
+          "event " + std::to_string(i) + ": " + ev.status().message(), i));
+    }
+    batch.push_back(std::move(*ev));
+  }
+  StoreCore::Use use(*s.core);
+  auto r = use.engine().Append(batch);
+  if (!r.ok()) {
+    auto index = r.status().event_index();
+    std::string type;
+    if (index && *index < batch.size()) type = std::string(batch[*index].type());
+    ThrowStatus(r.status(), type);
+  }
+  return {r->first_seq, r->last_seq};
+}
+
+pyb::dict StatsDict(const EngineStats& st) {
+  pyb::dict d;
+  d["map_size"] = st.map_size;
+  d["map_growths"] = st.map_growths;
+  d["used_bytes"] = st.used_bytes;
+  d["append_batches"] = st.append_batches;
+  d["append_events"] = st.append_events;
+  d["rejected_batches"] = st.rejected_batches;
+  d["commits"] = st.commits;
+  d["commit_seconds_sum"] = st.commit_seconds_sum;
+  return d;
+}
+
+// Runs `f(engine)` with the store held open and the GIL released; a failed
+// Status becomes the matching Python exception.
+template <class F>
+auto WithEngine(PyStore& s, F&& f) {
+  pyb::gil_scoped_release nogil;
+  StoreCore::Use use(*s.core);
+  return f(use.engine());
+}
+
+template <class T>
+T Check(Result<T> r) {
+  if (!r.ok()) ThrowStatus(r.status());
+  return std::move(*r);
+}
+
+}  // namespace
+
+void BindStore(pyb::module_& m) {
+  pyb::class_<PyStore>(m, "Store")
+      .def(pyb::init(&OpenStore), pyb::arg("path"), pyb::arg("mode"),
+           pyb::arg("create_if_missing"), pyb::arg("read_only"), pyb::arg("sync"),
+           pyb::arg("initial_map_size"), pyb::arg("rebuild_stale_on_open"))
+      .def("append_json", &AppendJson)
+      .def("read",
+           [](PyStore& s, std::optional<uint64_t> as_of) {
+             return WithEngine(s, [&](Engine& e) {
+               auto view = as_of ? e.ReadAsOf(*as_of) : e.Read();
+               return NewSnapshot(s.core, Check(std::move(view)));
+             });
+           })
+      .def("verify",
+           [](PyStore& s) {
+             return WithEngine(s, [](Engine& e) { return ToJson(Check(e.Verify())); });
+           })
+      .def("verify_log",
+           [](PyStore& s) {
+             return WithEngine(s, [](Engine& e) {
+               auto c = Check(e.VerifyLog());
+               return std::make_tuple(c.events, c.head_seq, c.head_hash);
+             });
+           })
+      .def("rebuild",
+           [](PyStore& s) {
+             WithEngine(s, [](Engine& e) {
+               if (Status st = e.Rebuild(); !st.ok()) ThrowStatus(st);
+               return 0;
+             });
+           })
+      .def("project_pending",
+           [](PyStore& s, size_t batch) {
+             return WithEngine(s,
+                               [&](Engine& e) { return Check(e.ProjectPending(batch)); });
+           })
+      .def("wait_for",
+           [](PyStore& s, uint64_t seq, int64_t timeout_ms) {
+             WithEngine(s, [&](Engine& e) {
+               if (Status st = e.WaitFor(seq, timeout_ms); !st.ok()) ThrowStatus(st);
+               return 0;
+             });
+           })
+      .def("wait_for_commit",
+           [](PyStore& s, uint64_t after, int64_t timeout_ms) {
+             return WithEngine(
+                 s, [&](Engine& e) { return Check(e.WaitForCommit(after, timeout_ms)); });
+           })
+      .def("stats",
+           [](PyStore& s) {
+             auto st = WithEngine(s, [](Engine& e) { return e.Stats(); });
+             return StatsDict(st);
+           })
+      .def("close",
+           [](PyStore& s) {
+             pyb::gil_scoped_release nogil;
+             s.core->Close();
+           })
+      .def_property_readonly("closed",
+                             [](PyStore& s) {
+                               pyb::gil_scoped_release nogil;
+                               return s.core->closed();
+                             })
+      .def_property_readonly("path", [](PyStore& s) { return s.core->dir(); });
+}
+
+}  // namespace annal::binding

@@ -1,0 +1,121 @@
+#include "python/src/store_core.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+
+namespace annal::binding {
+namespace {
+
+// The stores open in this process, by real path. Opening one LMDB
+// environment twice in a process breaks its locks (closing either releases
+// the other's), so a second open is refused instead.
+std::mutex& RegistryMutex() {
+  static std::mutex mu;
+  return mu;
+}
+std::map<std::string, std::weak_ptr<StoreCore>>& Registry() {
+  static std::map<std::string, std::weak_ptr<StoreCore>> open;
+  return open;
+}
+
+std::string RealPath(const std::string& dir) {
+  std::error_code ec;
+  auto p = std::filesystem::weakly_canonical(std::filesystem::absolute(dir), ec);
+  return ec ? dir : p.string();
+}
+
+}  // namespace
+
+void ThrowStatus(Status status, std::string event_type) {
+  throw StatusError{std::move(status), std::move(event_type)};
+}
+
+void ThrowMisuse(const std::string& message) {
+  throw StatusError{Status::InvalidInput(message), {}, true};
+}
+
+std::shared_ptr<StoreCore> StoreCore::Open(const std::string& dir,
+                                           const Options& options) {
+  const std::string key = RealPath(dir);
+  std::lock_guard lock(RegistryMutex());
+  auto& open = Registry();
+  if (auto it = open.find(key); it != open.end()) {
+    auto other = it->second.lock();
+    if (other && other->in_owner_process() && !other->closed()) {
+      ThrowStatus(Status::Busy("store " + key +
+                               " is already open in this process: use that Store "
+                               "object (LMDB allows one environment per process)"));
+    }
+  }
+  auto engine = Engine::Open(dir, options);
+  if (!engine.ok()) ThrowStatus(engine.status());
+  std::shared_ptr<StoreCore> core(new StoreCore(key, std::move(*engine)));
+  open[key] = core;
+  return core;
+}
+
+StoreCore::StoreCore(std::string dir, std::unique_ptr<Engine> engine)
+    : dir_(std::move(dir)), owner_pid_(getpid()), engine_(std::move(engine)) {}
+
+StoreCore::~StoreCore() {
+  if (in_owner_process()) {
+    Close();
+  } else {
+    (void)engine_.release();  // the parent's: never close it from a child
+  }
+}
+
+bool StoreCore::in_owner_process() const { return getpid() == owner_pid_; }
+
+void StoreCore::CheckProcess() const {
+  if (!in_owner_process()) {
+    ThrowMisuse("store " + dir_ + " was opened by process " + std::to_string(owner_pid_) +
+                "; an LMDB store must not cross fork(): open it again in this process");
+  }
+}
+
+StoreCore::Use::Use(StoreCore& core) : core_(core), lock_(core.lifetime_) {
+  core_.CheckProcess();
+  if (!core_.engine_) ThrowMisuse("store " + core_.dir_ + " is closed");
+}
+
+bool StoreCore::closed() const {
+  std::shared_lock lock(lifetime_);
+  return engine_ == nullptr;
+}
+
+void StoreCore::Close() {
+  if (!in_owner_process()) return;  // the child forgets; the parent closes
+  {
+    std::unique_lock lock(lifetime_);
+    if (!engine_) return;
+    std::lock_guard slots(slots_mu_);
+    for (SnapshotSlot* slot : slots_) {
+      std::lock_guard view(slot->mu);
+      slot->view.reset();
+    }
+    slots_.clear();
+    engine_.reset();
+  }
+  // Not under `lifetime_`: Open takes the registry first, then a store's lock.
+  std::lock_guard reg(RegistryMutex());
+  auto& open = Registry();
+  if (auto it = open.find(dir_); it != open.end()) {
+    auto entry = it->second.lock();
+    if (!entry || entry.get() == this) open.erase(it);
+  }
+}
+
+void StoreCore::Register(SnapshotSlot* slot) {
+  std::lock_guard lock(slots_mu_);
+  slots_.insert(slot);
+}
+
+void StoreCore::Unregister(SnapshotSlot* slot) {
+  std::lock_guard lock(slots_mu_);
+  slots_.erase(slot);
+}
+
+}  // namespace annal::binding

@@ -1,0 +1,91 @@
+// python/src/store_core.h: what the Python module's Store and Snapshot share.
+//
+// A StoreCore owns one Engine and knows every Snapshot opened from it, so
+// that closing the store (explicitly or when Python collects it) first ends
+// those snapshots: a Snapshot must never outlive its Engine, and Python gives
+// no order of destruction. It also remembers the process that opened it: an
+// LMDB environment must not be used across fork(), so every call checks the
+// pid, and a child never closes its parent's engine (that would release the
+// parent's reader slots), it only forgets it.
+//
+// Thread-safety: every member is safe to call from any thread. Calls take
+// `lifetime` shared for their whole duration, close() takes it exclusively,
+// so a store closes only between calls. These locks are only ever taken with
+// the GIL released: a thread holding the GIL never waits for one of them.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+
+#include "annal/engine.h"
+
+namespace annal::binding {
+
+// Thrown by the binding for a failed Status; translated into the matching
+// annal.* Python exception once, at the module boundary (module.cc).
+struct StatusError {
+  Status status;
+  std::string event_type;  // the rejected event's type, when known
+  bool misuse = false;     // the caller's mistake, not the store's: annal.Error
+};
+[[noreturn]] void ThrowStatus(Status status, std::string event_type = {});
+// A misuse of the Python API (closed store, wrong process): annal.Error.
+[[noreturn]] void ThrowMisuse(const std::string& message);
+
+struct SnapshotSlot;
+
+class StoreCore {
+ public:
+  // Opens `dir`; refuses a directory this process has open already.
+  static std::shared_ptr<StoreCore> Open(const std::string& dir, const Options& options);
+  ~StoreCore();
+
+  // Holds the store open for one call: throws annal.Error when it is closed
+  // or belongs to another process. Take it with the GIL released.
+  class Use {
+   public:
+    explicit Use(StoreCore& core);
+    Engine& engine() { return *core_.engine_; }
+
+   private:
+    StoreCore& core_;
+    std::shared_lock<std::shared_mutex> lock_;
+  };
+
+  void Close();
+  bool closed() const;
+  const std::string& dir() const { return dir_; }
+
+  void Register(SnapshotSlot* slot);
+  void Unregister(SnapshotSlot* slot);
+  bool in_owner_process() const;
+
+ private:
+  StoreCore(std::string dir, std::unique_ptr<Engine> engine);
+  void CheckProcess() const;
+
+  const std::string dir_;  // as registered: the directory's real path
+  const pid_t owner_pid_;
+  mutable std::shared_mutex lifetime_;
+  std::unique_ptr<Engine> engine_;  // null once closed
+  std::mutex slots_mu_;
+  std::set<SnapshotSlot*> slots_;
+};
+
+// One Python Snapshot's C++ view. `mu` serialises its calls (a Snapshot is
+// used by one thread at a time; Python threads may share the object) and
+// guards `view`, which the store's Close() resets.
+struct SnapshotSlot {
+  std::shared_ptr<StoreCore> core;
+  std::mutex mu;
+  std::optional<Snapshot> view;
+  bool as_of = false;  // a time-travel view (its own private store)
+};
+
+}  // namespace annal::binding
