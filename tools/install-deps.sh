@@ -16,6 +16,9 @@ packages=(
   libcpp-httplib-dev     # annal serve
   python3-pytest python3-prometheus-client   # the HTTP API tests
   chromium chromium-driver python3-selenium  # the dashboard page test
+  python3-dev pybind11-dev python3-pybind11   # the Python module (python/)
+  python3-venv python3-pip python3-setuptools # pip install ./python
+  python3-hypothesis mypy                     # its property tests, its stubs
 )
 
 missing=()

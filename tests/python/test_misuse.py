@@ -1,0 +1,108 @@
+"""Misuse a Python user can make gives an annal.Error, never a crash: use
+after close, a snapshot outliving its store, fork, a second open."""
+import os
+
+import pytest
+
+import annal
+
+ALARM = {"type": "alarm_raised", "alarm_id": "a1", "severity": "info",
+         "source": "s", "message": "m"}
+
+
+def test_use_after_close_raises(tmp_path):
+    s = annal.open(str(tmp_path / "s"))
+    s.append(ALARM)
+    s.close()
+    s.close()  # idempotent
+    assert s.closed
+    for call in (lambda: s.append(ALARM), s.read, s.verify, s.status,
+                 lambda: list(s.export()), lambda: s.wait_for(1, 0.01)):
+        with pytest.raises(annal.Error, match="is closed"):
+            call()
+
+
+def test_a_snapshot_after_its_store_closed_raises(tmp_path):
+    s = annal.open(str(tmp_path / "s"))
+    s.append(ALARM)
+    snap = s.read()
+    rows = snap.alarms()
+    s.close()
+    assert snap.closed
+    with pytest.raises(annal.Error, match="was closed"):
+        snap.alarms()
+    with pytest.raises(annal.Error):
+        snap.last_seq()
+    assert rows[0].alarm_id == "a1"  # rows own their bytes
+
+
+def test_a_closed_snapshot_raises(tmp_path):
+    with annal.open(str(tmp_path / "s")) as s:
+        with s.read() as snap:
+            pass
+        with pytest.raises(annal.Error, match="after close"):
+            snap.alarms()
+
+
+def test_context_managers_close(tmp_path):
+    with annal.open(str(tmp_path / "s")) as s:
+        with s.read() as snap:
+            assert not snap.closed
+        assert snap.closed
+    assert s.closed
+
+
+def test_a_second_open_in_one_process_is_refused(tmp_path):
+    path = str(tmp_path / "s")
+    with annal.open(path):
+        with pytest.raises(annal.BusyError, match="already open in this process"):
+            annal.open(path)
+        with pytest.raises(annal.BusyError):
+            annal.open(path + "/../s")  # the same directory by another name
+    with annal.open(path) as again:  # closed: may be opened again
+        assert again.append(ALARM) == (1, 1)
+
+
+def test_a_store_dropped_without_close_can_be_opened_again(tmp_path):
+    path = str(tmp_path / "s")
+    annal.open(path).append(ALARM)  # collected at once (no other reference)
+    with annal.open(path) as s:
+        assert s.status().head_seq == 1
+
+
+def test_a_child_after_fork_gets_a_clear_error(tmp_path):
+    path = str(tmp_path / "s")
+    s = annal.open(path)
+    s.append(ALARM)
+    snap = s.read()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report what each call raised, then exit hard
+        os.close(r)
+        out = []
+        for call in (lambda: s.append(ALARM), s.read, lambda: snap.alarms(), s.close):
+            try:
+                call()
+                out.append("no error")
+            except annal.Error as e:
+                out.append(type(e).__name__ + ": " + str(e))
+        # A store of its own works in the child.
+        with annal.open(str(tmp_path / "child")) as own:
+            out.append(str(own.append(ALARM)))
+        del snap
+        os.write(w, "\n".join(out).encode())
+        os._exit(0)
+    os.close(w)
+    report = os.read(r, 65536).decode().splitlines()
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert all("must not cross fork()" in line or "after fork()" in line
+               for line in report[:3]), report
+    assert report[3] == "no error"  # close() in a child only forgets the store
+    assert report[4] == "Receipt(first_seq=1, last_seq=1)"
+    # The parent's store and view are untouched by the child.
+    assert snap.alarms()[0].alarm_id == "a1"
+    snap.close()
+    assert s.append(ALARM | {"alarm_id": "a2"}) == (2, 2)
+    assert s.verify()["identical"]
+    s.close()
