@@ -4,7 +4,7 @@ generated from the C++ row structs into _types.py at build time."""
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, Dict, List, Optional
+from typing import Any, ClassVar, Dict, Generic, List, Optional, TypeVar
 
 
 class Row:
@@ -20,7 +20,7 @@ class Row:
         object.__setattr__(self, "_data", None)
 
     def _decoded(self) -> Dict[str, Any]:
-        data = object.__getattribute__(self, "_data")
+        data: Optional[Dict[str, Any]] = object.__getattribute__(self, "_data")
         if data is None:
             data = json.loads(object.__getattribute__(self, "_json"))
             object.__setattr__(self, "_data", data)
@@ -59,12 +59,15 @@ class Row:
         return (type(self), (self.to_json(),))
 
 
-class RowList(List[Any]):
+R = TypeVar("R", bound=Row)
+
+
+class RowList(List[R], Generic[R]):
     """The rows of one query: a list, plus `next`, the cursor of the next
     page when the query had a `limit` and more rows follow (else None)."""
 
     next: Optional[str]
 
-    def __init__(self, rows: List[Any], next: Optional[str]) -> None:
+    def __init__(self, rows: List[R], next: Optional[str]) -> None:
         super().__init__(rows)
         self.next = next

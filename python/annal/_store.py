@@ -12,15 +12,18 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import (Any, Dict, Iterable, Iterator, List, NamedTuple, Optional,
-                    Sequence, Union)
+                    Sequence, TypeVar, Union, cast)
 
 from annal import _annal
 from annal._errors import Error, InvalidArgument
 from annal._events import Event
 from annal._rows import Row, RowList
-from annal._types import ROW_CLASSES
+from annal._types import (ROW_CLASSES, ActiveTaskRow, AlarmRow, ApprovalRow,
+                          IntegrationRow, QueueDepthRow, RuleRow, ScheduleRow,
+                          WatcherRow)
 
 EventLike = Union[Event, Mapping[str, Any]]
+R = TypeVar("R", bound=Row)
 PROJECTIONS: tuple[str, ...] = tuple(_annal.PROJECTIONS)
 
 
@@ -87,7 +90,8 @@ class Snapshot:
         return bool(self._native.closed)
 
     def query(self, name: str, *, due: Optional[int] = None, state: Optional[str] = None,
-              limit: Optional[int] = None, after: Optional[str] = None) -> RowList:
+              limit: Optional[int] = None,
+              after: Optional[str] = None) -> RowList[Row]:
         """The rows `annal query NAME` prints with these options, in its
         order. With `limit`, at most that many and `.next`, the cursor
         to pass as `after` for the next page (None when no rows follow)."""
@@ -99,52 +103,55 @@ class Snapshot:
             first = after is None
             return RowList([(cur if first and i == 0 else change)(r)
                             for i, r in enumerate(rows)], nxt)
-        cls = ROW_CLASSES[name]
+        cls = ROW_CLASSES.get(name, Row)
         return RowList([cls(r) for r in rows], nxt)
 
+    def _typed(self, cls: type[R], name: str, **options: Any) -> RowList[R]:
+        return cast(RowList[R], self.query(name, **options))
+
     def active_tasks(self, *, due: Optional[int] = None, limit: Optional[int] = None,
-                     after: Optional[str] = None) -> RowList:
+                     after: Optional[str] = None) -> RowList[ActiveTaskRow]:
         """Non-terminal tasks by id; with `due`, paused tasks waking by then."""
-        return self.query("active_tasks", due=due, limit=limit, after=after)
+        return self._typed(ActiveTaskRow, "active_tasks", due=due, limit=limit, after=after)
 
     def schedules(self, *, due: Optional[int] = None, limit: Optional[int] = None,
-                  after: Optional[str] = None) -> RowList:
+                  after: Optional[str] = None) -> RowList[ScheduleRow]:
         """Schedules by id; with `due`, enabled ones to run by then."""
-        return self.query("schedules", due=due, limit=limit, after=after)
+        return self._typed(ScheduleRow, "schedules", due=due, limit=limit, after=after)
 
     def watchers(self, *, limit: Optional[int] = None,
-                 after: Optional[str] = None) -> RowList:
-        return self.query("watchers", limit=limit, after=after)
+                 after: Optional[str] = None) -> RowList[WatcherRow]:
+        return self._typed(WatcherRow, "watchers", limit=limit, after=after)
 
-    def rules(self, *, limit: Optional[int] = None, after: Optional[str] = None) -> RowList:
-        return self.query("rules", limit=limit, after=after)
+    def rules(self, *, limit: Optional[int] = None, after: Optional[str] = None) -> RowList[RuleRow]:
+        return self._typed(RuleRow, "rules", limit=limit, after=after)
 
     def integrations(self, *, limit: Optional[int] = None,
-                     after: Optional[str] = None) -> RowList:
-        return self.query("integrations", limit=limit, after=after)
+                     after: Optional[str] = None) -> RowList[IntegrationRow]:
+        return self._typed(IntegrationRow, "integrations", limit=limit, after=after)
 
     def approvals(self, *, due: Optional[int] = None, limit: Optional[int] = None,
-                  after: Optional[str] = None) -> RowList:
+                  after: Optional[str] = None) -> RowList[ApprovalRow]:
         """Pending approvals by id; with `due`, those expiring by then."""
-        return self.query("approvals", due=due, limit=limit, after=after)
+        return self._typed(ApprovalRow, "approvals", due=due, limit=limit, after=after)
 
-    def queue_depth(self) -> RowList:
+    def queue_depth(self) -> RowList[QueueDepthRow]:
         """A list of one row, as `annal query queue_depth` prints one line."""
-        return self.query("queue_depth")
+        return self._typed(QueueDepthRow, "queue_depth")
 
     def autonomy_history(self, *, limit: Optional[int] = None,
-                         after: Optional[str] = None) -> RowList:
+                         after: Optional[str] = None) -> RowList[Row]:
         """The current level first (AutonomyCurrentRow), then the changes,
         newest first (AutonomyChangeRow)."""
         return self.query("autonomy_history", limit=limit, after=after)
 
     def alarms(self, *, state: Optional[str] = None, limit: Optional[int] = None,
-               after: Optional[str] = None) -> RowList:
+               after: Optional[str] = None) -> RowList[AlarmRow]:
         """Alarms by id; with `state` ("open", "acked", "resolved"), those in it."""
-        return self.query("alarms", state=state, limit=limit, after=after)
+        return self._typed(AlarmRow, "alarms", state=state, limit=limit, after=after)
 
     # Friendlier accessors beside the CLI-shaped ones.
-    def queue(self) -> Row:
+    def queue(self) -> QueueDepthRow:
         """The queue_depth projection's one row."""
         return self.queue_depth()[0]
 
