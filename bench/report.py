@@ -193,6 +193,21 @@ then `python3 bench/report.py bench-results --only http` (or the whole suite).
 """
 
 
+# Written by bench/python_bench.py from its own run: kept as it is here.
+PYTHON_HEADING = "## From Python"
+
+
+def kept_section(path, heading):
+    """The section `heading` of `path` as it stands ("" when absent)."""
+    with open(path) as f:
+        doc = f.read()
+    start = doc.find(heading)
+    if start < 0:
+        return ""
+    end = doc.find("\n## ", start + len(heading))
+    return "\n" + (doc[start:end] if end >= 0 else doc[start:])
+
+
 def update_section(path, heading, text):
     """Replaces the section `heading` of `path` (to the next "## ") by `text`, or appends it."""
     with open(path) as f:
@@ -424,6 +439,7 @@ peer runs the same query with a prepared statement and decodes the same rows.
 """
     _, http = load(out, "http")
     doc += "\n" + http_section(http, commit, ctx)
+    doc += kept_section("docs/performance.md", PYTHON_HEADING)
     with open("docs/performance.md", "w") as f:
         f.write(doc.rstrip("\n") + "\n")
     print("wrote docs/performance.md and docs/performance.svg")

@@ -7,23 +7,46 @@ import json
 from typing import Any, ClassVar, Dict, Generic, List, Optional, TypeVar
 
 
+class _Page:
+    """The JSON texts of one query's rows, decoded together on first use:
+    one json.loads of the whole page costs a third of one per row."""
+
+    __slots__ = ("texts", "decoded")
+
+    def __init__(self, texts: List[str]) -> None:
+        self.texts = texts
+        self.decoded: Optional[List[Dict[str, Any]]] = None
+
+    def row(self, index: int) -> Dict[str, Any]:
+        if self.decoded is None:
+            self.decoded = json.loads("[" + ",".join(self.texts) + "]")
+        return self.decoded[index]
+
+
 class Row:
     """One row of a projection. `to_json()` is the exact line `annal query`
     prints; attributes and `to_dict()` are that JSON decoded (on first use)."""
 
-    __slots__ = ("_json", "_data")
+    __slots__ = ("_json", "_data", "_page", "_index")
     projection: ClassVar[str] = ""
     fields: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, page: Optional[_Page] = None, index: int = 0) -> None:
         object.__setattr__(self, "_json", text)
         object.__setattr__(self, "_data", None)
+        object.__setattr__(self, "_page", page)
+        object.__setattr__(self, "_index", index)
 
     def _decoded(self) -> Dict[str, Any]:
         data: Optional[Dict[str, Any]] = object.__getattribute__(self, "_data")
         if data is None:
-            data = json.loads(object.__getattribute__(self, "_json"))
+            page: Optional[_Page] = object.__getattribute__(self, "_page")
+            if page is not None:
+                data = page.row(object.__getattribute__(self, "_index"))
+            else:
+                data = json.loads(object.__getattribute__(self, "_json"))
             object.__setattr__(self, "_data", data)
+            object.__setattr__(self, "_page", None)
         return data
 
     def __getattr__(self, name: str) -> Any:

@@ -17,7 +17,7 @@ from typing import (Any, Dict, Iterable, Iterator, List, NamedTuple, Optional,
 from annal import _annal
 from annal._errors import Error, InvalidArgument
 from annal._events import Event
-from annal._rows import Row, RowList
+from annal._rows import Row, RowList, _Page
 from annal._types import (ROW_CLASSES, ActiveTaskRow, AlarmRow, ApprovalRow,
                           IntegrationRow, QueueDepthRow, RuleRow, ScheduleRow,
                           WatcherRow)
@@ -55,16 +55,15 @@ class StoreStatus(NamedTuple):
     rejected_batches: int
 
 
-def _line(event: EventLike, index: int) -> str:
+def _as_dict(event: EventLike, index: int) -> Dict[str, Any]:
+    if type(event) is dict:
+        return event
     if isinstance(event, Event):
-        event = event.to_dict()
-    elif not isinstance(event, Mapping):
-        raise InvalidArgument(f"event {index}: an event must be a dict or an annal "
-                              f"event class, not {type(event).__name__}", index)
-    try:
-        return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
-    except (TypeError, ValueError) as e:
-        raise InvalidArgument(f"event {index}: not JSON: {e}", index) from None
+        return event.to_dict()
+    if isinstance(event, Mapping):
+        return dict(event)
+    raise InvalidArgument(f"event {index}: an event must be a dict or an annal event "
+                          f"class, not {type(event).__name__}", index)
 
 
 class Snapshot:
@@ -98,13 +97,14 @@ class Snapshot:
         if limit is not None and limit < 1:
             raise InvalidArgument("limit must be at least 1")
         rows, nxt = self._native.query(name, due, state, limit, after)
+        page = _Page(rows)
         if name == "autonomy_history":
             cur, change = ROW_CLASSES["autonomy_current"], ROW_CLASSES["autonomy_history"]
             first = after is None
-            return RowList([(cur if first and i == 0 else change)(r)
+            return RowList([(cur if first and i == 0 else change)(r, page, i)
                             for i, r in enumerate(rows)], nxt)
         cls = ROW_CLASSES.get(name, Row)
-        return RowList([cls(r) for r in rows], nxt)
+        return RowList([cls(r, page, i) for i, r in enumerate(rows)], nxt)
 
     def _typed(self, cls: type[R], name: str, **options: Any) -> RowList[R]:
         return cast(RowList[R], self.query(name, **options))
@@ -210,8 +210,7 @@ class Store:
         docs/events.md or the typed classes (annal.TaskCreated(...))."""
         if isinstance(events, (Mapping, Event)):
             events = [events]
-        lines = [_line(e, i) for i, e in enumerate(events)]
-        first, last = self._native.append_json(lines)
+        first, last = self._native.append([_as_dict(e, i) for i, e in enumerate(events)])
         return Receipt(first, last)
 
     def read(self, as_of: Optional[int] = None) -> Snapshot:

@@ -7,6 +7,7 @@
 
 #include "annal/jsonl.h"
 #include "python/src/bindings.h"
+#include "python/src/event_from_dict.h"
 #include "python/src/snapshot_slot.h"
 #include "python/src/store_core.h"
 
@@ -38,22 +39,20 @@ std::unique_ptr<PyStore> OpenStore(const std::string& path, const std::string& m
   return std::make_unique<PyStore>(PyStore{StoreCore::Open(path, o)});
 }
 
-// Decodes the batch's JSON lines (one thread_local decoder per thread: it
-// keeps simdjson's buffers) and appends it: (first_seq, last_seq).
-std::pair<uint64_t, uint64_t> AppendJson(PyStore& s,
-                                         const std::vector<std::string>& lines) {
-  pyb::gil_scoped_release nogil;
-  thread_local JsonDecoder decoder;
+// Reads the batch's dicts into Events (GIL held: they are Python objects),
+// then appends them with the GIL released: (first_seq, last_seq).
+std::pair<uint64_t, uint64_t> AppendDicts(PyStore& s, const pyb::list& events) {
   std::vector<Event> batch;
-  batch.reserve(lines.size());
-  for (size_t i = 0; i < lines.size(); ++i) {
-    auto ev = decoder.Decode(lines[i]);
+  batch.reserve(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    auto ev = EventFromDict(events[i].ptr());
     if (!ev.ok()) {
       ThrowStatus(Status::InvalidInput(
           "event " + std::to_string(i) + ": " + ev.status().message(), i));
     }
     batch.push_back(std::move(*ev));
   }
+  pyb::gil_scoped_release nogil;
   StoreCore::Use use(*s.core);
   auto r = use.engine().Append(batch);
   if (!r.ok()) {
@@ -100,7 +99,7 @@ void BindStore(pyb::module_& m) {
       .def(pyb::init(&OpenStore), pyb::arg("path"), pyb::arg("mode"),
            pyb::arg("create_if_missing"), pyb::arg("read_only"), pyb::arg("sync"),
            pyb::arg("initial_map_size"), pyb::arg("rebuild_stale_on_open"))
-      .def("append_json", &AppendJson)
+      .def("append", &AppendDicts)
       .def("read",
            [](PyStore& s, std::optional<uint64_t> as_of) {
              return WithEngine(s, [&](Engine& e) {

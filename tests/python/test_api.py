@@ -70,7 +70,16 @@ def test_a_rejected_event_aborts_its_batch(store):
     ({"type": "alarm_raised", "alarm_id": "a", "severity": "dire", "source": "s",
       "message": "m"}, 1, "must be one of"),
     ("task_created", 1, "must be a dict"),
-    ({"type": "task_created", "task_id": "t", "name": {1, 2}}, 1, "not JSON"),
+    (None, 1, "must be a dict"),
+    ({"type": "task_created", "task_id": "t", "name": {1, 2}}, 1, "must be a string"),
+    ({"type": "task_created", "task_id": "t", "name": "n", "ts": True}, 1, "must be an integer"),
+    ({"type": "task_created", "task_id": "t", "name": "n", "ts": 2**63}, 1, "out of range"),
+    ({"type": "task_created", "task_id": "t", "name": "\ud800"}, 1, "not valid UTF-8"),
+    ({"type": "task_created", "task_id": "t", "name": "n", 3: 4}, 1, "unknown field \"3\""),
+    ({"type": "task_created", "task_id": "t", "name": "n", "colour": 1}, 1,
+     "unknown field \"colour\" for task_created"),
+    ({"type": "rule_created", "rule_id": "r", "name": "n", "enabled": 1}, 1,
+     "must be true or false"),
 ])
 def test_malformed_events_are_invalid_arguments(store, event, index, words):
     with pytest.raises(annal.InvalidArgument) as e:

@@ -1,6 +1,7 @@
 """Property tests (hypothesis): valid streams appended from Python in random
 batches give the projections and log of the same stream imported by the
 CLI; invalid events raise and leave the store exactly as it was."""
+import dataclasses
 import json
 import tempfile
 
@@ -114,3 +115,49 @@ def test_invalid_events_raise_and_change_nothing(seed, n, tail, bad, where):
             assert e.index == at, (e.index, at, str(e))
         assert state(s) == before
         assert s.verify()["identical"]
+
+
+# Values of every JSON kind and then some: what a Python caller may pass.
+VALUES = (st.none() | st.booleans() | st.integers(-(2**64), 2**64) | TEXT |
+          st.floats(allow_nan=False, allow_infinity=False) | st.lists(st.integers(), max_size=2))
+
+
+@st.composite
+def arbitrary_events(draw):
+    """A dict shaped like an event of a random type: each field present or
+    not, with a value of its kind or of any other; now and then a stray key."""
+    cls = draw(st.sampled_from(sorted(annal.EVENT_CLASSES.values(),
+                                      key=lambda c: c.type)))
+    d = {"type": cls.type}
+    for name in (f.name for f in dataclasses.fields(cls)):
+        if draw(st.booleans()):
+            d[name] = draw(VALUES | st.sampled_from(["queued", "ok", "info", "fired"]))
+    if draw(st.integers(0, 9)) == 0:
+        d[draw(TEXT)] = draw(VALUES)
+    return d
+
+
+@settings(max_examples=200, deadline=None)
+@given(event=arbitrary_events())
+def test_dicts_are_read_as_the_json_decoder_reads_their_json(event):
+    """store.append(dict) and `annal import` of the dict's JSON accept and
+    refuse the same events, with the same message."""
+    with tempfile.TemporaryDirectory() as d, annal.open(d + "/py", sync=False) as s:
+        try:
+            s.append(event)
+            ours = None
+        except annal.Error as e:
+            ours = str(e).split(": ", 1)[1]  # after "event 0: "
+        line = json.dumps(event, ensure_ascii=False, allow_nan=False)
+        p = cli("--db", d + "/cli", "import", "-", "--no-sync", stdin=line + "\n",
+                check=False)
+        if ours is None:
+            assert p.returncode == 0, p.stderr
+            [a], [b] = list(s.export()), [json.loads(l) for l in
+                                          cli("--db", d + "/cli", "export").stdout.splitlines()]
+            if "ts" not in event or event["ts"] is None:
+                a.pop("ts"), b.pop("ts")
+            assert a == b
+        else:
+            assert p.returncode != 0
+            assert ours in p.stderr, (ours, p.stderr)
