@@ -141,7 +141,8 @@ def arbitrary_events(draw):
 @given(event=arbitrary_events())
 def test_dicts_are_read_as_the_json_decoder_reads_their_json(event):
     """store.append(dict) and `annal import` of the dict's JSON accept and
-    refuse the same events, with the same message."""
+    refuse the same events, with the same message (save numbers the JSON
+    parser cannot read at all)."""
     with tempfile.TemporaryDirectory() as d, annal.open(d + "/py", sync=False) as s:
         try:
             s.append(event)
@@ -160,4 +161,7 @@ def test_dicts_are_read_as_the_json_decoder_reads_their_json(event):
             assert a == b
         else:
             assert p.returncode != 0
-            assert ours in p.stderr, (ours, p.stderr)
+            # A number beyond simdjson's range fails the whole line's parse
+            # before any field is read; a dict has no such stage.
+            if "malformed JSON: Problem while parsing a number" not in p.stderr:
+                assert ours in p.stderr, (ours, p.stderr)
