@@ -76,30 +76,50 @@ void StoreCore::CheckProcess() const {
   }
 }
 
-StoreCore::Use::Use(StoreCore& core) : core_(core), lock_(core.lifetime_) {
+StoreCore::Use::Use(StoreCore& core) : core_(core) {
   core_.CheckProcess();
-  if (!core_.engine_) ThrowMisuse("store " + core_.dir_ + " is closed");
+  std::lock_guard lock(core_.use_mu_);
+  if (!core_.engine_ || core_.closing_) ThrowMisuse("store " + core_.dir_ + " is closed");
+  engine_ = core_.engine_.get();
+  ++core_.in_use_;
+}
+
+StoreCore::Use::~Use() {
+  std::lock_guard lock(core_.use_mu_);
+  if (--core_.in_use_ == 0) core_.use_done_.notify_all();
 }
 
 bool StoreCore::closed() const {
-  std::shared_lock lock(lifetime_);
-  return engine_ == nullptr;
+  return closing_;  // lock-free: WithView asks while holding a view's lock
+}
+
+void StoreCore::EndSnapshots() {
+  std::lock_guard slots(slots_mu_);
+  for (SnapshotSlot* slot : slots_) {
+    std::lock_guard view(slot->mu);
+    slot->view.reset();
+  }
+  slots_.clear();
 }
 
 void StoreCore::Close() {
   if (!in_owner_process()) return;  // the child forgets; the parent closes
+  // Views end before the wait: an open view holds the engine's map lock,
+  // which a call in flight (an append growing the map) may be waiting for.
   {
-    std::unique_lock lock(lifetime_);
-    if (!engine_) return;
-    std::lock_guard slots(slots_mu_);
-    for (SnapshotSlot* slot : slots_) {
-      std::lock_guard view(slot->mu);
-      slot->view.reset();
-    }
-    slots_.clear();
-    engine_.reset();
+    std::lock_guard lock(use_mu_);
+    closing_ = true;
   }
-  // Not under `lifetime_`: Open takes the registry first, then a store's lock.
+  EndSnapshots();
+  std::unique_ptr<Engine> engine;
+  {
+    std::unique_lock lock(use_mu_);
+    use_done_.wait(lock, [&] { return in_use_ == 0; });
+    engine = std::move(engine_);
+  }
+  if (!engine) return;  // another thread closed it
+  EndSnapshots();       // any that a call in flight opened meanwhile
+  engine.reset();
   std::lock_guard reg(RegistryMutex());
   auto& open = Registry();
   if (auto it = open.find(dir_); it != open.end()) {

@@ -8,19 +8,23 @@
 // pid, and a child never closes its parent's engine (that would release the
 // parent's reader slots), it only forgets it.
 //
-// Thread-safety: every member is safe to call from any thread. Calls take
-// `lifetime` shared for their whole duration, close() takes it exclusively,
-// so a store closes only between calls. These locks are only ever taken with
-// the GIL released: a thread holding the GIL never waits for one of them.
+// Thread-safety: every member is safe to call from any thread. Each call
+// holds a Use for its whole duration; Close() refuses new ones, ends the
+// snapshots, then waits for the calls in flight, so a store closes only
+// between calls. A count, not a reader lock: a call may wait inside the
+// engine for a snapshot to end (a map growth), and Close ends snapshots
+// before it waits, so no call ever waits for Close. Locks here are only
+// taken with the GIL released: a thread holding the GIL never waits for one.
 #pragma once
 
 #include <sys/types.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
-#include <shared_mutex>
 #include <string>
 
 #include "annal/engine.h"
@@ -51,11 +55,14 @@ class StoreCore {
   class Use {
    public:
     explicit Use(StoreCore& core);
-    Engine& engine() { return *core_.engine_; }
+    ~Use();
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    Engine& engine() { return *engine_; }
 
    private:
     StoreCore& core_;
-    std::shared_lock<std::shared_mutex> lock_;
+    Engine* engine_;
   };
 
   void Close();
@@ -69,11 +76,15 @@ class StoreCore {
  private:
   StoreCore(std::string dir, std::unique_ptr<Engine> engine);
   void CheckProcess() const;
+  void EndSnapshots();
 
   const std::string dir_;  // as registered: the directory's real path
   const pid_t owner_pid_;
-  mutable std::shared_mutex lifetime_;
-  std::unique_ptr<Engine> engine_;  // null once closed
+  std::mutex use_mu_;  // guards engine_ and in_use_
+  std::condition_variable use_done_;
+  size_t in_use_ = 0;                 // calls in flight
+  std::unique_ptr<Engine> engine_;    // null once closed
+  std::atomic<bool> closing_{false};  // set first: no new call starts
   std::mutex slots_mu_;
   std::set<SnapshotSlot*> slots_;
 };
