@@ -15,6 +15,9 @@ from setuptools.dist import Distribution
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.environ.get("ANNAL_SOURCE_DIR", os.path.dirname(HERE))
+# An existing, configured build directory to reuse (tools/test.sh passes its
+# own: the module is then not compiled twice); default: build/python-wheel.
+BUILD = os.environ.get("ANNAL_PY_BUILD_DIR")
 
 
 class CMakeBuild(build_py):
@@ -22,14 +25,15 @@ class CMakeBuild(build_py):
     `cmake --install --component python` into the wheel's annal/."""
 
     def run(self):
-        build = os.path.join(SOURCE, "build", "python-wheel")
-        stage = os.path.join(build, "stage")
-        cfg = ["cmake", "-S", SOURCE, "-B", build, "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
-               "-DANNAL_BUILD_TESTS=OFF", "-DANNAL_BUILD_BENCH=OFF",
-               f"-DPython_EXECUTABLE={sys.executable}"]
-        if shutil.which("ninja"):
-            cfg += ["-G", "Ninja"]
-        subprocess.run(cfg, check=True)
+        build = BUILD or os.path.join(SOURCE, "build", "python-wheel")
+        stage = os.path.join(build, "python-stage")
+        if not BUILD:
+            cfg = ["cmake", "-S", SOURCE, "-B", build, "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+                   "-DANNAL_BUILD_TESTS=OFF", "-DANNAL_BUILD_BENCH=OFF",
+                   f"-DPython_EXECUTABLE={sys.executable}"]
+            if shutil.which("ninja"):
+                cfg += ["-G", "Ninja"]
+            subprocess.run(cfg, check=True)
         subprocess.run(["cmake", "--build", build, "-j", str(os.cpu_count() or 2),
                         "--target", "annal_python"], check=True)
         shutil.rmtree(stage, ignore_errors=True)

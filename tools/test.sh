@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing; check formatting and the
 # layers' includes; build, run every test with ctest; build the embedding
-# examples against the installed package and run them; build the engine with
+# examples against the installed package and run them; install the Python
+# package with pip into a virtual environment and run its tests from there;
+# build the engine with
 # clang checking its lock annotations; then build again with AddressSanitizer and UndefinedBehaviorSanitizer,
 # and with ThreadSanitizer, and run every test under each; last, fuzz each
 # libFuzzer target for FUZZ_SECONDS (default 60) seconds.
@@ -33,6 +35,15 @@ rm -rf "$example_store"
 echo "$out"
 [ "$out" = "backup is running" ] || { echo "example printed the wrong thing"; exit 1; }
 build/example/workload_test
+
+echo "== the Python package, installed with pip into a virtual environment"
+venv=build/venv
+rm -rf "$venv"
+/usr/bin/python3 -m venv --system-site-packages "$venv"  # pytest, hypothesis: Debian's
+ANNAL_PY_BUILD_DIR="$PWD/build" "$venv/bin/pip" install -q --no-build-isolation ./python
+(cd /tmp && "$root/$venv/bin/python" "$root/examples/python/readme.py" "$(mktemp -d)/store")
+(cd tests/python && ANNAL_CLI="$root/build/tools/annal" "$root/$venv/bin/python" -m pytest -q \
+   -p no:cacheprovider test_api.py test_misuse.py test_threads.py)
 
 echo "== clang build of the engine with its lock annotations checked (-Wthread-safety -Werror)"
 CXX=clang++ cmake -S . -B build-clang -G Ninja -DANNAL_THREAD_SAFETY=ON -DANNAL_BUILD_TESTS=OFF \

@@ -67,3 +67,10 @@ def test_mypy_catches_a_wrong_field_type(tmp_path):
     assert p.returncode == 1
     assert 'Argument "task_id" to "TaskCreated" has incompatible type "int"' in p.stdout
     assert 'Incompatible return value type (got "int", expected "str")' in p.stdout
+
+
+def test_the_readme_lines(tmp_path):
+    p = run_example("readme.py", str(tmp_path / "store"))
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert out == "['nightly backup']\n"
