@@ -56,8 +56,7 @@ class StoreStatus(NamedTuple):
 
 
 def _as_dict(event: EventLike, index: int) -> Dict[str, Any]:
-    if type(event) is dict:
-        return event
+    """What the native append calls for an event that is not a dict."""
     if isinstance(event, Event):
         return event.to_dict()
     if isinstance(event, Mapping):
@@ -210,7 +209,8 @@ class Store:
         docs/events.md or the typed classes (annal.TaskCreated(...))."""
         if isinstance(events, (Mapping, Event)):
             events = [events]
-        first, last = self._native.append([_as_dict(e, i) for i, e in enumerate(events)])
+        batch = events if type(events) is list else list(events)
+        first, last = self._native.append(batch, _as_dict)
         return Receipt(first, last)
 
     def read(self, as_of: Optional[int] = None) -> Snapshot:

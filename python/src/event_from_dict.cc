@@ -2,11 +2,22 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace annal::binding {
 namespace {
 
 Status Bad(std::string msg) { return Status::InvalidInput(std::move(msg)); }
+
+// The interned key object of a field name (a string literal of Fields()):
+// a dict lookup by it hashes nothing and allocates nothing, where
+// PyDict_GetItemString builds a new str per lookup.
+PyObject* Key(const char* name) {
+  thread_local std::unordered_map<const char*, PyObject*> keys;
+  auto [it, added] = keys.try_emplace(name, nullptr);
+  if (added) it->second = PyUnicode_InternFromString(name);  // kept for good
+  return it->second;
+}
 
 std::string Quoted(std::string_view name) {
   return "field \"" + std::string(name) + "\"";
@@ -128,7 +139,9 @@ Result<Event> EventFromDict(PyObject* dict) {
   if (!PyDict_Check(dict)) return Bad("an event must be a dict");
   Py_ssize_t used = 0;
   auto find = [&](const char* name) -> PyObject* {
-    PyObject* v = PyDict_GetItemString(dict, name);  // borrowed
+    PyObject* key = Key(name);
+    PyObject* v = key ? PyDict_GetItemWithError(dict, key) : nullptr;  // borrowed
+    if (!v) PyErr_Clear();
     used += v != nullptr;
     return v;
   };

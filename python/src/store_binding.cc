@@ -39,13 +39,18 @@ std::unique_ptr<PyStore> OpenStore(const std::string& path, const std::string& m
   return std::make_unique<PyStore>(PyStore{StoreCore::Open(path, o)});
 }
 
-// Reads the batch's dicts into Events (GIL held: they are Python objects),
-// then appends them with the GIL released: (first_seq, last_seq).
-std::pair<uint64_t, uint64_t> AppendDicts(PyStore& s, const pyb::list& events) {
+// Reads the batch into Events (GIL held: they are Python objects), then
+// appends it with the GIL released: (first_seq, last_seq). Dicts are read
+// as they are; anything else is first made one by `as_dict` (the package's:
+// typed events, other mappings, or a clear error).
+std::pair<uint64_t, uint64_t> AppendDicts(PyStore& s, const pyb::list& events,
+                                          const pyb::object& as_dict) {
   std::vector<Event> batch;
   batch.reserve(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
-    auto ev = EventFromDict(events[i].ptr());
+    pyb::object item = events[i];
+    if (!PyDict_Check(item.ptr())) item = as_dict(item, i);
+    auto ev = EventFromDict(item.ptr());
     if (!ev.ok()) {
       ThrowStatus(Status::InvalidInput(
           "event " + std::to_string(i) + ": " + ev.status().message(), i));
