@@ -113,6 +113,10 @@ struct Engine::Impl {
 
 namespace internal {
 
+// A store directory's permission bits for files of `file_mode`: search
+// permission wherever the files are readable (0600 gives 0700).
+mode_t DirectoryMode(uint32_t file_mode);
+
 // Turns exceptions thrown under `body` into a Status: the one place where
 // errors cross the public boundary.
 template <class F>

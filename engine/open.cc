@@ -30,11 +30,6 @@ struct MetaFormat {
 };
 static_assert(sizeof(MetaFormat) == 16);
 
-// Search permission wherever the files are readable.
-mode_t DirectoryMode(uint32_t file_mode) {
-  return static_cast<mode_t>((file_mode & 0777) | ((file_mode & 0444) >> 2));
-}
-
 Status CheckDirectory(const std::string& dir, const Options& o, bool* fresh) {
   std::error_code ec;
   fs::path data = fs::path(dir) / "data.mdb";
@@ -146,6 +141,10 @@ int64_t SystemClockMicros() {
 }
 
 }  // namespace
+
+mode_t DirectoryMode(uint32_t file_mode) {
+  return static_cast<mode_t>((file_mode & 0777) | ((file_mode & 0444) >> 2));
+}
 
 }  // namespace internal
 

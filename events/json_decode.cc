@@ -26,20 +26,6 @@ std::string Quoted(std::string_view name) {
   return "field \"" + std::string(name) + "\"";
 }
 
-// Creates the alternative of EventBody whose kType is `type`.
-template <size_t I = 0>
-bool MakeBody(std::string_view type, EventBody& out) {
-  if constexpr (I < std::variant_size_v<EventBody>) {
-    if (std::variant_alternative_t<I, EventBody>::kType == type) {
-      out.emplace<I>();
-      return true;
-    }
-    return MakeBody<I + 1>(type, out);
-  } else {
-    return false;
-  }
-}
-
 Status ReadInt(std::string_view name, element v, int64_t* out) {
   if (v.type() == element_type::UINT64) return Bad(Quoted(name) + " is out of range");
   if (v.get_int64().get(*out) != simdjson::SUCCESS)
@@ -143,7 +129,7 @@ Result<Event> JsonDecoder::Decode(std::string_view line) {
   Event ev;
   std::string type;
   if (Status st = ReadValue("type", find("type"), &type); !st.ok()) return st;
-  if (!MakeBody(type, ev.body)) return Bad("unknown event type \"" + type + "\"");
+  if (!EmplaceBody(type, ev.body)) return Bad("unknown event type \"" + type + "\"");
   if (Status st = ReadValue("ts", find("ts"), &ev.ts); !st.ok()) return st;
   if (Status st = ReadValue("actor", find("actor"), &ev.actor); !st.ok()) return st;
   find("seq");  // output only: assigned by the engine, ignored here

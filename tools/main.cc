@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   add(AddProject(app, g));
   add(AddStatus(app, g));
   add(AddServe(app, g));
+  add(AddBackup(app, g));
 
   try {
     app.parse(argc, argv);

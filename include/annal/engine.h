@@ -106,6 +106,16 @@ class Engine {
   // appends continue meanwhile and are in the new set.
   Status Rebuild(ProgressFn progress = {});
 
+  // Hot backup: copies the store, compacted (LMDB's mdb_env_copy2 with
+  // MDB_CP_COMPACT), into the new directory `dest` as of one commit, while
+  // appends and reads go on; then opens the copy and runs a full Verify on
+  // it. Restoring is opening `dest`. kInvalidInput when `dest` exists and is
+  // not an empty directory (a backup never overwrites); kCorruption when the
+  // copy fails its verification (the copy is left for inspection). The copy
+  // holds a read view for its whole length, so the map cannot grow meanwhile:
+  // an append needing a growth waits (up to 10 s, then kBusy).
+  Result<BackupReport> Backup(const std::string& dest) const;
+
   // Deferred mode's projector, for an embedder's thread or `annal project`:
   // applies the logged events after the projections' checkpoint, in write
   // transactions of at most `batch` events that also move the checkpoint,

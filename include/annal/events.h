@@ -319,6 +319,22 @@ using EventBody =
                  ApprovalDenied, ApprovalExpired, AutonomyLevelChanged, AlarmRaised,
                  AlarmAcked, AlarmResolved>;
 
+// Sets `out` to a default body of the event type whose wire name is `type`
+// (for decoders of other forms than the JSONL codec's); false when no type
+// has that name.
+template <size_t I = 0>
+bool EmplaceBody(std::string_view type, EventBody& out) {
+  if constexpr (I < std::variant_size_v<EventBody>) {
+    if (std::variant_alternative_t<I, EventBody>::kType == type) {
+      out.emplace<I>();
+      return true;
+    }
+    return EmplaceBody<I + 1>(type, out);
+  } else {
+    return false;
+  }
+}
+
 // An event with its envelope. `ts` absent: Append stamps the engine's clock.
 struct Event {
   EventBody body;

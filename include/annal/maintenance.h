@@ -70,6 +70,15 @@ struct DigestCheck {
   }
 };
 
+// Engine::Backup: what was copied, and the copy's own verification.
+struct BackupReport {
+  std::string dir;         // the backup's directory
+  LogCheck log;            // the copy's log: its head is the backup's point in time
+  uint64_t bytes = 0;      // data.mdb as copied (compacted), before verification
+  double seconds = 0;      // the copy alone
+  bool identical = false;  // the copy's full verify: projections = its log
+};
+
 struct VerifyReport {
   LogCheck log;
   std::vector<ProjectionCheck> projections;

@@ -65,16 +65,16 @@ def _as_dict(event: EventLike, index: int) -> Dict[str, Any]:
                           f"class, not {type(event).__name__}", index)
 
 
-class Snapshot:
-    """A consistent read view: every projection and the log as of one
-    commit. Use it as a context manager, or close() it: an open view keeps
-    the store's old pages from reuse and its map from growing."""
+H = TypeVar("H", bound="_Handle")
 
-    def __init__(self, native: Any, as_of: Optional[int] = None) -> None:
+
+class _Handle:
+    """A native object with close(): a context manager that closes it."""
+
+    def __init__(self, native: Any) -> None:
         self._native = native
-        self.as_of = as_of
 
-    def __enter__(self) -> "Snapshot":
+    def __enter__(self: H) -> H:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -86,6 +86,16 @@ class Snapshot:
     @property
     def closed(self) -> bool:
         return bool(self._native.closed)
+
+
+class Snapshot(_Handle):
+    """A consistent read view: every projection and the log as of one
+    commit. Use it as a context manager, or close() it: an open view keeps
+    the store's old pages from reuse and its map from growing."""
+
+    def __init__(self, native: Any, as_of: Optional[int] = None) -> None:
+        super().__init__(native)
+        self.as_of = as_of
 
     def query(self, name: str, *, due: Optional[int] = None, state: Optional[str] = None,
               limit: Optional[int] = None,
@@ -176,27 +186,14 @@ class Snapshot:
         return dict(zip(PROJECTIONS, self._native.fingerprints()))
 
 
-class Store:
+class Store(_Handle):
     """An open annal store. Use `annal.open()`; close it (or use it as a
     context manager) before the process ends. One Store per directory per
     process; a child process after fork() must open its own."""
 
-    def __init__(self, native: Any) -> None:
-        self._native = native
-
-    def __enter__(self) -> "Store":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def close(self) -> None:
         """Ends every Snapshot of this store, then closes it. Idempotent."""
         self._native.close()
-
-    @property
-    def closed(self) -> bool:
-        return bool(self._native.closed)
 
     @property
     def path(self) -> str:
@@ -230,6 +227,13 @@ class Store:
         """Checks the log's hash chain alone: events, head_seq, head_hash."""
         events, head_seq, head_hash = self._native.verify_log()
         return {"events": events, "head_seq": head_seq, "head_hash": head_hash}
+
+    def backup(self, dest: str) -> Dict[str, Any]:
+        """Hot backup: a compacted copy as of one commit in the new (or empty)
+        directory `dest`, taken while appends go on, then verified; restore
+        by opening `dest`. Returns dir, events, head_seq, head_hash, bytes,
+        seconds, identical. InvalidArgument for a non-empty `dest`."""
+        return dict(self._native.backup(str(dest)))
 
     def rebuild(self) -> None:
         """Rebuilds every projection from the log, live, in one switch."""

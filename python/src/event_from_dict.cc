@@ -23,19 +23,6 @@ std::string Quoted(std::string_view name) {
   return "field \"" + std::string(name) + "\"";
 }
 
-template <size_t I = 0>
-bool MakeBody(std::string_view type, EventBody& out) {
-  if constexpr (I < std::variant_size_v<EventBody>) {
-    if (std::variant_alternative_t<I, EventBody>::kType == type) {
-      out.emplace<I>();
-      return true;
-    }
-    return MakeBody<I + 1>(type, out);
-  } else {
-    return false;
-  }
-}
-
 Status ReadString(std::string_view name, PyObject* v, std::string* out) {
   if (!PyUnicode_Check(v)) return Bad(Quoted(name) + " must be a string");
   Py_ssize_t size = 0;
@@ -148,7 +135,7 @@ Result<Event> EventFromDict(PyObject* dict) {
   Event ev;
   std::string type;
   if (Status st = ReadValue("type", find("type"), &type); !st.ok()) return st;
-  if (!MakeBody(type, ev.body)) return Bad("unknown event type \"" + type + "\"");
+  if (!EmplaceBody(type, ev.body)) return Bad("unknown event type \"" + type + "\"");
   if (Status st = ReadValue("ts", find("ts"), &ev.ts); !st.ok()) return st;
   if (Status st = ReadValue("actor", find("actor"), &ev.actor); !st.ok()) return st;
   find("seq");  // output only: assigned by the engine, ignored here

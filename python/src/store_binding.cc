@@ -123,6 +123,19 @@ void BindStore(pyb::module_& m) {
                return std::make_tuple(c.events, c.head_seq, c.head_hash);
              });
            })
+      .def("backup",
+           [](PyStore& s, const std::string& dest) {
+             auto r = WithEngine(s, [&](Engine& e) { return Check(e.Backup(dest)); });
+             pyb::dict d;
+             d["dir"] = r.dir;
+             d["events"] = r.log.events;
+             d["head_seq"] = r.log.head_seq;
+             d["head_hash"] = r.log.head_hash;
+             d["bytes"] = r.bytes;
+             d["seconds"] = r.seconds;
+             d["identical"] = r.identical;
+             return d;
+           })
       .def("rebuild",
            [](PyStore& s) {
              WithEngine(s, [](Engine& e) {

@@ -150,6 +150,30 @@ def test_verify_rebuild_and_status(store):
     assert "log head seq 3000" in out
 
 
+def test_backup_during_appends_is_a_verified_prefix(store, tmp_path):
+    lines = generated(4000)
+    store.append([json.loads(l) for l in lines[:3000]])
+    done = threading.Event()
+
+    def writer():
+        for i in range(3000, 4000, 10):
+            store.append([json.loads(l) for l in lines[i:i + 10]])
+        done.set()
+
+    t = threading.Thread(target=writer)
+    t.start()
+    report = store.backup(str(tmp_path / "copy"))
+    t.join()
+    assert report["identical"] and report["head_seq"] >= 3000
+    with pytest.raises(annal.InvalidArgument, match="not empty"):
+        store.backup(str(tmp_path / "copy"))
+    with annal.open(str(tmp_path / "copy")) as copy:
+        theirs = list(copy.export_lines())
+        assert copy.verify()["identical"]
+    assert theirs == list(store.export_lines())[:len(theirs)]
+    assert len(theirs) == report["head_seq"]
+
+
 def test_python_appends_equal_a_cli_import(store, tmp_path):
     lines = generated(5000, seed=11)
     for i in range(0, 5000, 700):
