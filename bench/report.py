@@ -193,8 +193,10 @@ then `python3 bench/report.py bench-results --only http` (or the whole suite).
 """
 
 
-# Written by bench/python_bench.py from its own run: kept as it is here.
+# Sections written from their own runs (bench/python_bench.py; by hand from
+# backup_bench's output): kept as they are when the rest is regenerated.
 PYTHON_HEADING = "## From Python"
+BACKUP_HEADING = "## Hot backup"
 
 
 def kept_section(path, heading):
@@ -439,7 +441,8 @@ peer runs the same query with a prepared statement and decodes the same rows.
 """
     _, http = load(out, "http")
     doc += "\n" + http_section(http, commit, ctx)
-    doc += kept_section("docs/performance.md", PYTHON_HEADING)
+    for heading in (PYTHON_HEADING, BACKUP_HEADING):
+        doc += kept_section("docs/performance.md", heading)
     with open("docs/performance.md", "w") as f:
         f.write(doc.rstrip("\n") + "\n")
     print("wrote docs/performance.md and docs/performance.svg")
