@@ -19,6 +19,7 @@ packages=(
   python3-dev pybind11-dev python3-pybind11   # the Python module (python/)
   python3-venv python3-pip python3-setuptools # pip install ./python
   python3-hypothesis mypy                     # its property tests, its stubs
+  nats-server libnats-dev                     # replication (issue 15): JetStream
 )
 
 missing=()

@@ -1,0 +1,101 @@
+"""A 3-node NATS JetStream cluster of Debian's nats-server for the
+replication tests: every node on free loopback ports with its own store
+directory, started and SIGKILLed one by one, torn down at the end (the
+fixture in conftest.py stops it even when a test fails)."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    def __init__(self, root: str, nodes: int = 3) -> None:
+        self.root = root
+        self.ports = [(free_port(), free_port(), free_port()) for _ in range(nodes)]
+        self.procs: list[subprocess.Popen | None] = [None] * nodes
+        routes = ", ".join(f"nats-route://127.0.0.1:{c}" for _, c, _ in self.ports)
+        self.configs = []
+        for i, (client, route, http) in enumerate(self.ports):
+            conf = os.path.join(root, f"n{i}.conf")
+            with open(conf, "w") as f:
+                f.write(f"""server_name: n{i}
+listen: 127.0.0.1:{client}
+http: 127.0.0.1:{http}
+jetstream {{ store_dir: "{root}/js{i}" }}
+cluster {{ name: annal, listen: 127.0.0.1:{route}, routes: [{routes}] }}
+""")
+            self.configs.append(conf)
+
+    @property
+    def urls(self) -> str:
+        return ",".join(f"nats://127.0.0.1:{c}" for c, _, _ in self.ports)
+
+    def url(self, i: int) -> str:
+        return f"nats://127.0.0.1:{self.ports[i][0]}"
+
+    def start(self, i: int) -> None:
+        log = open(os.path.join(self.root, f"n{i}.log"), "a")
+        self.procs[i] = subprocess.Popen([NATS_SERVER, "-c", self.configs[i]],
+                                         stdout=log, stderr=log)
+
+    def start_all(self) -> None:
+        for i in range(len(self.ports)):
+            self.start(i)
+        self.wait_ready()
+
+    def kill(self, i: int) -> None:
+        """SIGKILL, as a crashed machine: no goodbye to the cluster."""
+        p = self.procs[i]
+        if p is not None and p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+        self.procs[i] = None
+
+    def stop(self) -> None:
+        for i in range(len(self.ports)):
+            self.kill(i)
+
+    def running(self) -> list[int]:
+        return [i for i, p in enumerate(self.procs) if p is not None and p.poll() is None]
+
+    def monitor(self, i: int, path: str) -> dict:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[i][2]}{path}",
+                                    timeout=2) as r:
+            return json.loads(r.read() or b"{}")
+
+    def meta_leader(self) -> str | None:
+        for i in self.running():
+            try:
+                leader = self.monitor(i, "/jsz").get("meta_cluster", {}).get("leader")
+                if leader:
+                    return leader
+            except OSError:
+                pass
+        return None
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        """Until every running node answers /healthz and a meta leader exists."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if all(self.monitor(i, "/healthz").get("status") == "ok"
+                       for i in self.running()) and self.meta_leader():
+                    return
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.1)
+        raise AssertionError("the NATS cluster did not become ready: see " + self.root)
