@@ -6,8 +6,14 @@ import os
 import subprocess
 
 import pytest
+from hypothesis import settings
 
 import annal
+
+# No example database in the source tree: every run draws afresh (and a
+# failure prints its falsifying example, which is what to keep).
+settings.register_profile("annal", database=None)
+settings.load_profile("annal")
 
 ANNAL = os.environ.get("ANNAL_CLI", "annal")
 
