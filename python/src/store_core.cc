@@ -8,15 +8,18 @@
 namespace annal::binding {
 namespace {
 
-// The stores open in this process, by real path. Opening one LMDB
-// environment twice in a process breaks its locks (closing either releases
-// the other's), so a second open is refused instead.
+// The stores open in this process, by real path, with the pid that opened
+// them (a child after fork() inherits its parent's entries and ignores
+// them). Opening one LMDB environment twice in a process breaks its locks
+// (closing either releases the other's), so a second open is refused. An
+// entry goes only once its environment is closed, so a store being closed
+// (or collected) on another thread is never open twice either.
 std::mutex& RegistryMutex() {
   static std::mutex mu;
   return mu;
 }
-std::map<std::string, std::weak_ptr<StoreCore>>& Registry() {
-  static std::map<std::string, std::weak_ptr<StoreCore>> open;
+std::map<std::string, pid_t>& Registry() {
+  static std::map<std::string, pid_t> open;
   return open;
 }
 
@@ -41,18 +44,15 @@ std::shared_ptr<StoreCore> StoreCore::Open(const std::string& dir,
   const std::string key = RealPath(dir);
   std::lock_guard lock(RegistryMutex());
   auto& open = Registry();
-  if (auto it = open.find(key); it != open.end()) {
-    auto other = it->second.lock();
-    if (other && other->in_owner_process() && !other->closed()) {
-      ThrowStatus(Status::Busy("store " + key +
-                               " is already open in this process: use that Store "
-                               "object (LMDB allows one environment per process)"));
-    }
+  if (auto it = open.find(key); it != open.end() && it->second == getpid()) {
+    ThrowStatus(Status::Busy("store " + key +
+                             " is already open in this process: use that Store "
+                             "object (LMDB allows one environment per process)"));
   }
   auto engine = Engine::Open(dir, options);
   if (!engine.ok()) ThrowStatus(engine.status());
   std::shared_ptr<StoreCore> core(new StoreCore(key, std::move(*engine)));
-  open[key] = core;
+  open[key] = getpid();
   return core;
 }
 
@@ -122,9 +122,8 @@ void StoreCore::Close() {
   engine.reset();
   std::lock_guard reg(RegistryMutex());
   auto& open = Registry();
-  if (auto it = open.find(dir_); it != open.end()) {
-    auto entry = it->second.lock();
-    if (!entry || entry.get() == this) open.erase(it);
+  if (auto it = open.find(dir_); it != open.end() && it->second == owner_pid_) {
+    open.erase(it);
   }
 }
 
