@@ -241,16 +241,8 @@ def main():
     text = "\n".join(lines)
     print(text)
     if not args.no_doc:
-        path = os.path.join(ROOT, "docs", "performance.md")
-        doc = open(path).read()
-        start = doc.find(HEADING)
-        if start < 0:
-            doc = doc.rstrip("\n") + "\n\n" + text
-        else:
-            end = doc.find("\n## ", start + len(HEADING))
-            doc = doc[:start] + text.rstrip("\n") + ("\n" + doc[end:] if end >= 0 else "\n")
-        with open(path, "w") as f:
-            f.write(doc.rstrip("\n") + "\n")
+        from report import update_section  # bench/report.py's, on sys.path above
+        update_section(os.path.join(ROOT, "docs", "performance.md"), HEADING, text)
         print("updated the", HEADING, "section of docs/performance.md")
 
 

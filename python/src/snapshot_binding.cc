@@ -15,12 +15,6 @@ namespace {
 
 namespace pyb = pybind11;
 
-template <class T>
-T Check(Result<T> r) {
-  if (!r.ok()) ThrowStatus(r.status());
-  return std::move(*r);
-}
-
 // Runs `f(view)` with the GIL released and the slot locked; refuses a view
 // that its store's close() (or its own) ended, or one of another process.
 template <class F>

@@ -91,12 +91,6 @@ auto WithEngine(PyStore& s, F&& f) {
   return f(use.engine());
 }
 
-template <class T>
-T Check(Result<T> r) {
-  if (!r.ok()) ThrowStatus(r.status());
-  return std::move(*r);
-}
-
 }  // namespace
 
 void BindStore(pyb::module_& m) {

@@ -39,6 +39,12 @@ struct StatusError {
   bool misuse = false;     // the caller's mistake, not the store's: annal.Error
 };
 [[noreturn]] void ThrowStatus(Status status, std::string event_type = {});
+// The value of `r`, or its Status thrown (then translated as above).
+template <class T>
+T Check(Result<T> r) {
+  if (!r.ok()) ThrowStatus(r.status());
+  return std::move(*r);
+}
 // A misuse of the Python API (closed store, wrong process): annal.Error.
 [[noreturn]] void ThrowMisuse(const std::string& message);
 
@@ -96,7 +102,6 @@ struct SnapshotSlot {
   std::shared_ptr<StoreCore> core;
   std::mutex mu;
   std::optional<Snapshot> view;
-  bool as_of = false;  // a time-travel view (its own private store)
 };
 
 }  // namespace annal::binding
