@@ -87,15 +87,42 @@ cluster {{ name: annal, listen: 127.0.0.1:{route}, routes: [{routes}] }}
                 pass
         return None
 
-    def wait_ready(self, timeout: float = 30) -> None:
-        """Until every running node answers /healthz and a meta leader exists."""
+    def meta_formed(self) -> bool:
+        """Every running node names the same meta leader, and that leader
+        has every other running node as a current peer: only then does a
+        kill of the leader leave a quorum that knows its members (a node
+        killed before it joined leaves the other two unable to elect)."""
+        running = self.running()
+        metas = {f"n{i}": self.monitor(i, "/jsz").get("meta_cluster", {}) for i in running}
+        leaders = {m.get("leader") for m in metas.values()}
+        if len(leaders) != 1 or None in leaders:
+            return False
+        leader = leaders.pop()
+        if leader not in metas:
+            return False
+        current = {r["name"] for r in metas[leader].get("replicas", []) if r.get("current")}
+        return current >= set(metas) - {leader}
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Until every running node answers /healthz and the meta group has
+        formed with all of them."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
                 if all(self.monitor(i, "/healthz").get("status") == "ok"
-                       for i in self.running()) and self.meta_leader():
+                       for i in self.running()) and self.meta_formed():
                     return
             except (OSError, ValueError):
                 pass
             time.sleep(0.1)
         raise AssertionError("the NATS cluster did not become ready: see " + self.root)
+
+    def logs(self) -> str:
+        """The tail of every node's log, for a failing test's report."""
+        out = []
+        for i in range(len(self.ports)):
+            path = os.path.join(self.root, f"n{i}.log")
+            if os.path.exists(path):
+                with open(path, errors="replace") as f:
+                    out.append(f"--- n{i}.log\n" + "".join(f.readlines()[-40:]))
+        return "\n".join(out)
