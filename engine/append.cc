@@ -78,6 +78,11 @@ Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group,
   if (auto stale = s.StaleIn(txn.handle(), slot); inline_mode && !stale.empty()) {
     throw StaleError(stale.front().message);
   }
+  if (ReadMode(txn.handle(), s.meta()) == "replica") {
+    return Status::InvalidInput(s.dir +
+                                " is a replica: it takes records from its stream only "
+                                "(`annal promote` makes it a primary)");
+  }
   LmdbKv lmdb_kv(txn.handle(), s.slots[slot]);
   BufferedKv group_kv(lmdb_kv);  // the group's writes, flushed once, sorted
   MDB_dbi log = s.log();
@@ -256,6 +261,9 @@ Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
     }
   }
   s.group_cv.notify_all();
+  if (mine.result.ok() && s.options.wait_for_ship_ms > 0) {
+    if (Status st = s.WaitShipped(mine.result->last_seq); !st.ok()) return st;
+  }
   return std::move(mine.result);
 }
 

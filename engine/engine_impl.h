@@ -81,6 +81,16 @@ struct Engine::Impl {
   std::vector<internal::StaleProjection> stale GUARDED_BY(versions_mutex);
   std::atomic<uint32_t> growths{0};
 
+  // The ship marker's file, opened by the first RecordShipped (shipped.cc).
+  struct ShippedFile {
+    internal::Mutex mutex;
+    int fd GUARDED_BY(mutex) = -1;
+    uint64_t written GUARDED_BY(mutex) = 0;
+    ~ShippedFile();
+  } shipped;
+  // Append's wait for the ship marker (Options::wait_for_ship_ms).
+  Status WaitShipped(uint64_t seq) const;
+
   // What Stats() reports of appends (relaxed: counters, not synchronization).
   struct Counters {
     std::atomic<uint64_t> batches{0}, events{0}, rejected{0};

@@ -129,7 +129,9 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
   }
   if (writable) {
     const std::string_view mode = s.options.mode == Mode::kInline ? "inline" : "deferred";
-    if (ReadMode(txn.handle(), meta) != mode) WriteMode(txn.handle(), meta, mode);
+    // A replica stays one whatever mode it is opened in (Promote ends it).
+    const std::string recorded = ReadMode(txn.handle(), meta);
+    if (recorded != mode && recorded != "replica") WriteMode(txn.handle(), meta, mode);
   }
   s.CommitDurably(txn);
   return Status::Ok();

@@ -2,55 +2,18 @@
 // their checkpoint, exactly once, and waiting for new commits without
 // spinning (inotify on data.mdb: LMDB writes every commit's pages with
 // pwrite, so a commit by any process modifies the file).
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/file.h>
-#include <sys/inotify.h>
-#include <unistd.h>
-
 #include <chrono>
 
 #include "engine/engine_impl.h"
 #include "engine/logging.h"
 #include "engine/project.h"
+#include "engine/store_watch.h"
 #include "events/log_reader.h"
 #include "store/buffered_kv.h"
 #include "store/file_lock.h"
 #include "store/keys.h"
 
 namespace annal {
-namespace internal {
-namespace {
-
-// Wakes when data.mdb is modified, or after `timeout_ms`.
-class StoreWatch {
- public:
-  explicit StoreWatch(const std::string& dir) {
-    fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (fd_ >= 0) inotify_add_watch(fd_, (dir + "/data.mdb").c_str(), IN_MODIFY);
-  }
-  ~StoreWatch() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  void Wait(int timeout_ms) {
-    if (fd_ < 0) {
-      ::usleep(timeout_ms * 1000);  // no inotify: a short poll
-      return;
-    }
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, timeout_ms) > 0) {
-      char buf[4096];
-      while (::read(fd_, buf, sizeof buf) > 0) {
-      }
-    }
-  }
-
- private:
-  int fd_ = -1;
-};
-
-}  // namespace
-}  // namespace internal
 
 using namespace internal;
 
@@ -88,7 +51,7 @@ Status Engine::RunProjector(const std::atomic<bool>& stop, size_t batch) {
   // One projector per store, across processes.
   auto lock = FileLock::TryAcquire(s.dir + "/projector.lock", s.options.file_mode);
   if (!lock) return Status::Busy("another projector is running on " + s.dir);
-  StoreWatch watch(s.dir);
+  StoreWatch watch(s.dir + "/data.mdb");
   Status result;
   while (!stop.load()) {
     auto n = ProjectPending(batch);
@@ -104,7 +67,7 @@ Status Engine::RunProjector(const std::atomic<bool>& stop, size_t batch) {
 Status Engine::WaitFor(uint64_t seq, int64_t timeout_ms) const {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  StoreWatch watch(impl_->dir);
+  StoreWatch watch(impl_->dir + "/data.mdb");
   for (;;) {
     auto snap = Read();
     if (!snap.ok()) return snap.status();
@@ -126,7 +89,7 @@ Status Engine::WaitFor(uint64_t seq, int64_t timeout_ms) const {
 Result<uint64_t> Engine::WaitForCommit(uint64_t after_seq, int64_t timeout_ms) const {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  StoreWatch watch(impl_->dir);
+  StoreWatch watch(impl_->dir + "/data.mdb");
   for (;;) {
     uint64_t head = 0;
     {

@@ -27,6 +27,7 @@ LogRecord DecodeLogValue(uint64_t seq, std::string_view value, AlignedBuf& buf,
   if (value.size() < kHashBytes + 8) Corrupt(seq, "is too short to be a record");
   LogRecord r;
   r.seq = seq;
+  r.value = value;
   const std::string_view bytes = value.substr(0, value.size() - kHashBytes);
   std::memcpy(r.hash.data(), value.data() + bytes.size(), kHashBytes);
   // The chain first: a flipped byte is reported as an altered record even

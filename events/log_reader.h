@@ -31,6 +31,7 @@ struct LogRecord {
   const fbs::Record* record = nullptr;  // verified
   std::string_view bytes;               // the record's FlatBuffers bytes
   Hash hash{};                          // the chain hash stored after them
+  std::string_view value;               // the value as stored (bytes + hash)
 };
 
 // The stored form of a log value: the record's bytes, then its chain hash.

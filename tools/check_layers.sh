@@ -9,6 +9,7 @@
 #   engine/         the public API's implementation, over all of the above
 #   workload/       the event generator, over the public API only
 #   server/         the HTTP API (annal serve), over the public API only
+#   replication/    ship and replica over NATS JetStream, over the public API only
 #   python/src      the Python module (pybind11), over the public API only
 #   tools/ bench/ tests/ examples/   anything
 #
@@ -27,12 +28,13 @@ allowed() {  # folder -> the project folders its files may include from
     engine) echo "annal store events rules projectors engine" ;;
     workload) echo "annal workload" ;;
     server) echo "annal server" ;;
+    replication) echo "annal replication" ;;
     python/src) echo "annal python" ;;
   esac
 }
 
 bad=0
-for layer in include/annal store events rules projectors engine workload server python/src; do
+for layer in include/annal store events rules projectors engine workload server replication python/src; do
   ok=$(allowed "$layer")
   while IFS=: read -r file line text; do
     target=$(sed -E 's/.*#include "([^"]+)".*/\1/' <<< "$text")

@@ -36,6 +36,9 @@ Run AddProject(CLI::App& app, const Globals& g);
 Run AddStatus(CLI::App& app, const Globals& g);
 Run AddServe(CLI::App& app, const Globals& g);
 Run AddBackup(CLI::App& app, const Globals& g);
+Run AddShip(CLI::App& app, const Globals& g);
+Run AddReplica(CLI::App& app, const Globals& g);
+Run AddPromote(CLI::App& app, const Globals& g);
 
 // Opens the store named by --db, printing why to stderr when it cannot.
 std::unique_ptr<Engine> OpenOrReport(const Globals& g, Options options);

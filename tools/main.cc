@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
   add(AddStatus(app, g));
   add(AddServe(app, g));
   add(AddBackup(app, g));
+  add(AddShip(app, g));
+  add(AddReplica(app, g));
+  add(AddPromote(app, g));
 
   try {
     app.parse(argc, argv);

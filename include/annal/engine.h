@@ -146,6 +146,37 @@ class Engine {
   // call; it does not hold this engine's map, so it may be kept.
   Result<Snapshot> ReadAsOf(uint64_t seq) const;
 
+  // Replication (docs/replication.md). A store is a primary (it takes
+  // Append) or a replica (it takes only AppendStored: records exactly as its
+  // primary's log holds them, from its stream). The role is recorded in the
+  // store (Snapshot::StoreMode() says "replica") and checked inside each
+  // write transaction, so it holds across processes.
+  //
+  // Makes an empty store a replica (a replica stays one). kInvalidInput when
+  // the store already holds events of its own.
+  Status MakeReplica();
+  // Makes a replica a primary: Append continues its seqs and hash chain.
+  // kInvalidInput on a store that is not a replica.
+  Status Promote();
+  // Appends log values as another store's log holds them (the record's bytes
+  // and its 32-byte chain hash: Snapshot::ScanStored), the first at seq
+  // `first_seq`, which must be the head + 1. Each is checked before anything
+  // of it is applied (structure, its seq, the hash chain from this store's
+  // head, the rules), then logged unchanged and projected by the same
+  // projectors, in one durable write transaction. A value that fails a check
+  // fails the call with kCorruption naming its seq, after the values before
+  // it are committed. Returns the new head. kInvalidInput on a primary.
+  Result<uint64_t> AppendStored(uint64_t first_seq,
+                                std::span<const std::string_view> stored);
+
+  // The ship marker: the highest seq the stream has acknowledged, recorded by
+  // `annal ship` in the store directory's `shipped` file (a pwrite per
+  // acknowledgement, no commit) for Options::wait_for_ship_ms and `annal
+  // status`. RecordShipped never moves it back; ShippedSeq is 0 when no
+  // shipper ever ran. Thread-safe.
+  Status RecordShipped(uint64_t seq);
+  Result<uint64_t> ShippedSeq() const;
+
   EngineStats Stats() const;
   const std::string& dir() const;
 

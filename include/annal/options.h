@@ -58,6 +58,14 @@ struct Options {
   // whatever rights this process has. Set this to open it anyway.
   bool allow_other_owner = false;
 
+  // Zero loss across a failover (docs/replication.md): when above 0, Append
+  // returns only once `annal ship` has recorded that the stream holds the
+  // batch (Engine::ShippedSeq), and fails kBusy after this many milliseconds
+  // without it. The batch is committed locally either way; kBusy says only
+  // that it is not known to be off the machine. One ship acknowledgement
+  // covers a whole group commit.
+  int64_t wait_for_ship_ms = 0;
+
   // Commits slower than this are logged (at info level), in milliseconds.
   int64_t slow_commit_ms = 500;
 };

@@ -93,6 +93,19 @@ class Snapshot {
   };
   Result<Lag> ProjectionLag() const;
 
+  // Visits the log's values exactly as stored (the record's FlatBuffers
+  // bytes, then its 32-byte chain hash) from `from_seq` on, in seq order,
+  // until `visit` returns false; each is checked on the way (structure, seq,
+  // and the hash chain from the record before `from_seq`), and one that
+  // fails stops the scan with kCorruption naming its seq. The views are
+  // valid during the call only. What `annal ship` publishes.
+  Status ScanStored(
+      uint64_t from_seq,
+      const std::function<bool(uint64_t seq, std::string_view stored)>& visit) const;
+  // The chain hash (32 bytes) stored with the record at `seq`; nullopt past
+  // the head. Seq 1's is the store's identity, shared by its replicas.
+  Result<std::optional<std::string>> StoredHash(uint64_t seq) const;
+
   // Visits log entries from `from_seq` on, in seq order, until `visit`
   // returns false. A record that fails its checks stops the scan with
   // kCorruption naming its seq.

@@ -1,0 +1,197 @@
+// A store's role (primary or replica) and the replica's write path: log
+// values taken as another store's log holds them, checked, then logged
+// unchanged and projected by the same projectors as Append
+// (docs/replication.md). Snapshot::ScanStored, the shipper's side, is here
+// too: both speak the stored form of events/log_reader.h.
+#include "engine/engine_impl.h"
+#include "engine/project.h"
+#include "engine/replay.h"
+#include "engine/snapshot_impl.h"
+#include "events/log_reader.h"
+#include "store/buffered_kv.h"
+#include "store/keys.h"
+#include "store/meta.h"
+
+namespace annal {
+namespace internal {
+namespace {
+
+constexpr std::string_view kReplica = "replica";
+
+// Checks structure, seq and chain of `stored` from `chain` on, without
+// touching the store: the count that pass, and the first failure's Status.
+size_t CountSound(std::span<const std::string_view> stored, uint64_t first_seq,
+                  Hash chain, Status* failure) {
+  AlignedBuf buf;
+  for (size_t i = 0; i < stored.size(); ++i) {
+    try {
+      DecodeLogValue(first_seq + i, stored[i], buf, &chain);
+    } catch (const CorruptionError& e) {
+      *failure = Status::Corruption(std::string("replicated ") + e.what());
+      return i;
+    }
+  }
+  return stored.size();
+}
+
+Result<uint64_t> AppendStoredOnce(Engine::Impl& s, uint64_t first_seq,
+                                  std::span<const std::string_view> stored,
+                                  Status* failure) REQUIRES_SHARED(s.map_mutex)
+    REQUIRES(s.write_mutex) {
+  Txn txn(s.env.handle(), Txn::kWrite);
+  if (ReadMode(txn.handle(), s.meta()) != kReplica) {
+    return Status::InvalidInput(s.dir +
+                                " is not a replica (`annal replica` makes an empty "
+                                "store one)");
+  }
+  const size_t slot = LiveSlot(txn.handle(), s.meta());
+  if (auto stale = s.StaleIn(txn.handle(), slot); !stale.empty()) {
+    throw StaleError(stale.front().message);
+  }
+  const uint64_t head = LogHead(txn.handle(), s.log());
+  ChainHead chain = ReadChainHead(txn.handle(), s.meta());
+  if (chain.seq != head) {
+    return Status::Corruption("the log ends at seq " + std::to_string(head) +
+                              " but its hash chain at seq " + std::to_string(chain.seq));
+  }
+  if (first_seq != head + 1) {
+    return Status::InvalidInput(
+        "replicated records from seq " + std::to_string(first_seq) +
+        " do not follow this store's head at seq " + std::to_string(head));
+  }
+  const size_t sound = CountSound(stored, first_seq, chain.hash, failure);
+  if (sound == 0) return *failure;
+  LmdbKv lmdb_kv(txn.handle(), s.slots[slot]);
+  BufferedKv kv(lmdb_kv);
+  if (uint64_t projected = ReadProjected(txn.handle(), s.meta(), slot);
+      projected < head) {
+    Status st = ProjectLogged(s.projectors, kv, txn.handle(), s.log(), projected, head);
+    if (!st.ok()) return st;
+  }
+  AlignedBuf buf;
+  for (size_t i = 0; i < sound; ++i) {
+    const uint64_t seq = first_seq + i;
+    LogRecord r = DecodeLogValue(seq, stored[i], buf);
+    if (Status st = AdmitLogged(s.validator, kv, r); !st.ok()) return st;
+    if (Status st = s.projectors.Apply(kv, *r.record); !st.ok()) {
+      return Status::Corruption("replicated record at seq " + std::to_string(seq) + ": " +
+                                st.message());
+    }
+    PutOrThrow(txn.handle(), s.log(), keys::Seq(seq), stored[i], MDB_APPEND);
+    chain = {seq, r.hash};
+  }
+  kv.Flush();
+  WriteChainHead(txn.handle(), s.meta(), chain);
+  WriteProjected(txn.handle(), s.meta(), slot, chain.seq);
+  AddDigests(txn.handle(), s.meta(), slot, lmdb_kv.deltas());
+  lmdb_kv.CloseCursors();
+  txn.Commit();
+  return chain.seq;
+}
+
+// Moves the store's role in one durable transaction; `change` decides.
+template <class F>
+Status ChangeRole(Engine::Impl& s, F&& change) {
+  if (s.options.read_only)
+    return Status::InvalidInput("store opened read-only: " + s.dir);
+  return s.RetryingOnMapFull([&]() -> Status {
+    SharedMapLock map_lock(s.map_mutex);
+    MutexLock write_lock(s.write_mutex);
+    Txn txn(s.env.handle(), Txn::kWrite);
+    Status st = change(txn.handle(), ReadMode(txn.handle(), s.meta()));
+    if (!st.ok()) return st;
+    s.CommitDurably(txn);
+    return Status::Ok();
+  });
+}
+
+}  // namespace
+}  // namespace internal
+
+using namespace internal;
+
+Status Engine::MakeReplica() {
+  Impl& s = *impl_;
+  return ChangeRole(s, [&](MDB_txn* txn, const std::string& mode) -> Status {
+    if (mode == kReplica) return Status::Ok();
+    if (uint64_t head = LogHead(txn, s.log()); head != 0) {
+      return Status::InvalidInput(s.dir + " holds " + std::to_string(head) +
+                                  " events of its own: only an empty store becomes a "
+                                  "replica");
+    }
+    WriteMode(txn, s.meta(), kReplica);
+    return Status::Ok();
+  });
+}
+
+Status Engine::Promote() {
+  Impl& s = *impl_;
+  return ChangeRole(s, [&](MDB_txn* txn, const std::string& mode) -> Status {
+    if (mode != kReplica) return Status::InvalidInput(s.dir + " is not a replica");
+    WriteMode(txn, s.meta(), s.options.mode == Mode::kInline ? "inline" : "deferred");
+    return Status::Ok();
+  });
+}
+
+Result<uint64_t> Engine::AppendStored(uint64_t first_seq,
+                                      std::span<const std::string_view> stored) {
+  Impl& s = *impl_;
+  if (s.options.read_only)
+    return Status::InvalidInput("store opened read-only: " + s.dir);
+  if (stored.empty()) return Status::InvalidInput("no records to append");
+  Status failure;
+  Result<uint64_t> head = s.RetryingOnMapFull([&]() -> Result<uint64_t> {
+    failure = Status::Ok();
+    SharedMapLock map_lock(s.map_mutex);
+    MutexLock write_lock(s.write_mutex);
+    return AppendStoredOnce(s, first_seq, stored, &failure);
+  });
+  if (head.ok()) {
+    if (Status st = Guard([&] {
+          s.SyncMeta();
+          return Status::Ok();
+        });
+        !st.ok())
+      return st;
+    s.counters.batches.fetch_add(1, std::memory_order_relaxed);
+    s.counters.events.fetch_add(*head - first_seq + 1, std::memory_order_relaxed);
+  }
+  if (!failure.ok()) return failure;  // after the sound prefix is durable
+  return head;
+}
+
+Status Snapshot::ScanStored(
+    uint64_t from_seq,
+    const std::function<bool(uint64_t seq, std::string_view stored)>& visit) const {
+  return Guard([&]() -> Status {
+    from_seq = std::max<uint64_t>(from_seq, 1);
+    MDB_txn* txn = impl_->txn.handle();
+    const MDB_dbi log = impl_->Dbi(Db::kLog);
+    Hash prev{};
+    if (from_seq > 1) {
+      auto v = GetInPlace(txn, log, keys::Seq(from_seq - 1));
+      if (!v) return Status::Ok();  // past the head: nothing to visit
+      AlignedBuf buf;
+      prev = DecodeLogValue(from_seq - 1, *v, buf).hash;
+    }
+    LogReader reader(txn, log, from_seq, UINT64_MAX, ChainCheck::kVerify, prev);
+    while (const LogRecord* r = reader.Next()) {
+      if (!visit(r->seq, r->value)) break;
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<std::string>> Snapshot::StoredHash(uint64_t seq) const {
+  return Guard([&]() -> Result<std::optional<std::string>> {
+    auto v = seq == 0
+                 ? std::nullopt
+                 : GetInPlace(impl_->txn.handle(), impl_->Dbi(Db::kLog), keys::Seq(seq));
+    if (!v) return std::optional<std::string>();
+    AlignedBuf buf;
+    const Hash h = DecodeLogValue(seq, *v, buf).hash;
+    return std::optional<std::string>(std::string(h.begin(), h.end()));
+  });
+}
+
+}  // namespace annal

@@ -1,0 +1,30 @@
+// annal --db DIR promote: a replica becomes a primary that continues the
+// same seqs and hash chain (docs/replication.md, "Failover").
+#include <fmt/core.h>
+
+#include <iostream>
+
+#include "tools/command.h"
+
+namespace annal::cli {
+
+Run AddPromote(CLI::App& app, const Globals& g) {
+  app.add_subcommand("promote", "make a replica a primary that accepts appends");
+  return [&g] {
+    Options options;
+    options.create_if_missing = false;
+    auto engine = OpenOrReport(g, options);
+    if (!engine) return kFailed;
+    if (Status st = engine->Promote(); !st.ok()) {
+      std::cerr << "annal promote: " << st.ToString() << "\n";
+      return kFailed;
+    }
+    auto snap = engine->Read();
+    auto head = snap.ok() ? snap->LastSeq() : Result<uint64_t>(snap.status());
+    fmt::print("{} is a primary; its next append is seq {}\n", g.db,
+               head.ok() ? *head + 1 : 0);
+    return kOk;
+  };
+}
+
+}  // namespace annal::cli

@@ -1,0 +1,37 @@
+// annal --db DIR replica --nats URL[,URL...] [--stream NAME] [--once]:
+// makes DIR a replica of the stream, or continues one (docs/replication.md).
+#include <fmt/core.h>
+
+#include <iostream>
+
+#include "tools/command.h"
+#include "tools/nats_flags.h"
+
+namespace annal::cli {
+
+Run AddReplica(CLI::App& app, const Globals& g) {
+  auto* cmd =
+      app.add_subcommand("replica", "follow a NATS JetStream stream as a replica");
+  auto flags = std::make_shared<NatsFlags>();
+  auto follow = std::make_shared<replication::FollowSettings>();
+  AddNatsFlags(cmd, *flags);
+  cmd->add_option("--batch", follow->batch, "records per write transaction")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  cmd->add_flag("--once", follow->once, "stop once the store holds the stream's end");
+  return [&g, flags, follow] {
+    auto engine = OpenOrReport(g, Options{});
+    if (!engine) return kFailed;
+    follow->nats = flags->Parsed();
+    InstallStopSignals();
+    auto reached = replication::Follow(*engine, *follow, replication_stop);
+    if (!reached.ok()) {
+      std::cerr << "annal replica: " << reached.status().ToString() << "\n";
+      return kFailed;
+    }
+    fmt::print("replica holds seq {} of stream {}\n", reached->seq, follow->nats.stream);
+    return kOk;
+  };
+}
+
+}  // namespace annal::cli

@@ -1,0 +1,52 @@
+// The flags `ship` and `replica` share: where the stream is and how to
+// reach it (replication::NatsSettings), and SIGINT/SIGTERM as a stop flag.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <memory>
+#include <sstream>
+
+#include "replication/replication.h"
+
+namespace annal::cli {
+
+struct NatsFlags {
+  std::string urls;  // comma-separated, as given
+  replication::NatsSettings settings;
+  // The settings with the URLs split.
+  const replication::NatsSettings& Parsed() {
+    settings.urls.clear();
+    std::stringstream in(urls);
+    for (std::string u; std::getline(in, u, ',');) {
+      if (!u.empty()) settings.urls.push_back(u);
+    }
+    return settings;
+  }
+};
+
+inline void AddNatsFlags(CLI::App* cmd, NatsFlags& f) {
+  cmd->add_option("--nats", f.urls, "NATS server URLs, comma-separated")->required();
+  cmd->add_option("--stream", f.settings.stream, "the JetStream stream's name")
+      ->capture_default_str();
+  cmd->add_option("--subject", f.settings.subject, "its subject (default: STREAM.log)");
+  cmd->add_option("--creds", f.settings.creds_file, "a NATS credentials file")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--tls-ca", f.settings.tls_ca, "CA certificates: connect with TLS")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--tls-cert", f.settings.tls_cert, "a client certificate (PEM)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--tls-key", f.settings.tls_key, "its private key (PEM)")
+      ->check(CLI::ExistingFile);
+}
+
+// Set by SIGINT or SIGTERM once InstallStopSignals has run.
+inline std::atomic<bool> replication_stop{false};
+extern "C" inline void RequestReplicationStop(int) { replication_stop.store(true); }
+inline void InstallStopSignals() {
+  std::signal(SIGINT, RequestReplicationStop);
+  std::signal(SIGTERM, RequestReplicationStop);
+}
+
+}  // namespace annal::cli
