@@ -81,13 +81,15 @@ struct Engine::Impl {
   std::vector<internal::StaleProjection> stale GUARDED_BY(versions_mutex);
   std::atomic<uint32_t> growths{0};
 
-  // The ship marker's file, opened by the first RecordShipped (shipped.cc).
-  struct ShippedFile {
+  // Replication's marker files (engine/markers.cc), opened by the first
+  // RecordMarker of each.
+  struct MarkerFile {
     internal::Mutex mutex;
     int fd GUARDED_BY(mutex) = -1;
     uint64_t written GUARDED_BY(mutex) = 0;
-    ~ShippedFile();
-  } shipped;
+    ~MarkerFile();
+  };
+  std::array<MarkerFile, 2> markers;
   // Append's wait for the ship marker (Options::wait_for_ship_ms).
   Status WaitShipped(uint64_t seq) const;
 

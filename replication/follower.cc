@@ -87,12 +87,14 @@ Result<bool> Follower::CaughtUp(uint64_t head) {
     return Status::InvalidInput("stream " + cfg_.nats.stream +
                                 " does not exist (`annal ship` creates it)");
   }
+  (void)engine_.RecordMarker(Engine::Marker::kStreamEnd, **last);
   return head >= **last;
 }
 
 Status Follower::Apply(natsMsgList& list, uint64_t* head) {
   std::vector<std::string_view> values;
   values.reserve(static_cast<size_t>(list.Count));
+  uint64_t stream_end = 0;  // as the messages' metadata tell it
   for (int i = 0; i < list.Count; ++i) {
     natsMsg* m = list.Msgs[i];
     jsMsgMetaData* raw = nullptr;
@@ -101,6 +103,7 @@ Status Follower::Apply(natsMsgList& list, uint64_t* head) {
     }
     NatsPtr<jsMsgMetaData> meta(raw);
     const uint64_t seq = meta->Sequence.Stream;
+    stream_end = std::max(stream_end, seq + meta->NumPending);
     if (seq <= *head) continue;  // already in the log: skipped, never applied twice
     if (seq != *head + 1 + values.size()) {
       return Status::IOError("the consumer skipped from seq " +
@@ -110,6 +113,7 @@ Status Follower::Apply(natsMsgList& list, uint64_t* head) {
     values.emplace_back(natsMsg_GetData(m),
                         static_cast<size_t>(natsMsg_GetDataLength(m)));
   }
+  (void)engine_.RecordMarker(Engine::Marker::kStreamEnd, stream_end);
   if (values.empty()) return Status::Ok();
   auto applied = engine_.AppendStored(*head + 1, values);
   if (!applied.ok()) {

@@ -65,7 +65,8 @@ void Shipper::OnAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* 
     }
     // Only a stored record is acknowledged, and only after seq - 1 (the
     // expected sequence): the highest ack is a contiguous prefix.
-    if (pa->Sequence > seen) (void)s.engine_.RecordShipped(pa->Sequence);
+    if (pa->Sequence > seen)
+      (void)s.engine_.RecordMarker(Engine::Marker::kShipped, pa->Sequence);
   } else if (pae) {
     s.Fail(Describe(pae->ErrText ? pae->ErrText : "publish", pae->Err, pae->ErrCode));
   }
@@ -117,7 +118,7 @@ Result<uint64_t> Shipper::Resume() {
   uint64_t seen = acked_.load();
   while (end > seen && !acked_.compare_exchange_weak(seen, end)) {
   }
-  (void)engine_.RecordShipped(end);
+  (void)engine_.RecordMarker(Engine::Marker::kShipped, end);
   return end + 1;
 }
 

@@ -22,6 +22,7 @@ struct ImportFlags {
   size_t batch = 1000;
   bool no_sync = false;
   bool deferred = false;
+  int64_t wait_for_ship_ms = 0;
 };
 
 int Import(const Globals& g, const ImportFlags& f) {
@@ -40,6 +41,7 @@ int Import(const Globals& g, const ImportFlags& f) {
   Options options;
   options.sync = !f.no_sync;
   if (f.deferred) options.mode = Mode::kDeferred;
+  options.wait_for_ship_ms = f.wait_for_ship_ms;
   auto engine = OpenOrReport(g, options);
   if (!engine) return kFailed;
 
@@ -106,6 +108,10 @@ Run AddImport(CLI::App& app, const Globals& g) {
   cmd->add_option("--batch", f->batch, "events per write transaction")
       ->check(CLI::Range(size_t{1}, size_t{1} << 24));
   cmd->add_flag("--no-sync", f->no_sync, "do not fsync each commit (bulk loads)");
+  cmd->add_option("--wait-for-ship", f->wait_for_ship_ms,
+                  "each batch returns once `annal ship` has it on the stream; fail "
+                  "after MS milliseconds without")
+      ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
   cmd->add_flag("--deferred", f->deferred,
                 "log only: leave the projections to `annal project` (deferred mode)");
   return [&g, f] { return Import(g, *f); };

@@ -20,6 +20,7 @@ struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   std::string token_file;
   bool allow_append = false;
+  int64_t wait_for_ship_ms = 0;
   size_t max_feeds = 64;
   int heartbeat_ms = 2000;
 };
@@ -87,6 +88,7 @@ int Serve(const Globals& g, const ServeFlags& f) {
   spdlog::set_level(g.verbose ? spdlog::level::info : spdlog::level::warn);
   Options options;
   options.read_only = !f.allow_append;
+  options.wait_for_ship_ms = f.wait_for_ship_ms;
   auto engine = OpenOrReport(g, options);
   if (!engine) return kFailed;
   server::ApiServer api(*engine, o);
@@ -124,6 +126,9 @@ Run AddServe(CLI::App& app, const Globals& g) {
   cmd->add_option("--token-file", f->token_file,
                   "require Authorization: Bearer <the file's content>");
   cmd->add_flag("--allow-append", f->allow_append, "take POST /v1/events");
+  cmd->add_option("--wait-for-ship", f->wait_for_ship_ms,
+                  "a POST answers 200 once `annal ship` has its events on the stream")
+      ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
   cmd->add_option("--max-feeds", f->max_feeds, "concurrent change-feed clients at most")
       ->check(CLI::Range(size_t{1}, size_t{4096}));
   cmd->add_option("--heartbeat-ms", f->heartbeat_ms,

@@ -169,13 +169,16 @@ class Engine {
   Result<uint64_t> AppendStored(uint64_t first_seq,
                                 std::span<const std::string_view> stored);
 
-  // The ship marker: the highest seq the stream has acknowledged, recorded by
-  // `annal ship` in the store directory's `shipped` file (a pwrite per
-  // acknowledgement, no commit) for Options::wait_for_ship_ms and `annal
-  // status`. RecordShipped never moves it back; ShippedSeq is 0 when no
-  // shipper ever ran. Thread-safe.
-  Status RecordShipped(uint64_t seq);
-  Result<uint64_t> ShippedSeq() const;
+  // Replication's markers, files in the store directory written with one
+  // pwrite each (no commit, no fsync: they need not survive a crash):
+  // kShipped, the highest seq the stream has acknowledged, recorded by `annal
+  // ship` for Options::wait_for_ship_ms and `annal status`; kStreamEnd, the
+  // stream's last seq as a replica last saw it (`annal status` on a
+  // replica). Recording never moves a marker back; one never recorded reads
+  // 0. Thread-safe.
+  enum class Marker : uint8_t { kShipped, kStreamEnd };
+  Status RecordMarker(Marker marker, uint64_t seq);
+  Result<uint64_t> ReadMarker(Marker marker) const;
 
   EngineStats Stats() const;
   const std::string& dir() const;

@@ -60,7 +60,7 @@ struct Options {
 
   // Zero loss across a failover (docs/replication.md): when above 0, Append
   // returns only once `annal ship` has recorded that the stream holds the
-  // batch (Engine::ShippedSeq), and fails kBusy after this many milliseconds
+  // batch (Engine::Marker::kShipped), and fails kBusy after this many milliseconds
   // without it. The batch is committed locally either way; kBusy says only
   // that it is not known to be off the machine. One ship acknowledgement
   // covers a whole group commit.

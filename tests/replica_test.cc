@@ -1,0 +1,192 @@
+// The engine's side of replication, without a broker: values read with
+// Snapshot::ScanStored and handed to a replica's AppendStored give the same
+// log and, byte for byte, the same projections; a replica refuses Append, a
+// primary refuses AppendStored; a damaged value stops at its seq with what
+// came before it applied; Promote continues the seqs and the hash chain; the
+// ship marker and Options::wait_for_ship_ms.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "annal/workload.h"
+#include "tests/test_util.h"
+
+namespace annal::testing {
+namespace {
+
+// Every stored value of `engine` from `from` on.
+std::vector<std::string> StoredOf(const Engine& engine, uint64_t from = 1) {
+  std::vector<std::string> out;
+  auto snap = engine.Read();
+  EXPECT_TRUE(snap.ok());
+  EXPECT_TRUE(snap->ScanStored(from,
+                               [&](uint64_t, std::string_view v) {
+                                 out.emplace_back(v);
+                                 return true;
+                               })
+                  .ok());
+  return out;
+}
+
+// Copies `values` to `replica` in batches of `batch`, from seq `first`.
+void Replicate(Engine& replica, const std::vector<std::string>& values, uint64_t first,
+               size_t batch) {
+  for (size_t i = 0; i < values.size(); i += batch) {
+    std::vector<std::string_view> views(
+        values.begin() + i, values.begin() + std::min(values.size(), i + batch));
+    auto head = replica.AppendStored(first + i, views);
+    ASSERT_TRUE(head.ok()) << head.status().ToString();
+    EXPECT_EQ(*head, first + i + views.size() - 1);
+  }
+}
+
+TEST(Replica, StoredValuesGiveTheSameLogAndByteIdenticalProjections) {
+  TempDir tmp;
+  Options o;
+  o.sync = false;
+  {
+    auto primary = MustOpen(tmp.Sub("p"), o);
+    auto replica = MustOpen(tmp.Sub("r"), o);
+    ASSERT_TRUE(replica->MakeReplica().ok());
+    Workload w({.seed = 11});
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(primary->Append(w.Take(1000)).ok());
+    Replicate(*replica, StoredOf(*primary), 1, 777);
+    auto mode = replica->Read()->StoreMode();
+    EXPECT_EQ(*mode, "replica");
+    EXPECT_EQ(AllQueriesJson(*primary), AllQueriesJson(*replica));
+    auto verified = replica->Verify();
+    ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+    EXPECT_TRUE(verified->identical());
+    auto id = replica->Read()->StoredHash(1);
+    EXPECT_EQ(**id, **primary->Read()->StoredHash(1));
+  }
+  Dump p = DumpStore(tmp.Sub("p")), r = DumpStore(tmp.Sub("r"));
+  p.erase("meta"), r.erase("meta");  // the mode record differs, by design
+  EXPECT_EQ(p, r);
+}
+
+TEST(Replica, RefusesAppendAndAPrimaryRefusesStoredValues) {
+  TempDir tmp;
+  auto primary = MustOpen(tmp.Sub("p"));
+  auto replica = MustOpen(tmp.Sub("r"));
+  ASSERT_TRUE(replica->MakeReplica().ok());
+  ASSERT_TRUE(primary->Append(Event{TaskCreated{"t1", "job"}}).ok());
+  auto refused = replica->Append(Event{TaskCreated{"t2", "job"}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Status::Code::kInvalidInput);
+  EXPECT_NE(refused.status().message().find("is a replica"), std::string::npos);
+  auto values = StoredOf(*primary);
+  std::vector<std::string_view> views(values.begin(), values.end());
+  auto on_primary = primary->AppendStored(2, views);
+  EXPECT_EQ(on_primary.status().code(), Status::Code::kInvalidInput);
+  // A store with events of its own never becomes a replica.
+  EXPECT_EQ(primary->MakeReplica().code(), Status::Code::kInvalidInput);
+  // Out of order: the first value must follow the head.
+  auto gap = replica->AppendStored(2, views);
+  EXPECT_EQ(gap.status().code(), Status::Code::kInvalidInput);
+  EXPECT_EQ(*replica->Read()->LastSeq(), 0u);
+}
+
+TEST(Replica, ADamagedValueStopsAtItsSeqAfterApplyingTheOnesBefore) {
+  TempDir tmp;
+  Options o;
+  o.sync = false;
+  auto primary = MustOpen(tmp.Sub("p"), o);
+  auto replica = MustOpen(tmp.Sub("r"), o);
+  ASSERT_TRUE(replica->MakeReplica().ok());
+  Workload w({.seed = 3});
+  ASSERT_TRUE(primary->Append(w.Take(100)).ok());
+  auto values = StoredOf(*primary);
+  const std::string before = AllQueriesJson(*replica);
+  for (size_t bad : {size_t{0}, size_t{41}}) {
+    auto forged = values;
+    forged[bad][forged[bad].size() / 3] ^= 0x20;  // one flipped bit
+    std::vector<std::string_view> views(forged.begin() + *replica->Read()->LastSeq(),
+                                        forged.end());
+    const uint64_t head = *replica->Read()->LastSeq();
+    auto st = replica->AppendStored(head + 1, views);
+    ASSERT_FALSE(st.ok());
+    EXPECT_EQ(st.status().code(), Status::Code::kCorruption);
+    EXPECT_NE(st.status().message().find("seq " + std::to_string(bad + 1)),
+              std::string::npos)
+        << st.status().message();
+    EXPECT_EQ(*replica->Read()->LastSeq(), bad);  // the values before it, only
+  }
+  // A value from another store's log breaks the chain at once.
+  auto other = MustOpen(tmp.Sub("o"), o);
+  ASSERT_TRUE(other->Append(Workload({.seed = 4}).Take(100)).ok());
+  auto foreign = StoredOf(*other, 42);
+  std::vector<std::string_view> views(foreign.begin(), foreign.end());
+  EXPECT_EQ(replica->AppendStored(42, views).status().code(), Status::Code::kCorruption);
+  EXPECT_EQ(*replica->Read()->LastSeq(), 41u);
+  EXPECT_TRUE(replica->Verify()->identical());
+  EXPECT_NE(AllQueriesJson(*replica), before);
+}
+
+TEST(Replica, PromoteContinuesTheSeqsAndTheHashChain) {
+  TempDir tmp;
+  Options o;
+  o.sync = false;
+  auto primary = MustOpen(tmp.Sub("p"), o);
+  auto replica = MustOpen(tmp.Sub("r"), o);
+  ASSERT_TRUE(replica->MakeReplica().ok());
+  Workload w({.seed = 5});
+  ASSERT_TRUE(primary->Append(w.Take(500)).ok());
+  Replicate(*replica, StoredOf(*primary), 1, 100);
+  EXPECT_EQ(primary->Promote().code(), Status::Code::kInvalidInput);  // not a replica
+  ASSERT_TRUE(replica->Promote().ok());
+  EXPECT_EQ(*replica->Read()->StoreMode(), "inline");
+  auto more = w.Take(200);
+  auto on_replica = replica->Append(more);
+  ASSERT_TRUE(on_replica.ok()) << on_replica.status().ToString();
+  EXPECT_EQ(on_replica->first_seq, 501u);
+  EXPECT_EQ(StoredOf(*replica, 501).size(), 200u);  // its chain goes on unbroken
+  EXPECT_TRUE(replica->VerifyLog().ok());
+  EXPECT_TRUE(replica->Verify()->identical());
+  auto second = MustOpen(tmp.Sub("r2"), o);
+  ASSERT_TRUE(second->MakeReplica().ok());
+  Replicate(*second, StoredOf(*replica), 1, 333);  // follows across the switch
+  EXPECT_EQ(AllQueriesJson(*second), AllQueriesJson(*replica));
+  EXPECT_EQ(*second->Read()->StoredHash(700), *replica->Read()->StoredHash(700));
+}
+
+TEST(Replica, ScanStoredChecksTheChainFromWhereItStarts) {
+  TempDir tmp;
+  auto primary = MustOpen(tmp.Sub("p"));
+  ASSERT_TRUE(primary->Append(Workload({.seed = 6}).Take(50)).ok());
+  auto all = StoredOf(*primary);
+  auto tail = StoredOf(*primary, 30);
+  ASSERT_EQ(tail.size(), 21u);
+  EXPECT_EQ(tail.front(), all[29]);
+  EXPECT_TRUE(StoredOf(*primary, 51).empty());
+  EXPECT_FALSE(primary->Read()->StoredHash(51)->has_value());
+  EXPECT_EQ(primary->Read()->StoredHash(50)->value(),
+            all[49].substr(all[49].size() - 32));
+}
+
+TEST(Replica, WaitForShipReturnsOnceTheMarkerPassesTheBatch) {
+  TempDir tmp;
+  Options o;
+  o.wait_for_ship_ms = 200;
+  auto engine = MustOpen(tmp.Sub("p"), o);
+  EXPECT_EQ(*engine->ReadMarker(Engine::Marker::kShipped), 0u);
+  auto unshipped = engine->Append(Event{TaskCreated{"t1", "job"}});
+  ASSERT_FALSE(unshipped.ok());  // committed, but no shipper acknowledged it
+  EXPECT_EQ(unshipped.status().code(), Status::Code::kBusy);
+  EXPECT_NE(unshipped.status().message().find("seq 1"), std::string::npos);
+  EXPECT_EQ(*engine->Read()->LastSeq(), 1u);
+  std::thread shipper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    EXPECT_TRUE(engine->RecordMarker(Engine::Marker::kShipped, 2).ok());
+  });
+  auto shipped = engine->Append(Event{TaskCreated{"t2", "job"}});
+  shipper.join();
+  ASSERT_TRUE(shipped.ok()) << shipped.status().ToString();
+  EXPECT_EQ(*engine->ReadMarker(Engine::Marker::kShipped), 2u);
+  EXPECT_TRUE(
+      engine->RecordMarker(Engine::Marker::kShipped, 1).ok());  // never moves back
+  EXPECT_EQ(*engine->ReadMarker(Engine::Marker::kShipped), 2u);
+}
+
+}  // namespace
+}  // namespace annal::testing
