@@ -87,6 +87,25 @@ cluster {{ name: annal, listen: 127.0.0.1:{route}, routes: [{routes}] }}
                 pass
         return None
 
+    def stream(self, name: str = "annal") -> dict | None:
+        """The stream's detail (cluster leader, replicas, state) as the first
+        node that knows it tells it."""
+        for i in self.running():
+            try:
+                jsz = self.monitor(i, "/jsz?streams=true")
+            except (OSError, ValueError):
+                continue
+            for account in jsz.get("account_details", []):
+                for st in account.get("stream_detail", []):
+                    if st.get("name") == name:
+                        return st
+        return None
+
+    def stream_leader(self, name: str = "annal") -> int | None:
+        st = self.stream(name)
+        leader = st and st.get("cluster", {}).get("leader")
+        return int(leader[1:]) if leader else None
+
     def meta_formed(self) -> bool:
         """Every running node names the same meta leader, and that leader
         has every other running node as a current peer: only then does a

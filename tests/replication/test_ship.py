@@ -1,0 +1,71 @@
+"""annal ship and annal replica on a 3-node cluster: 100,000 events shipped
+to an R3 stream and followed by a fresh replica, byte for byte; a message
+forged onto the stream's subject stops the replica at its seq; a stream
+that is another store's log is refused by ship."""
+import os
+
+from annal_proc import (assert_same_store, export, generate, head, run, status)
+from nats_wire import NatsWire
+
+
+def test_100k_events_shipped_to_r3_and_a_fresh_replica_catches_up(cluster, tmp_path):
+    primary, replica = str(tmp_path / "primary"), str(tmp_path / "replica")
+    run(primary, "import", "--no-sync", "-", input=generate(100_000, seed=3))
+    out = run(primary, "ship", "--nats", cluster.urls, "--replicas", "3", "--once")
+    assert b"shipped through seq 100000" in out.stdout
+    st = cluster.stream()
+    assert st["state"]["last_seq"] == 100_000 and st["state"]["messages"] == 100_000
+    assert len(st["cluster"]["replicas"]) == 2  # R3: a leader and two more
+    assert "ship lag 0 events" in status(primary)
+    out = run(replica, "replica", "--nats", cluster.urls, "--once")
+    assert b"replica holds seq 100000" in out.stdout
+    assert_same_store(primary, replica)
+    s = status(replica)
+    assert "replica of a stream ending at seq 100000" in s and "replica lag 0" in s
+    # Run again, both are no-ops: nothing is published or applied twice.
+    run(primary, "ship", "--nats", cluster.urls, "--once")
+    run(replica, "replica", "--nats", cluster.urls, "--once")
+    assert cluster.stream()["state"]["last_seq"] == 100_000
+    assert head(replica) == 100_000
+    # A replica refuses appends, and answers queries like its primary.
+    refused = run(replica, "import", "-", input=generate(1, seed=9), check=False)
+    assert refused.returncode == 1 and b"is a replica" in refused.stderr
+    assert (run(replica, "query", "alarms").stdout == run(primary, "query", "alarms").stdout)
+
+
+def test_a_forged_message_stops_the_replica_naming_its_seq(cluster, tmp_path):
+    primary, replica = str(tmp_path / "primary"), str(tmp_path / "replica")
+    run(primary, "import", "-", input=generate(500, seed=4))
+    run(primary, "ship", "--nats", cluster.urls, "--replicas", "1", "--once")
+    run(replica, "replica", "--nats", cluster.urls, "--once")
+    before = export(replica)
+    # A stranger publishes straight to the subject: seq 501, bytes and a
+    # hash of its own making.
+    wire = NatsWire(cluster.url(0))
+    try:
+        ack = wire.publish("annal.log", b"\x10" * 200 + os.urandom(32))
+    finally:
+        wire.close()
+    assert ack.get("seq") == 501, ack
+    r = run(replica, "replica", "--nats", cluster.urls, "--once", check=False)
+    assert r.returncode == 1
+    assert b"seq 501" in r.stderr, r.stderr
+    assert export(replica) == before
+    assert head(replica) == 500
+    assert b"every projection equals" in run(replica, "verify").stdout
+
+
+def test_ship_refuses_a_stream_that_is_another_stores_log(cluster, tmp_path):
+    one, other = str(tmp_path / "one"), str(tmp_path / "other")
+    run(one, "import", "-", input=generate(300, seed=5))
+    run(other, "import", "-", input=generate(300, seed=6))
+    run(one, "ship", "--nats", cluster.urls, "--replicas", "1", "--once")
+    r = run(other, "ship", "--nats", cluster.urls, "--once", check=False)
+    assert r.returncode == 1
+    assert b"is not this store's record at seq 300" in r.stderr, r.stderr
+    assert cluster.stream()["state"]["last_seq"] == 300
+    # A store whose log is behind the stream's end is refused too.
+    short = str(tmp_path / "short")
+    run(short, "import", "-", input=generate(100, seed=5))
+    r = run(short, "ship", "--nats", cluster.urls, "--once", check=False)
+    assert r.returncode == 1 and b"past this store's log" in r.stderr, r.stderr
