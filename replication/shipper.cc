@@ -152,6 +152,7 @@ Status Shipper::PublishOne(uint64_t seq, std::string_view stored) {
 
 Status Shipper::PublishFrom(uint64_t next, bool* done) {
   failed_.store(false);
+  bool unflushed = false;
   while (!stop_.load()) {
     if (failed_.load()) {
       std::lock_guard lock(error_mutex_);
@@ -171,6 +172,13 @@ Status Shipper::PublishFrom(uint64_t next, bool* done) {
         }
         continue;
       }
+      // Caught up: send what nats.c holds in its buffer now (it waits to
+      // fill it, which would add tens of ms to every acknowledgement a
+      // --wait-for-ship writer waits for), then sleep until the next commit.
+      if (unflushed) {
+        (void)natsConnection_FlushTimeout(nats_.conn(), kAckWaitMs);
+        unflushed = false;
+      }
       if (auto w = engine_.WaitForCommit(*head, 100); !w.ok()) return w.status();
       continue;
     }
@@ -187,6 +195,7 @@ Status Shipper::PublishFrom(uint64_t next, bool* done) {
     if (!scan.ok()) return scan;  // a damaged record: never shipped
     if (!failure.ok()) return failure;
     next += sent;
+    unflushed = unflushed || sent > 0;
   }
   return Status::Ok();
 }
