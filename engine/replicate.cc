@@ -18,22 +18,6 @@ namespace {
 
 constexpr std::string_view kReplica = "replica";
 
-// Checks structure, seq and chain of `stored` from `chain` on, without
-// touching the store: the count that pass, and the first failure's Status.
-size_t CountSound(std::span<const std::string_view> stored, uint64_t first_seq,
-                  Hash chain, Status* failure) {
-  AlignedBuf buf;
-  for (size_t i = 0; i < stored.size(); ++i) {
-    try {
-      DecodeLogValue(first_seq + i, stored[i], buf, &chain);
-    } catch (const CorruptionError& e) {
-      *failure = Status::Corruption(std::string("replicated ") + e.what());
-      return i;
-    }
-  }
-  return stored.size();
-}
-
 Result<uint64_t> AppendStoredOnce(Engine::Impl& s, uint64_t first_seq,
                                   std::span<const std::string_view> stored,
                                   Status* failure) REQUIRES_SHARED(s.map_mutex)
@@ -59,8 +43,6 @@ Result<uint64_t> AppendStoredOnce(Engine::Impl& s, uint64_t first_seq,
         "replicated records from seq " + std::to_string(first_seq) +
         " do not follow this store's head at seq " + std::to_string(head));
   }
-  const size_t sound = CountSound(stored, first_seq, chain.hash, failure);
-  if (sound == 0) return *failure;
   LmdbKv lmdb_kv(txn.handle(), s.slots[slot]);
   BufferedKv kv(lmdb_kv);
   if (uint64_t projected = ReadProjected(txn.handle(), s.meta(), slot);
@@ -69,9 +51,18 @@ Result<uint64_t> AppendStoredOnce(Engine::Impl& s, uint64_t first_seq,
     if (!st.ok()) return st;
   }
   AlignedBuf buf;
-  for (size_t i = 0; i < sound; ++i) {
+  Hash hash = chain.hash;
+  for (size_t i = 0; i < stored.size(); ++i) {
     const uint64_t seq = first_seq + i;
-    LogRecord r = DecodeLogValue(seq, stored[i], buf);
+    // Checked before anything of it is applied; the values before it stay.
+    LogRecord r;
+    try {
+      r = DecodeLogValue(seq, stored[i], buf, &hash);
+    } catch (const CorruptionError& e) {
+      *failure = Status::Corruption(std::string("replicated ") + e.what());
+      if (i == 0) return *failure;
+      break;
+    }
     if (Status st = AdmitLogged(s.validator, kv, r); !st.ok()) return st;
     if (Status st = s.projectors.Apply(kv, *r.record); !st.ok()) {
       return Status::Corruption("replicated record at seq " + std::to_string(seq) + ": " +
