@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "annal/engine.h"
+#include "engine/store_watch.h"
 #include "projectors/projector_set.h"
 #include "rules/validate.h"
 #include "store/errors.h"
@@ -92,6 +93,9 @@ struct Engine::Impl {
   std::array<MarkerFile, 2> markers;
   // Append's wait for the ship marker (Options::wait_for_ship_ms).
   Status WaitShipped(uint64_t seq) const;
+  // Wake-ups on changes of data.mdb (any process's commits) and of the ship
+  // marker; named at Open (engine/store_watch.h: why they live this long).
+  mutable internal::StoreWatch commit_watch, ship_watch;
 
   // What Stats() reports of appends (relaxed: counters, not synchronization).
   struct Counters {

@@ -72,7 +72,7 @@ Status Engine::Impl::WaitShipped(uint64_t seq) const {
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(options.wait_for_ship_ms);
   for (;;) {
-    StoreWatch watch(path);  // before reading: no wake-up is missed
+    const uint64_t epoch = ship_watch.Epoch();  // before reading: no change is missed
     const uint64_t shipped = ReadMarkerFile(path);
     if (shipped >= seq) return Status::Ok();
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -84,7 +84,7 @@ Status Engine::Impl::WaitShipped(uint64_t seq) const {
                           std::to_string(options.wait_for_ship_ms) +
                           " ms: is `annal ship` running?");
     }
-    watch.Wait(static_cast<int>(std::min<int64_t>(left.count(), 50)));
+    ship_watch.WaitPast(epoch, static_cast<int>(std::min<int64_t>(left.count(), 50)));
   }
 }
 

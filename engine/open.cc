@@ -162,6 +162,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     if (Status st = CheckDirectory(dir, options, &fresh); !st.ok()) return st;
     auto s = std::make_unique<Impl>();
     s->dir = dir;
+    s->commit_watch.Watch(dir + "/data.mdb");
+    s->ship_watch.Watch(dir + "/shipped");
     s->options = std::move(options);
     if (!s->options.clock) s->options.clock = SystemClockMicros;
     s->env = lmdb::env::create();

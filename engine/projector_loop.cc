@@ -51,15 +51,15 @@ Status Engine::RunProjector(const std::atomic<bool>& stop, size_t batch) {
   // One projector per store, across processes.
   auto lock = FileLock::TryAcquire(s.dir + "/projector.lock", s.options.file_mode);
   if (!lock) return Status::Busy("another projector is running on " + s.dir);
-  StoreWatch watch(s.dir + "/data.mdb");
   Status result;
   while (!stop.load()) {
+    const uint64_t epoch = s.commit_watch.Epoch();
     auto n = ProjectPending(batch);
     if (!n.ok()) {
       result = n.status();
       break;
     }
-    if (*n == 0) watch.Wait(100);
+    if (*n == 0) s.commit_watch.WaitPast(epoch, 100);
   }
   return result;
 }
@@ -67,8 +67,9 @@ Status Engine::RunProjector(const std::atomic<bool>& stop, size_t batch) {
 Status Engine::WaitFor(uint64_t seq, int64_t timeout_ms) const {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  StoreWatch watch(impl_->dir + "/data.mdb");
+  StoreWatch& watch = impl_->commit_watch;
   for (;;) {
+    const uint64_t epoch = watch.Epoch();  // before reading: no change is missed
     auto snap = Read();
     if (!snap.ok()) return snap.status();
     auto projected = snap->ProjectedSeq();
@@ -82,15 +83,16 @@ Status Engine::WaitFor(uint64_t seq, int64_t timeout_ms) const {
                           std::to_string(timeout_ms) + " ms: is a projector running?");
     }
     snap = Status::Ok();  // release the snapshot before sleeping
-    watch.Wait(static_cast<int>(std::min<int64_t>(left.count(), 50)));
+    watch.WaitPast(epoch, static_cast<int>(std::min<int64_t>(left.count(), 50)));
   }
 }
 
 Result<uint64_t> Engine::WaitForCommit(uint64_t after_seq, int64_t timeout_ms) const {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  StoreWatch watch(impl_->dir + "/data.mdb");
+  StoreWatch& watch = impl_->commit_watch;
   for (;;) {
+    const uint64_t epoch = watch.Epoch();
     uint64_t head = 0;
     {
       auto snap = Read();
@@ -102,7 +104,7 @@ Result<uint64_t> Engine::WaitForCommit(uint64_t after_seq, int64_t timeout_ms) c
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (head > after_seq || left.count() <= 0) return head;
-    watch.Wait(static_cast<int>(std::min<int64_t>(left.count(), 50)));
+    watch.WaitPast(epoch, static_cast<int>(std::min<int64_t>(left.count(), 50)));
   }
 }
 

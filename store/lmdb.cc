@@ -1,11 +1,17 @@
 #include "store/lmdb.h"
 
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include <stdexcept>
 #include <string>
 
 namespace annal::internal {
+
+void SignalCommitted(MDB_env* env) {
+  mdb_filehandle_t fd;
+  if (mdb_env_get_fd(env, &fd) == MDB_SUCCESS) (void)::futimens(fd, nullptr);
+}
 
 std::optional<std::string_view> GetInPlace(MDB_txn* txn, MDB_dbi dbi,
                                            std::string_view key) {

@@ -26,18 +26,34 @@ inline std::string_view FromVal(const MDB_val& v) {
   return {static_cast<const char*>(v.mv_data), v.mv_size};
 }
 
+// Tells threads waiting for commits (engine/store_watch.h), in any process,
+// that one is visible: an attribute change of data.mdb (futimens), after
+// mdb_txn_commit has published the transaction. Waking on LMDB's own writes
+// is not enough: its last one, the meta page, comes before it publishes the
+// txn id, so a waiter woken by it can read the store a moment too early and
+// then sleep through the commit (measured: most wait-for-ship appends took a
+// whole 50 ms wait). Best effort: a waiter without it wakes on its timeout.
+void SignalCommitted(MDB_env* env);
+
 // A transaction whose commit cannot double-free when mdb_txn_commit fails.
 class Txn : public lmdb::txn {
  public:
   enum Access : uint8_t { kReadOnly, kWrite };
   Txn(MDB_env* env, Access access)
-      : lmdb::txn(lmdb::txn::begin(env, nullptr, access == kReadOnly ? MDB_RDONLY : 0)) {}
+      : lmdb::txn(lmdb::txn::begin(env, nullptr, access == kReadOnly ? MDB_RDONLY : 0)),
+        env_(env),
+        access_(access) {}
   void Commit() {
     MDB_txn* h = _handle;
     _handle = nullptr;  // LMDB frees the txn whether commit succeeds or not
     int rc = mdb_txn_commit(h);
     if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_txn_commit", rc);
+    if (access_ == kWrite) SignalCommitted(env_);
   }
+
+ private:
+  MDB_env* env_;
+  Access access_;
 };
 
 // Reads a value in place; valid until the transaction writes or ends.
