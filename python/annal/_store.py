@@ -315,10 +315,19 @@ class Store(_Handle):
 
 def open(path: str, mode: str = "inline", *, create: bool = True, read_only: bool = False,
          sync: bool = True, initial_map_size: int = 0,
-         rebuild_stale: bool = False) -> Store:
+         rebuild_stale: bool = False, wait_for_ship: float = 0.0) -> Store:
     """Opens (creating it unless `create=False`) the store in directory
     `path`. `mode`: "inline" (projections in the append's transaction) or
     "deferred" (a projector catches up later). `sync=False` trades the
-    durability of the latest commits on a machine crash for speed."""
+    durability of the latest commits on a machine crash for speed.
+    `wait_for_ship` (seconds, 0 = off): each append returns only once
+    `annal ship` has the batch acknowledged by the stream, so a failover
+    loses none of it; after that long without, it raises BusyError (the
+    batch stays committed locally)."""
+    if wait_for_ship < 0:
+        raise InvalidArgument(f"wait_for_ship must be >= 0 seconds, not {wait_for_ship}")
+    wait_ms = int(wait_for_ship * 1000)
+    if wait_for_ship > 0:
+        wait_ms = max(wait_ms, 1)
     return Store(_annal.Store(str(path), mode, create, read_only, sync, initial_map_size,
-                              rebuild_stale))
+                              rebuild_stale, wait_ms))

@@ -22,7 +22,8 @@ struct PyStore {
 
 std::unique_ptr<PyStore> OpenStore(const std::string& path, const std::string& mode,
                                    bool create_if_missing, bool read_only, bool sync,
-                                   size_t initial_map_size, bool rebuild_stale_on_open) {
+                                   size_t initial_map_size, bool rebuild_stale_on_open,
+                                   int64_t wait_for_ship_ms) {
   Options o;
   if (mode == "deferred") {
     o.mode = Mode::kDeferred;
@@ -35,6 +36,7 @@ std::unique_ptr<PyStore> OpenStore(const std::string& path, const std::string& m
   o.sync = sync;
   if (initial_map_size) o.initial_map_size = initial_map_size;
   o.rebuild_stale_on_open = rebuild_stale_on_open;
+  o.wait_for_ship_ms = wait_for_ship_ms;
   pyb::gil_scoped_release nogil;
   return std::make_unique<PyStore>(PyStore{StoreCore::Open(path, o)});
 }
@@ -97,7 +99,8 @@ void BindStore(pyb::module_& m) {
   pyb::class_<PyStore>(m, "Store")
       .def(pyb::init(&OpenStore), pyb::arg("path"), pyb::arg("mode"),
            pyb::arg("create_if_missing"), pyb::arg("read_only"), pyb::arg("sync"),
-           pyb::arg("initial_map_size"), pyb::arg("rebuild_stale_on_open"))
+           pyb::arg("initial_map_size"), pyb::arg("rebuild_stale_on_open"),
+           pyb::arg("wait_for_ship_ms"))
       .def("append", &AppendDicts)
       .def("read",
            [](PyStore& s, std::optional<uint64_t> as_of) {

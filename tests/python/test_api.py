@@ -238,3 +238,25 @@ def test_commits_iterator_ends_when_the_store_closes(tmp_path):
     threading.Timer(0.1, s.close).start()
     assert list(s.commits(poll=0.02)) == []
 
+
+
+def test_wait_for_ship_returns_once_the_stream_has_the_batch(tmp_path):
+    # `annal ship` records each acknowledgement in DIR/shipped (docs/
+    # replication.md, "Markers"); here a thread plays the shipper.
+    path = tmp_path / "w"
+
+    def ship(seq):
+        (path / "shipped").write_bytes(seq.to_bytes(8, "little"))
+
+    with annal.open(str(path)) as s:
+        s.append(ALARM)  # without the option: returns at once
+    with annal.open(str(path), wait_for_ship=0.2) as s:
+        with pytest.raises(annal.BusyError, match=r"acknowledged only seq 0 .*annal ship"):
+            s.append(annal.TaskCreated(task_id="t1", name="n"))
+        assert s.status().head_seq == 2  # committed here all the same
+        timer = threading.Timer(0.05, ship, args=(3,))
+        timer.start()
+        assert s.append(annal.TaskCreated(task_id="t2", name="n")) == (3, 3)
+        timer.join()
+    with pytest.raises(annal.InvalidArgument):
+        annal.open(str(path), wait_for_ship=-1)
