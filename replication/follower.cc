@@ -58,6 +58,10 @@ class Consumer {
 struct MsgList {
   natsMsgList list{};
   ~MsgList() { natsMsgList_Destroy(&list); }
+  void Clear() {
+    natsMsgList_Destroy(&list);
+    list = natsMsgList{};
+  }
 };
 
 class Follower {
@@ -69,6 +73,7 @@ class Follower {
  private:
   // Consumes until an error, `stop`, or (once) the stream's end: *done.
   Status Consume(uint64_t* head, bool* done);
+  natsStatus FetchSome(MsgList* batch, natsSubscription* sub, jsErrCode* code);
   // Applies one fetched batch; a gap or a server's hiccup is kIOError.
   Status Apply(natsMsgList& list, uint64_t* head);
   // Whether the replica holds the stream's last message.
@@ -126,6 +131,23 @@ Status Follower::Apply(natsMsgList& list, uint64_t* head) {
   return Status::Ok();
 }
 
+// Up to a batch of what the stream holds now (a no-wait request); when it
+// holds nothing, the first message to come, waiting up to kFetchWaitMs.
+// Fetch(batch, wait) alone answers only once the batch is full or the wait
+// is over, which under a trickle of appends adds up to the whole wait to the
+// replica's lag.
+natsStatus Follower::FetchSome(MsgList* batch, natsSubscription* sub, jsErrCode* code) {
+  jsFetchRequest now;
+  jsFetchRequest_Init(&now);
+  now.Batch = static_cast<int>(cfg_.batch);
+  now.NoWait = true;
+  now.Expires = kFetchWaitMs * 1000 * 1000;
+  natsStatus s = natsSubscription_FetchRequest(&batch->list, sub, &now);
+  if (s == NATS_OK && batch->list.Count > 0) return s;
+  batch->Clear();
+  return natsSubscription_Fetch(&batch->list, sub, 1, kFetchWaitMs, code);
+}
+
 Status Follower::Consume(uint64_t* head, bool* done) {
   Consumer consumer;
   if (Status st = consumer.Open(nats_.js(), cfg_.nats, *head + 1); !st.ok()) return st;
@@ -134,8 +156,7 @@ Status Follower::Consume(uint64_t* head, bool* done) {
     MsgList batch;
     const auto asked = Clock::now();
     jsErrCode code = static_cast<jsErrCode>(0);
-    natsStatus s = natsSubscription_Fetch(&batch.list, consumer.get(), cfg_.batch,
-                                          kFetchWaitMs, &code);
+    natsStatus s = FetchSome(&batch, consumer.get(), &code);
     if (s == NATS_TIMEOUT || (s == NATS_OK && batch.list.Count == 0)) {
       // nats.c 3.4.1 may answer a timeout at once after one: do not spin.
       if (Clock::now() - asked < std::chrono::milliseconds(5))
