@@ -8,7 +8,9 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "replication/nats_handles.h"
 #include "replication/replication.h"
@@ -21,6 +23,57 @@ namespace {
 // would keep the writer's map from growing).
 constexpr size_t kScanChunk = 4096;
 constexpr int64_t kAckWaitMs = 5000;
+
+// Writes the ship marker off nats.c's delivery thread: each time it wakes,
+// the highest acknowledged seq so far, so a burst of acknowledgements costs
+// one pwrite, and the callback receiving them never waits on the disk.
+class MarkerWriter {
+ public:
+  explicit MarkerWriter(Engine& engine) : engine_(engine), thread_([this] { Loop(); }) {}
+  ~MarkerWriter() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+  MarkerWriter(const MarkerWriter&) = delete;
+  MarkerWriter& operator=(const MarkerWriter&) = delete;
+
+  void Advance(uint64_t seq) {
+    {
+      std::lock_guard lock(mutex_);
+      if (seq <= target_) return;
+      target_ = seq;
+    }
+    wake_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return done_ || target_ > written_; });
+      if (target_ > written_) {
+        const uint64_t seq = target_;
+        lock.unlock();
+        (void)engine_.RecordMarker(Engine::Marker::kShipped, seq);
+        lock.lock();
+        written_ = seq;
+      } else if (done_) {
+        return;
+      }
+    }
+  }
+
+  Engine& engine_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  uint64_t target_ = 0, written_ = 0;
+  bool done_ = false;
+  std::thread thread_;  // last: started once the members above exist
+};
 
 class Shipper {
  public:
@@ -53,6 +106,7 @@ class Shipper {
   std::atomic<bool> failed_{false};
   std::mutex error_mutex_;
   std::string error_;
+  MarkerWriter marker_{engine_};
   // Last: closed first, so no ack handler runs into the members above.
   Nats nats_;
 };
@@ -65,8 +119,7 @@ void Shipper::OnAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* 
     }
     // Only a stored record is acknowledged, and only after seq - 1 (the
     // expected sequence): the highest ack is a contiguous prefix.
-    if (pa->Sequence > seen)
-      (void)s.engine_.RecordMarker(Engine::Marker::kShipped, pa->Sequence);
+    if (pa->Sequence > seen) s.marker_.Advance(pa->Sequence);
   } else if (pae) {
     s.Fail(Describe(pae->ErrText ? pae->ErrText : "publish", pae->Err, pae->ErrCode));
   }
