@@ -1,5 +1,7 @@
 // The read routes: projections (paged, filtered, as of a seq), the status,
 // the log, and the dashboard page.
+#include <fmt/core.h>
+
 #include "annal/jsonl.h"
 #include "server/json.h"
 #include "server/params.h"
@@ -106,6 +108,15 @@ void ApiServer::Impl::Status(const httplib::Request& req, httplib::Response& res
                     ",\"lag_events\":" + std::to_string(lag.events) +
                     ",\"lag_micros\":" + std::to_string(lag.micros) + ",\"mode\":";
   AppendJsonString(out, mode);
+  out += ",\"replication\":";
+  if (auto r = ReplicationOf(mode, lag.head_seq)) {
+    out += fmt::format(
+        R"({{"role":"{}","{}":{},"lag_events":{}}})", r->role,
+        std::string_view(r->role) == "replica" ? "stream_end_seq" : "shipped_seq", r->seq,
+        r->lag_events);
+  } else {
+    out += "null";
+  }
   out += "}";
   res.set_content(out, "application/json");
 }

@@ -10,6 +10,7 @@ import tempfile
 import time
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 ANNAL = os.environ.get("ANNAL_CLI", "annal")
 
@@ -117,3 +118,17 @@ def wait_until(predicate, timeout=5.0, step=0.05):
             return True
         time.sleep(step)
     return predicate()
+
+
+def metrics(s):
+    """The samples of GET /metrics, parsed by prometheus_client's own parser:
+    {"name{label=value}": value}."""
+    status, headers, data = s.request("GET", "/metrics")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    values = {}
+    for family in text_string_to_metric_families(data.decode()):
+        for sample in family.samples:
+            key = sample.name + "".join(f"{{{k}={v}}}" for k, v in sorted(sample.labels.items()))
+            values[key] = sample.value
+    return values

@@ -5,7 +5,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import annal, make_store
+from conftest import annal, make_store, metrics
 
 PROJECTIONS = ["active_tasks", "schedules", "watchers", "rules", "integrations",
                "approvals", "queue_depth", "autonomy_history", "alarms"]
@@ -92,7 +92,20 @@ def test_as_of_equals_annal_query_as_of(big, big_store, seq):
 def test_status(big):
     s = big.get_json("/v1/status")
     assert s == {"head_seq": 200000, "projected_seq": 200000, "lag_events": 0,
-                 "lag_micros": 0, "mode": "inline"}
+                 "lag_micros": 0, "mode": "inline", "replication": None}
+
+
+def test_status_and_metrics_of_a_shipped_primary(tmp_path, serve):
+    # `annal ship` records the stream's acknowledgements in DIR/shipped
+    # (docs/replication.md, "Markers"); written here as it would be.
+    db = make_store(tmp_path / "p", 1000)
+    (tmp_path / "p" / "shipped").write_bytes((990).to_bytes(8, "little"))
+    server = serve(db)
+    assert server.get_json("/v1/status")["replication"] == {
+        "role": "primary", "shipped_seq": 990, "lag_events": 10}
+    m = metrics(server)
+    assert m["annal_shipped_seq"] == 990 and m["annal_ship_lag_events"] == 10
+    assert "annal_replica_lag_events" not in m
 
 
 def test_status_of_a_deferred_store(tmp_path, serve):

@@ -5,9 +5,8 @@ import subprocess
 import time
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import ANNAL, annal, make_store, wait_until
+from conftest import ANNAL, annal, make_store, metrics, wait_until
 
 EV = '{"type":"alarm_raised","ts":%d,"alarm_id":"%s","severity":"info","source":"s","message":"m"}'
 
@@ -124,18 +123,6 @@ def test_the_token_opens_every_path(guarded):
     r = c.getresponse()
     assert r.status == 200 and r.getheader("Content-Type").startswith("text/event-stream")
     c.close()
-
-
-def metrics(s):
-    status, headers, data = s.request("GET", "/metrics")
-    assert status == 200
-    assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
-    values = {}
-    for family in text_string_to_metric_families(data.decode()):
-        for sample in family.samples:
-            key = sample.name + "".join(f"{{{k}={v}}}" for k, v in sorted(sample.labels.items()))
-            values[key] = sample.value
-    return values
 
 
 def test_metrics_parse_and_move(writable):

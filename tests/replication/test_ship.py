@@ -2,9 +2,12 @@
 to an R3 stream and followed by a fresh replica, byte for byte; a message
 forged onto the stream's subject stops the replica at its seq; a stream
 that is another store's log is refused by ship."""
+import json
 import os
+import subprocess
+import urllib.request
 
-from annal_proc import (assert_same_store, export, generate, head, run, status)
+from annal_proc import (ANNAL, assert_same_store, export, generate, head, run, status)
 from nats_wire import NatsWire
 
 
@@ -31,6 +34,25 @@ def test_100k_events_shipped_to_r3_and_a_fresh_replica_catches_up(cluster, tmp_p
     refused = run(replica, "import", "-", input=generate(1, seed=9), check=False)
     assert refused.returncode == 1 and b"is a replica" in refused.stderr
     assert (run(replica, "query", "alarms").stdout == run(primary, "query", "alarms").stdout)
+    # Dashboards see the same through the HTTP API, on both sides.
+    assert http_status(replica)["replication"] == {
+        "role": "replica", "stream_end_seq": 100_000, "lag_events": 0}
+    assert http_status(primary)["replication"] == {
+        "role": "primary", "shipped_seq": 100_000, "lag_events": 0}
+
+
+def http_status(db: str) -> dict:
+    """GET /v1/status from an `annal serve` started and stopped here."""
+    p = subprocess.Popen([ANNAL, "--db", db, "serve", "--listen", "127.0.0.1:0"],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = p.stdout.readline()
+        assert line.startswith("listening on http://127.0.0.1:"), line
+        with urllib.request.urlopen(f"{line.split()[-1]}/v1/status", timeout=30) as r:
+            return json.loads(r.read())
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
 
 
 def test_a_forged_message_stops_the_replica_naming_its_seq(cluster, tmp_path):
