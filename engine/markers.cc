@@ -3,7 +3,8 @@
 // own rather than meta records: the shipper records every acknowledgement
 // with one pwrite, never a write transaction that would contend with appends
 // and cost an fsync. They need not survive a crash: the shipper and the
-// replica re-read the stream's end when they start.
+// replica re-read the stream's end when they start. And SyncVisible, with
+// which the shipper makes what it is about to publish durable first.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -86,6 +87,17 @@ Status Engine::Impl::WaitShipped(uint64_t seq) const {
     }
     ship_watch.WaitPast(epoch, static_cast<int>(std::min<int64_t>(left.count(), 50)));
   }
+}
+
+Status Engine::SyncVisible() const {
+  mdb_filehandle_t fd;
+  if (int rc = mdb_env_get_fd(impl_->env.handle(), &fd); rc != MDB_SUCCESS)
+    return Status::IOError(std::string("mdb_env_get_fd: ") + mdb_strerror(rc));
+  // The read-only descriptor of a read-only Engine serves as well: what
+  // fdatasync flushes is the file's, not the descriptor's.
+  if (::fdatasync(fd) != 0)
+    return Status::IOError("cannot sync " + impl_->dir + "/data.mdb: " + strerror(errno));
+  return Status::Ok();
 }
 
 }  // namespace annal

@@ -235,11 +235,15 @@ Status Shipper::PublishFrom(uint64_t next, bool* done) {
       if (auto w = engine_.WaitForCommit(*head, 100); !w.ok()) return w.status();
       continue;
     }
+    // Only what a machine crash cannot take from the log goes on the stream:
+    // a writer's commit is visible a moment before its own sync ends.
+    if (Status st = engine_.SyncVisible(); !st.ok()) return st;
     auto snap = engine_.Read();
     if (!snap.ok()) return snap.status();
     Status failure;
     size_t sent = 0;
     Status scan = snap->ScanStored(next, [&](uint64_t seq, std::string_view stored) {
+      if (seq > *head) return false;  // committed after the sync
       failure = PublishOne(seq, stored);
       if (!failure.ok()) return false;
       ++sent;

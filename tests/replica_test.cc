@@ -188,5 +188,38 @@ TEST(Replica, WaitForShipReturnsOnceTheMarkerPassesTheBatch) {
   EXPECT_EQ(*engine->ReadMarker(Engine::Marker::kShipped), 2u);
 }
 
+// The shipper's sync before it publishes: a store opened read-only can make
+// another process's commits durable too.
+TEST(Replica, SyncVisibleWorksOnWritableAndReadOnlyStores) {
+  TempDir tmp;
+  auto writer = MustOpen(tmp.Sub("s"));
+  ASSERT_TRUE(writer->Append(Event{TaskCreated{"t1", "job"}}).ok());
+  EXPECT_TRUE(writer->SyncVisible().ok());
+  Options ro;
+  ro.read_only = true;
+  ro.create_if_missing = false;
+  auto reader = Engine::Open(tmp.Sub("s"), ro);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_TRUE((*reader)->SyncVisible().ok());
+}
+
+// Waiters share one watch per Engine (engine/store_watch.h): one polls, the
+// others sleep on its wake-ups; every one of them sees the commit.
+TEST(Replica, ManyThreadsWaitingForACommitAllSeeIt) {
+  TempDir tmp;
+  auto engine = MustOpen(tmp.Sub("w"));
+  ASSERT_TRUE(engine->Append(Event{TaskCreated{"t0", "job"}}).ok());
+  std::vector<std::thread> waiters;
+  std::vector<uint64_t> seen(6, 0);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    waiters.emplace_back(
+        [&, i] { seen[i] = engine->WaitForCommit(1, 60000).value_or(0); });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(engine->Append(Event{TaskCreated{"t1", "job"}}).ok());
+  for (auto& t : waiters) t.join();
+  for (uint64_t s : seen) EXPECT_EQ(s, 2u);
+}
+
 }  // namespace
 }  // namespace annal::testing

@@ -180,6 +180,13 @@ class Engine {
   Status RecordMarker(Marker marker, uint64_t seq);
   Result<uint64_t> ReadMarker(Marker marker) const;
 
+  // Makes every commit visible when it is called durable (an fdatasync of
+  // the store file), whichever process committed; also on a store opened
+  // read-only. For a process that passes on what others commit: a commit is
+  // visible a moment before its writer has synced it, and `annal ship` must
+  // not put on the stream what a machine crash could take from the log.
+  Status SyncVisible() const;
+
   EngineStats Stats() const;
   const std::string& dir() const;
 
