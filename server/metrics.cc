@@ -41,21 +41,18 @@ void ApiServer::Impl::Metrics(const httplib::Request& req, httplib::Response& re
   Metric(out, "annal_lag_seconds", "gauge",
          "The head event's ts minus the last projected event's ts.");
   out += fmt::format("annal_lag_seconds {}\n", lag.micros / 1e6);
-  if (auto r = ReplicationOf(mode, lag.head_seq);
-      r && std::string_view(r->role) == "primary") {
-    Metric(out, "annal_shipped_seq", "gauge",
-           "The highest seq the stream has acknowledged to `annal ship`.");
-    out += fmt::format("annal_shipped_seq {}\n", r->seq);
-    Metric(out, "annal_ship_lag_events", "gauge",
-           "Events logged but not on the stream yet.");
-    out += fmt::format("annal_ship_lag_events {}\n", r->lag_events);
-  } else if (r) {
-    Metric(out, "annal_stream_end_seq", "gauge",
-           "The stream's last seq, as `annal replica` last saw it.");
-    out += fmt::format("annal_stream_end_seq {}\n", r->seq);
-    Metric(out, "annal_replica_lag_events", "gauge",
-           "Events on the stream this replica has not applied yet.");
-    out += fmt::format("annal_replica_lag_events {}\n", r->lag_events);
+  if (auto r = ReplicationOf(mode, lag.head_seq)) {
+    const bool primary = std::string_view(r->role) == "primary";
+    const char* seq = primary ? "annal_shipped_seq" : "annal_stream_end_seq";
+    const char* behind = primary ? "annal_ship_lag_events" : "annal_replica_lag_events";
+    Metric(out, seq, "gauge",
+           primary ? "The highest seq the stream has acknowledged to `annal ship`."
+                   : "The stream's last seq, as `annal replica` last saw it.");
+    out += fmt::format("{} {}\n", seq, r->seq);
+    Metric(out, behind, "gauge",
+           primary ? "Events logged but not on the stream yet."
+                   : "Events on the stream this replica has not applied yet.");
+    out += fmt::format("{} {}\n", behind, r->lag_events);
   }
   Metric(out, "annal_append_batches_total", "counter",
          "Batches this server's process committed.");

@@ -35,21 +35,30 @@ def test_100k_events_shipped_to_r3_and_a_fresh_replica_catches_up(cluster, tmp_p
     assert refused.returncode == 1 and b"is a replica" in refused.stderr
     assert (run(replica, "query", "alarms").stdout == run(primary, "query", "alarms").stdout)
     # Dashboards see the same through the HTTP API, on both sides.
-    assert http_status(replica)["replication"] == {
+    status_of, metrics_of = http_status(replica)
+    assert status_of["replication"] == {
         "role": "replica", "stream_end_seq": 100_000, "lag_events": 0}
-    assert http_status(primary)["replication"] == {
+    assert "\nannal_stream_end_seq 100000\n" in metrics_of
+    assert "\nannal_replica_lag_events 0\n" in metrics_of
+    status_of, metrics_of = http_status(primary)
+    assert status_of["replication"] == {
         "role": "primary", "shipped_seq": 100_000, "lag_events": 0}
+    assert "\nannal_shipped_seq 100000\n" in metrics_of
 
 
-def http_status(db: str) -> dict:
-    """GET /v1/status from an `annal serve` started and stopped here."""
+def http_status(db: str) -> tuple[dict, str]:
+    """GET /v1/status and /metrics from an `annal serve` started and
+    stopped here."""
     p = subprocess.Popen([ANNAL, "--db", db, "serve", "--listen", "127.0.0.1:0"],
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = p.stdout.readline()
         assert line.startswith("listening on http://127.0.0.1:"), line
-        with urllib.request.urlopen(f"{line.split()[-1]}/v1/status", timeout=30) as r:
-            return json.loads(r.read())
+        base = line.split()[-1]
+        with urllib.request.urlopen(f"{base}/v1/status", timeout=30) as r:
+            status_of = json.loads(r.read())
+        with urllib.request.urlopen(f"{base}/metrics", timeout=30) as r:
+            return status_of, r.read().decode()
     finally:
         p.terminate()
         p.wait(timeout=30)
