@@ -289,13 +289,13 @@ void RegisterAll() {
         ->Arg(r)
         ->ArgName("replicas")
         ->UseManualTime()
-        ->Iterations(3)
+        ->Iterations(6)
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("BarePublish", BarePublish)
         ->Arg(r)
         ->ArgName("replicas")
         ->UseManualTime()
-        ->Iterations(3)
+        ->Iterations(6)
         ->Unit(benchmark::kMillisecond);
   }
   benchmark::RegisterBenchmark("ReplicaApply", ReplicaApply)

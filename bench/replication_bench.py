@@ -57,8 +57,8 @@ def section(data: dict, commit: str) -> str:
              "| stream | `annal ship` (msgs/s) | bare nats.c publisher (msgs/s) | ship / bare |",
              "|---|---|---|---|"]
     for r in (1, 3):
-        ship, bare = rate(f"ShipRate/replicas:{r}/iterations:3/manual_time"), \
-            rate(f"BarePublish/replicas:{r}/iterations:3/manual_time")
+        ship, bare = rate(f"ShipRate/replicas:{r}/iterations:6/manual_time"), \
+            rate(f"BarePublish/replicas:{r}/iterations:6/manual_time")
         ratio = f"{ship / bare:.0%}" if bare else "n/a"
         lines.append(f"| R{r} | {ship / 1000:.1f} K | {bare / 1000:.1f} K | {ratio} |")
     apply = rate("ReplicaApply/iterations:3/manual_time")
@@ -81,14 +81,28 @@ def section(data: dict, commit: str) -> str:
                   f"| durable | {plain['p50_us']:.0f} µs | {plain['p99_us']:.0f} µs |",
                   f"| durable + `wait_for_ship_ms` | {wait['p50_us']:.0f} µs | "
                   f"{wait['p99_us']:.0f} µs |", ""]
-    r3 = rate("ShipRate/replicas:3/iterations:3/manual_time")
-    b3 = rate("BarePublish/replicas:3/iterations:3/manual_time")
+    r3 = rate("ShipRate/replicas:3/iterations:6/manual_time")
+    b3 = rate("BarePublish/replicas:3/iterations:6/manual_time")
+    r1 = rate("ShipRate/replicas:1/iterations:6/manual_time")
+    b1 = rate("BarePublish/replicas:1/iterations:6/manual_time")
+    ship3 = rows.get("ShipRate/replicas:3/iterations:6/manual_time")
+    bare3 = rows.get("BarePublish/replicas:3/iterations:6/manual_time")
+
+    def cpu(b):
+        return b["cpu_time"] if b else float("nan")
     lines += ["What the figures say, against issue 15's targets:", "",
-              f"- shipping to R3 at {r3 / b3:.0%} of the bare publisher "
-              f"({'met' if b3 and r3 >= 0.8 * b3 else 'missed'}: the target is 80%); to R1 "
-              "the two are within the noise of this shared machine. The shipper reads "
-              "each record from LMDB, checks its hash chain and resumes after errors; "
-              "the bare publisher sends from memory. Not profiled yet.",
+              f"- shipping to R3 at {r3 / b3:.0%} of the bare publisher, to R1 at "
+              f"{r1 / b1:.0%} ({'met' if b3 and b1 and min(r3 / b3, r1 / b1) >= 0.8 else 'missed'}: "
+              "the target is 80%; over runs on this shared machine the R1 ratio has "
+              "ranged from 72% to 96%, the R3 one from 89% to 100%). The shipper reads each record from LMDB, checks its hash chain, "
+              "syncs the store before each chunk and resumes after errors; the bare "
+              "publisher sends from memory. Profiled (perf record of this benchmark): "
+              f"the shipper's process used {cpu(ship3) / cpu(bare3):.1f}x the bare "
+              "publisher's CPU, mostly nats.c's allocations in both, and was idle most "
+              "of the time: the three servers on two cores are the limit. Before commit "
+              "a84d9fb the shipper's figure also timed the creation of its stream (an "
+              "R3 stream is a new Raft group, 0.1 to 0.3 s here), which the bare one did "
+              "not: that, not shipping, was most of the 70% measured then.",
               "- both rates stay above the primary's sustained durable append rate "
               "(the lag run appends 20,000 events/s and the lag stays bounded), so "
               "shipping keeps up;",
