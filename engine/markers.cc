@@ -3,8 +3,9 @@
 // own rather than meta records: the shipper records every acknowledgement
 // with one pwrite, never a write transaction that would contend with appends
 // and cost an fsync. They need not survive a crash: the shipper and the
-// replica re-read the stream's end when they start. And SyncVisible, with
-// which the shipper makes what it is about to publish durable first.
+// replica re-read the stream's end when they start. And what is read from
+// them (ReplicationOf), and SyncVisible, with which the shipper makes what it
+// is about to publish durable first.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -87,6 +88,25 @@ Status Engine::Impl::WaitShipped(uint64_t seq) const {
     }
     ship_watch.WaitPast(epoch, static_cast<int>(std::min<int64_t>(left.count(), 50)));
   }
+}
+
+Result<Engine::Replication> Engine::ReplicationOf(const Snapshot& snap) const {
+  auto head = snap.LastSeq();
+  if (!head.ok()) return head.status();
+  auto mode = snap.StoreMode();
+  if (!mode.ok()) return mode.status();
+  Replication r;
+  if (const uint64_t shipped = ReadMarkerFile(MarkerPath(impl_->dir, Marker::kShipped));
+      shipped > 0) {
+    r.shipped_seq = shipped;
+    r.ship_lag_events = *head > shipped ? *head - shipped : 0;
+  }
+  if (*mode == "replica") {
+    const uint64_t end = ReadMarkerFile(MarkerPath(impl_->dir, Marker::kStreamEnd));
+    r.stream_end_seq = end;
+    r.replica_lag_events = end > *head ? end - *head : 0;
+  }
+  return r;
 }
 
 Status Engine::SyncVisible() const {

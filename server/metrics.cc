@@ -20,15 +20,15 @@ void Metric(std::string& out, std::string_view name, std::string_view type,
 void ApiServer::Impl::Metrics(const httplib::Request& req, httplib::Response& res) {
   Params p(req, {});
   Snapshot::Lag lag;
-  std::string mode;
+  Engine::Replication rep;
   {
     Snapshot snap = Read();
     auto l = snap.ProjectionLag();
     if (!l.ok()) throw HttpError(500, l.status().ToString());
     lag = *l;
-    auto m = snap.StoreMode();
-    if (!m.ok()) throw HttpError(500, m.status().ToString());
-    mode = *m;
+    auto r = engine.ReplicationOf(snap);
+    if (!r.ok()) throw HttpError(500, r.status().ToString());
+    rep = *r;
   }
   const EngineStats stats = engine.Stats();
   std::string out;
@@ -41,18 +41,23 @@ void ApiServer::Impl::Metrics(const httplib::Request& req, httplib::Response& re
   Metric(out, "annal_lag_seconds", "gauge",
          "The head event's ts minus the last projected event's ts.");
   out += fmt::format("annal_lag_seconds {}\n", lag.micros / 1e6);
-  if (auto r = ReplicationOf(mode, lag.head_seq)) {
-    const bool primary = std::string_view(r->role) == "primary";
-    const char* seq = primary ? "annal_shipped_seq" : "annal_stream_end_seq";
-    const char* behind = primary ? "annal_ship_lag_events" : "annal_replica_lag_events";
-    Metric(out, seq, "gauge",
-           primary ? "The highest seq the stream has acknowledged to `annal ship`."
-                   : "The stream's last seq, as `annal replica` last saw it.");
-    out += fmt::format("{} {}\n", seq, r->seq);
-    Metric(out, behind, "gauge",
-           primary ? "Events logged but not on the stream yet."
-                   : "Events on the stream this replica has not applied yet.");
-    out += fmt::format("{} {}\n", behind, r->lag_events);
+  auto gauge = [&out](std::string_view name, std::string_view help, uint64_t value) {
+    Metric(out, name, "gauge", help);
+    out += fmt::format("{} {}\n", name, value);
+  };
+  if (rep.shipped_seq) {
+    gauge("annal_shipped_seq",
+          "The highest seq the stream has acknowledged to `annal ship`.",
+          *rep.shipped_seq);
+    gauge("annal_ship_lag_events", "Events logged but not on the stream yet.",
+          rep.ship_lag_events);
+  }
+  if (rep.stream_end_seq) {
+    gauge("annal_stream_end_seq",
+          "The stream's last seq, as `annal replica` last saw it.", *rep.stream_end_seq);
+    gauge("annal_replica_lag_events",
+          "Events on the stream this replica has not applied yet.",
+          rep.replica_lag_events);
   }
   Metric(out, "annal_append_batches_total", "counter",
          "Batches this server's process committed.");

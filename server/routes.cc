@@ -109,14 +109,18 @@ void ApiServer::Impl::Status(const httplib::Request& req, httplib::Response& res
                     ",\"lag_micros\":" + std::to_string(lag.micros) + ",\"mode\":";
   AppendJsonString(out, mode);
   out += ",\"replication\":";
-  if (auto r = ReplicationOf(mode, lag.head_seq)) {
-    out += fmt::format(
-        R"({{"role":"{}","{}":{},"lag_events":{}}})", r->role,
-        std::string_view(r->role) == "replica" ? "stream_end_seq" : "shipped_seq", r->seq,
-        r->lag_events);
-  } else {
-    out += "null";
+  const Engine::Replication r = Must(engine.ReplicationOf(snap));
+  std::string fields;
+  if (r.shipped_seq) {
+    fields += fmt::format(R"("shipped_seq":{},"ship_lag_events":{})", *r.shipped_seq,
+                          r.ship_lag_events);
   }
+  if (r.stream_end_seq) {
+    if (!fields.empty()) fields += ",";
+    fields += fmt::format(R"("stream_end_seq":{},"replica_lag_events":{})",
+                          *r.stream_end_seq, r.replica_lag_events);
+  }
+  out += fields.empty() ? "null" : "{" + fields + "}";
   out += "}";
   res.set_content(out, "application/json");
 }

@@ -92,17 +92,6 @@ Snapshot ApiServer::Impl::Read() const {
   return std::move(snap.value());
 }
 
-std::optional<ApiServer::Impl::Replication> ApiServer::Impl::ReplicationOf(
-    const std::string& mode, uint64_t head) const {
-  if (mode == "replica") {
-    const uint64_t end = engine.ReadMarker(Engine::Marker::kStreamEnd).value_or(0);
-    return Replication{"replica", end, end > head ? end - head : 0};
-  }
-  const uint64_t shipped = engine.ReadMarker(Engine::Marker::kShipped).value_or(0);
-  if (shipped == 0) return std::nullopt;
-  return Replication{"primary", shipped, head > shipped ? head - shipped : 0};
-}
-
 bool ApiServer::Impl::Authorized(const httplib::Request& req) const {
   if (!options.token) return true;
   if (req.path == "/" && (req.method == "GET" || req.method == "HEAD")) return true;

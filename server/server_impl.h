@@ -75,16 +75,6 @@ struct ApiServer::Impl {
 
   // A fresh read view, or 503/500 naming why not.
   Snapshot Read() const;
-
-  // Where replication stands (the markers `ship` and `replica` write): on a
-  // replica, the stream's end as last seen; on a primary that has shipped,
-  // the highest seq the stream acknowledged. None on a store never shipped.
-  struct Replication {
-    const char* role;  // "primary" or "replica"
-    uint64_t seq;      // shipped through (primary), stream end (replica)
-    uint64_t lag_events;
-  };
-  std::optional<Replication> ReplicationOf(const std::string& mode, uint64_t head) const;
 };
 
 // The dashboard page, embedded at build time (server/page/index.html).

@@ -188,6 +188,39 @@ TEST(Replica, WaitForShipReturnsOnceTheMarkerPassesTheBatch) {
   EXPECT_EQ(*engine->ReadMarker(Engine::Marker::kShipped), 2u);
 }
 
+// What `annal status`, /v1/status and /metrics report: the ship marker on any
+// store once shipped, the stream's end on a replica, both on a replica that
+// is itself shipped from.
+TEST(Replica, ReplicationOfReadsTheMarkersAgainstTheHead) {
+  TempDir tmp;
+  auto primary = MustOpen(tmp.Sub("p"));
+  Workload w({.seed = 8});
+  ASSERT_TRUE(primary->Append(w.Take(5)).ok());
+  auto never = primary->ReplicationOf(*primary->Read());
+  ASSERT_TRUE(never.ok());
+  EXPECT_FALSE(never->shipped_seq || never->stream_end_seq);
+  ASSERT_TRUE(primary->RecordMarker(Engine::Marker::kShipped, 3).ok());
+  auto shipped = *primary->ReplicationOf(*primary->Read());
+  EXPECT_EQ(shipped.shipped_seq, 3u);
+  EXPECT_EQ(shipped.ship_lag_events, 2u);
+  EXPECT_FALSE(shipped.stream_end_seq);
+
+  auto replica = MustOpen(tmp.Sub("r"));
+  ASSERT_TRUE(replica->MakeReplica().ok());
+  auto values = StoredOf(*primary);
+  Replicate(*replica, {values.begin(), values.begin() + 4}, 1, 4);
+  ASSERT_TRUE(replica->RecordMarker(Engine::Marker::kStreamEnd, 5).ok());
+  auto following = *replica->ReplicationOf(*replica->Read());
+  EXPECT_EQ(following.stream_end_seq, 5u);
+  EXPECT_EQ(following.replica_lag_events, 1u);
+  EXPECT_FALSE(following.shipped_seq);
+  ASSERT_TRUE(replica->RecordMarker(Engine::Marker::kShipped, 4).ok());  // fan-out
+  auto both = *replica->ReplicationOf(*replica->Read());
+  EXPECT_EQ(both.shipped_seq, 4u);
+  EXPECT_EQ(both.ship_lag_events, 0u);
+  EXPECT_EQ(both.stream_end_seq, 5u);
+}
+
 // The shipper's sync before it publishes: a store opened read-only can make
 // another process's commits durable too.
 TEST(Replica, SyncVisibleWorksOnWritableAndReadOnlyStores) {

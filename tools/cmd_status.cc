@@ -21,19 +21,18 @@ Run AddStatus(CLI::App& app, const Globals& g) {
     }
     fmt::print("log head seq {}\nprojections at seq {}\nlag {} events, {:.3f} s\n",
                lag->head_seq, lag->projected_seq, lag->events, lag->micros / 1e6);
-    auto mode = view->snapshot->StoreMode();
-    if (mode.ok() && *mode == "replica") {
-      // What the replica last saw of the stream's end (`annal replica`).
-      const uint64_t end =
-          view->engine->ReadMarker(Engine::Marker::kStreamEnd).value_or(0);
-      fmt::print("replica of a stream ending at seq {}\nreplica lag {} events\n", end,
-                 end > lag->head_seq ? end - lag->head_seq : 0);
+    auto rep = view->engine->ReplicationOf(*view->snapshot);
+    if (!rep.ok()) {
+      std::cerr << "annal status: " << rep.status().ToString() << "\n";
+      return kFailed;
     }
-    // What the stream acknowledged to `annal ship` (0: never shipped).
-    if (auto shipped = view->engine->ReadMarker(Engine::Marker::kShipped);
-        shipped.ok() && *shipped > 0) {
-      fmt::print("shipped through seq {}\nship lag {} events\n", *shipped,
-                 lag->head_seq > *shipped ? lag->head_seq - *shipped : 0);
+    if (rep->stream_end_seq) {
+      fmt::print("replica of a stream ending at seq {}\nreplica lag {} events\n",
+                 *rep->stream_end_seq, rep->replica_lag_events);
+    }
+    if (rep->shipped_seq) {
+      fmt::print("shipped through seq {}\nship lag {} events\n", *rep->shipped_seq,
+                 rep->ship_lag_events);
     }
     return kOk;
   };

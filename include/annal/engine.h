@@ -20,6 +20,7 @@
 #include <array>
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -179,6 +180,19 @@ class Engine {
   enum class Marker : uint8_t { kShipped, kStreamEnd };
   Status RecordMarker(Marker marker, uint64_t seq);
   Result<uint64_t> ReadMarker(Marker marker) const;
+
+  // Where replication stands for the store as `snap` sees it, from the
+  // markers above: what a stream acknowledged to `annal ship` (none if never
+  // shipped) and, on a replica, the stream's end as `annal replica` last saw
+  // it, each with how far the log is from it. A replica may also be shipped
+  // from (fan-out): then both are set.
+  struct Replication {
+    std::optional<uint64_t> shipped_seq;
+    uint64_t ship_lag_events = 0;  // head - shipped_seq
+    std::optional<uint64_t> stream_end_seq;
+    uint64_t replica_lag_events = 0;  // stream_end_seq - head
+  };
+  Result<Replication> ReplicationOf(const Snapshot& snap) const;
 
   // Makes every commit visible when it is called durable (an fdatasync of
   // the store file), whichever process committed; also on a store opened

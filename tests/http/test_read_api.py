@@ -102,7 +102,7 @@ def test_status_and_metrics_of_a_shipped_primary(tmp_path, serve):
     (tmp_path / "p" / "shipped").write_bytes((990).to_bytes(8, "little"))
     server = serve(db)
     assert server.get_json("/v1/status")["replication"] == {
-        "role": "primary", "shipped_seq": 990, "lag_events": 10}
+        "shipped_seq": 990, "ship_lag_events": 10}
     m = metrics(server)
     assert m["annal_shipped_seq"] == 990 and m["annal_ship_lag_events"] == 10
     assert "annal_replica_lag_events" not in m
