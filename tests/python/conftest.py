@@ -30,6 +30,13 @@ VARIANTS = [(p, {}) for p in PROJECTIONS] + [
 ]
 
 
+def jsonl(text):
+    """The lines of JSONL output. Not str.splitlines(): that also splits at
+    U+0085, U+2028 and U+2029, which JSON strings may hold unescaped."""
+    lines = text.split("\n")
+    return lines[:-1] if lines[-1] == "" else lines
+
+
 def cli(*args, stdin=None, check=True):
     """Runs the CLI; returns its completed process (stdout as text)."""
     p = subprocess.run([ANNAL, *map(str, args)], input=stdin, capture_output=True,
@@ -41,7 +48,7 @@ def cli(*args, stdin=None, check=True):
 
 def generated(n, seed=3):
     """`annal generate n --seed seed`: a valid event stream, as JSONL lines."""
-    return cli("generate", n, "--seed", seed).stdout.splitlines()
+    return jsonl(cli("generate", n, "--seed", seed).stdout)
 
 
 def cli_store(path, lines, *flags):
@@ -56,7 +63,7 @@ def cli_rows(db, name, opts=None, as_of=None):
         args += [f"--{k}", v]
     if as_of is not None:
         args += ["--as-of", as_of]
-    return cli(*args).stdout.splitlines()
+    return jsonl(cli(*args).stdout)
 
 
 def json_rows(rows):

@@ -9,7 +9,7 @@ import pytest
 
 import annal
 from annal import _annal
-from conftest import cli, cli_rows, cli_store, generated, json_rows
+from conftest import cli, cli_rows, cli_store, generated, json_rows, jsonl
 
 ALARM = {"type": "alarm_raised", "alarm_id": "a1", "severity": "warning",
          "source": "disk", "message": "92% full"}
@@ -182,7 +182,7 @@ def test_python_appends_equal_a_cli_import(store, tmp_path):
     with store.read() as snap:
         for name in annal.PROJECTIONS:
             assert json_rows(snap.query(name)) == cli_rows(db, name)
-    assert list(store.export_lines()) == cli("--db", db, "export").stdout.splitlines()
+    assert list(store.export_lines()) == jsonl(cli("--db", db, "export").stdout)
 
 
 def test_deferred_mode_waits_and_projects(tmp_path):

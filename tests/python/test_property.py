@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import annal
-from conftest import cli, cli_store, generated, json_rows
+from conftest import cli, cli_store, generated, json_rows, jsonl
 
 SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -155,7 +155,7 @@ def test_dicts_are_read_as_the_json_decoder_reads_their_json(event):
         if ours is None:
             assert p.returncode == 0, p.stderr
             [a], [b] = list(s.export()), [json.loads(l) for l in
-                                          cli("--db", d + "/cli", "export").stdout.splitlines()]
+                                          jsonl(cli("--db", d + "/cli", "export").stdout)]
             if "ts" not in event or event["ts"] is None:
                 a.pop("ts"), b.pop("ts")
             assert a == b

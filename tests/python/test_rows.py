@@ -5,7 +5,7 @@ import json
 import pytest
 
 import annal
-from conftest import VARIANTS, all_rows, cli, cli_rows
+from conftest import VARIANTS, all_rows, cli, cli_rows, jsonl
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_bad_query_options_are_invalid_arguments(big_store):
 
 
 def test_export_equals_annal_export(big, big_store):
-    expected = cli("--db", big[0], "export").stdout.splitlines()
+    expected = jsonl(cli("--db", big[0], "export").stdout)
     assert list(big_store.export_lines()) == expected
     assert list(big_store.export_lines(after=199_990)) == expected[199_990:]
     tail = list(big_store.export(after=199_998))
