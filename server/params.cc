@@ -1,6 +1,8 @@
 #include "server/params.h"
 
-#include <charconv>
+#include <climits>
+
+#include "common/numbers.h"
 
 namespace annal::server {
 
@@ -26,16 +28,12 @@ std::optional<std::string> Params::Text(const std::string& name) const {
 
 uint64_t ParseUnsigned(const std::string& what, const std::string& text, uint64_t min,
                        uint64_t max) {
-  uint64_t v = 0;
-  const char* end = text.data() + text.size();
-  const bool digits =
-      !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
-  auto [p, ec] = std::from_chars(text.data(), end, v);
-  if (!digits || ec != std::errc() || p != end || v < min || v > max) {
-    throw HttpError(400, what + " must be an integer from " + std::to_string(min) +
-                             " to " + std::to_string(max) + ", not " + text);
+  auto v = common::ParseDecimal(text, min, max);
+  if (!v) {
+    throw HttpError(400, common::RangeMessage(what, std::to_string(min),
+                                              std::to_string(max), Printable(text)));
   }
-  return v;
+  return *v;
 }
 
 std::optional<uint64_t> Params::Unsigned(const std::string& name, uint64_t min,
@@ -48,15 +46,12 @@ std::optional<uint64_t> Params::Unsigned(const std::string& name, uint64_t min,
 std::optional<int64_t> Params::Signed(const std::string& name) const {
   auto text = Text(name);
   if (!text) return std::nullopt;
-  int64_t v = 0;
-  const char* end = text->data() + text->size();
-  std::string_view magnitude = *text;
-  if (!magnitude.empty() && magnitude[0] == '-') magnitude.remove_prefix(1);
-  bool digits = !magnitude.empty() &&
-                magnitude.find_first_not_of("0123456789") == std::string_view::npos;
-  auto [p, ec] = std::from_chars(text->data(), end, v);
-  if (!digits || ec != std::errc() || p != end)
-    throw HttpError(400, name + " must be a 64-bit integer, not " + *text);
+  auto v = common::ParseSignedDecimal(*text, INT64_MIN, INT64_MAX);
+  if (!v) {
+    throw HttpError(400,
+                    common::RangeMessage(name, std::to_string(INT64_MIN),
+                                         std::to_string(INT64_MAX), Printable(*text)));
+  }
   return v;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "annal/jsonl.h"
+#include "common/numbers.h"
 #include "server/json.h"
 #include "server/params.h"
 #include "server/server_impl.h"
@@ -58,7 +59,7 @@ std::shared_ptr<AsOfCache::View> AsOfCache::Get(const Engine& engine, uint64_t s
 
 void ApiServer::Impl::Projection(const httplib::Request& req, httplib::Response& res) {
   const std::string name = req.matches[1];
-  if (!IsProjection(name)) throw HttpError(404, "no projection named " + name);
+  if (!IsProjection(name)) throw HttpError(404, "no projection named " + Printable(name));
   Params p(req, {"due", "state", "limit", "after", "as_of"});
   QueryOptions q;
   q.due = p.Signed("due");
@@ -68,15 +69,20 @@ void ApiServer::Impl::Projection(const httplib::Request& req, httplib::Response&
   }
   q.limit = p.Unsigned("limit", 1, kMaxLimit).value_or(kDefaultLimit);
   q.after = p.Text("after").value_or("");
-  const auto as_of = p.Unsigned("as_of", 0, UINT64_MAX);
+  std::optional<uint64_t> as_of;
+  if (auto text = p.Text("as_of")) {
+    const uint64_t head = Must(Read().LastSeq());
+    as_of = common::ParseDecimal(*text, 0, head);
+    if (!as_of) {
+      throw HttpError(
+          400, common::RangeMessage("as_of", "0", std::to_string(head) + " (the head)",
+                                    Printable(*text)));
+    }
+  }
 
   uint64_t seq = 0;
   QueryPage page;
   if (as_of) {
-    const uint64_t head = Must(Read().LastSeq());
-    if (*as_of > head)
-      throw HttpError(400, "as_of " + std::to_string(*as_of) + " is past the head " +
-                               std::to_string(head));
     auto view = as_of_cache.Get(engine, *as_of);
     std::lock_guard<std::mutex> use(view->in_use);
     page = Must(view->snapshot->Query(name, q));

@@ -7,6 +7,8 @@
 
 #include <array>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 
 #include "server/json.h"
 #include "server/server_impl.h"
@@ -15,13 +17,7 @@ namespace annal::server {
 namespace {
 
 constexpr size_t kMaxBody = size_t{16} << 20;  // 16,777,216 bytes
-// Workers beside the feeds' (each feed holds one for as long as it is open).
-constexpr size_t kRequestWorkers = 16;
 
-struct Endpoint {
-  std::string_view path;  // exact, or a prefix ending in '/'
-  std::string_view methods;
-};
 constexpr std::array<Endpoint, 6> kEndpoints = {{
     {"/", "GET"},
     {"/v1/projections/", "GET"},
@@ -31,7 +27,9 @@ constexpr std::array<Endpoint, 6> kEndpoints = {{
     {"/metrics", "GET"},
 }};
 
-const Endpoint* Find(const std::string& path) {
+}  // namespace
+
+const Endpoint* FindEndpoint(const std::string& path) {
   for (const Endpoint& e : kEndpoints) {
     if (e.path == path) return &e;
     if (e.path.size() > 1 && e.path.back() == '/' && path.size() > e.path.size() &&
@@ -43,12 +41,14 @@ const Endpoint* Find(const std::string& path) {
   return nullptr;
 }
 
-bool Allows(const Endpoint& e, const std::string& method) {
+bool EndpointAllows(const Endpoint& e, const std::string& method) {
   const std::string m = method == "HEAD" ? "GET" : method;
   size_t at = e.methods.find(m);
   return at != std::string_view::npos &&
          (at + m.size() == e.methods.size() || e.methods[at + m.size()] == ' ');
 }
+
+namespace {
 
 // The access log: to stderr (stdout carries the listening line), at info,
 // so shown only when the level allows (`annal -v serve`).
@@ -121,36 +121,17 @@ void ApiServer::Impl::Route() {
   // Small answers on kept-alive connections: without it Nagle and delayed
   // ACKs hold each one about 40 ms.
   http.set_tcp_nodelay(true);
-  http.set_read_timeout(5);
-  http.set_write_timeout(5);
-  const size_t workers = options.max_feeds + kRequestWorkers;
+  // Twice one client's cap: another client always finds workers free.
+  const size_t workers = options.max_feeds + 2 * options.max_client_connections;
   http.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
 
-  // Before routing: the token (401 comes before 404 and 405), then the
-  // method (405), so that no handler sees a request it must refuse.
+  // Before routing: what no handler may see (server/checks.cc), with 421
+  // and 401 before 404 and 405. The head is in: its deadline ends here.
   http.set_pre_routing_handler(
       [this](const httplib::Request& req, httplib::Response& res) {
-        if (!Authorized(req)) {
-          res.set_header("WWW-Authenticate", "Bearer");
-          Answer(res, 401, "a valid Authorization: Bearer token is required");
-          return httplib::Server::HandlerResponse::Handled;
-        }
-        const Endpoint* e = Find(req.path);
-        if (!e) {
-          Answer(res, 404, "no such path: " + req.path);
-          return httplib::Server::HandlerResponse::Handled;
-        }
-        if (!Allows(*e, req.method)) {
-          res.set_header("Allow", std::string(e->methods));
-          Answer(res, 405, req.method + " is not allowed on " + req.path);
-          return httplib::Server::HandlerResponse::Handled;
-        }
-        if (req.method == "POST" && !options.allow_append) {
-          res.set_header("Allow", "GET");
-          Answer(res, 405, "appends are off: start annal serve with --allow-append");
-          return httplib::Server::HandlerResponse::Handled;
-        }
-        return httplib::Server::HandlerResponse::Unhandled;
+        GuardedHttp::HeadRead();
+        return Refused(req, res) ? httplib::Server::HandlerResponse::Handled
+                                 : httplib::Server::HandlerResponse::Unhandled;
       });
 
   auto route = [this](auto member) {
@@ -197,9 +178,16 @@ void ApiServer::Impl::Route() {
       std::lock_guard<std::mutex> lock(codes_mu);
       ++answers_by_code[res.status];
     }
-    AccessLog().info("{} {} {} {}", req.remote_addr, req.method, req.path, res.status);
+    // Escaped: a path could otherwise forge log lines or send terminal codes.
+    AccessLog().info("{} {} {} {}", req.remote_addr, Printable(req.method),
+                     Printable(req.path), res.status);
   });
 }
+
+ApiServer::Impl::Impl(Engine& e, ServeOptions o)
+    : engine(e),
+      options(std::move(o)),
+      http(stopping, ConnectionLimits{.per_client = options.max_client_connections}) {}
 
 ApiServer::ApiServer(Engine& engine, ServeOptions options)
     : impl_(std::make_unique<Impl>(engine, std::move(options))) {
@@ -219,7 +207,7 @@ Result<int> ApiServer::Bind() {
   }
   if (port <= 0) {
     return annal::Status::IOError("cannot listen on " + o.host + ":" +
-                                  std::to_string(o.port));
+                                  std::to_string(o.port) + ": " + std::strerror(errno));
   }
   return port;
 }

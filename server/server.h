@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "annal/engine.h"
 
@@ -23,7 +24,11 @@ struct ServeOptions {
   std::optional<std::string> token;  // required as a Bearer token when set
   bool allow_append = false;
   size_t max_feeds = 64;
-  int heartbeat_ms = 2000;  // the feed's comment line when nothing happens
+  // Names besides the listening host, IP literals and `localhost` that the
+  // Host header may give (a server behind a name: --allow-host).
+  std::vector<std::string> allow_hosts;
+  size_t max_client_connections = 64;  // open at once from one address
+  int heartbeat_ms = 2000;             // the feed's comment line when nothing happens
 };
 
 class ApiServer {

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "server/guarded_http.h"
 #include "server/server.h"
 
 namespace annal::server {
@@ -23,6 +24,18 @@ struct HttpError : std::runtime_error {
   HttpError(int s, const std::string& message) : std::runtime_error(message), status(s) {}
   int status;
 };
+
+// The paths served, each with its methods.
+struct Endpoint {
+  std::string_view path;  // exact, or a prefix ending in '/'
+  std::string_view methods;
+};
+const Endpoint* FindEndpoint(const std::string& path);
+bool EndpointAllows(const Endpoint& e, const std::string& method);
+
+// `bytes` with control bytes, bytes past ASCII and '\\' as \xHH: safe in a
+// log line and in JSON (a path may hold anything percent-encoded).
+std::string Printable(std::string_view bytes);
 
 // Recent views of time travel, so that paging through a past state does not
 // replay the log for every page. Each view is used by one request at a time.
@@ -43,12 +56,12 @@ class AsOfCache {
 };
 
 struct ApiServer::Impl {
-  Impl(Engine& e, ServeOptions o) : engine(e), options(std::move(o)) {}
+  Impl(Engine& e, ServeOptions o);
 
   Engine& engine;
   const ServeOptions options;
-  httplib::Server http;
   std::atomic<bool> stopping{false};
+  GuardedHttp http;
   std::atomic<size_t> feed_clients{0};
   AsOfCache as_of_cache;
 
@@ -58,6 +71,12 @@ struct ApiServer::Impl {
   void Route();
   // Whether `req` may go on: the token, when one is required.
   bool Authorized(const httplib::Request& req) const;
+  // Whether the Host header names this server (DNS rebinding, docs/security.md).
+  bool HostAllowed(const httplib::Request& req) const;
+  // Whether a state-changing request comes from this server's own origin.
+  bool SameOrigin(const httplib::Request& req) const;
+  // Refuses what no route should see (421, 401, 404, 405, 403, 415, 400).
+  bool Refused(const httplib::Request& req, httplib::Response& res) const;
 
   // The routes' bodies (each may throw HttpError).
   void Projection(const httplib::Request& req, httplib::Response& res);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The layers of annal import only downwards (docs/design.md):
 #
+#   common/         header-only helpers below every layer but the API (numbers)
 #   include/annal   the public API: its own headers only
 #   store/          LMDB, keys, the schema table, digests, the log reader
 #   events/         the event codecs (JSONL, FlatBuffers records)
@@ -20,21 +21,22 @@ cd "$(dirname "$0")/.."
 
 allowed() {  # folder -> the project folders its files may include from
   case "$1" in
+    common) echo "common" ;;
     include/annal) echo "annal" ;;
-    store) echo "store" ;;
-    events) echo "annal store events" ;;
-    rules) echo "annal store events rules" ;;
-    projectors) echo "annal store events rules projectors" ;;
-    engine) echo "annal store events rules projectors engine" ;;
-    workload) echo "annal workload" ;;
-    server) echo "annal server" ;;
-    replication) echo "annal replication" ;;
-    python/src) echo "annal python" ;;
+    store) echo "common store" ;;
+    events) echo "common annal store events" ;;
+    rules) echo "common annal store events rules" ;;
+    projectors) echo "common annal store events rules projectors" ;;
+    engine) echo "common annal store events rules projectors engine" ;;
+    workload) echo "common annal workload" ;;
+    server) echo "common annal server" ;;
+    replication) echo "common annal replication" ;;
+    python/src) echo "common annal python" ;;
   esac
 }
 
 bad=0
-for layer in include/annal store events rules projectors engine workload server replication python/src; do
+for layer in common include/annal store events rules projectors engine workload server replication python/src; do
   ok=$(allowed "$layer")
   while IFS=: read -r file line text; do
     target=$(sed -E 's/.*#include "([^"]+)".*/\1/' <<< "$text")

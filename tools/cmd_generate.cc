@@ -17,9 +17,12 @@ struct GenerateFlags {
 Run AddGenerate(CLI::App& app, const Globals&) {
   auto f = std::make_shared<GenerateFlags>();
   auto* cmd = app.add_subcommand("generate", "print N generated events as JSONL");
-  cmd->add_option("n", f->count, "how many events")->required();
+  cmd->add_option("n", f->count, "how many events")
+      ->required()
+      ->check(Decimal(0, UINT64_MAX));
   cmd->add_option("--seed", f->workload.seed,
-                  "the stream's seed (same seed, same stream)");
+                  "the stream's seed (same seed, same stream)")
+      ->check(Decimal(0, UINT64_MAX));
   cmd->add_flag("--random-ids", f->workload.random_ids,
                 "UUID-like ids instead of increasing ones");
   return [f] {

@@ -106,12 +106,12 @@ Run AddImport(CLI::App& app, const Globals& g) {
       app.add_subcommand("import", "append JSONL events (one per line) to the store");
   cmd->add_option("file", f->file, "JSONL file, or - for standard input")->required();
   cmd->add_option("--batch", f->batch, "events per write transaction")
-      ->check(CLI::Range(size_t{1}, size_t{1} << 24));
+      ->check(Decimal(1, uint64_t{1} << 24));
   cmd->add_flag("--no-sync", f->no_sync, "do not fsync each commit (bulk loads)");
   cmd->add_option("--wait-for-ship", f->wait_for_ship_ms,
                   "each batch returns once `annal ship` has it on the stream; fail "
                   "after MS milliseconds without")
-      ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
+      ->check(Decimal(1, 3600000));
   cmd->add_flag("--deferred", f->deferred,
                 "log only: leave the projections to `annal project` (deferred mode)");
   return [&g, f] { return Import(g, *f); };

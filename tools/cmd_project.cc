@@ -22,7 +22,7 @@ Run AddProject(CLI::App& app, const Globals& g) {
   auto* cmd = app.add_subcommand(
       "project", "apply logged events to the projections (deferred mode)");
   cmd->add_option("--batch", *batch, "events per write transaction")
-      ->check(CLI::Range(size_t{1}, size_t{1} << 24));
+      ->check(Decimal(1, uint64_t{1} << 24));
   return [&g, batch] {
     Options options;
     options.create_if_missing = false;

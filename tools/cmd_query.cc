@@ -66,13 +66,15 @@ Run AddQuery(CLI::App& app, const Globals& g) {
           CLI::IsMember({"active_tasks", "schedules", "watchers", "rules", "integrations",
                          "approvals", "queue_depth", "autonomy_history", "alarms"}));
   cmd->add_option(
-      "--due", f->due,
-      "only rows due at or before T (active_tasks: paused tasks by wake time; "
-      "schedules: by next_run_at; approvals: by expires_at)");
+         "--due", f->due,
+         "only rows due at or before T (active_tasks: paused tasks by wake time; "
+         "schedules: by next_run_at; approvals: by expires_at)")
+      ->check(SignedDecimal(INT64_MIN, INT64_MAX));
   cmd->add_option("--state", f->state, "alarms in this state: open, acked or resolved");
   cmd->add_option("--as-of", f->as_of,
                   "the rows as they were right after the event with this seq (0 to the "
-                  "head), recomputed from the log");
+                  "head), recomputed from the log")
+      ->check(Decimal(0, UINT64_MAX));
   return [&g, f] { return Query(g, *f); };
 }
 

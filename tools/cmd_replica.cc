@@ -16,7 +16,7 @@ Run AddReplica(CLI::App& app, const Globals& g) {
   auto follow = std::make_shared<replication::FollowSettings>();
   AddNatsFlags(cmd, *flags);
   cmd->add_option("--batch", follow->batch, "records per write transaction")
-      ->check(CLI::Range(1, 100000))
+      ->check(Decimal(1, 100000))
       ->capture_default_str();
   cmd->add_flag("--once", follow->once, "stop once the store holds the stream's end");
   return [&g, flags, follow] {

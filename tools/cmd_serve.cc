@@ -9,7 +9,9 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
+#include "common/numbers.h"
 #include "server/server.h"
 #include "tools/command.h"
 
@@ -22,6 +24,8 @@ struct ServeFlags {
   bool allow_append = false;
   int64_t wait_for_ship_ms = 0;
   size_t max_feeds = 64;
+  size_t max_client_connections = 64;
+  std::vector<std::string> allow_hosts;
   int heartbeat_ms = 2000;
 };
 
@@ -51,12 +55,9 @@ int Serve(const Globals& g, const ServeFlags& f) {
   o.host = f.listen.substr(0, colon);
   if (o.host.size() > 2 && o.host.front() == '[' && o.host.back() == ']')
     o.host = o.host.substr(1, o.host.size() - 2);
-  try {
-    o.port = std::stoi(f.listen.substr(colon + 1));
-  } catch (const std::exception&) {
-    o.port = -1;
-  }
-  if (o.port < 0 || o.port > 65535) {
+  const auto listen_port = common::ParseDecimal(f.listen.substr(colon + 1), 0, 65535);
+  o.port = listen_port ? static_cast<int>(*listen_port) : -1;
+  if (!listen_port) {
     std::cerr << "annal serve: the port of --listen must be 0 to 65535\n";
     return kUsage;
   }
@@ -74,6 +75,8 @@ int Serve(const Globals& g, const ServeFlags& f) {
   }
   o.allow_append = f.allow_append;
   o.max_feeds = f.max_feeds;
+  o.max_client_connections = f.max_client_connections;
+  o.allow_hosts = f.allow_hosts;
   o.heartbeat_ms = f.heartbeat_ms;
 
   // SIGINT and SIGTERM go to one thread, which stops the server; blocked
@@ -128,12 +131,18 @@ Run AddServe(CLI::App& app, const Globals& g) {
   cmd->add_flag("--allow-append", f->allow_append, "take POST /v1/events");
   cmd->add_option("--wait-for-ship", f->wait_for_ship_ms,
                   "a POST answers 200 once `annal ship` has its events on the stream")
-      ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
+      ->check(Decimal(1, 3600000));
   cmd->add_option("--max-feeds", f->max_feeds, "concurrent change-feed clients at most")
-      ->check(CLI::Range(size_t{1}, size_t{4096}));
+      ->check(Decimal(1, 4096));
+  cmd->add_option("--allow-host", f->allow_hosts,
+                  "a name the Host header may give besides IP addresses and localhost "
+                  "(repeatable)");
+  cmd->add_option("--max-client-connections", f->max_client_connections,
+                  "connections one client address may hold open at once")
+      ->check(Decimal(1, 1024));
   cmd->add_option("--heartbeat-ms", f->heartbeat_ms,
                   "the feed's comment line after this long without an event")
-      ->check(CLI::Range(100, 15000));
+      ->check(Decimal(100, 15000));
   return [&g, f] { return Serve(g, *f); };
 }
 

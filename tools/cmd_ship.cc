@@ -16,10 +16,10 @@ Run AddShip(CLI::App& app, const Globals& g) {
   auto ship = std::make_shared<replication::ShipSettings>();
   AddNatsFlags(cmd, *flags);
   cmd->add_option("--replicas", ship->replicas, "replicas of a stream ship creates")
-      ->check(CLI::Range(1, 5))
+      ->check(Decimal(1, 5))
       ->capture_default_str();
   cmd->add_option("--window", ship->window, "publishes in flight")
-      ->check(CLI::Range(1, 1 << 20))
+      ->check(Decimal(1, 1 << 20))
       ->capture_default_str();
   cmd->add_flag("--once", ship->once, "stop once the stream holds the whole log");
   return [&g, flags, ship] {

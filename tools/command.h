@@ -40,6 +40,11 @@ Run AddShip(CLI::App& app, const Globals& g);
 Run AddReplica(CLI::App& app, const Globals& g);
 Run AddPromote(CLI::App& app, const Globals& g);
 
+// Checks for numeric options (tools/number_checks.cc): decimal digits within
+// [min, max], the bounds named in the refusal; no sign, space or wrap-around.
+CLI::Validator Decimal(uint64_t min, uint64_t max);
+CLI::Validator SignedDecimal(int64_t min, int64_t max);
+
 // Opens the store named by --db, printing why to stderr when it cannot.
 std::unique_ptr<Engine> OpenOrReport(const Globals& g, Options options);
 
@@ -52,10 +57,16 @@ struct ReadView {
 // on stderr) when either fails.
 std::optional<ReadView> OpenForReading(const Globals& g, const char* command);
 
-// Writes to stdout in large blocks.
+// A write to stdout failed (errno `error`): the command ends, exit 1.
+struct OutputError {
+  int error;
+};
+
+// Writes to stdout in large blocks; a failed write throws OutputError, so
+// that a command printing to a full disk stops at once.
 class Out {
  public:
-  ~Out() { Flush(); }
+  ~Out();
   std::string& buf() { return buf_; }
   void EndLine() {
     buf_ += '\n';

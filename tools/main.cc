@@ -1,7 +1,10 @@
 // annal: the command line over the library. Dispatches to one file per command.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <map>
+#include <system_error>
 
 #include "tools/command.h"
 
@@ -36,10 +39,36 @@ std::optional<ReadView> OpenForReading(const Globals& g, const char* command) {
 }
 
 void Out::Flush() {
-  std::fwrite(buf_.data(), 1, buf_.size(), stdout);
-  std::fflush(stdout);
+  const bool written = std::fwrite(buf_.data(), 1, buf_.size(), stdout) == buf_.size() &&
+                       std::fflush(stdout) == 0;
   buf_.clear();
+  if (!written) throw OutputError(errno);
 }
+
+Out::~Out() {
+  try {
+    Flush();
+  } catch (const OutputError&) {
+    // main() finds stdout in error and reports it.
+  }
+}
+
+namespace {
+
+// Whatever a command printed must have reached stdout: a full disk or a
+// closed pipe is a failure, not a silent exit 0.
+int CheckedOutput(int code) {
+  std::cout.flush();
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) || std::cout.fail()) {
+    const int err = errno;
+    std::cerr << "annal: cannot write to standard output"
+              << (err ? std::string(": ") + std::strerror(err) : std::string()) << "\n";
+    return code == kOk ? kFailed : code;
+  }
+  return code;
+}
+
+}  // namespace
 
 }  // namespace annal::cli
 
@@ -77,7 +106,22 @@ int main(int argc, char** argv) {
   }
   annal::SetVerboseLogging(g.verbose);
   for (auto& [sub, run] : commands) {
-    if (sub->parsed()) return run();
+    if (!sub->parsed()) continue;
+    if (g.db.empty() && sub->get_name() != "generate") {
+      std::cerr << "annal " << sub->get_name() << ": --db DIR is required\n";
+      return kUsage;
+    }
+    try {
+      return CheckedOutput(run());
+    } catch (const OutputError& e) {
+      std::cerr << "annal " << sub->get_name()
+                << ": cannot write to standard output: " << std::strerror(e.error)
+                << "\n";
+    } catch (const std::system_error& e) {
+      // fmt::print and iostreams report a failed write so.
+      std::cerr << "annal " << sub->get_name() << ": " << e.what() << "\n";
+    }
+    return kFailed;
   }
   return kUsage;
 }

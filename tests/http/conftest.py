@@ -56,6 +56,8 @@ class Server:
 
     def request(self, method, path, body=None, headers=None, token=True):
         h = dict(headers or {})
+        if method == "POST" and "Content-Type" not in h:
+            h["Content-Type"] = "application/x-ndjson"
         if token and self.token and "Authorization" not in h:
             h["Authorization"] = "Bearer " + self.token
         c = self.conn()

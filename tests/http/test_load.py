@@ -14,6 +14,7 @@ PATHS = ["/v1/projections/active_tasks?limit=100", "/v1/status",
          "/v1/projections/alarms?state=open&limit=100", "/v1/projections/queue_depth",
          "/v1/events?after=100&limit=100"]
 EV = '{"type":"alarm_raised","alarm_id":"load-%d","severity":"info","source":"s","message":"m"}\n'
+JSONL = {"Content-Type": "application/x-ndjson"}
 
 
 def test_fifty_clients_and_a_writer(tmp_path, serve):
@@ -65,7 +66,7 @@ def test_fifty_clients_and_a_writer(tmp_path, serve):
         c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
         n = 0
         while not stop.is_set():
-            c.request("POST", "/v1/events", body=EV % n)
+            c.request("POST", "/v1/events", body=EV % n, headers=JSONL)
             r = c.getresponse()
             r.read()
             if r.status != 200:
@@ -86,7 +87,7 @@ def test_fifty_clients_and_a_writer(tmp_path, serve):
     stop.set()
     # Feeds wake on the next heartbeat or commit; one last append ends them.
     http.client.HTTPConnection("127.0.0.1", s.port).request("POST", "/v1/events",
-                                                            body=EV % 10**9)
+                                                            body=EV % 10**9, headers=JSONL)
     for t in threads:
         t.join(timeout=30)
     assert not errors, errors[:10]

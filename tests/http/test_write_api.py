@@ -67,7 +67,7 @@ def test_a_chunked_body_over_16_mib_is_413(writable):
             yield b" " * (1024 * 1024)
 
     c.request("POST", "/v1/events", body=chunks(), encode_chunked=True,
-              headers={"Transfer-Encoding": "chunked"})
+              headers={"Transfer-Encoding": "chunked", "Content-Type": "application/jsonl"})
     r = c.getresponse()
     assert r.status == 413
     c.close()
