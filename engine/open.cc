@@ -11,6 +11,7 @@
 #include "engine/logging.h"
 #include "store/keys.h"
 #include "store/meta.h"
+#include "store/page_check.h"
 
 namespace annal {
 namespace internal {
@@ -175,6 +176,9 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     if (s->options.sync && !s->options.read_only) flags |= MDB_NOMETASYNC;
     if (s->options.read_only) flags |= MDB_RDONLY;
     const mode_t file_mode = s->options.file_mode & 0777;
+    // Before LMDB maps the file: a short or damaged one would crash it.
+    if (auto problem = CheckMetaPages(dir + "/data.mdb"))
+      return Status::Corruption(dir + "/data.mdb is damaged: " + *problem);
     int rc = mdb_env_open(s->env.handle(), dir.c_str(), flags, file_mode);
     if (rc == MDB_INVALID) {
       return Status::NotAStore(dir +
@@ -187,6 +191,14 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     int dead = 0;
     mdb_reader_check(s->env.handle(), &dead);
     if (dead > 0) Log().info("cleared {} stale reader slot(s) in {}", dead, dir);
+    if (!fresh && s->options.check_pages) {
+      Status pages = s->RetryingOnMapFull([&] {
+        if (auto problem = CheckPages(s->env.handle()))
+          return Status::Corruption(dir + "/data.mdb is damaged: " + *problem);
+        return Status::Ok();
+      });
+      if (!pages.ok()) return pages;
+    }
     // Another process may grow the map between mdb_env_open and the first
     // transaction (MDB_MAP_RESIZED): adopt its size and open again.
     if (Status st = s->RetryingOnMapFull([&] { return OpenSubDatabases(*s, fresh); });

@@ -22,8 +22,7 @@ Run AddBackup(CLI::App& app, const Globals& g) {
     if (!engine) return kFailed;
     auto report = engine->Backup(*dest);
     if (!report.ok()) {
-      std::cerr << "annal backup: " << report.status().ToString() << "\n";
-      return kFailed;
+      return Report("backup", report.status());
     }
     fmt::print(
         "backup of {} events (head seq {}, hash {}) in {}: {:.1f} MiB copied in {:.2f} "

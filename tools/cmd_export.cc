@@ -19,8 +19,7 @@ Run AddExport(CLI::App& app, const Globals& g) {
     });
     out.Flush();
     if (!st.ok()) {
-      std::cerr << "annal export: " << st.ToString() << "\n";
-      return kFailed;
+      return Report("export", st);
     }
     return kOk;
   };

@@ -35,8 +35,7 @@ Run AddProject(CLI::App& app, const Globals& g) {
     auto snap = engine->Read();
     auto at = snap.ok() ? snap->ProjectedSeq() : Result<uint64_t>(snap.status());
     if (!st.ok()) {
-      std::cerr << "annal project: " << st.ToString() << "\n";
-      return kFailed;
+      return Report("project", st);
     }
     fmt::print("projector stopped; projections reflect seq {}\n", at.ok() ? *at : 0);
     return kOk;

@@ -16,8 +16,7 @@ Run AddPromote(CLI::App& app, const Globals& g) {
     auto engine = OpenOrReport(g, options);
     if (!engine) return kFailed;
     if (Status st = engine->Promote(); !st.ok()) {
-      std::cerr << "annal promote: " << st.ToString() << "\n";
-      return kFailed;
+      return Report("promote", st);
     }
     auto snap = engine->Read();
     auto head = snap.ok() ? snap->LastSeq() : Result<uint64_t>(snap.status());

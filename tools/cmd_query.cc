@@ -34,8 +34,7 @@ int Query(const Globals& g, const QueryFlags& f) {
     view->snapshot.reset();
     auto past = view->engine->ReadAsOf(*f.as_of);
     if (!past.ok()) {
-      std::cerr << "annal query: " << past.status().ToString() << "\n";
-      return past.status().code() == Status::Code::kInvalidInput ? kUsage : kFailed;
+      return Report("query", past.status(), kUsage);
     }
     view->snapshot.emplace(std::move(past.value()));
   }
@@ -43,8 +42,7 @@ int Query(const Globals& g, const QueryFlags& f) {
   for (;;) {
     auto page = view->snapshot->Query(f.name, options);
     if (!page.ok()) {
-      std::cerr << "annal query: " << page.status().ToString() << "\n";
-      return page.status().code() == Status::Code::kInvalidInput ? kUsage : kFailed;
+      return Report("query", page.status(), kUsage);
     }
     for (const std::string& row : page->rows) {
       out.buf() += row;

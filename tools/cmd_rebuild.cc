@@ -18,8 +18,7 @@ Run AddRebuild(CLI::App& app, const Globals& g) {
     if (!engine) return kFailed;
     ProgressBar bar("rebuilding:");
     if (Status st = engine->Rebuild(bar.fn()); !st.ok()) {
-      std::cerr << "annal rebuild: " << st.ToString() << "\n";
-      return kFailed;
+      return Report("rebuild", st);
     }
     fmt::print("rebuilt every projection from the log\n");
     return kOk;

@@ -26,8 +26,7 @@ Run AddReplica(CLI::App& app, const Globals& g) {
     InstallStopSignals();
     auto reached = replication::Follow(*engine, *follow, replication_stop);
     if (!reached.ok()) {
-      std::cerr << "annal replica: " << reached.status().ToString() << "\n";
-      return kFailed;
+      return Report("replica", reached.status());
     }
     fmt::print("replica holds seq {} of stream {}\n", reached->seq, follow->nats.stream);
     return kOk;

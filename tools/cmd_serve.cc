@@ -97,8 +97,7 @@ int Serve(const Globals& g, const ServeFlags& f) {
   server::ApiServer api(*engine, o);
   auto port = api.Bind();
   if (!port.ok()) {
-    std::cerr << "annal serve: " << port.status().ToString() << "\n";
-    return kFailed;
+    return Report("serve", port.status());
   }
   std::thread watcher([&] {
     int sig = 0;
@@ -114,8 +113,7 @@ int Serve(const Globals& g, const ServeFlags& f) {
   pthread_kill(watcher.native_handle(), SIGTERM);
   watcher.join();
   if (!st.ok()) {
-    std::cerr << "annal serve: " << st.ToString() << "\n";
-    return kFailed;
+    return Report("serve", st);
   }
   return kOk;
 }

@@ -32,8 +32,7 @@ Run AddShip(CLI::App& app, const Globals& g) {
     InstallStopSignals();
     auto reached = replication::Ship(*engine, *ship, replication_stop);
     if (!reached.ok()) {
-      std::cerr << "annal ship: " << reached.status().ToString() << "\n";
-      return kFailed;
+      return Report("ship", reached.status());
     }
     fmt::print("shipped through seq {} to stream {}\n", reached->seq, ship->nats.stream);
     return kOk;

@@ -16,15 +16,13 @@ Run AddStatus(CLI::App& app, const Globals& g) {
     if (!view) return kFailed;
     auto lag = view->snapshot->ProjectionLag();
     if (!lag.ok()) {
-      std::cerr << "annal status: " << lag.status().ToString() << "\n";
-      return kFailed;
+      return Report("status", lag.status());
     }
     fmt::print("log head seq {}\nprojections at seq {}\nlag {} events, {:.3f} s\n",
                lag->head_seq, lag->projected_seq, lag->events, lag->micros / 1e6);
     auto rep = view->engine->ReplicationOf(*view->snapshot);
     if (!rep.ok()) {
-      std::cerr << "annal status: " << rep.status().ToString() << "\n";
-      return kFailed;
+      return Report("status", rep.status());
     }
     if (rep->stream_end_seq) {
       fmt::print("replica of a stream ending at seq {}\nreplica lag {} events\n",

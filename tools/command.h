@@ -16,11 +16,22 @@ namespace annal::cli {
 struct Globals {
   std::string db;
   bool verbose = false;
+  bool allow_other_owner = false;
 };
 
 // Exit codes: 0 done, 1 the work failed (a rejected event, a refused store),
-// 2 the command could not run as asked (usage).
+// 2 the command could not run as asked (usage) or on what it found (a
+// damaged store).
 inline constexpr int kOk = 0, kFailed = 1, kUsage = 2;
+
+// Ends a command with `code` once its reason is printed (caught in main).
+struct CommandExit {
+  int code;
+};
+
+// Prints "annal COMMAND: what went wrong" and returns the exit code for it:
+// 2 for a damaged store, `invalid_input` for kInvalidInput, else 1.
+int Report(const char* command, const Status& st, int invalid_input = kFailed);
 
 using Run = std::function<int()>;
 
@@ -45,7 +56,8 @@ Run AddPromote(CLI::App& app, const Globals& g);
 CLI::Validator Decimal(uint64_t min, uint64_t max);
 CLI::Validator SignedDecimal(int64_t min, int64_t max);
 
-// Opens the store named by --db, printing why to stderr when it cannot.
+// Opens the store named by --db; when it cannot, prints why to stderr and
+// throws CommandExit (2 for a damaged store).
 std::unique_ptr<Engine> OpenOrReport(const Globals& g, Options options);
 
 // A read-only store and one snapshot of it (destroyed before the store).
@@ -53,8 +65,8 @@ struct ReadView {
   std::unique_ptr<Engine> engine;
   std::optional<Snapshot> snapshot;
 };
-// Opens --db read-only and takes a snapshot; nullopt (reported as `command`
-// on stderr) when either fails.
+// Opens --db read-only and takes a snapshot; throws CommandExit (reported
+// as `command` on stderr) when either fails.
 std::optional<ReadView> OpenForReading(const Globals& g, const char* command);
 
 // A write to stdout failed (errno `error`): the command ends, exit 1.

@@ -13,7 +13,7 @@ seconds=${1:-60}
 bash tools/install-deps.sh
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DANNAL_FUZZ=ON -DANNAL_BUILD_BENCH=OFF > /dev/null
-targets=(fuzz_jsonl fuzz_admit fuzz_record)
+targets=(fuzz_jsonl fuzz_admit fuzz_record fuzz_store)
 cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]}"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1

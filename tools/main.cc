@@ -10,15 +10,21 @@
 
 namespace annal::cli {
 
+int ExitCodeOf(const Status& st) {
+  return st.code() == Status::Code::kCorruption ? kUsage : kFailed;
+}
+
+int Report(const char* command, const Status& st, int invalid_input) {
+  std::cerr << "annal " << command << ": " << st.ToString() << "\n";
+  return st.code() == Status::Code::kInvalidInput ? invalid_input : ExitCodeOf(st);
+}
+
 std::unique_ptr<Engine> OpenOrReport(const Globals& g, Options options) {
-  if (g.db.empty()) {
-    std::cerr << "annal: --db DIR is required\n";
-    return nullptr;
-  }
+  options.allow_other_owner = options.allow_other_owner || g.allow_other_owner;
   auto engine = Engine::Open(g.db, std::move(options));
   if (!engine.ok()) {
     std::cerr << "annal: " << engine.status().ToString() << "\n";
-    return nullptr;
+    throw CommandExit{ExitCodeOf(engine.status())};
   }
   return std::move(engine.value());
 }
@@ -31,8 +37,7 @@ std::optional<ReadView> OpenForReading(const Globals& g, const char* command) {
   if (!view.engine) return std::nullopt;
   auto snap = view.engine->Read();
   if (!snap.ok()) {
-    std::cerr << "annal " << command << ": " << snap.status().ToString() << "\n";
-    return std::nullopt;
+    throw CommandExit{Report(command, snap.status())};
   }
   view.snapshot.emplace(std::move(snap.value()));
   return view;
@@ -79,6 +84,8 @@ int main(int argc, char** argv) {
   app.fallthrough();
   Globals g;
   app.add_option("--db", g.db, "the store directory");
+  app.add_flag("--allow-other-owner", g.allow_other_owner,
+               "open a store another user owns (an auditor's read-only copy)");
   app.add_flag("-v,--verbose", g.verbose, "log engine events (map growth, slow commits)");
 
   std::map<CLI::App*, Run> commands;
@@ -113,6 +120,8 @@ int main(int argc, char** argv) {
     }
     try {
       return CheckedOutput(run());
+    } catch (const CommandExit& e) {
+      return CheckedOutput(e.code);
     } catch (const OutputError& e) {
       std::cerr << "annal " << sub->get_name()
                 << ": cannot write to standard output: " << std::strerror(e.error)

@@ -58,6 +58,14 @@ struct Options {
   // whatever rights this process has. Set this to open it anyway.
   bool allow_other_owner = false;
 
+  // Open reads every page of the file's newest snapshot and checks its
+  // structure first (docs/format.md, "Checks of the file"), so that a
+  // damaged file is refused with kCorruption naming the page instead of
+  // crashing a later read inside LMDB. It costs one pass over the file
+  // (docs/performance.md); an embedder that reopens a large store often and
+  // trusts its disk may turn it off (the meta pages are checked always).
+  bool check_pages = true;
+
   // Zero loss across a failover (docs/replication.md): when above 0, Append
   // returns only once `annal ship` has recorded that the stream holds the
   // batch (Engine::Marker::kShipped), and fails kBusy after this many milliseconds

@@ -2,11 +2,14 @@
 // JSONL lines and log records of the deterministic workload, one record per
 // event type, and short byte strings for the event-sequence target. Run it
 // again only when the formats change: `build/tests/fuzz/make_seeds tests/fuzz/corpus`.
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 
+#include "annal/engine.h"
 #include "annal/jsonl.h"
 #include "annal/workload.h"
 #include "events/record_codec.h"
@@ -19,6 +22,41 @@ void Write(const std::filesystem::path& p, std::string_view bytes) {
       .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
+// The data.mdb of a fresh store holding the workload's first `n` events.
+std::string StoreFile(size_t n) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "annal-seed-store";
+  fs::remove_all(dir);
+  {
+    annal::Workload w;
+    auto engine = annal::Engine::Open(dir.string());
+    if (!engine.ok() || !(*engine)->Append(w.Take(n)).ok()) std::abort();
+  }
+  std::ifstream in(dir / "data.mdb", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  fs::remove_all(dir);
+  return bytes;
+}
+
+// fuzz_store: small real stores, and the damage issue 20 found crashing
+// every command (on these small files: a truncated file, a page's flags
+// XOR 0x5a, 64 bytes flipped inside the trees, an empty file).
+void WriteStoreSeeds(const std::filesystem::path& dir) {
+  const std::string small = StoreFile(20), larger = StoreFile(60);
+  Write(dir / "store_20", small);
+  Write(dir / "store_60", larger);
+  Write(dir / "truncated", std::string_view(larger).substr(0, larger.size() / 2));
+  std::string flags = small;
+  for (size_t page = 2; page * 4096 < flags.size(); page += 3)
+    flags[page * 4096 + 10] ^= 0x5a;
+  Write(dir / "flags_flipped", flags);
+  std::string flipped = larger;
+  for (size_t i = 0; i < 64; ++i) flipped[40000 + i] ^= 0xff;
+  Write(dir / "64_bytes_flipped", flipped);
+  Write(dir / "empty", "");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -26,8 +64,9 @@ int main(int argc, char** argv) {
   using namespace annal;
   if (argc != 2) return 2;
   const fs::path root = argv[1];
-  for (const char* t : {"fuzz_jsonl", "fuzz_record", "fuzz_admit"})
+  for (const char* t : {"fuzz_jsonl", "fuzz_record", "fuzz_admit", "fuzz_store"})
     fs::create_directories(root / t);
+  WriteStoreSeeds(root / "fuzz_store");
 
   Workload w;
   std::vector<Event> events = w.Take(4000);
