@@ -1,8 +1,11 @@
 // Engine::Open: the directory checks, the LMDB environment, and the meta
 // record that identifies an annal store and its format version.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -31,7 +34,8 @@ struct MetaFormat {
 };
 static_assert(sizeof(MetaFormat) == 16);
 
-Status CheckDirectory(const std::string& dir, const Options& o, bool* fresh) {
+Status CheckDirectory(const std::string& dir, const Options& o, bool* fresh,
+                      bool* made_dir) {
   std::error_code ec;
   fs::path data = fs::path(dir) / "data.mdb";
   if (!fs::exists(dir, ec)) {
@@ -42,6 +46,7 @@ Status CheckDirectory(const std::string& dir, const Options& o, bool* fresh) {
     }
     ::chmod(dir.c_str(), DirectoryMode(o.file_mode));
     *fresh = true;
+    *made_dir = true;
     return Status::Ok();
   }
   if (!fs::is_directory(dir, ec)) {
@@ -138,6 +143,38 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
   return Status::Ok();
 }
 
+// LMDB writes its lock file's reader table through a shared mapping of a
+// file it only ftruncate()s: on a full disk the first store into a page with
+// no block behind it is SIGBUS. Blocks for the whole table first, so that a
+// full disk is an error here instead.
+Status PreallocateLockFile(const std::string& dir, mode_t mode, bool read_only) {
+  const std::string path = dir + "/lock.mdb";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, mode);
+  if (fd < 0) return Status::Ok();  // a read-only place: LMDB says what it can do
+  constexpr off_t kTable = 8192;    // 126 readers: 125 * 64 + 192 bytes (mdb.c)
+  struct stat st;
+  int rc = ::fstat(fd, &st);
+  if (rc == 0 && st.st_blocks * 512 < std::max<off_t>(st.st_size, kTable))
+    rc = ::posix_fallocate(fd, 0, std::max<off_t>(st.st_size, kTable));
+  ::close(fd);
+  if (rc == ENOSPC) {
+    return Status::IOError("no space left on device for " + path +
+                           (read_only ? " (a reader needs its lock file)" : ""));
+  }
+  return Status::Ok();
+}
+
+// What a fresh store's failed Open created, so that trying again starts
+// clean (an empty data.mdb would be refused as damaged).
+void RemoveCreated(const std::string& dir, bool made_dir) {
+  std::error_code ec;
+  if (made_dir) {
+    fs::remove_all(dir, ec);
+    return;
+  }
+  for (const char* f : {"/data.mdb", "/lock.mdb"}) fs::remove(dir + f, ec);
+}
+
 int64_t SystemClockMicros() {
   using namespace std::chrono;
   return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
@@ -158,9 +195,9 @@ Engine::~Engine() = default;
 const std::string& Engine::dir() const { return impl_->dir; }
 
 Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options options) {
-  return Guard([&]() -> Result<std::unique_ptr<Engine>> {
-    bool fresh = false;
-    if (Status st = CheckDirectory(dir, options, &fresh); !st.ok()) return st;
+  bool fresh = false, made_dir = false;
+  auto opened = Guard([&]() -> Result<std::unique_ptr<Engine>> {
+    if (Status st = CheckDirectory(dir, options, &fresh, &made_dir); !st.ok()) return st;
     auto s = std::make_unique<Impl>();
     s->dir = dir;
     s->commit_watch.Watch(dir + "/data.mdb");
@@ -179,6 +216,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     // Before LMDB maps the file: a short or damaged one would crash it.
     if (auto problem = CheckMetaPages(dir + "/data.mdb"))
       return Status::Corruption(dir + "/data.mdb is damaged: " + *problem);
+    if (Status st = PreallocateLockFile(dir, file_mode, s->options.read_only); !st.ok())
+      return st;
     int rc = mdb_env_open(s->env.handle(), dir.c_str(), flags, file_mode);
     if (rc == MDB_INVALID) {
       return Status::NotAStore(dir +
@@ -229,6 +268,9 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     }
     return engine;
   });
+  if (!opened.ok() && fresh && opened.status().code() == Status::Code::kIOError)
+    RemoveCreated(dir, made_dir);
+  return opened;
 }
 
 std::vector<StaleProjection> Engine::Impl::StaleIn(MDB_txn* txn, size_t slot) {

@@ -5,6 +5,7 @@
 // needs root (or CAP_SYS_ADMIN); elsewhere the test skips and says why.
 #include <gmock/gmock.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
@@ -125,6 +126,65 @@ INSTANTIATE_TEST_SUITE_P(Modes, DiskFull,
                          [](const auto& info) {
                            return info.param == Mode::kInline ? "Inline" : "Deferred";
                          });
+
+}  // namespace
+}  // namespace annal::testing
+
+namespace annal::testing {
+namespace {
+
+// Creating a store on a full disk (issue 20): LMDB's lock file used to be
+// written through a sparse mapping, SIGBUS. Now an error, nothing left.
+TEST(DiskFullAtCreation, CreatingAStoreOnAFullDiskIsAnErrorAndLeavesNothing) {
+  TempDir dir;
+  const std::string mnt = dir.Sub("mnt");
+  SmallFilesystem fs(mnt, 2 << 20);
+  if (!fs.error().empty())
+    GTEST_SKIP() << "cannot mount a size-limited tmpfs here: " << fs.error();
+  FillBut(mnt + "/ballast", 0);
+  auto e = Engine::Open(mnt + "/store");
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().code(), Status::Code::kIOError);
+  EXPECT_THAT(e.status().message(), HasSubstr("no space left on device"));
+  EXPECT_FALSE(std::filesystem::exists(mnt + "/store"));
+  CommandResult r = RunShell(AnnalCli() + " generate 10 | " + AnnalCli() + " --db " +
+                             mnt + "/cli import - 2>&1");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("no space left on device"));
+  std::filesystem::remove(mnt + "/ballast");
+  EXPECT_TRUE(Engine::Open(mnt + "/store").ok());  // once there is room
+}
+
+// A backup that runs out of space removes what it wrote: a retry once
+// there is room is not refused as "not empty".
+TEST(DiskFullAtCreation, ABackupOutOfSpaceRemovesWhatItWrote) {
+  TempDir dir;
+  {
+    auto e = MustOpen(dir.Sub("store"));
+    Workload w;
+    ASSERT_TRUE(e->Append(w.Take(3000)).ok());
+  }
+  const std::string mnt = dir.Sub("mnt");
+  SmallFilesystem fs(mnt, 1 << 20);
+  if (!fs.error().empty())
+    GTEST_SKIP() << "cannot mount a size-limited tmpfs here: " << fs.error();
+  FillBut(mnt + "/ballast", 256 << 10);
+  const std::string cli = AnnalCli() + " --db " + dir.Sub("store") + " backup ";
+  CommandResult r = RunShell(cli + mnt + "/new 2>&1");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("No space left on device"));
+  EXPECT_FALSE(std::filesystem::exists(mnt + "/new"));
+  std::filesystem::create_directories(mnt + "/empty");
+  r = RunShell(cli + mnt + "/empty 2>&1");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_TRUE(std::filesystem::is_empty(mnt + "/empty"));
+  std::filesystem::remove(mnt + "/ballast");
+  r = RunShell(cli + mnt + "/empty 2>&1");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  struct stat st;
+  ASSERT_EQ(::stat((mnt + "/empty/data.mdb").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
 
 }  // namespace
 }  // namespace annal::testing
