@@ -19,15 +19,19 @@
 
 namespace {
 
+// Never destroyed: the exit handler that removes it runs after statics die.
 const std::string& Dir() {
-  static const std::string dir = [] {
+  static const std::string* dir = [] {
     std::string base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
-    std::string d = base + "/annal-fuzz-store-" + std::to_string(::getpid());
-    std::filesystem::create_directories(d);
-    std::atexit([] { std::filesystem::remove_all(Dir()); });
+    auto* d = new std::string(base + "/annal-fuzz-store-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(*d);
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(Dir(), ec);
+    });
     return d;
   }();
-  return dir;
+  return *dir;
 }
 
 }  // namespace
