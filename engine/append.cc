@@ -262,7 +262,10 @@ Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
   }
   s.group_cv.notify_all();
   if (mine.result.ok() && s.options.wait_for_ship_ms > 0) {
-    if (Status st = s.WaitShipped(mine.result->last_seq); !st.ok()) return st;
+    if (Status st = s.WaitShipped(mine.result->last_seq); !st.ok()) {
+      Log().info("{}", st.message());
+      mine.result->not_yet_shipped = true;
+    }
   }
   return std::move(mine.result);
 }

@@ -81,10 +81,10 @@ Status Engine::Impl::WaitShipped(uint64_t seq) const {
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       return Status::Busy("committed through seq " + std::to_string(seq) +
-                          ", but the stream has acknowledged only seq " +
+                          ", not yet acknowledged by the stream (it holds seq " +
                           std::to_string(shipped) + " after " +
                           std::to_string(options.wait_for_ship_ms) +
-                          " ms: is `annal ship` running?");
+                          " ms): is `annal ship` running?");
     }
     ship_watch.WaitPast(epoch, static_cast<int>(std::min<int64_t>(left.count(), 50)));
   }

@@ -63,9 +63,15 @@ void ApiServer::Impl::Append(const httplib::Request& req, httplib::Response& res
     }
     throw HttpError(st.code() == annal::Status::Code::kBusy ? 503 : 500, st.ToString());
   }
-  res.set_content("{\"first_seq\":" + std::to_string(receipt->first_seq) +
-                      ",\"last_seq\":" + std::to_string(receipt->last_seq) + "}",
-                  "application/json");
+  // Committed either way: 202 says it is not yet known to be on the stream
+  // (with --wait-for-ship), so that no client appends it again.
+  std::string out = "{\"first_seq\":" + std::to_string(receipt->first_seq) +
+                    ",\"last_seq\":" + std::to_string(receipt->last_seq);
+  if (receipt->not_yet_shipped) {
+    res.status = 202;
+    out += ",\"shipped\":false";
+  }
+  res.set_content(out + "}", "application/json");
 }
 
 }  // namespace annal::server

@@ -81,6 +81,20 @@ TEST_F(CliHostile, NegativeAndOutOfRangeNumbersAreRefusedWithTheirBounds) {
   EXPECT_EQ(RunShell(AnnalCli() + " --db " + db_ + " export | wc -l").out, "300\n");
 }
 
+// Without a shipper, --wait-for-ship runs out: the batch is committed all
+// the same, and import says so once, with its own exit code (3).
+TEST_F(CliHostile, WaitForShipRunningOutSaysCommittedAndExitsThree) {
+  const std::string other = dir_.path() + "/unshipped";
+  CommandResult r =
+      Run("--db " + other + " import " + events_ + " --batch 100 --wait-for-ship 200");
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("committed 100 events through line 100, not yet "
+                               "acknowledged by the stream after 200 ms"));
+  EXPECT_THAT(r.out, HasSubstr("do not import them again"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("nothing of this batch was written")));
+  EXPECT_EQ(RunShell(AnnalCli() + " --db " + other + " export | wc -l").out, "100\n");
+}
+
 TEST_F(CliHostile, ACommandWithoutItsStoreIsAUsageError) {
   for (const char* c : {"query alarms", "export", "status", "verify", "import -"}) {
     CommandResult r = Run(std::string(c) + " < /dev/null");

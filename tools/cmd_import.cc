@@ -57,10 +57,12 @@ int Import(const Globals& g, const ImportFlags& f) {
         << " events committed by earlier batches; nothing of this batch was written\n";
     return kFailed;
   };
+  bool unshipped = false;  // --wait-for-ship ran out: stop after this batch
   auto flush = [&]() -> Status {
     if (batch.empty()) return Status::Ok();
     auto r = engine->Append(batch);
     if (!r.ok()) return r.status();
+    unshipped = r->not_yet_shipped;
     committed += batch.size();
     batch.clear();
     lines.clear();
@@ -88,9 +90,21 @@ int Import(const Globals& g, const ImportFlags& f) {
     if (batch.size() >= f.batch) {
       if (Status st = flush(); !st.ok())
         return fail(lines[st.event_index().value_or(0)], st);
+      if (unshipped) break;
     }
   }
-  if (Status st = flush(); !st.ok()) return fail(lines[st.event_index().value_or(0)], st);
+  if (!unshipped) {
+    if (Status st = flush(); !st.ok())
+      return fail(lines[st.event_index().value_or(0)], st);
+  }
+  if (unshipped) {
+    std::cerr
+        << "annal import: committed " << committed << " events through line " << line_no
+        << ", not yet acknowledged by the stream after " << f.wait_for_ship_ms
+        << " ms: is `annal ship` running? They are in the store: do not import them "
+           "again (reading stopped there)\n";
+    return kNotShipped;
+  }
   double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   fmt::print("committed {} events in {:.2f} s ({:.0f} events/s)\n", committed, secs,

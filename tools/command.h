@@ -22,7 +22,8 @@ struct Globals {
 // Exit codes: 0 done, 1 the work failed (a rejected event, a refused store),
 // 2 the command could not run as asked (usage) or on what it found (a
 // damaged store).
-inline constexpr int kOk = 0, kFailed = 1, kUsage = 2;
+// 3: `import --wait-for-ship` ran out: committed, not yet on the stream.
+inline constexpr int kOk = 0, kFailed = 1, kUsage = 2, kNotShipped = 3;
 
 // Ends a command with `code` once its reason is printed (caught in main).
 struct CommandExit {

@@ -35,6 +35,10 @@ namespace annal {
 struct AppendReceipt {
   uint64_t first_seq = 0;  // seq of the batch's first event
   uint64_t last_seq = 0;   // seq of its last; both 0 for an empty batch
+  // Options::wait_for_ship_ms ran out before the stream acknowledged the
+  // batch. It is committed here all the same (never append it again); it is
+  // not yet known to be off the machine (docs/replication.md).
+  bool not_yet_shipped = false;
 };
 
 // Upper bounds, in seconds, of the commit-latency histogram's buckets.

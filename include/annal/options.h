@@ -67,11 +67,11 @@ struct Options {
   bool check_pages = true;
 
   // Zero loss across a failover (docs/replication.md): when above 0, Append
-  // returns only once `annal ship` has recorded that the stream holds the
-  // batch (Engine::Marker::kShipped), and fails kBusy after this many milliseconds
-  // without it. The batch is committed locally either way; kBusy says only
-  // that it is not known to be off the machine. One ship acknowledgement
-  // covers a whole group commit.
+  // returns once `annal ship` has recorded that the stream holds the batch
+  // (Engine::Marker::kShipped), or after this many milliseconds without it,
+  // with AppendReceipt::not_yet_shipped set. Either way the batch is
+  // committed when Append returns. One ship acknowledgement covers a whole
+  // group commit.
   int64_t wait_for_ship_ms = 0;
 
   // Commits slower than this are logged (at info level), in milliseconds.

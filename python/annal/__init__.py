@@ -10,7 +10,8 @@ and nine projections kept in the same transaction), in-process.
 docs/python.md has the whole API, its threading, fork and lifetime rules.
 """
 from annal._errors import (BusyError, CorruptionError, Error, IncompatibleError,
-                           InvalidArgument, NotAStoreError, RejectedError, StorageError)
+                           InvalidArgument, NotAStoreError, NotShippedError, RejectedError,
+                           StorageError)
 from annal._events import Event
 from annal._rows import Row, RowList
 from annal._store import (PROJECTIONS, Commit, Receipt, Snapshot, Store, StoreStatus,
@@ -23,4 +24,4 @@ __all__ = ["open", "Store", "Snapshot", "Receipt", "Commit", "StoreStatus", "Eve
            "Row", "RowList", "PROJECTIONS", "EVENT_CLASSES", "ROW_CLASSES",
            "set_verbose_logging", "Error", "RejectedError", "InvalidArgument",
            "CorruptionError", "BusyError", "NotAStoreError", "IncompatibleError",
-           "StorageError"]
+           "StorageError", "NotShippedError"]

@@ -51,6 +51,16 @@ class BusyError(Error):
     grow while views were open, or the store is already open here."""
 
 
+class NotShippedError(Error):
+    """With `wait_for_ship`: the batch is committed (never append it again)
+    but the stream had not acknowledged it in time. `receipt` holds its
+    seqs, as `append` would have returned them."""
+
+    def __init__(self, message: str, receipt: object = None) -> None:
+        super().__init__(message)
+        self.receipt = receipt
+
+
 class NotAStoreError(Error):
     """The directory or file is not an annal store."""
 

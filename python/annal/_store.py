@@ -15,7 +15,7 @@ from typing import (Any, Dict, Iterable, Iterator, List, NamedTuple, Optional,
                     Sequence, TypeVar, Union, cast)
 
 from annal import _annal
-from annal._errors import Error, InvalidArgument
+from annal._errors import Error, InvalidArgument, NotShippedError
 from annal._events import Event
 from annal._rows import Row, RowList, _Page
 from annal._types import (ROW_CLASSES, ActiveTaskRow, AlarmRow, ApprovalRow,
@@ -207,7 +207,12 @@ class Store(_Handle):
         if isinstance(events, (Mapping, Event)):
             events = [events]
         batch = events if type(events) is list else list(events)
-        first, last = self._native.append(batch, _as_dict)
+        first, last, unshipped = self._native.append(batch, _as_dict)
+        if unshipped:
+            raise NotShippedError(
+                f"committed through seq {last}, not yet acknowledged by the stream within "
+                "wait_for_ship: is `annal ship` running? The batch is in the store: do not "
+                "append it again", Receipt(first, last))
         return Receipt(first, last)
 
     def read(self, as_of: Optional[int] = None) -> Snapshot:
@@ -322,8 +327,8 @@ def open(path: str, mode: str = "inline", *, create: bool = True, read_only: boo
     durability of the latest commits on a machine crash for speed.
     `wait_for_ship` (seconds, 0 = off): each append returns only once
     `annal ship` has the batch acknowledged by the stream, so a failover
-    loses none of it; after that long without, it raises BusyError (the
-    batch stays committed locally)."""
+    loses none of it; after that long without, it raises NotShippedError
+    (the batch is committed locally: its `receipt` has its seqs)."""
     if wait_for_ship < 0:
         raise InvalidArgument(f"wait_for_ship must be >= 0 seconds, not {wait_for_ship}")
     wait_ms = int(wait_for_ship * 1000)

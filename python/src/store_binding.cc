@@ -42,11 +42,12 @@ std::unique_ptr<PyStore> OpenStore(const std::string& path, const std::string& m
 }
 
 // Reads the batch into Events (GIL held: they are Python objects), then
-// appends it with the GIL released: (first_seq, last_seq). Dicts are read
+// appends it with the GIL released: (first_seq, last_seq, not_yet_shipped).
+// Dicts are read
 // as they are; anything else is first made one by `as_dict` (the package's:
 // typed events, other mappings, or a clear error).
-std::pair<uint64_t, uint64_t> AppendDicts(PyStore& s, const pyb::list& events,
-                                          const pyb::object& as_dict) {
+std::tuple<uint64_t, uint64_t, bool> AppendDicts(PyStore& s, const pyb::list& events,
+                                                 const pyb::object& as_dict) {
   std::vector<Event> batch;
   batch.reserve(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
@@ -68,7 +69,7 @@ std::pair<uint64_t, uint64_t> AppendDicts(PyStore& s, const pyb::list& events,
     if (index && *index < batch.size()) type = std::string(batch[*index].type());
     ThrowStatus(r.status(), type);
   }
-  return {r->first_seq, r->last_seq};
+  return {r->first_seq, r->last_seq, r->not_yet_shipped};
 }
 
 pyb::dict StatsDict(const EngineStats& st) {

@@ -214,3 +214,12 @@ def test_as_of_past_the_head_names_the_head(writable):
         status, _, data = s.request("GET", "/v1/projections/alarms?as_of=" + value)
         assert status == 400
         assert "from 0 to 100 (the head)" in json.loads(data)["error"], data
+
+
+def test_an_append_the_stream_has_not_acknowledged_is_202_not_503(tmp_path, serve):
+    db = make_store(tmp_path / "store", 10)
+    s = serve(db, "--allow-append", "--wait-for-ship", "200")
+    status, _, data = s.request("POST", "/v1/events", body=EV % "unshipped")
+    assert status == 202, data
+    assert json.loads(data) == {"first_seq": 11, "last_seq": 11, "shipped": False}
+    assert head_seq(db) == 11

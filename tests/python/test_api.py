@@ -251,8 +251,12 @@ def test_wait_for_ship_returns_once_the_stream_has_the_batch(tmp_path):
     with annal.open(str(path)) as s:
         s.append(ALARM)  # without the option: returns at once
     with annal.open(str(path), wait_for_ship=0.2) as s:
-        with pytest.raises(annal.BusyError, match=r"acknowledged only seq 0 .*annal ship"):
+        with pytest.raises(annal.NotShippedError,
+                           match=r"committed through seq 2, not yet acknowledged .*annal ship"
+                           ) as unshipped:
             s.append(annal.TaskCreated(task_id="t1", name="n"))
+        assert unshipped.value.receipt == (2, 2)
+        assert not isinstance(unshipped.value, annal.BusyError)  # not to be retried
         assert s.status().head_seq == 2  # committed here all the same
         timer = threading.Timer(0.05, ship, args=(3,))
         timer.start()
