@@ -10,6 +10,7 @@
 // as soon as they are open, so nothing is left behind, even by a crash.
 #include <stdlib.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 
@@ -38,11 +39,13 @@ struct PrivateStore {
 // doubles if a batch fills it all the same.
 std::shared_ptr<PrivateStore> MakePrivateStore(size_t map_bytes) {
   namespace fs = std::filesystem;
-  std::string dir = (fs::temp_directory_path() / "annal-as-of-XXXXXX").string();
+  const char* tmpdir = std::getenv("TMPDIR");
+  const std::string parent = tmpdir && *tmpdir ? tmpdir : "/tmp";
+  std::string dir = parent + "/annal-as-of-XXXXXX";
   if (!::mkdtemp(dir.data())) {
     throw std::system_error(errno, std::generic_category(),
-                            "cannot create a directory for time travel in " +
-                                fs::temp_directory_path().string());
+                            "cannot create a directory for time travel in " + parent +
+                                (tmpdir && *tmpdir ? " ($TMPDIR)" : ""));
   }
   auto store = std::make_shared<PrivateStore>();
   store->env = lmdb::env::create();

@@ -15,6 +15,7 @@
 #include <shared_mutex>
 #include <span>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "annal/engine.h"
@@ -149,6 +150,8 @@ auto Guard(F&& body) -> decltype(body()) {
     return Status::Corruption(e.what());
   } catch (const std::bad_alloc&) {
     return Status::IOError("out of memory");
+  } catch (const std::system_error& e) {
+    return Status::IOError(e.what());  // the OS refused (files, directories)
   } catch (const std::exception& e) {
     // Not damage on disk: a bug in annal (a broken invariant, a projector
     // outside its sub-databases), reported as such.

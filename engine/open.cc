@@ -197,6 +197,9 @@ const std::string& Engine::dir() const { return impl_->dir; }
 Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options options) {
   bool fresh = false, made_dir = false;
   auto opened = Guard([&]() -> Result<std::unique_ptr<Engine>> {
+    if (dir.empty()) return Status::InvalidInput("the store's path is empty");
+    if (dir.find('\0') != std::string::npos)
+      return Status::InvalidInput("the store's path holds a NUL byte");
     if (Status st = CheckDirectory(dir, options, &fresh, &made_dir); !st.ok()) return st;
     auto s = std::make_unique<Impl>();
     s->dir = dir;
@@ -225,6 +228,20 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     }
     if (rc == MDB_VERSION_MISMATCH) {
       return Status::Incompatible(dir + " was written by an incompatible LMDB version");
+    }
+    if (rc == EACCES || rc == EROFS) {
+      // Most often a read-only copy: even a reader writes LMDB's lock file.
+      const std::string lock = dir + "/lock.mdb";
+      const bool lock_writable =
+          ::access(lock.c_str(), W_OK) == 0 ||
+          (::access(lock.c_str(), F_OK) != 0 && ::access(dir.c_str(), W_OK) == 0);
+      return Status::IOError("cannot open " + dir + ": " + std::strerror(rc) +
+                             (lock_writable
+                                  ? std::string(" (data.mdb)")
+                                  : " (" + lock +
+                                        " must be writable, even to read: LMDB's readers "
+                                        "register there; give this user write access to "
+                                        "it, or read a copy made with `annal backup`)"));
     }
     if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_env_open", rc);
     int dead = 0;

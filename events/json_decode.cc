@@ -104,11 +104,27 @@ JsonDecoder::~JsonDecoder() = default;
 Result<Event> JsonDecoder::Decode(std::string_view line) {
   element doc;
   if (auto err = impl_->parser.parse(line.data(), line.size()).get(doc)) {
+    // What simdjson says of common mistakes is a riddle ("missing or
+    // superfluous commas"): say what they are.
+    if (line.substr(0, 3) == "\xEF\xBB\xBF")
+      return Bad("the line starts with a UTF-8 byte order mark; JSONL has none");
+    const size_t first = line.find_first_not_of(" \t\r");
+    const size_t last = line.find_last_not_of(" \t\r");
+    if (first != std::string_view::npos && line[first] == '[')
+      return Bad(
+          "the line is (part of) a JSON array; JSONL is one event object per line");
+    if (last != std::string_view::npos && line[last] == ',' && line[first] == '{')
+      return Bad(
+          "the line ends with a comma; JSONL is one event object per line, "
+          "nothing between them");
     return Bad(std::string("malformed JSON: ") + simdjson::error_message(err));
   }
   simdjson::dom::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS)
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) {
+    if (doc.is_array())
+      return Bad("the line is a JSON array; JSONL is one event object per line");
     return Bad("an event must be a JSON object");
+  }
 
   auto& fields = impl_->fields;
   size_t n = 0;

@@ -3,7 +3,9 @@
 // silent exit 0; numbers are parsed strictly (no negative wraps around); a
 // missing --db is a usage error.
 #include <gmock/gmock.h>
+#include <unistd.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -93,6 +95,80 @@ TEST_F(CliHostile, WaitForShipRunningOutSaysCommittedAndExitsThree) {
   EXPECT_THAT(r.out, HasSubstr("do not import them again"));
   EXPECT_THAT(r.out, ::testing::Not(HasSubstr("nothing of this batch was written")));
   EXPECT_EQ(RunShell(AnnalCli() + " --db " + other + " export | wc -l").out, "100\n");
+}
+
+TEST_F(CliHostile, CommonFileMistakesAreNamed) {
+  const std::string other = "--db " + dir_.path() + "/mistakes import - ";
+  const char* ev =
+      R"({"type":"alarm_raised","alarm_id":"a","severity":"info","source":"s","message":"m"})";
+  struct Case {
+    std::string input, says;
+  };
+  for (const Case& c :
+       std::vector<Case>{{"\xEF\xBB\xBF" + std::string(ev), "UTF-8 byte order mark"},
+                         {"[" + std::string(ev) + ",", "JSON array"},
+                         {"[" + std::string(ev) + "]", "JSON array"},
+                         {std::string(ev) + ",", "ends with a comma"}}) {
+    const std::string file = dir_.path() + "/mistake.jsonl";
+    std::ofstream(file, std::ios::binary) << c.input << "\n";
+    CommandResult r = Run(other + "< " + file);
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_THAT(r.out, HasSubstr(c.says));
+  }
+  const std::string seconds = dir_.path() + "/seconds.jsonl";
+  std::ofstream(seconds) << R"({"type":"alarm_raised","ts":1700000000,"alarm_id":"s1",)"
+                         << R"("severity":"info","source":"s","message":"m"})"
+                         << "\n";
+  CommandResult r = Run(other + "< " + seconds);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("ts 1700000000 is within 1973"));
+}
+
+// `tail -F log | annal import -`: a partial batch is committed once the
+// input pauses, not held until 1,000 lines or the end.
+TEST_F(CliHostile, ALivePipeIsCommittedWhenItPauses) {
+  const std::string db = dir_.path() + "/live";
+  const std::string line = R"({"type":"alarm_raised","alarm_id":"p1","severity":"info",)"
+                           R"("source":"s","message":"m"})";
+  CommandResult r = RunShell("(echo '" + line + "'; sleep 4) | " + AnnalCli() + " --db " +
+                             db + " import - & sleep 2; " + AnnalCli() + " --db " + db +
+                             " export | wc -l; wait");
+  EXPECT_EQ(r.out.substr(0, 2), "1\n") << r.out;
+}
+
+TEST_F(CliHostile, AMissingTemporaryDirectoryIsNamed) {
+  CommandResult r = RunShell("TMPDIR=/nonexistent " + AnnalCli() + " --db " + db_ +
+                             " query alarms --as-of 10 2>&1");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_THAT(r.out,
+              HasSubstr("cannot create a directory for time travel in /nonexistent "
+                        "($TMPDIR)"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("bug")));
+}
+
+// An auditor's read-only copy (files 0444, owned by someone else): the
+// refusal names the lock file and says what to do.
+TEST_F(CliHostile, AReadOnlyCopyOfAnotherUserSaysWhatItNeeds) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to act as another user";
+  char tmpl[] = "/tmp/annal-ro-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string copy = std::string(tmpl) + "/copy";
+  RunShell("cp -r " + db_ + " " + copy + " && chmod 0444 " + copy + "/* && chmod 0555 " +
+           copy + " && chmod 0755 " + tmpl);
+  const std::string as_nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  CommandResult probe = RunShell(as_nobody + AnnalCli() + " --help >/dev/null 2>&1");
+  if (probe.exit_code != 0) {
+    RunShell(std::string("chmod -R u+w ") + tmpl + " && rm -rf " + tmpl);
+    GTEST_SKIP() << "user nobody cannot run " << AnnalCli() << " here";
+  }
+  CommandResult r = RunShell(as_nobody + AnnalCli() + " --db " + copy + " status 2>&1");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("another user"));
+  r = RunShell(as_nobody + AnnalCli() + " --allow-other-owner --db " + copy +
+               " status 2>&1");
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(copy + "/lock.mdb must be writable, even to read"));
+  RunShell(std::string("chmod -R u+w ") + tmpl + " && rm -rf " + tmpl);
 }
 
 TEST_F(CliHostile, ACommandWithoutItsStoreIsAUsageError) {

@@ -17,6 +17,14 @@
 namespace annal::cli {
 namespace {
 
+constexpr int kIdleFlushMs = 200;
+
+// A ts of 10^9 to 10^14 microseconds falls in 1970-1973; as seconds or
+// milliseconds it would be 2001-5138: almost surely a unit mistake.
+bool LooksLikeSecondsOrMillis(const std::optional<int64_t>& ts) {
+  return ts && *ts >= 1'000'000'000 && *ts < 100'000'000'000'000;
+}
+
 struct ImportFlags {
   std::string file;
   size_t batch = 1000;
@@ -71,7 +79,17 @@ int Import(const Globals& g, const ImportFlags& f) {
 
   std::string line;
   auto reader = std::make_unique<LineReader>(in);
-  for (LineRead got; (got = reader->Next(line)) != LineRead::kEnd;) {
+  // From a live pipe, a partial batch is committed once the input pauses.
+  const int idle_ms = reader->IsLive() ? kIdleFlushMs : -1;
+  bool warned_ts = false;
+  for (LineRead got;
+       (got = reader->Next(line, batch.empty() ? -1 : idle_ms)) != LineRead::kEnd;) {
+    if (got == LineRead::kIdle) {
+      if (Status st = flush(); !st.ok())
+        return fail(lines[st.event_index().value_or(0)], st);
+      if (unshipped) break;
+      continue;
+    }
     ++line_no;
     if (got == LineRead::kError) {
       return fail(line_no,
@@ -85,6 +103,12 @@ int Import(const Globals& g, const ImportFlags& f) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank line
     auto ev = decoder.Decode(line);
     if (!ev.ok()) return fail(line_no, ev.status());
+    if (!warned_ts && LooksLikeSecondsOrMillis(ev->ts)) {
+      warned_ts = true;
+      std::cerr << "annal import: line " << line_no << ": ts " << *ev->ts
+                << " is within 1973: ts counts microseconds since 1970; is it in seconds "
+                   "or milliseconds? (warned once)\n";
+    }
     batch.push_back(std::move(ev.value()));
     lines.push_back(line_no);
     if (batch.size() >= f.batch) {

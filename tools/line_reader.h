@@ -4,6 +4,11 @@
 // included (the decoder refuses them with a message). Not thread-safe.
 #pragma once
 
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -14,41 +19,68 @@ namespace annal::cli {
 // at the 64 KiB limit, each byte escaped as \u00XX) is about 2 MiB of JSON.
 inline constexpr size_t kMaxLineBytes = size_t{4} << 20;
 
-enum class LineRead { kLine, kEnd, kTooLong, kError };
+// kIdle: no byte arrived within Next's idle wait (the partial line is kept).
+enum class LineRead { kLine, kEnd, kTooLong, kError, kIdle };
 
 class LineReader {
  public:
-  explicit LineReader(std::FILE* in) : in_(in) {}
+  // Reads the descriptor of `in` directly: stdio's fread waits for a whole
+  // buffer, which on a live pipe (`tail -F log | annal import -`) can be never.
+  explicit LineReader(std::FILE* in) : fd_(::fileno(in)) {}
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
 
-  // The next line, without its '\n', in `line`.
-  LineRead Next(std::string& line) {
-    line.clear();
+  // The next line, without its '\n', in `line`. With `idle_ms` >= 0, returns
+  // kIdle once the input has been silent that long.
+  LineRead Next(std::string& line, int idle_ms = -1) {
     for (;;) {
       if (pos_ == end_) {
-        pos_ = 0;
-        end_ = std::fread(buf_, 1, sizeof buf_, in_);
-        if (end_ == 0) {
-          if (std::ferror(in_)) return LineRead::kError;
-          return line.empty() ? LineRead::kEnd : LineRead::kLine;
+        if (idle_ms >= 0) {
+          pollfd p{fd_, POLLIN, 0};
+          int r;
+          do r = ::poll(&p, 1, idle_ms);
+          while (r < 0 && errno == EINTR);
+          if (r == 0) return LineRead::kIdle;
         }
+        ssize_t n;
+        do n = ::read(fd_, buf_, sizeof buf_);
+        while (n < 0 && errno == EINTR);
+        if (n < 0) return LineRead::kError;
+        if (n == 0) {
+          if (partial_.empty()) return LineRead::kEnd;
+          return Take(line);
+        }
+        pos_ = 0;
+        end_ = static_cast<size_t>(n);
       }
       const void* nl = std::memchr(buf_ + pos_, '\n', end_ - pos_);
       const size_t stop =
           nl ? static_cast<size_t>(static_cast<const char*>(nl) - buf_) : end_;
-      if (line.size() + (stop - pos_) > kMaxLineBytes) return LineRead::kTooLong;
-      line.append(buf_ + pos_, stop - pos_);
+      if (partial_.size() + (stop - pos_) > kMaxLineBytes) return LineRead::kTooLong;
+      partial_.append(buf_ + pos_, stop - pos_);
       pos_ = stop;
       if (nl) {
         ++pos_;
-        return LineRead::kLine;
+        return Take(line);
       }
     }
   }
 
+  // Whether the input is a pipe, a terminal or a socket (not a file).
+  bool IsLive() const {
+    struct stat st;
+    return ::fstat(fd_, &st) == 0 && !S_ISREG(st.st_mode);
+  }
+
  private:
-  std::FILE* in_;
+  LineRead Take(std::string& line) {
+    line.swap(partial_);
+    partial_.clear();
+    return LineRead::kLine;
+  }
+
+  const int fd_;
+  std::string partial_;
   char buf_[64 * 1024];
   size_t pos_ = 0, end_ = 0;
 };

@@ -10,12 +10,14 @@ annal.Error); rows own their data and outlive both.
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Mapping
 from typing import (Any, Dict, Iterable, Iterator, List, NamedTuple, Optional,
                     Sequence, TypeVar, Union, cast)
 
 from annal import _annal
-from annal._errors import Error, InvalidArgument, NotShippedError
+from annal._errors import BusyError, Error, InvalidArgument, NotShippedError
 from annal._events import Event
 from annal._rows import Row, RowList, _Page
 from annal._types import (ROW_CLASSES, ActiveTaskRow, AlarmRow, ApprovalRow,
@@ -53,6 +55,59 @@ class StoreStatus(NamedTuple):
     append_batches: int
     append_events: int
     rejected_batches: int
+
+
+def _int(name: str, value: Any, minimum: int = 0, optional: bool = False) -> Any:
+    """`value` if it is an int (not a bool) of at least `minimum`, else
+    InvalidArgument naming `name`: what would otherwise reach the native
+    module as a wrapped or mistyped number."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgument(f"{name} must be an integer, not {type(value).__name__}")
+    if value < minimum:
+        raise InvalidArgument(f"{name} must be at least {minimum}, not {value}")
+    if value > 2**64 - 1:
+        raise InvalidArgument(f"{name} must be at most {2**64 - 1}, not {value}")
+    return value
+
+
+def _text(name: str, value: Any, optional: bool = False) -> Any:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise InvalidArgument(f"{name} must be a str, not {type(value).__name__}")
+    return value
+
+
+def _seconds(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise InvalidArgument(f"{name} must be a number of seconds, not {value!r}")
+    if value < 0:
+        raise InvalidArgument(f"{name} must be >= 0 seconds, not {value}")
+    return float(value)
+
+
+def _path(name: str, value: Any) -> str:
+    """A directory path: str or os.PathLike of str, not empty, without NUL
+    (`open(None)` used to create ./None)."""
+    try:
+        path = os.fspath(value)
+    except TypeError:
+        raise InvalidArgument(f"{name} must be a str or os.PathLike, not "
+                              f"{type(value).__name__}") from None
+    if not isinstance(path, str):
+        raise InvalidArgument(f"{name} must be a str path, not {type(path).__name__}")
+    if not path:
+        raise InvalidArgument(f"{name} is empty")
+    if "\0" in path:
+        raise InvalidArgument(f"{name} holds a NUL character: {path!r}")
+    return path
+
+
+# Native waits run in slices this long, so that Ctrl-C (a signal handled
+# between them) interrupts a long wait.
+_WAIT_SLICE = 0.1
 
 
 def _as_dict(event: EventLike, index: int) -> Dict[str, Any]:
@@ -103,8 +158,12 @@ class Snapshot(_Handle):
         """The rows `annal query NAME` prints with these options, in its
         order. With `limit`, at most that many and `.next`, the cursor
         to pass as `after` for the next page (None when no rows follow)."""
-        if limit is not None and limit < 1:
-            raise InvalidArgument("limit must be at least 1")
+        _text("name", name)
+        if isinstance(due, bool) or (due is not None and not isinstance(due, int)):
+            raise InvalidArgument(f"due must be an integer, not {type(due).__name__}")
+        _text("state", state, optional=True)
+        _int("limit", limit, 1, optional=True)
+        _text("after", after, optional=True)
         rows, nxt = self._native.query(name, due, state, limit, after)
         page = _Page(rows)
         if name == "autonomy_history":
@@ -219,7 +278,7 @@ class Store(_Handle):
         """A read view as of the latest commit or, with `as_of`, as it was
         right after that seq (time travel: costs a replay of `as_of` events
         into a private temporary store)."""
-        return Snapshot(self._native.read(as_of), as_of)
+        return Snapshot(self._native.read(_int("as_of", as_of, optional=True)), as_of)
 
     def verify(self) -> Dict[str, Any]:
         """Rebuilds every projection from the log and compares it byte for
@@ -238,7 +297,7 @@ class Store(_Handle):
         directory `dest`, taken while appends go on, then verified; restore
         by opening `dest`. Returns dir, events, head_seq, head_hash, bytes,
         seconds, identical. InvalidArgument for a non-empty `dest`."""
-        return dict(self._native.backup(str(dest)))
+        return dict(self._native.backup(_path("dest", dest)))
 
     def rebuild(self) -> None:
         """Rebuilds every projection from the log, live, in one switch."""
@@ -247,7 +306,7 @@ class Store(_Handle):
     def project_pending(self, batch: int = 10000) -> int:
         """Deferred mode: projects the logged events after the checkpoint;
         returns how many (0: caught up)."""
-        return int(self._native.project_pending(batch))
+        return int(self._native.project_pending(_int("batch", batch, 1)))
 
     def status(self) -> StoreStatus:
         with self.read() as snap:
@@ -266,7 +325,8 @@ class Store(_Handle):
         """The log after seq `after`, as the lines `annal export` prints (no
         newline). Reads `chunk` records per view: appends may continue, and
         the iterator ends at the head it reaches."""
-        seq = after
+        seq = _int("after", after)
+        _int("chunk", chunk, 1)
         while True:
             with self.read() as snap:
                 lines: Sequence[str] = snap._native.scan_log(seq + 1, chunk)
@@ -283,12 +343,28 @@ class Store(_Handle):
     def wait_for(self, seq: int, timeout: float = 10.0) -> None:
         """Waits until the projections reflect `seq` (deferred mode's
         read-your-writes); BusyError after `timeout` seconds."""
-        self._native.wait_for(seq, int(timeout * 1000))
+        _int("seq", seq)
+        deadline = time.monotonic() + _seconds("timeout", timeout)
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                self._native.wait_for(seq, max(1, int(min(left, _WAIT_SLICE) * 1000)))
+                return
+            except BusyError:
+                if left <= _WAIT_SLICE:
+                    raise
 
     def wait_for_commit(self, after: int, timeout: float) -> int:
         """Returns the log head as soon as it passes `after` (whichever
         process committed), or after `timeout` seconds (then at most `after`)."""
-        return int(self._native.wait_for_commit(after, int(timeout * 1000)))
+        _int("after", after)
+        deadline = time.monotonic() + _seconds("timeout", timeout)
+        while True:
+            left = deadline - time.monotonic()
+            head = int(self._native.wait_for_commit(
+                after, max(0, int(min(left, _WAIT_SLICE) * 1000))))
+            if head > after or left <= _WAIT_SLICE:
+                return head
 
     def commits(self, after: Optional[int] = None, poll: float = 0.25) -> Iterator[Commit]:
         """Change notification: yields a Commit each time the log grows
@@ -320,7 +396,8 @@ class Store(_Handle):
 
 def open(path: str, mode: str = "inline", *, create: bool = True, read_only: bool = False,
          sync: bool = True, initial_map_size: int = 0,
-         rebuild_stale: bool = False, wait_for_ship: float = 0.0) -> Store:
+         rebuild_stale: bool = False, wait_for_ship: float = 0.0,
+         allow_other_owner: bool = False) -> Store:
     """Opens (creating it unless `create=False`) the store in directory
     `path`. `mode`: "inline" (projections in the append's transaction) or
     "deferred" (a projector catches up later). `sync=False` trades the
@@ -328,11 +405,15 @@ def open(path: str, mode: str = "inline", *, create: bool = True, read_only: boo
     `wait_for_ship` (seconds, 0 = off): each append returns only once
     `annal ship` has the batch acknowledged by the stream, so a failover
     loses none of it; after that long without, it raises NotShippedError
-    (the batch is committed locally: its `receipt` has its seqs)."""
-    if wait_for_ship < 0:
-        raise InvalidArgument(f"wait_for_ship must be >= 0 seconds, not {wait_for_ship}")
+    (the batch is committed locally: its `receipt` has its seqs).
+    `allow_other_owner`: open a store another user owns (an auditor reading
+    a copy) instead of refusing it."""
+    path = _path("path", path)
+    _text("mode", mode)
+    _seconds("wait_for_ship", wait_for_ship)
+    _int("initial_map_size", initial_map_size)
     wait_ms = int(wait_for_ship * 1000)
     if wait_for_ship > 0:
         wait_ms = max(wait_ms, 1)
-    return Store(_annal.Store(str(path), mode, create, read_only, sync, initial_map_size,
-                              rebuild_stale, wait_ms))
+    return Store(_annal.Store(path, mode, create, read_only, sync, initial_map_size,
+                              rebuild_stale, wait_ms, allow_other_owner))

@@ -108,3 +108,71 @@ def test_a_child_after_fork_gets_a_clear_error(tmp_path):
     assert s.append(ALARM | {"alarm_id": "a2"}) == (2, 2)
     assert s.verify()["identical"]
     s.close()
+
+
+@pytest.mark.parametrize("path", [None, 123, b"bytes", "", "a\0b"])
+def test_a_path_that_is_not_one_is_invalid_and_creates_nothing(tmp_path, path):
+    os.chdir(tmp_path)
+    with pytest.raises(annal.InvalidArgument):
+        annal.open(path)
+    assert os.listdir(tmp_path) == []
+
+
+def test_arguments_of_the_wrong_type_or_range_are_invalid(tmp_path):
+    with annal.open(str(tmp_path / "s")) as s:
+        s.append(ALARM)
+        for call in (lambda: s.backup(None), lambda: list(s.export(after=-1)),
+                     lambda: s.read(as_of=True), lambda: s.read(as_of=-1),
+                     lambda: s.read(as_of="1"), lambda: s.wait_for_commit("x", 1),
+                     lambda: s.wait_for(1, timeout="soon"), lambda: s.project_pending(0),
+                     lambda: annal.open(str(tmp_path / "t"), wait_for_ship=float("nan"))):
+            with pytest.raises(annal.InvalidArgument):
+                call()
+        with s.read() as snap:
+            for call in (lambda: snap.query(5), lambda: snap.query("alarms", limit="2"),
+                         lambda: snap.query("alarms", due="now"),
+                         lambda: snap.query("alarms", state=1),
+                         lambda: snap.alarms(limit=True)):
+                with pytest.raises(annal.InvalidArgument):
+                    call()
+
+
+def test_ctrl_c_interrupts_a_long_wait(tmp_path):
+    import signal
+    import threading
+    import time
+    with annal.open(str(tmp_path / "s")) as s:
+        for wait in (lambda: s.wait_for_commit(0, 30), lambda: s.wait_for(5, 30)):
+            timer = threading.Timer(0.3, os.kill, args=(os.getpid(), signal.SIGINT))
+            start = time.monotonic()
+            timer.start()
+            with pytest.raises(KeyboardInterrupt):
+                wait()
+            timer.join()
+            assert time.monotonic() - start < 5
+
+
+def test_a_damaged_store_raises_and_never_kills_the_interpreter(tmp_path):
+    path = tmp_path / "s"
+    with annal.open(str(path)) as s:
+        for i in range(300):
+            s.append(dict(ALARM, alarm_id=f"a{i}"))
+    data = path / "data.mdb"
+    size = data.stat().st_size
+    os.truncate(data, size // 2)
+    with pytest.raises(annal.CorruptionError, match="data.mdb is damaged: it is truncated"):
+        annal.open(str(path), read_only=True)
+
+
+def test_an_auditor_may_open_a_store_of_another_owner_when_asked(tmp_path):
+    path = tmp_path / "s"
+    with annal.open(str(path)) as s:
+        s.append(ALARM)
+    if os.geteuid() != 0:
+        pytest.skip("needs root to hand the store to another user")
+    for f in [path, *path.iterdir()]:
+        os.chown(f, 65534, 65534)
+    with pytest.raises(annal.Error, match="another user"):
+        annal.open(str(path), read_only=True)
+    with annal.open(str(path), read_only=True, allow_other_owner=True) as s:
+        assert s.status().head_seq == 1
