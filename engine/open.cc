@@ -229,7 +229,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     if (rc == MDB_VERSION_MISMATCH) {
       return Status::Incompatible(dir + " was written by an incompatible LMDB version");
     }
-    if (rc == EACCES || rc == EROFS) {
+    if (rc == EACCES) {
       // Most often a read-only copy: even a reader writes LMDB's lock file.
       const std::string lock = dir + "/lock.mdb";
       const bool lock_writable =

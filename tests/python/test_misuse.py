@@ -111,8 +111,8 @@ def test_a_child_after_fork_gets_a_clear_error(tmp_path):
 
 
 @pytest.mark.parametrize("path", [None, 123, b"bytes", "", "a\0b"])
-def test_a_path_that_is_not_one_is_invalid_and_creates_nothing(tmp_path, path):
-    os.chdir(tmp_path)
+def test_a_path_that_is_not_one_is_invalid_and_creates_nothing(tmp_path, monkeypatch, path):
+    monkeypatch.chdir(tmp_path)
     with pytest.raises(annal.InvalidArgument):
         annal.open(path)
     assert os.listdir(tmp_path) == []
