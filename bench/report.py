@@ -197,6 +197,8 @@ then `python3 bench/report.py bench-results --only http` (or the whole suite).
 # backup_bench's output): kept as they are when the rest is regenerated.
 PYTHON_HEADING = "## From Python"
 BACKUP_HEADING = "## Hot backup"
+REPLICATION_HEADING = "## Replication"
+OPEN_HEADING = "## Opening a store"
 
 
 def kept_section(path, heading):
@@ -441,7 +443,7 @@ peer runs the same query with a prepared statement and decodes the same rows.
 """
     _, http = load(out, "http")
     doc += "\n" + http_section(http, commit, ctx)
-    for heading in (PYTHON_HEADING, BACKUP_HEADING):
+    for heading in (PYTHON_HEADING, BACKUP_HEADING, REPLICATION_HEADING, OPEN_HEADING):
         doc += kept_section("docs/performance.md", heading)
     with open("docs/performance.md", "w") as f:
         f.write(doc.rstrip("\n") + "\n")

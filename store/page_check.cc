@@ -118,9 +118,21 @@ class Walker {
   const std::string& problem() const { return problem_; }
 
  private:
+  // Where damage was found: built into words only when there is some, so
+  // that a sound file costs no string per page.
+  struct Where {
+    uint64_t pgno;
+    const std::string* tree;
+    int64_t node = -1;
+  };
   bool Fail(std::string p) {
     problem_ = std::move(p);
     return false;
+  }
+  bool Fail(const Where& at, const std::string& what) {
+    std::string p = "page " + N(at.pgno) + " of " + *at.tree;
+    if (at.node >= 0) p += ", node " + N(static_cast<uint64_t>(at.node));
+    return Fail(p + " " + what);
   }
   bool Claim(uint64_t pgno, const std::string& tree) {
     if (pgno < 2 || pgno > last_)
@@ -137,29 +149,30 @@ class Walker {
     if (!Claim(pgno, tree)) return false;
     const char* page = At(pgno);
     const auto h = Load<PageHeader>(page);
-    const std::string where = "page " + N(pgno) + " of " + tree;
-    if (h.pgno != pgno) return Fail(where + " says it is page " + N(h.pgno));
+    const Where where{pgno, &tree};
+    if (h.pgno != pgno) return Fail(where, "says it is page " + N(h.pgno));
     const uint16_t want = level < depth ? kBranch : kLeaf;
     if ((h.flags & kKinds) != want)
-      return Fail(where + " should be a " + (want == kBranch ? "branch" : "leaf") +
-                  " page but has flags " + N(h.flags));
+      return Fail(where, std::string("should be a ") +
+                             (want == kBranch ? "branch" : "leaf") +
+                             " page but has flags " + N(h.flags));
     if (h.lower < kPageHeader || h.lower > h.upper || h.upper > psize_ ||
         (h.lower - kPageHeader) % 2 != 0) {
-      return Fail(where + " has its free space at " + N(h.lower) + ".." + N(h.upper));
+      return Fail(where, "has its free space at " + N(h.lower) + ".." + N(h.upper));
     }
     const size_t keys = (h.lower - kPageHeader) / 2;
     if (want == kBranch && keys < (is_free ? 1u : 2u))
-      return Fail(where + " is a branch of " + N(keys) + " key(s)");
-    if (want == kLeaf && keys == 0) return Fail(where + " is an empty leaf");
+      return Fail(where, "is a branch of " + N(keys) + " key(s)");
+    if (want == kLeaf && keys == 0) return Fail(where, "is an empty leaf");
     for (size_t i = 0; i < keys; ++i) {
       const size_t off = Load<uint16_t>(page + kPageHeader + 2 * i);
-      const std::string node = where + ", node " + N(i);
+      const Where node{pgno, &tree, static_cast<int64_t>(i)};
       if (off < h.upper || off % 2 != 0 || off + kNodeHeader > psize_)
-        return Fail(node + " is at offset " + N(off));
+        return Fail(node, "is at offset " + N(off));
       const auto n = Load<NodeHeader>(page + off);
       const size_t data_at = off + kNodeHeader + n.key_size;
       if (n.key_size > kMaxKey || data_at > psize_)
-        return Fail(node + " has a key of " + N(n.key_size) + " bytes");
+        return Fail(node, "has a key of " + N(n.key_size) + " bytes");
       if (want == kBranch) {
         const uint64_t child = n.lo | (uint64_t{n.hi} << 16) | (uint64_t{n.flags} << 32);
         if (!Page(child, level + 1, depth, tree, is_main, is_free)) return false;
@@ -170,27 +183,25 @@ class Walker {
     return true;
   }
 
-  bool Leaf(const char* page, const NodeHeader& n, size_t data_at,
-            const std::string& node, const std::string& tree, bool is_main,
-            bool is_free) {
+  bool Leaf(const char* page, const NodeHeader& n, size_t data_at, const Where& node,
+            const std::string& tree, bool is_main, bool is_free) {
     const size_t size = n.lo | (size_t{n.hi} << 16);
-    if (n.flags & kDupData) return Fail(node + " holds duplicates (annal stores none)");
-    if ((n.flags & kSubData) && !is_main) return Fail(node + " names a sub-database");
-    if (n.flags & ~(kBigData | kSubData)) return Fail(node + " has flags " + N(n.flags));
+    if (n.flags & kDupData) return Fail(node, "holds duplicates (annal stores none)");
+    if ((n.flags & kSubData) && !is_main) return Fail(node, "names a sub-database");
+    if (n.flags & ~(kBigData | kSubData)) return Fail(node, "has flags " + N(n.flags));
     const char* data = page + data_at;
     if (n.flags & kBigData) {
-      if (data_at + sizeof(uint64_t) > psize_) return Fail(node + " runs past its page");
+      if (data_at + sizeof(uint64_t) > psize_) return Fail(node, "runs past its page");
       data = Overflow(Load<uint64_t>(data), size, node, tree);
       if (!data) return false;
     } else if (data_at + size > psize_) {
-      return Fail(node + " has " + N(size) + " bytes of data, past its page");
+      return Fail(node, "has " + N(size) + " bytes of data, past its page");
     }
     if (n.flags & kSubData) {
       if (n.flags & kBigData || size != sizeof(DbRecord))
-        return Fail(node + " is not a sub-database record");
+        return Fail(node, "is not a sub-database record");
       const auto db = Load<DbRecord>(data);
-      if (db.flags != 0)
-        return Fail(node + " gives its sub-database flags " + N(db.flags));
+      if (db.flags != 0) return Fail(node, "gives its sub-database flags " + N(db.flags));
       std::string name;
       for (size_t k = 0; k < n.key_size; ++k) {
         const char c = page[data_at - n.key_size + k];
@@ -202,11 +213,11 @@ class Walker {
       const uint64_t count = size >= 8 ? Load<uint64_t>(data) : 0;
       // A record may be longer than its list (LMDB reserves room first).
       if (size < 8 || count > size / 8 - 1)
-        return Fail(node + " is not a list of free pages");
+        return Fail(node, "is not a list of free pages");
       for (uint64_t i = 1; i <= count; ++i) {
         const uint64_t pgno = Load<uint64_t>(data + 8 * i);
         if (pgno < 2 || pgno > last_)
-          return Fail(node + " lists free page " + N(pgno) + ", outside the file");
+          return Fail(node, "lists free page " + N(pgno) + ", outside the file");
         free_.push_back(pgno);
       }
     }
@@ -214,16 +225,17 @@ class Walker {
   }
 
   // The first byte of a value held on overflow pages, or nullptr.
-  const char* Overflow(uint64_t pgno, size_t size, const std::string& node,
+  const char* Overflow(uint64_t pgno, size_t size, const Where& node,
                        const std::string& tree) {
     if (pgno < 2 || pgno > last_)
-      return Fail(node + "'s overflow page " + N(pgno) + " is outside the file"), nullptr;
+      return Fail(node, "has its overflow page " + N(pgno) + " outside the file"),
+             nullptr;
     const char* page = At(pgno);
     const auto h = Load<PageHeader>(page);
     const uint32_t pages = Load<uint32_t>(page + 12);
     if (h.pgno != pgno || (h.flags & kKinds) != kOverflow || pages == 0 ||
         pages > last_ - pgno + 1 || size > pages * psize_ - kPageHeader) {
-      return Fail(node + "'s overflow page " + N(pgno) + " is damaged"), nullptr;
+      return Fail(node, "has a damaged overflow page " + N(pgno)), nullptr;
     }
     for (uint64_t p = pgno; p < pgno + pages; ++p)
       if (!Claim(p, tree)) return nullptr;

@@ -87,7 +87,8 @@ TEST(Json, StringsAreEscaped) {
 
 TEST(Json, Refusals) {
   EXPECT_THAT(DecodeError("{"), HasSubstr("malformed JSON"));
-  EXPECT_THAT(DecodeError("[1,2]"), HasSubstr("is a JSON array; JSONL is one event object"));
+  EXPECT_THAT(DecodeError("[1,2]"),
+              HasSubstr("is a JSON array; JSONL is one event object"));
   EXPECT_THAT(DecodeError("\"task_created\""), HasSubstr("must be a JSON object"));
   EXPECT_THAT(DecodeError(R"({"task_id":"t"})"),
               HasSubstr("missing required field \"type\""));
