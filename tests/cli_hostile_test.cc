@@ -47,6 +47,9 @@ TEST_F(CliHostile, EveryPrintingCommandFailsWhenItsOutputCannotBeWritten) {
       "--db " + db_ + " verify",
       "--db " + db_ + " verify --json",
       "--db " + dir_.path() + "/other import " + events_,
+      "--db " + db_ + " backup " + dir_.path() + "/backup",
+      "--db " + db_ + " rebuild",
+      "--db " + db_ + " serve --listen 127.0.0.1:0",
   };
   for (const std::string& c : commands) {
     CommandResult r = ToFull(c);

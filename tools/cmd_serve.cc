@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -105,7 +107,15 @@ int Serve(const Globals& g, const ServeFlags& f) {
     api.Stop();
   });
   std::printf("listening on http://%s:%d\n", f.listen.substr(0, colon).c_str(), *port);
-  std::fflush(stdout);
+  if (std::fflush(stdout) != 0) {
+    // Nobody can learn the address: serving on would be serving no one.
+    std::cerr << "annal serve: cannot write to standard output: " << std::strerror(errno)
+              << "\n";
+    api.Stop();
+    pthread_kill(watcher.native_handle(), SIGTERM);
+    watcher.join();
+    return kFailed;
+  }
   Status st = api.Run();
   // Run returns on a signal (the watcher has stopped it) or on a failure:
   // wake the watcher in the second case.
