@@ -8,24 +8,28 @@
 
 namespace annal::cli {
 
-CLI::Validator Decimal(uint64_t min, uint64_t max) {
+namespace {
+
+// A check that `parse(text, min, max)` accepts the option's text.
+template <class T, class Parse>
+CLI::Validator RangeCheck(T min, T max, Parse parse) {
+  const std::string lo = std::to_string(min), hi = std::to_string(max);
   return CLI::Validator(
-      [min, max](std::string& text) -> std::string {
-        if (common::ParseDecimal(text, min, max)) return {};
-        return common::RangeMessage("the value", std::to_string(min), std::to_string(max),
-                                    text);
+      [=](std::string& text) -> std::string {
+        return parse(text, min, max) ? std::string()
+                                     : common::RangeMessage("the value", lo, hi, text);
       },
-      "INT in [" + std::to_string(min) + " - " + std::to_string(max) + "]");
+      "INT in [" + lo + " - " + hi + "]");
+}
+
+}  // namespace
+
+CLI::Validator Decimal(uint64_t min, uint64_t max) {
+  return RangeCheck(min, max, common::ParseDecimal);
 }
 
 CLI::Validator SignedDecimal(int64_t min, int64_t max) {
-  return CLI::Validator(
-      [min, max](std::string& text) -> std::string {
-        if (common::ParseSignedDecimal(text, min, max)) return {};
-        return common::RangeMessage("the value", std::to_string(min), std::to_string(max),
-                                    text);
-      },
-      "INT in [" + std::to_string(min) + " - " + std::to_string(max) + "]");
+  return RangeCheck(min, max, common::ParseSignedDecimal);
 }
 
 }  // namespace annal::cli

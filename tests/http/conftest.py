@@ -113,6 +113,13 @@ def serve():
         s.stop()
 
 
+@pytest.fixture
+def writable(tmp_path, serve):
+    """A 500-event store served with --allow-append: (its path, the server)."""
+    db = make_store(tmp_path / "w", 500)
+    return db, serve(db, "--allow-append")
+
+
 def wait_until(predicate, timeout=5.0, step=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

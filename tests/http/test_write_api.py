@@ -11,12 +11,6 @@ from conftest import ANNAL, annal, make_store, metrics, wait_until
 EV = '{"type":"alarm_raised","ts":%d,"alarm_id":"%s","severity":"info","source":"s","message":"m"}'
 
 
-@pytest.fixture
-def writable(tmp_path, serve):
-    db = make_store(tmp_path / "w", 500)
-    return db, serve(db, "--allow-append")
-
-
 def test_a_batch_is_appended_and_projected(writable):
     db, s = writable
     body = "\n".join(EV % (1800000000000000 + i, f"zz-{i}") for i in range(3)) + "\n"
