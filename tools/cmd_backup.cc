@@ -19,7 +19,6 @@ Run AddBackup(CLI::App& app, const Globals& g) {
     options.create_if_missing = false;
     options.read_only = true;  // the copy reads; the store is never written
     auto engine = OpenOrReport(g, options);
-    if (!engine) return kFailed;
     auto report = engine->Backup(*dest);
     if (!report.ok()) {
       return Report("backup", report.status());

@@ -29,8 +29,7 @@ void Section(const char* title, const Result<std::vector<Row>>& rows) {
 
 int Dashboard(const Globals& g) {
   auto view = OpenForReading(g, "dashboard");
-  if (!view) return kFailed;
-  const Snapshot& s = *view->snapshot;
+  const Snapshot& s = *view.snapshot;
   auto last = s.LastSeq();
   fmt::print("annal store {}: {} events in the log\n\n", g.db, last.ok() ? *last : 0);
   Section("active tasks", s.ActiveTasks());

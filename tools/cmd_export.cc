@@ -10,9 +10,8 @@ Run AddExport(CLI::App& app, const Globals& g) {
   app.add_subcommand("export", "print the audit log as JSONL, seq included");
   return [&g] {
     auto view = OpenForReading(g, "export");
-    if (!view) return kFailed;
     Out out;
-    Status st = view->snapshot->ScanLog(1, [&](const LoggedEvent& ev) {
+    Status st = view.snapshot->ScanLog(1, [&](const LoggedEvent& ev) {
       AppendJson(out.buf(), ev.event, ev.seq);
       out.EndLine();
       return true;

@@ -51,7 +51,6 @@ int Import(const Globals& g, const ImportFlags& f) {
   if (f.deferred) options.mode = Mode::kDeferred;
   options.wait_for_ship_ms = f.wait_for_ship_ms;
   auto engine = OpenOrReport(g, options);
-  if (!engine) return kFailed;
 
   JsonDecoder decoder;
   std::vector<Event> batch;

@@ -28,7 +28,6 @@ Run AddProject(CLI::App& app, const Globals& g) {
     options.create_if_missing = false;
     options.mode = Mode::kDeferred;
     auto engine = OpenOrReport(g, options);
-    if (!engine) return kFailed;
     std::signal(SIGINT, RequestStop);
     std::signal(SIGTERM, RequestStop);
     Status st = engine->RunProjector(stop_requested, *batch);

@@ -14,7 +14,6 @@ Run AddPromote(CLI::App& app, const Globals& g) {
     Options options;
     options.create_if_missing = false;
     auto engine = OpenOrReport(g, options);
-    if (!engine) return kFailed;
     if (Status st = engine->Promote(); !st.ok()) {
       return Report("promote", st);
     }

@@ -28,19 +28,18 @@ int Query(const Globals& g, const QueryFlags& f) {
       return kUsage;
     }
   }
-  std::optional<ReadView> view = OpenForReading(g, "query");
-  if (!view) return kFailed;
+  ReadView view = OpenForReading(g, "query");
   if (f.as_of) {
-    view->snapshot.reset();
-    auto past = view->engine->ReadAsOf(*f.as_of);
+    view.snapshot.reset();
+    auto past = view.engine->ReadAsOf(*f.as_of);
     if (!past.ok()) {
       return Report("query", past.status(), kUsage);
     }
-    view->snapshot.emplace(std::move(past.value()));
+    view.snapshot.emplace(std::move(past.value()));
   }
   Out out;
   for (;;) {
-    auto page = view->snapshot->Query(f.name, options);
+    auto page = view.snapshot->Query(f.name, options);
     if (!page.ok()) {
       return Report("query", page.status(), kUsage);
     }

@@ -15,7 +15,6 @@ Run AddRebuild(CLI::App& app, const Globals& g) {
     Options options;
     options.create_if_missing = false;
     auto engine = OpenOrReport(g, options);
-    if (!engine) return kFailed;
     ProgressBar bar("rebuilding:");
     if (Status st = engine->Rebuild(bar.fn()); !st.ok()) {
       return Report("rebuild", st);

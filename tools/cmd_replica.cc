@@ -21,7 +21,6 @@ Run AddReplica(CLI::App& app, const Globals& g) {
   cmd->add_flag("--once", follow->once, "stop once the store holds the stream's end");
   return [&g, flags, follow] {
     auto engine = OpenOrReport(g, Options{});
-    if (!engine) return kFailed;
     follow->nats = flags->Parsed();
     InstallStopSignals();
     auto reached = replication::Follow(*engine, *follow, replication_stop);

@@ -95,7 +95,6 @@ int Serve(const Globals& g, const ServeFlags& f) {
   options.read_only = !f.allow_append;
   options.wait_for_ship_ms = f.wait_for_ship_ms;
   auto engine = OpenOrReport(g, options);
-  if (!engine) return kFailed;
   server::ApiServer api(*engine, o);
   auto port = api.Bind();
   if (!port.ok()) {

@@ -27,7 +27,6 @@ Run AddShip(CLI::App& app, const Globals& g) {
     options.create_if_missing = false;
     options.read_only = true;  // ship reads the log; the marker is a file beside it
     auto engine = OpenOrReport(g, options);
-    if (!engine) return kFailed;
     ship->nats = flags->Parsed();
     InstallStopSignals();
     auto reached = replication::Ship(*engine, *ship, replication_stop);

@@ -13,14 +13,13 @@ Run AddStatus(CLI::App& app, const Globals& g) {
   app.add_subcommand("status", "print the log head and the projections' lag");
   return [&g] {
     auto view = OpenForReading(g, "status");
-    if (!view) return kFailed;
-    auto lag = view->snapshot->ProjectionLag();
+    auto lag = view.snapshot->ProjectionLag();
     if (!lag.ok()) {
       return Report("status", lag.status());
     }
     fmt::print("log head seq {}\nprojections at seq {}\nlag {} events, {:.3f} s\n",
                lag->head_seq, lag->projected_seq, lag->events, lag->micros / 1e6);
-    auto rep = view->engine->ReplicationOf(*view->snapshot);
+    auto rep = view.engine->ReplicationOf(*view.snapshot);
     if (!rep.ok()) {
       return Report("status", rep.status());
     }

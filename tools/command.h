@@ -68,7 +68,7 @@ struct ReadView {
 };
 // Opens --db read-only and takes a snapshot; throws CommandExit (reported
 // as `command` on stderr) when either fails.
-std::optional<ReadView> OpenForReading(const Globals& g, const char* command);
+ReadView OpenForReading(const Globals& g, const char* command);
 
 // A write to stdout failed (errno `error`): the command ends, exit 1.
 struct OutputError {

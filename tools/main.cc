@@ -29,12 +29,11 @@ std::unique_ptr<Engine> OpenOrReport(const Globals& g, Options options) {
   return std::move(engine.value());
 }
 
-std::optional<ReadView> OpenForReading(const Globals& g, const char* command) {
+ReadView OpenForReading(const Globals& g, const char* command) {
   Options options;
   options.read_only = true;
   ReadView view;
   view.engine = OpenOrReport(g, options);
-  if (!view.engine) return std::nullopt;
   auto snap = view.engine->Read();
   if (!snap.ok()) {
     throw CommandExit{Report(command, snap.status())};
