@@ -25,7 +25,10 @@ Run AddReplica(CLI::App& app, const Globals& g) {
     InstallStopSignals();
     auto reached = replication::Follow(*engine, *follow, replication_stop);
     if (!reached.ok()) {
-      return Report("replica", reached.status());
+      // A record that fails its checks came from the stream, not from a
+      // damaged store: exit 1 (docs/replication.md), whatever its code.
+      Report("replica", reached.status());
+      return kFailed;
     }
     fmt::print("replica holds seq {} of stream {}\n", reached->seq, follow->nats.stream);
     return kOk;

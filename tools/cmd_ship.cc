@@ -31,7 +31,9 @@ Run AddShip(CLI::App& app, const Globals& g) {
     InstallStopSignals();
     auto reached = replication::Ship(*engine, *ship, replication_stop);
     if (!reached.ok()) {
-      return Report("ship", reached.status());
+      // What the stream holds, not this store, failed a check: exit 1.
+      Report("ship", reached.status());
+      return kFailed;
     }
     fmt::print("shipped through seq {} to stream {}\n", reached->seq, ship->nats.stream);
     return kOk;
