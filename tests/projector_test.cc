@@ -177,9 +177,19 @@ TEST(Projector, OnlyOneProjectorPerStore) {
   TempDir dir;
   auto e = MustOpen(dir.path(), Deferred());
   pid_t first = StartProjector(dir.path(), 100);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Running once it has projected an event (a fixed sleep lost the race to
+  // a slow start under ASan, and this process's projector then ran on).
+  ASSERT_TRUE(e->Append(At(1, RuleCreated{"r", "n"})).ok());
+  ASSERT_TRUE(e->WaitFor(1, 60000).ok());
   std::atomic<bool> stop{false};
+  std::thread deadline([&] {
+    for (int i = 0; i < 300 && !stop; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    stop = true;  // a second projector that ran anyway ends within 30 s
+  });
   Status second = e->RunProjector(stop);
+  stop = true;
+  deadline.join();
   EXPECT_EQ(second.code(), Status::Code::kBusy);
   EXPECT_THAT(second.message(), ::testing::HasSubstr("another projector is running"));
   EXPECT_EQ(StopAndWait(first, SIGINT), 0);
