@@ -65,9 +65,11 @@ bool ApiServer::Impl::HostAllowed(const httplib::Request& req) const {
 
 bool ApiServer::Impl::SameOrigin(const httplib::Request& req) const {
   if (!req.has_header("Origin")) return true;  // not a browser's request
-  return req.get_header_value_count("Origin") == 1 &&
-         Lower(req.get_header_value("Origin")) ==
-             "http://" + Lower(req.get_header_value("Host"));
+  if (req.get_header_value_count("Origin") != 1) return false;
+  // https: the page came through a TLS proxy in front of this server.
+  const std::string origin = Lower(req.get_header_value("Origin"));
+  const std::string host = Lower(req.get_header_value("Host"));
+  return origin == "http://" + host || origin == "https://" + host;
 }
 
 bool ApiServer::Impl::Refused(const httplib::Request& req, httplib::Response& res) const {
