@@ -98,8 +98,14 @@ std::optional<std::string> CheckMeta(const MetaRecord& m, int index) {
 // Walks the trees of one snapshot over the map.
 class Walker {
  public:
-  Walker(const char* map, size_t psize, uint64_t last)
-      : map_(map), psize_(psize), last_(last), seen_(last + 1, 0) {}
+  // `file_bytes`: the file may end before `last` (LMDB counts pages it
+  // allocated and freed again unwritten), but no page in use may lie past it.
+  Walker(const char* map, size_t psize, uint64_t last, uint64_t file_bytes)
+      : map_(map),
+        psize_(psize),
+        last_(last),
+        file_bytes_(file_bytes),
+        seen_(last + 1, 0) {}
 
   // Each returns false with problem() set at the first damage found.
   bool Tree(const DbRecord& db, const std::string& name, bool is_main, bool is_free) {
@@ -137,10 +143,16 @@ class Walker {
   bool Claim(uint64_t pgno, const std::string& tree) {
     if (pgno < 2 || pgno > last_)
       return Fail("page " + N(pgno) + " of " + tree + " is outside the file");
+    if (!Written(pgno)) return Truncated(pgno, tree);
     if (seen_[pgno])
       return Fail("page " + N(pgno) + " is reached twice (in " + tree + ")");
     seen_[pgno] = 1;
     return true;
+  }
+  bool Written(uint64_t pgno) const { return pgno < file_bytes_ / psize_; }
+  bool Truncated(uint64_t pgno, const std::string& tree) {
+    return Fail("it is truncated: page " + N(pgno) + " of " + tree +
+                " lies past its end (" + N(file_bytes_) + " bytes)");
   }
   const char* At(uint64_t pgno) const { return map_ + pgno * psize_; }
 
@@ -230,6 +242,7 @@ class Walker {
     if (pgno < 2 || pgno > last_)
       return Fail(node, "has its overflow page " + N(pgno) + " outside the file"),
              nullptr;
+    if (!Written(pgno)) return Truncated(pgno, tree), nullptr;
     const char* page = At(pgno);
     const auto h = Load<PageHeader>(page);
     const uint32_t pages = Load<uint32_t>(page + 12);
@@ -245,6 +258,7 @@ class Walker {
   const char* map_;
   const size_t psize_;
   const uint64_t last_;
+  const uint64_t file_bytes_;
   std::vector<uint8_t> seen_;
   std::vector<uint64_t> free_;
   std::string problem_;
@@ -265,15 +279,13 @@ std::optional<std::string> CheckSnapshot(int fd, size_t psize, uint64_t txnid) {
     return "its meta page cannot be read";
   if (m.txnid != txnid) return kMoved;
   if (auto p = CheckMeta(m, static_cast<int>(txnid & 1))) return *p;
-  if (size / psize <= m.last_page) {
-    return "it is truncated: " + N(size) +
-           " bytes, but its last commit uses pages up to " + N(m.last_page);
-  }
+  // Mapped to the last page even past the file's end: only pages in use are
+  // touched, and those are checked to lie within it first.
   const size_t length = (m.last_page + 1) * psize;
   void* map = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
   if (map == MAP_FAILED)
     return std::string("it cannot be mapped: ") + std::strerror(errno);
-  Walker walk(static_cast<const char*>(map), psize, m.last_page);
+  Walker walk(static_cast<const char*>(map), psize, m.last_page, size);
   std::optional<std::string> problem;
   if (!walk.Tree(m.dbs[0], "free-page tree", false, true) ||
       !walk.Tree(m.dbs[1], "main tree", true, false) || !walk.FreePagesAreNotInUse()) {
@@ -343,10 +355,15 @@ std::optional<std::string> CheckMetaPages(const std::string& path) {
   if (m1.dbs[0].pad != psize) return "its two meta pages give different page sizes";
   // LMDB reads the meta page of the later transaction (page 0 on a tie).
   const MetaRecord& m = m1.txnid > m0.txnid ? m1 : m0;
-  if (size / psize <= m.last_page) {
-    return "it is truncated: " + N(size) + " bytes, but its last commit (txn " +
-           N(m.txnid) + ") uses pages up to " + N(m.last_page) + " (" +
-           N((m.last_page + 1) * psize) + " bytes)";
+  // The file may end before last_page (pages allocated and freed unwritten
+  // in one commit), never before a root: the walk checks every other page.
+  for (int i = 0; i < 2; ++i) {
+    const uint64_t root = m.dbs[i].root;
+    if (root != kNoPage && root >= size / psize) {
+      return "it is truncated: " + N(size) + " bytes, but the root page " + N(root) +
+             " of its " + (i == 0 ? "free-page" : "main") + " tree (txn " + N(m.txnid) +
+             ") lies past its end";
+    }
   }
   return std::nullopt;
 }

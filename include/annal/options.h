@@ -63,7 +63,9 @@ struct Options {
   // damaged file is refused with kCorruption naming the page instead of
   // crashing a later read inside LMDB. It costs one pass over the file
   // (docs/performance.md); an embedder that reopens a large store often and
-  // trusts its disk may turn it off (the meta pages are checked always).
+  // trusts its disk may turn it off. The meta pages are checked always; a
+  // file truncated past its roots but not below them is then found only by
+  // the page walk, and without it a read of a missing page is SIGBUS.
   bool check_pages = true;
 
   // Zero loss across a failover (docs/replication.md): when above 0, Append
