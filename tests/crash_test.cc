@@ -4,6 +4,7 @@
 // prefix of what was sent, and every batch is wholly present or wholly absent.
 // ANNAL_CRASH_KILLS raises the count for a longer soak.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,13 +32,18 @@ int Kills() {
 // until killed. It continues the parent's generator, which fork() copied at
 // the store's last seq: no child spends its life regenerating the prefix, so
 // kills keep landing in appends however long the log grows.
+// It writes a byte to `opened` once the store is open: the kill's random
+// moment counts from there, so that it lands among appends however long
+// Open takes (its page checks grow with the file; under ASan at -O0 they
+// outgrew the whole 5-45 ms window and no child ever appended).
 [[noreturn]] void Writer(const std::string& dir, Mode mode, Workload& stream,
-                         uint64_t stream_at) {
+                         uint64_t stream_at, int opened) {
   Options o;
   o.mode = mode;
   auto e = Engine::Open(dir, o);
   if (!e.ok()) _exit(3);
   if (*(*e)->Read()->LastSeq() != stream_at) _exit(5);
+  if (::write(opened, "o", 1) != 1) _exit(6);
   for (;;) {
     if (!(*e)->Append(stream.Take(kBatch)).ok()) _exit(4);
   }
@@ -53,8 +59,14 @@ void CrashLoop(Mode mode) {
   const int kills = Kills();
   const int verify_every = std::max(10, kills / 20);  // full verifies grow with the log
   for (int k = 0; k < kills; ++k) {
+    int opened[2];
+    ASSERT_EQ(::pipe(opened), 0);
     pid_t child = fork();
-    if (child == 0) Writer(db, mode, reference, sent.size());
+    if (child == 0) Writer(db, mode, reference, sent.size(), opened[1]);
+    ::close(opened[1]);
+    pollfd ready{opened[0], POLLIN, 0};
+    ::poll(&ready, 1, 60000);  // opened, or died: waitpid below says which
+    ::close(opened[0]);
     std::this_thread::sleep_for(std::chrono::microseconds(5000 + rng() % 40000));
     kill(child, SIGKILL);
     int status = 0;
