@@ -5,6 +5,7 @@
 // whose Append returned success is in the log, whole.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -113,10 +114,14 @@ TEST(GroupCommit, SixteenThreadsGetTheirOwnReceiptsAndErrors) {
 
 // The child: 16 threads append durable batches until killed, each writing
 // "first_seq last_seq thread batch\n" to `acks` once its Append returned.
+// A byte to `opened` once the store is open: the kill's moment counts from
+// there (as in crash_test.cc), so it lands among appends however long Open
+// takes under a sanitizer.
 [[noreturn]] void ThreadedWriter(const std::string& db, const std::string& acks,
-                                 int round) {
+                                 int round, int opened) {
   auto e = Engine::Open(db);
   if (!e.ok()) _exit(3);
+  if (::write(opened, "o", 1) != 1) _exit(7);
   int fd = ::open(acks.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0600);
   if (fd < 0) _exit(4);
   std::vector<std::thread> threads;
@@ -147,8 +152,14 @@ TEST(GroupCommit, KilledWithSixteenAppendingThreadsLosesNoAcknowledgedBatch) {
   uint64_t checked_to = 0, acked_total = 0;
   for (int k = 0; k < kKills; ++k) {
     std::remove(acks.c_str());
+    int opened[2];
+    ASSERT_EQ(::pipe(opened), 0);
     pid_t child = fork();
-    if (child == 0) ThreadedWriter(db, acks, k);
+    if (child == 0) ThreadedWriter(db, acks, k, opened[1]);
+    ::close(opened[1]);
+    pollfd ready{opened[0], POLLIN, 0};
+    ::poll(&ready, 1, 60000);  // opened, or died: waitpid below says which
+    ::close(opened[0]);
     std::this_thread::sleep_for(std::chrono::microseconds(20000 + rng() % 60000));
     kill(child, SIGKILL);
     int status = 0;
