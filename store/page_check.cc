@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -90,6 +91,10 @@ std::optional<std::string> CheckMeta(const MetaRecord& m, int index) {
   if (psize < 512 || psize > 65536 || (psize & (psize - 1)) != 0)
     return at + " gives a page size of " + N(psize);
   if (m.last_page < 1) return at + " gives no last page";
+  // No map can hold more (x86-64 user space): a larger one would overflow
+  // LMDB's map size arithmetic.
+  if (m.last_page >= (uint64_t{1} << 47) / psize)
+    return at + " gives a last page (" + N(m.last_page) + ") past any map";
   if (auto p = CheckRoot(m.dbs[0], m.last_page, "the free-page")) return at + ": " + *p;
   if (auto p = CheckRoot(m.dbs[1], m.last_page, "the main")) return at + ": " + *p;
   return std::nullopt;
@@ -105,7 +110,7 @@ class Walker {
         psize_(psize),
         last_(last),
         file_bytes_(file_bytes),
-        seen_(last + 1, 0) {}
+        seen_(std::min<uint64_t>(last + 1, file_bytes / psize), 0) {}
 
   // Each returns false with problem() set at the first damage found.
   bool Tree(const DbRecord& db, const std::string& name, bool is_main, bool is_free) {
@@ -115,6 +120,7 @@ class Walker {
   }
   bool FreePagesAreNotInUse() {
     for (uint64_t pgno : free_) {
+      if (pgno >= seen_.size()) continue;  // never written, so never in use
       if (seen_[pgno])
         return Fail("page " + N(pgno) + " is listed free twice, or is free and in use");
       seen_[pgno] = 1;
@@ -281,7 +287,7 @@ std::optional<std::string> CheckSnapshot(int fd, size_t psize, uint64_t txnid) {
   if (auto p = CheckMeta(m, static_cast<int>(txnid & 1))) return *p;
   // Mapped to the last page even past the file's end: only pages in use are
   // touched, and those are checked to lie within it first.
-  const size_t length = (m.last_page + 1) * psize;
+  const size_t length = std::min<uint64_t>(m.last_page + 1, size / psize) * psize;
   void* map = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd, 0);
   if (map == MAP_FAILED)
     return std::string("it cannot be mapped: ") + std::strerror(errno);
