@@ -14,31 +14,31 @@
 
 namespace annal::common {
 
-// `text` as a decimal integer in [min, max], else nullopt.
-inline std::optional<uint64_t> ParseDecimal(std::string_view text, uint64_t min,
-                                            uint64_t max) {
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos)
+// `digits` (the text after any sign) as decimal digits only, then the whole
+// `text` as a T in [min, max], else nullopt.
+template <class T>
+std::optional<T> ParseChecked(std::string_view text, std::string_view digits, T min,
+                              T max) {
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos)
     return std::nullopt;
-  uint64_t v = 0;
+  T v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max)
     return std::nullopt;
   return v;
 }
 
+// `text` as a decimal integer in [min, max], else nullopt.
+inline std::optional<uint64_t> ParseDecimal(std::string_view text, uint64_t min,
+                                            uint64_t max) {
+  return ParseChecked(text, text, min, max);
+}
+
 // The same with an optional leading '-'.
 inline std::optional<int64_t> ParseSignedDecimal(std::string_view text, int64_t min,
                                                  int64_t max) {
-  std::string_view magnitude = text;
-  if (!magnitude.empty() && magnitude[0] == '-') magnitude.remove_prefix(1);
-  if (magnitude.empty() ||
-      magnitude.find_first_not_of("0123456789") != std::string_view::npos)
-    return std::nullopt;
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max)
-    return std::nullopt;
-  return v;
+  return ParseChecked(text, text.substr(!text.empty() && text[0] == '-' ? 1 : 0), min,
+                      max);
 }
 
 // "WHAT must be an integer from MIN to MAX, not TEXT"

@@ -99,22 +99,24 @@ class ConnectionStream final : public httplib::Stream {
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    if (::getpeername(sock_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
-    ip = Address(addr);
-    port = Port(addr);
+    EndpointOf(::getpeername, ip, port);
   }
   void get_local_ip_and_port(std::string& ip, int& port) const override {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    if (::getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
-    ip = Address(addr);
-    port = Port(addr);
+    EndpointOf(::getsockname, ip, port);
   }
   socket_t socket() const override { return sock_; }
 
  private:
+  // The address and port `name` (getpeername or getsockname) gives.
+  void EndpointOf(int (*name)(int, sockaddr*, socklen_t*), std::string& ip,
+                  int& port) const {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (name(sock_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
+    ip = Address(addr);
+    port = Port(addr);
+  }
+
   bool Wait(short events, Clock::time_point until) const {
     for (;;) {
       if (stopping_.load(std::memory_order_relaxed)) return false;
