@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace annal::internal {
@@ -301,26 +303,20 @@ std::optional<std::string> CheckSnapshot(int fd, size_t psize, uint64_t txnid) {
   return problem;
 }
 
-}  // namespace
+constexpr std::string_view kEmpty =
+    "it is empty (0 bytes): the store's creation was cut short, or the file was "
+    "truncated; nothing can be read from it";
 
-std::optional<std::string> CheckMetaPages(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;  // missing, or LMDB will say why it cannot open it
-  struct stat st;
-  const bool stated = ::fstat(fd, &st) == 0;
+// One look at the file. The meta pages are read before the file's size: a
+// writer in another process writes a commit's pages before its meta page, so
+// a size read after the meta page covers every root that page names (read
+// the other way round, a commit in between looks like a truncated file).
+std::optional<std::string> CheckMetaPagesOnce(int fd) {
   char buf[2][kPageHeader + sizeof(MetaRecord)];
   ssize_t got[2] = {-1, -1};
-  got[0] = stated ? ::pread(fd, buf[0], sizeof buf[0], 0) : -1;
-  const uint64_t size = stated ? static_cast<uint64_t>(st.st_size) : 0;
-  if (!stated || got[0] < 0) {
-    ::close(fd);
-    return std::nullopt;
-  }
-  if (size == 0) {
-    ::close(fd);
-    return "it is empty (0 bytes): the store's creation was cut short, or the file was "
-           "truncated; nothing can be read from it";
-  }
+  got[0] = ::pread(fd, buf[0], sizeof buf[0], 0);
+  if (got[0] < 0) return std::nullopt;  // LMDB will say why it cannot read it
+  if (got[0] == 0) return std::string(kEmpty);
   const auto h0 = Load<PageHeader>(buf[0]);
   const auto m0 = Load<MetaRecord>(buf[0] + kPageHeader);
   if (got[0] < static_cast<ssize_t>(sizeof buf[0]) || !(h0.flags & kMetaPage) ||
@@ -335,20 +331,17 @@ std::optional<std::string> CheckMetaPages(const std::string& path) {
       const auto m1 = Load<MetaRecord>(buf[1] + kPageHeader);
       if ((h1.flags & kMetaPage) && h1.pgno == 1 && m1.magic == kMagic &&
           m1.dbs[0].pad == psize) {
-        ::close(fd);
         return "meta page 0 is damaged (meta page 1 is intact)";
       }
     }
-    ::close(fd);
     return std::nullopt;
   }
   const uint32_t psize = m0.dbs[0].pad;
-  if (auto p = CheckMeta(m0, 0)) {
-    ::close(fd);
-    return *p;
-  }
+  if (auto p = CheckMeta(m0, 0)) return *p;
   got[1] = ::pread(fd, buf[1], sizeof buf[1], psize);
-  ::close(fd);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return std::nullopt;
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
   if (size < 2 * uint64_t{psize} || got[1] < static_cast<ssize_t>(sizeof buf[1])) {
     return "it is " + N(size) + " bytes, shorter than its two meta pages (" +
            N(2 * psize) + " bytes)";
@@ -372,6 +365,28 @@ std::optional<std::string> CheckMetaPages(const std::string& path) {
     }
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> CheckMetaPages(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;  // missing, or LMDB will say why it cannot open it
+  // Another process may be writing while we look: a meta page read as it is
+  // rewritten may be torn, and a file just created by another opener is
+  // empty until it writes its meta pages (it holds LMDB's lock meanwhile,
+  // which we do not take). So damage counts when a later look finds the
+  // same: 1 ms later, or for an empty file, after up to 200 ms.
+  std::optional<std::string> problem = CheckMetaPagesOnce(fd);
+  for (int look = 0; problem && look < 200; ++look) {
+    ::usleep(1000);
+    std::optional<std::string> again = CheckMetaPagesOnce(fd);
+    const bool empty = again && again->starts_with(kEmpty);
+    if (again == problem && !empty) break;
+    problem = std::move(again);
+  }
+  ::close(fd);
+  return problem;
 }
 
 std::optional<std::string> CheckPages(MDB_env* env) {
