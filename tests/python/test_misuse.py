@@ -139,6 +139,17 @@ def test_arguments_of_the_wrong_type_or_range_are_invalid(tmp_path):
 
 def test_ctrl_c_interrupts_a_long_wait(tmp_path):
     import signal
+    # A shell that starts a job in the background makes it ignore SIGINT,
+    # and Python then installs no handler: this test sets Python's own.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _interrupt_both_waits(tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _interrupt_both_waits(tmp_path):
+    import signal
     import threading
     import time
     with annal.open(str(tmp_path / "s")) as s:
