@@ -51,6 +51,10 @@ Status AppendBatch(Engine::Impl& s, Kv& kv, const PendingAppend& p, uint64_t fir
     if (!inline_mode) continue;
     const fbs::Record* rec = fbs::GetRecord(s.record_builder.GetBufferPointer());
     if (Status st = s.projectors.Apply(kv, *rec); !st.ok()) {
+      // A declared projection's failure rejects the batch; a built-in's
+      // means damage (projectors/projector_set.h).
+      if (st.code() == Status::Code::kRejected)
+        return Status::Rejected(Describe(i, ev, st.message()), i);
       return Status::Corruption(Describe(i, ev, st.message()));
     }
   }

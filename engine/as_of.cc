@@ -37,7 +37,8 @@ struct PrivateStore {
 // `map_bytes`: the private store never holds more than the engine's own
 // (one slot, a prefix of the log), so its map starts at that size; it
 // doubles if a batch fills it all the same.
-std::shared_ptr<PrivateStore> MakePrivateStore(size_t map_bytes) {
+std::shared_ptr<PrivateStore> MakePrivateStore(size_t map_bytes,
+                                               const std::vector<Db>& dbs) {
   namespace fs = std::filesystem;
   const char* tmpdir = std::getenv("TMPDIR");
   const std::string parent = tmpdir && *tmpdir ? tmpdir : "/tmp";
@@ -49,7 +50,7 @@ std::shared_ptr<PrivateStore> MakePrivateStore(size_t map_bytes) {
   }
   auto store = std::make_shared<PrivateStore>();
   store->env = lmdb::env::create();
-  lmdb::env_set_max_dbs(store->env.handle(), kDbCount + 1);
+  lmdb::env_set_max_dbs(store->env.handle(), kMaxDbs);
   lmdb::env_set_mapsize(store->env.handle(), std::max(map_bytes, kMinMapBytes));
   // One thread writes it, then one read transaction reads it: no lock file.
   int rc = mdb_env_open(store->env.handle(), dir.c_str(),
@@ -58,9 +59,9 @@ std::shared_ptr<PrivateStore> MakePrivateStore(size_t map_bytes) {
   fs::remove_all(dir, ignored);  // the open file lives on until the env closes
   if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_env_open", rc);
   Txn txn(store->env.handle(), Txn::kWrite);
-  for (const DbSpec& spec : kDbs) {
-    lmdb::dbi_open(txn.handle(), SlotName(spec.db, 0).c_str(), MDB_CREATE,
-                   &store->dbis[static_cast<size_t>(spec.db)]);
+  for (Db db : dbs) {
+    lmdb::dbi_open(txn.handle(), SlotName(db, 0).c_str(), MDB_CREATE,
+                   &store->dbis[static_cast<size_t>(db)]);
   }
   txn.Commit();
   return store;
@@ -116,10 +117,10 @@ Result<Snapshot> Engine::ReadAsOf(uint64_t seq) const {
     }
     MDB_envinfo info;
     mdb_env_info(impl_->env.handle(), &info);
-    auto store = MakePrivateStore(info.me_mapsize);
+    auto store = MakePrivateStore(info.me_mapsize, impl_->dbs);
     size_t map_bytes = std::max(info.me_mapsize, kMinMapBytes);
     Validator validator;
-    ProjectorSet projectors;
+    ProjectorSet projectors(impl_->options.projections);
     uint64_t done = 0;
     Hash chain{};
     while (done < seq) {
@@ -138,6 +139,7 @@ Result<Snapshot> Engine::ReadAsOf(uint64_t seq) const {
     auto view = std::make_unique<Snapshot::Impl>(Txn(store->env.handle(), Txn::kReadOnly),
                                                  store->dbis, 0);
     view->own_store = std::move(store);
+    view->declared = &impl_->declared;
     view->as_of = seq;
     return Snapshot(std::move(view));
   });

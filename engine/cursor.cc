@@ -21,6 +21,10 @@ std::string Header(const CursorQuery& q) {
   PutU64(s, static_cast<uint64_t>(q.due.value_or(0)));
   s += static_cast<char>(q.state ? static_cast<uint8_t>(*q.state) : 0);
   PutU64(s, q.as_of.value_or(0));
+  if (q.projection == kDeclaredCursor) {  // (the nine's cursors are as before)
+    s += static_cast<char>(q.table.size());
+    s += q.table;
+  }
   return s;
 }
 

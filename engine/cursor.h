@@ -16,11 +16,14 @@
 
 namespace annal::internal {
 
+inline constexpr uint8_t kDeclaredCursor = 0xff;
+
 struct CursorQuery {
   uint8_t projection = 0;  // index in kProjections
   std::optional<int64_t> due;
   std::optional<AlarmState> state;
   std::optional<uint64_t> as_of;
+  std::string table;  // a declared table's sub-database; then projection is kDeclared
   bool operator==(const CursorQuery&) const = default;
 };
 

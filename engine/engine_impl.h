@@ -20,6 +20,7 @@
 
 #include "annal/engine.h"
 #include "engine/store_watch.h"
+#include "projectors/declared.h"
 #include "projectors/projector_set.h"
 #include "rules/validate.h"
 #include "store/errors.h"
@@ -68,9 +69,18 @@ struct Engine::Impl {
   internal::Mutex group_mutex;
   std::condition_variable_any group_cv;
   std::deque<internal::PendingAppend*> group_queue GUARDED_BY(group_mutex);
-  // What the projectors' code declares; fixed at Open, read without a lock.
-  const internal::Versions code_versions = internal::ProjectorSet().Versions();
-  const std::vector<std::string> projector_names = internal::ProjectorSet().Names();
+  // What the projectors' code declares (the nine and Options::projections);
+  // set once at Open, before any other thread sees the engine, then read
+  // without a lock.
+  internal::Versions code_versions;
+  std::vector<std::string> projector_names;
+  // Every sub-database of this store: the built-in ones, then the tables of
+  // the declared projections (Db values interned by store/schema.h).
+  std::vector<internal::Db> dbs;
+  // The declared projections' tables, by projection, in Options order.
+  std::vector<internal::DeclaredProjection> declared;
+  // The sub-databases a stale projection's queries must not read.
+  uint64_t MaskOf(const std::vector<internal::StaleProjection>& stale) const;
 
   // The stale projections (built by other projector versions) of the slot a
   // transaction found live; recomputed only when another slot goes live.

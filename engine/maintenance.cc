@@ -21,9 +21,8 @@ FileLock LockMaintenance(const Engine::Impl& s) {
 }
 
 void ClearSlot(Engine::Impl& s, MDB_txn* txn, size_t slot) {
-  for (const DbSpec& spec : kDbs) {
-    if (IsDerived(spec.db))
-      lmdb::dbi_drop(txn, s.slots[slot][static_cast<size_t>(spec.db)], false);
+  for (Db db : s.dbs) {
+    if (IsDerived(db)) lmdb::dbi_drop(txn, s.slots[slot][static_cast<size_t>(db)], false);
   }
   WriteDigests(txn, s.meta(), slot, {});
   WriteProjected(txn, s.meta(), slot, 0);
@@ -65,10 +64,10 @@ bool Owns(const std::string& owner, const DbSpec& spec) {
 }
 
 // The digest of everything a projection owns.
-Digest OwnerDigest(const Digests& d, const std::string& owner) {
+Digest OwnerDigest(const Engine::Impl& s, const Digests& d, const std::string& owner) {
   Digest sum;
-  for (const DbSpec& spec : kDbs) {
-    if (Owns(owner, spec)) sum += d[static_cast<size_t>(spec.db)];
+  for (Db db : s.dbs) {
+    if (Owns(owner, Spec(db))) sum += d[static_cast<size_t>(db)];
   }
   return sum;
 }
@@ -81,14 +80,15 @@ std::vector<ProjectionCheck> CompareSlots(Engine::Impl& s, MDB_txn* txn, size_t 
   for (const std::string& owner : Owners(s)) {
     ProjectionCheck check;
     check.projection = owner;
-    check.digest = OwnerDigest(live_digests, owner).Hex();
-    for (const DbSpec& spec : kDbs) {
+    check.digest = OwnerDigest(s, live_digests, owner).Hex();
+    for (Db db : s.dbs) {
+      const DbSpec& spec = Spec(db);
       if (!Owns(owner, spec)) continue;
       MDB_dbi a = s.slots[live][static_cast<size_t>(spec.db)];
       MDB_dbi b = s.slots[rebuilt][static_cast<size_t>(spec.db)];
       if (spec.role == Role::kProjection || spec.role == Role::kRegistry) {
-        check.rows_live = Entries(txn, a);
-        check.rows_rebuilt = Entries(txn, b);
+        check.rows_live += Entries(txn, a);
+        check.rows_rebuilt += Entries(txn, b);
       }
       if (auto diff = FirstDifference(txn, spec.db, a, b, std::string(spec.name))) {
         check.identical = false;
@@ -97,7 +97,7 @@ std::vector<ProjectionCheck> CompareSlots(Engine::Impl& s, MDB_txn* txn, size_t 
     }
     // Same bytes but another running digest: the digest record is what is wrong.
     if (check.identical &&
-        OwnerDigest(live_digests, owner) != OwnerDigest(rebuilt_digests, owner)) {
+        OwnerDigest(s, live_digests, owner) != OwnerDigest(s, rebuilt_digests, owner)) {
       check.identical = false;
       check.differences.push_back({"meta", "the running digest of " + owner, "changed"});
     }
@@ -166,8 +166,8 @@ Result<DigestCheck> Engine::VerifyQuick() const {
       check.verified_projected_seq = verified->projected;
     for (const std::string& owner : Owners(s)) {
       check.projections.push_back(
-          {owner, OwnerDigest(live, owner).Hex(),
-           verified ? OwnerDigest(verified->digests, owner).Hex() : ""});
+          {owner, OwnerDigest(s, live, owner).Hex(),
+           verified ? OwnerDigest(s, verified->digests, owner).Hex() : ""});
     }
     return check;
   });

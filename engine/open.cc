@@ -9,9 +9,12 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <set>
 
 #include "engine/engine_impl.h"
 #include "engine/logging.h"
+#include "projectors/declared.h"
 #include "store/keys.h"
 #include "store/meta.h"
 #include "store/page_check.h"
@@ -25,7 +28,8 @@ namespace fs = std::filesystem;
 // meta["format"]: 8-byte magic, u32 format version, u32 reserved (little-endian).
 constexpr char kMagic[8] = {'A', 'N', 'N', 'A', 'L', 'D', 'B', '\0'};
 constexpr uint32_t kFormatVersion = 1;
-constexpr MDB_dbi kMaxDbs = 64;
+// Every sub-database in both slots, and the main database.
+constexpr MDB_dbi kMaxLmdbDbs = 2 * kMaxDbs + 1;
 
 struct MetaFormat {
   char magic[8];
@@ -119,14 +123,20 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
     }
   }
   for (size_t slot = 0; slot < kSlots; ++slot) {
-    for (const DbSpec& spec : kDbs) {
-      std::string name = SlotName(spec.db, slot);
+    for (Db db : s.dbs) {
+      std::string name = SlotName(db, slot);
       MDB_dbi dbi;
       rc = mdb_dbi_open(txn.handle(), name.c_str(), writable ? MDB_CREATE : 0, &dbi);
+      if (rc == MDB_NOTFOUND && IsDeclared(db)) {
+        return Status::InvalidInput(
+            "projection " + std::string(Spec(db).owner) + " is not in " + s.dir +
+            " yet (it has no table " + name +
+            "): open the store for writing once with it to build it");
+      }
       if (rc == MDB_NOTFOUND)
         return Status::Corruption(s.dir + " lacks sub-database " + name);
       if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_dbi_open", rc);
-      s.slots[slot][static_cast<size_t>(spec.db)] = dbi;
+      s.slots[slot][static_cast<size_t>(db)] = dbi;
     }
   }
   if (fresh) {
@@ -141,6 +151,77 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
   }
   s.CommitDurably(txn);
   return Status::Ok();
+}
+
+// The projectors (the nine and Options::projections), their versions and
+// every sub-database they own. A declaration that is unsound is refused.
+Status DeclareProjections(Engine::Impl& s) {
+  std::optional<ProjectorSet> set;
+  try {
+    set.emplace(s.options.projections);
+  } catch (const std::invalid_argument& e) {
+    return Status::InvalidInput(e.what());
+  } catch (const std::length_error& e) {
+    return Status::InvalidInput(e.what());
+  }
+  s.code_versions = set->Versions();
+  s.projector_names = set->Names();
+  std::set<std::string> names;
+  for (const std::string& name : s.projector_names) {
+    if (!names.insert(name).second)
+      return Status::InvalidInput("projection " + name + " is registered twice");
+  }
+  s.dbs.clear();
+  for (size_t i = 0; i < kDbCount; ++i) s.dbs.push_back(static_cast<Db>(i));
+  s.declared.clear();
+  for (const auto& p : s.options.projections) {
+    DeclaredProjection& d = s.declared.emplace_back();
+    d.name = p->name();
+    d.tables = DeclareTables(*p);
+    for (const DeclaredTable& t : d.tables) s.dbs.push_back(t.db);
+  }
+  MutexLock lock(s.write_mutex);  // (no other thread yet: for the analysis)
+  s.projectors = std::move(*set);
+  return Status::Ok();
+}
+
+// A writer must hold every projection the store records: refused, naming
+// the ones it lacks. A declared projection new to the store, or recorded at
+// another version, is built from the log now, blue/green (Rebuild), so
+// that no read sees it incomplete.
+Status BuildDeclaredProjections(Engine::Impl& s, Engine& engine) {
+  if (s.options.read_only) return Status::Ok();
+  Versions recorded;
+  std::vector<StaleProjection> stale;
+  Status read = s.RetryingOnMapFull([&] {
+    Txn txn(s.env.handle(), Txn::kReadOnly);
+    const size_t slot = LiveSlot(txn.handle(), s.meta());
+    recorded = SlotVersions(txn.handle(), s.meta(), slot);
+    stale = s.StaleIn(txn.handle(), slot);
+    return Status::Ok();
+  });
+  if (!read.ok()) return read;
+  std::string missing;
+  for (const auto& [name, version] : recorded) {
+    if (!s.code_versions.contains(name)) missing += (missing.empty() ? "" : ", ") + name;
+  }
+  if (!missing.empty()) {
+    return Status::InvalidInput(
+        s.dir + " holds projection(s) " + missing +
+        " that this process did not register: opening it for writing without them "
+        "would leave them behind the log (register them in Options::projections, or "
+        "load their plugin; reading is allowed)");
+  }
+  std::string building;
+  for (const auto& p : s.options.projections) {
+    const std::string name = p->name();
+    for (const StaleProjection& st : stale) {
+      if (st.name == name) building += (building.empty() ? "" : ", ") + name;
+    }
+  }
+  if (building.empty()) return Status::Ok();
+  Log().info("building projection(s) {} of {} from its log", building, s.dir);
+  return engine.Rebuild();
 }
 
 // LMDB writes its lock file's reader table through a shared mapping of a
@@ -207,8 +288,9 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     s->ship_watch.Watch(dir + "/shipped");
     s->options = std::move(options);
     if (!s->options.clock) s->options.clock = SystemClockMicros;
+    if (Status st = DeclareProjections(*s); !st.ok()) return st;
     s->env = lmdb::env::create();
-    lmdb::env_set_max_dbs(s->env.handle(), kMaxDbs);
+    lmdb::env_set_max_dbs(s->env.handle(), kMaxLmdbDbs);
     lmdb::env_set_mapsize(s->env.handle(), s->options.initial_map_size);
     unsigned flags = MDB_NOTLS;
     if (!s->options.sync) flags |= MDB_NOSYNC;
@@ -268,6 +350,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     }
     Log().debug("opened {} ({})", dir, fresh ? "new" : "existing");
     auto engine = std::unique_ptr<Engine>(new Engine(std::move(s)));
+    if (Status st = BuildDeclaredProjections(*engine->impl_, *engine); !st.ok())
+      return st;
     if (engine->impl_->options.rebuild_stale_on_open &&
         !engine->impl_->options.read_only) {
       std::vector<StaleProjection> stale;
@@ -288,6 +372,12 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
   if (!opened.ok() && fresh && opened.status().code() == Status::Code::kIOError)
     RemoveCreated(dir, made_dir);
   return opened;
+}
+
+uint64_t Engine::Impl::MaskOf(const std::vector<StaleProjection>& stale) const {
+  uint64_t mask = 0;
+  for (const StaleProjection& p : stale) mask |= MaskOwnedBy(p.name);
+  return mask;
 }
 
 std::vector<StaleProjection> Engine::Impl::StaleIn(MDB_txn* txn, size_t slot) {

@@ -24,13 +24,13 @@ Result<Snapshot> Engine::Read() const {
     Txn txn(impl_->env.handle(), Txn::kReadOnly);
     size_t slot = LiveSlot(txn.handle(), impl_->meta());
     auto stale = impl_->StaleIn(txn.handle(), slot);
-    uint64_t mask = 0;
-    for (const auto& s : stale) mask |= OwnedMask(s.name);
+    const uint64_t mask = impl_->MaskOf(stale);
     auto view =
         std::make_unique<Snapshot::Impl>(std::move(txn), impl_->slots[slot], slot);
     view->map_lock.emplace(std::move(lock));
     view->stale_mask = mask;
     view->stale = std::move(stale);
+    view->declared = &impl_->declared;
     return Snapshot(std::move(view));
   });
 }

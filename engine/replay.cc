@@ -24,14 +24,15 @@ Replayer::Replayer(Engine::Impl& s, size_t target_slot, Mode mode, ProgressFn pr
       slot_(target_slot),
       mode_(mode),
       match_slot_(match_slot),
-      progress_(std::move(progress)) {}
+      progress_(std::move(progress)),
+      projectors_(s.options.projections) {}
 
 void Replayer::ClearTarget() {
   SharedMapLock map_lock(s_.map_mutex);
   Txn txn(s_.env.handle(), Txn::kWrite);
-  for (const DbSpec& spec : kDbs) {
-    if (IsDerived(spec.db))
-      lmdb::dbi_drop(txn.handle(), s_.slots[slot_][static_cast<size_t>(spec.db)], false);
+  for (Db db : s_.dbs) {
+    if (IsDerived(db))
+      lmdb::dbi_drop(txn.handle(), s_.slots[slot_][static_cast<size_t>(db)], false);
   }
   WriteDigests(txn.handle(), s_.meta(), slot_, {});
   txn.Commit();  // scratch: made durable with the commit that uses it

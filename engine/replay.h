@@ -66,7 +66,7 @@ class Replayer {
   ProgressFn progress_;
   // Its own validator and projectors: appends may run meanwhile.
   Validator validator_;
-  ProjectorSet projectors_;
+  ProjectorSet projectors_;  // the engine's declared projections too
   uint64_t done_ = 0;
   uint64_t total_ = 0;
   Hash prev_{};

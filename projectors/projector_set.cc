@@ -1,20 +1,51 @@
 #include "projectors/projector_set.h"
 
+#include "projectors/declared.h"
 #include "store/lmdb.h"
 #include "store/schema.h"
 
 namespace annal::internal {
+namespace {
 
-ProjectorSet::ProjectorSet() {
+// The embedder's code may throw anything: each is this batch's rejection.
+Status ApplyDeclared(Projector& p, Kv& kv, const fbs::Record& rec) {
+  std::string what;
+  try {
+    p.Apply(kv, rec);
+    return Status::Ok();
+  } catch (const lmdb::error&) {
+    throw;  // storage: the caller may grow the map and retry
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "it threw something that is not a std::exception";
+  }
+  return Status::Rejected("projection " + std::string(p.name()) + " failed at seq " +
+                              std::to_string(rec.seq()) + ": " + what,
+                          0);
+}
+
+}  // namespace
+
+ProjectorSet::ProjectorSet(const std::vector<std::shared_ptr<Projection>>& declared) {
   for (auto& p : MakeProjectors()) {
     const uint64_t mask = OwnedMask(p->name());
-    entries_.push_back({std::move(p), mask});
+    entries_.push_back({std::move(p), mask, false});
+  }
+  for (const auto& d : declared) {
+    auto p = MakeDeclaredProjector(d);
+    const uint64_t mask = MaskOwnedBy(p->name());
+    entries_.push_back({std::move(p), mask, true});
   }
 }
 
 Status ProjectorSet::Apply(Kv& kv, const fbs::Record& rec) {
   for (const Entry& e : entries_) {
     kv.Restrict(e.mask);
+    if (e.declared) {
+      if (Status st = ApplyDeclared(*e.projector, kv, rec); !st.ok()) return st;
+      continue;
+    }
     try {
       e.projector->Apply(kv, rec);
     } catch (const lmdb::error&) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "annal/projection.h"
 #include "annal/status.h"
 #include "log_generated.h"
 #include "projectors/projector.h"
@@ -19,11 +20,15 @@ namespace annal::internal {
 
 class ProjectorSet {
  public:
-  ProjectorSet();
+  // The nine, then the declared projections in the order given (their
+  // declarations checked: std::invalid_argument when one is unsound).
+  explicit ProjectorSet(const std::vector<std::shared_ptr<Projection>>& declared = {});
 
-  // Runs every projector on `rec`. A projector's failure becomes a
-  // kCorruption Status naming it and the seq; storage errors (lmdb::error)
-  // propagate so that the caller can grow the map and retry.
+  // Runs every projector on `rec`. A built-in projector's failure becomes a
+  // kCorruption Status naming it and the seq (the validator admitted the
+  // record, so the store or the code is broken); a declared one's, whatever
+  // it throws, a kRejected Status naming it and the seq. Storage errors
+  // (lmdb::error) propagate so that the caller can grow the map and retry.
   Status Apply(Kv& kv, const fbs::Record& rec);
 
   // name -> version of every projector, as the code declares them.
@@ -35,6 +40,7 @@ class ProjectorSet {
   struct Entry {
     std::unique_ptr<Projector> projector;
     uint64_t mask;
+    bool declared;
   };
   std::vector<Entry> entries_;
 };

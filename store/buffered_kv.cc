@@ -113,7 +113,7 @@ void BufferedKv::Flush() {
   // The buffer enforces the mask itself; below, every sub-database is open
   // to it, for its flushes and for its reads on a miss alike.
   below_.Restrict(~uint64_t{0});
-  for (size_t i = 0; i < kDbCount; ++i) {
+  for (size_t i = 0; i < kMaxDbs; ++i) {
     const Db db = static_cast<Db>(i);
     if (tables_[i].empty()) continue;  // (and so is its ordered index)
     for (const Entry* e : tables_[i].DirtySorted()) {

@@ -67,11 +67,11 @@ class BufferedKv final : public Kv {
   size_t bytes_ = 0;  // the entries' bookkeeping
   uint64_t allowed_ = ~uint64_t{0};
   Arena arena_;
-  std::array<EntryTable, kDbCount> tables_;
+  std::array<EntryTable, kMaxDbs> tables_;
   // For the sub-databases scanned in this batch (alarms' resolution order),
   // their buffered keys in order, kept from the first scan on; the views
   // point at the keys in the arena, which stay put until the flush.
-  std::array<std::unique_ptr<std::set<std::string_view>>, kDbCount> ordered_;
+  std::array<std::unique_ptr<std::set<std::string_view>>, kMaxDbs> ordered_;
   AlignedBuf scratch_;
 };
 

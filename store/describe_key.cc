@@ -20,6 +20,31 @@ std::string_view StateName(uint8_t state) {
   return state < 3 ? kStates[state] : "?";
 }
 
+// A declared key: each field named (entity: the names, comma-separated)
+// and decoded by its type (detail: 'i' or 's' per field).
+std::string DescribeFields(const DbSpec& spec, std::string_view key) {
+  keys::FieldReader r(key);
+  std::string out;
+  std::string_view names = spec.entity;
+  for (char type : spec.detail) {
+    const size_t comma = names.find(',');
+    if (!out.empty()) out += ", ";
+    out += std::string(names.substr(0, comma)) + " ";
+    names = comma == std::string_view::npos ? "" : names.substr(comma + 1);
+    if (type == 'i') {
+      auto v = r.Int();
+      if (!v) return "a malformed key of " + std::to_string(key.size()) + " bytes";
+      out += std::to_string(*v);
+    } else {
+      auto v = r.Str();
+      if (!v) return "a malformed key of " + std::to_string(key.size()) + " bytes";
+      out += Quoted(*v);
+    }
+  }
+  if (!r.done()) return "a malformed key of " + std::to_string(key.size()) + " bytes";
+  return out;
+}
+
 }  // namespace
 
 std::string DescribeKey(Db db, std::string_view key) {
@@ -44,6 +69,8 @@ std::string DescribeKey(Db db, std::string_view key) {
              std::string(StateName(k.state));
     case KeyShape::kSeqId:
       return entity + " " + Quoted(k.id) + " " + detail + " " + std::to_string(k.number);
+    case KeyShape::kFields:
+      return DescribeFields(spec, key);
   }
   return "a key";
 }

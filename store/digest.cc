@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <map>
 
 namespace annal::internal {
 namespace {
@@ -55,21 +56,56 @@ std::string Digest::Hex() const {
   return buf;
 }
 
+namespace {
+
+void PutPair(std::string& s, const Digest& d) {
+  char pair[16];
+  std::memcpy(pair, &d.a, 8);
+  std::memcpy(pair + 8, &d.b, 8);
+  s.append(pair, 16);
+}
+
+Digest GetPair(const char* p) {
+  Digest d;
+  std::memcpy(&d.a, p, 8);
+  std::memcpy(&d.b, p + 8, 8);
+  return d;
+}
+
+}  // namespace
+
 std::string EncodeDigests(const Digests& d) {
-  std::string s(d.size() * 16, '\0');
-  for (size_t i = 0; i < d.size(); ++i) {
-    std::memcpy(s.data() + 16 * i, &d[i].a, 8);
-    std::memcpy(s.data() + 16 * i + 8, &d[i].b, 8);
+  std::string s;
+  for (size_t i = 0; i < kDbCount; ++i) PutPair(s, d[i]);
+  std::map<std::string_view, const Digest*> declared;
+  for (size_t i = kDbCount; i < kMaxDbs; ++i) {
+    if (d[i] != Digest{}) declared[Spec(static_cast<Db>(i)).name] = &d[i];
+  }
+  for (const auto& [name, digest] : declared) {
+    const auto n = static_cast<uint16_t>(name.size());
+    s.append(reinterpret_cast<const char*>(&n), 2);
+    s.append(name);
+    PutPair(s, *digest);
   }
   return s;
 }
 
 std::optional<Digests> DecodeDigests(std::string_view bytes) {
-  Digests d;
-  if (bytes.size() != d.size() * 16) return std::nullopt;
-  for (size_t i = 0; i < d.size(); ++i) {
-    std::memcpy(&d[i].a, bytes.data() + 16 * i, 8);
-    std::memcpy(&d[i].b, bytes.data() + 16 * i + 8, 8);
+  Digests d{};
+  if (bytes.size() < kDbCount * 16) return std::nullopt;
+  for (size_t i = 0; i < kDbCount; ++i) d[i] = GetPair(bytes.data() + 16 * i);
+  bytes.remove_prefix(kDbCount * 16);
+  while (!bytes.empty()) {
+    uint16_t n = 0;
+    if (bytes.size() < 2) return std::nullopt;
+    std::memcpy(&n, bytes.data(), 2);
+    if (bytes.size() < 2 + size_t{n} + 16) return std::nullopt;
+    const std::string_view name = bytes.substr(2, n);
+    // Tables this process has not declared keep no digest here: no code of
+    // this process writes them, and verify compares only declared ones.
+    if (auto db = FindDeclaredDb(name))
+      d[static_cast<size_t>(*db)] = GetPair(bytes.data() + 2 + n);
+    bytes.remove_prefix(2 + size_t{n} + 16);
   }
   return d;
 }

@@ -29,9 +29,13 @@ struct Digest {
   std::string Hex() const;
 };
 
-using Digests = std::array<Digest, kDbCount>;
+using Digests = std::array<Digest, kMaxDbs>;
 
-// meta["digest@<slot>"]: kDbCount pairs of u64, little-endian, in Db order.
+// meta["digest@<slot>"]: the built-in sub-databases' digests, kDbCount pairs
+// of u64, little-endian, in Db order; then, for each declared table whose
+// digest is not zero, in name order: its name's length (u16), its name and
+// its pair. Decoding skips a table this process has not declared (only
+// writers re-encode, and a writer holds every projection the store records).
 std::string EncodeDigests(const Digests& d);
 std::optional<Digests> DecodeDigests(std::string_view bytes);
 

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -23,6 +24,8 @@ namespace annal::internal::keys {
 
 inline constexpr size_t kMaxIdBytes = 256;
 inline constexpr size_t kMaxKeyBytes = 8 + kMaxIdBytes + 8;
+// LMDB's limit (mdb_env_get_maxkeysize): the bound of a declared key.
+inline constexpr size_t kMaxDeclaredKeyBytes = 511;
 
 constexpr size_t Pad8(size_t n) { return (n + 7) & ~size_t{7}; }
 
@@ -56,9 +59,34 @@ class Key {
                 len_ - start - prefix.size() - id.size());
     return *this;
   }
+  // kFields: an int key field sorts as a signed time does; a string field is
+  // NUL-terminated, then NUL-padded to 8 bytes, so that a key of several
+  // fields sorts field by field ("a" then 9 before "ab" then 1). Throws
+  // std::invalid_argument for a NUL in the string or a key past 511 bytes.
+  Key& Int(int64_t v) {
+    Fits(8);
+    return Time(v);
+  }
+  Key& Str(std::string_view s) {
+    if (s.find('\0') != std::string_view::npos)
+      throw std::invalid_argument("a key string may not hold a NUL byte");
+    const size_t n = Pad8(s.size() + 1);
+    Fits(n);
+    if (!s.empty()) std::memcpy(&buf_[len_], s.data(), s.size());
+    std::memset(&buf_[len_ + s.size()], 0, n - s.size());
+    len_ += n;
+    return *this;
+  }
 
  private:
-  std::array<char, kMaxKeyBytes> buf_{};
+  void Fits(size_t more) const {
+    if (len_ + more > kMaxDeclaredKeyBytes) {
+      throw std::invalid_argument("a key longer than LMDB's 511 bytes");
+    }
+  }
+  // Not zeroed: only the first len_ bytes are ever read (a memset of the
+  // whole buffer per key was measurable on the write path).
+  std::array<char, kMaxDeclaredKeyBytes + 1> buf_;
   size_t len_ = 0;
 };
 
@@ -139,9 +167,36 @@ inline Decoded Decode(KeyShape shape, std::string_view k) {
       d.number = DecodeU64(k);
       d.id = DecodeId(k.substr(8));
       break;
+    case KeyShape::kFields:  // FieldReader, with the declaration's types
+      break;
   }
   return d;
 }
+// kFields taken apart field by field, in the order Int and Str built it;
+// nullopt when the bytes left are not such a field (a damaged key).
+class FieldReader {
+ public:
+  explicit FieldReader(std::string_view key) : rest_(key) {}
+  std::optional<int64_t> Int() {
+    if (rest_.size() < 8) return std::nullopt;
+    const int64_t v = DecodeTime(rest_);
+    rest_.remove_prefix(8);
+    return v;
+  }
+  std::optional<std::string_view> Str() {
+    const size_t end = rest_.find('\0');
+    if (end == std::string_view::npos || Pad8(end + 1) > rest_.size())
+      return std::nullopt;
+    std::string_view s = rest_.substr(0, end);
+    rest_.remove_prefix(Pad8(end + 1));
+    return s;
+  }
+  bool done() const { return rest_.empty(); }
+
+ private:
+  std::string_view rest_;
+};
+
 inline uint64_t DecodeSeq(std::string_view k) { return Decode(KeyShape::kSeq, k).number; }
 // The id of an index key (kTimeId, kStateId, kSeqId): the row it names.
 inline std::string_view IndexedId(std::string_view k) { return DecodeId(k.substr(8)); }

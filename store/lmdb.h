@@ -17,7 +17,7 @@
 
 namespace annal::internal {
 
-using DbHandles = std::array<MDB_dbi, kDbCount>;
+using DbHandles = std::array<MDB_dbi, kMaxDbs>;
 
 inline MDB_val ToVal(std::string_view s) {
   return MDB_val{s.size(), const_cast<char*>(s.data())};
@@ -106,7 +106,7 @@ class LmdbKv final : public Kv {
   MDB_dbi Handle(Db db) const;
   MDB_cursor* CursorFor(Db db);
   MDB_txn* txn_;
-  std::array<MDB_cursor*, kDbCount> cursors_{};
+  std::array<MDB_cursor*, kMaxDbs> cursors_{};
   // Each sub-database's last key, read at its first write. A delete may leave
   // it past the real last key: appends then take the searching path, which
   // is only slower.
@@ -114,7 +114,7 @@ class LmdbKv final : public Kv {
     bool known = false, none = false;
     std::string key;
   };
-  std::array<LastKey, kDbCount> last_keys_{};
+  std::array<LastKey, kMaxDbs> last_keys_{};
   const DbHandles& dbis_;
   uint64_t allowed_ = ~uint64_t{0};
   Digests deltas_{};

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -59,6 +60,7 @@ enum class KeyShape : uint8_t {
   kTimeId,    // signed time (sign bit flipped, big-endian), then the id
   kStateId,   // a state byte in 8 bytes, then the id
   kSeqId,     // u64 seq, then the id
+  kFields,    // a declared projection's key fields (keys::Key::Int, Str)
 };
 
 struct DbSpec {
@@ -175,7 +177,36 @@ inline constexpr std::string_view kVersions = "versions@";    // projector versi
 inline constexpr std::string_view kMode = "mode";  // how the last writer opened it
 }  // namespace meta_key
 
-constexpr const DbSpec& Spec(Db db) { return kDbs[static_cast<size_t>(db)]; }
+// Sub-databases of declared projections (include/annal/projection.h) take
+// the Db values from kDbCount up: interned by name for the life of the
+// process (store/declared_dbs.cc), so every store a process opens gives one
+// name one value. Every Db fits a 64-bit mask, so a process holds at most
+// kMaxDbs - kDbCount declared tables (docs/projections.md).
+inline constexpr size_t kMaxDbs = 64;
+static_assert(kDbCount <= kMaxDbs);
+
+// The Db of the declared table `name` (proj_<projection>.<table>), owned by
+// `owner` (the projection's name); `key_types` holds one letter per key
+// field ('i' int, 's' str), and `entity` names the key fields for reports.
+// Thread-safe. Throws std::length_error past kMaxDbs, std::invalid_argument
+// when the name was interned with another owner or key.
+Db InternDeclaredDb(std::string_view name, std::string_view owner,
+                    std::string_view key_types, std::string_view entity);
+// The Db interned under `name`, if any (digests decoded from meta).
+std::optional<Db> FindDeclaredDb(std::string_view name);
+
+// The sub-databases, built-in or declared, whose owner is `owner` (what
+// Kv::Restrict lets that projector touch).
+uint64_t MaskOwnedBy(std::string_view owner);
+
+// The spec of a built-in or declared sub-database (a declared one's views
+// live as long as the process).
+const DbSpec& DeclaredSpec(Db db);
+inline const DbSpec& Spec(Db db) {
+  const auto i = static_cast<size_t>(db);
+  return i < kDbCount ? kDbs[i] : DeclaredSpec(db);
+}
+constexpr bool IsDeclared(Db db) { return static_cast<size_t>(db) >= kDbCount; }
 
 // Everything but meta and the log is derived from the log, and exists twice:
 // slot 0 under the names above, slot 1 under the name plus "@1". meta says
@@ -189,7 +220,7 @@ inline std::string SlotName(Db db, size_t slot) {
 }
 
 constexpr uint64_t MaskOf(Db db) { return uint64_t{1} << static_cast<unsigned>(db); }
-static_assert(kDbCount <= 64, "sub-database masks are 64-bit");
+static_assert(kMaxDbs <= 64, "sub-database masks are 64-bit");
 
 // What the validator reads and writes: the entity states in the registry.
 inline constexpr uint64_t kRegistryMask = MaskOf(Db::kRegistry);

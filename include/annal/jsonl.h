@@ -12,6 +12,7 @@
 
 #include "annal/events.h"
 #include "annal/maintenance.h"
+#include "annal/projection.h"
 #include "annal/rows.h"
 #include "annal/status.h"
 
@@ -55,6 +56,9 @@ void AppendJson(std::string& out, const QueueDepthRow& r);
 void AppendJson(std::string& out, const AutonomyCurrentRow& r);
 void AppendJson(std::string& out, const AutonomyChangeRow& r);
 void AppendJson(std::string& out, const AlarmRow& r);
+// A declared table's row (annal/projection.h): its key fields, then its
+// other fields, by their declared names; floats in their shortest exact form.
+void AppendJson(std::string& out, const TableSpec& table, const TableRow& row);
 
 // The report of Engine::Verify as one JSON object and a newline (what
 // `annal verify --json` prints): identical, events, head_seq, head_hash, and

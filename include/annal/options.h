@@ -6,6 +6,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <vector>
+
+#include "annal/projection.h"
 
 namespace annal {
 
@@ -75,6 +79,13 @@ struct Options {
   // committed when Append returns. One ship acknowledgement covers a whole
   // group commit.
   int64_t wait_for_ship_ms = 0;
+
+  // Projections of your own (annal/projection.h, docs/projections.md),
+  // applied after the nine in this order. A store records the projections
+  // it holds: opening it for writing without one of them is refused, and
+  // one new to it (or at another version) is built from the log during
+  // Open. A read-only Open of a store that has not built one yet fails.
+  std::vector<std::shared_ptr<Projection>> projections;
 
   // Commits slower than this are logged (at info level), in milliseconds.
   int64_t slow_commit_ms = 500;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "annal/events.h"
+#include "annal/projection.h"
 #include "annal/query.h"
 #include "annal/rows.h"
 #include "annal/status.h"
@@ -73,6 +74,23 @@ class Snapshot {
   // kInvalidInput for an unknown name, an option the projection does not
   // take, a limit of 0, or a cursor not issued for this query of this store.
   Result<QueryPage> Query(std::string_view name, const QueryOptions& options = {}) const;
+  // One page of a declared projection's table (annal/projection.h): the
+  // projection's first table unless `table` names another, in key order,
+  // from after the cursor `after` (empty: from the first row), at most
+  // `limit` rows (nullopt: all). kInvalidInput for an unknown projection or
+  // table, a limit of 0, or a cursor not issued for this table of this store.
+  struct TableQuery {
+    std::string_view table;
+    std::optional<size_t> limit;
+    std::string_view after;
+  };
+  Result<TablePage> TableRows(std::string_view projection,
+                              const TableQuery& query = {}) const;
+  // The declaration of a declared projection's table (default: its first),
+  // as registered with the engine; nullopt when there is none.
+  std::optional<TableSpec> Table(std::string_view projection,
+                                 std::string_view table = {}) const;
+
   // Each projection's fingerprint at this commit (change notification: the
   // projections whose fingerprints differ between two commits changed).
   Result<Fingerprints> ProjectionFingerprints() const;

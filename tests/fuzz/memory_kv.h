@@ -54,7 +54,7 @@ class MemoryKv final : public internal::Kv {
     }
     return maps_[static_cast<size_t>(db)];
   }
-  std::array<Table, internal::kDbCount> maps_;
+  std::array<Table, internal::kMaxDbs> maps_;
   uint64_t allowed_ = ~uint64_t{0};
 };
 

@@ -1,0 +1,48 @@
+// JSON of a declared table's row (annal/jsonl.h).
+#include <charconv>
+#include <cmath>
+
+#include "annal/jsonl.h"
+#include "events/json_writer.h"
+
+namespace annal {
+namespace {
+
+void AppendValue(std::string& out, const Value& v) {
+  if (auto* n = std::get_if<int64_t>(&v)) {
+    out += std::to_string(*n);
+  } else if (auto* s = std::get_if<std::string>(&v)) {
+    internal::AppendJsonString(out, *s);
+  } else if (auto* b = std::get_if<bool>(&v)) {
+    out += *b ? "true" : "false";
+  } else if (auto* d = std::get_if<double>(&v); d && std::isfinite(*d)) {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf, *d);  // shortest round-trip form
+    out.append(buf, r.ptr);
+  } else {
+    out += "null";  // null, or a float JSON cannot hold (Put refuses those)
+  }
+}
+
+void AppendFields(std::string& out, const std::vector<FieldSpec>& specs,
+                  const Values& values, bool& first) {
+  for (size_t i = 0; i < specs.size() && i < values.size(); ++i) {
+    if (!first) out += ',';
+    first = false;
+    internal::AppendJsonString(out, specs[i].name);
+    out += ':';
+    AppendValue(out, values[i]);
+  }
+}
+
+}  // namespace
+
+void AppendJson(std::string& out, const TableSpec& table, const TableRow& row) {
+  out += '{';
+  bool first = true;
+  AppendFields(out, table.key, row.key, first);
+  AppendFields(out, table.fields, row.fields, first);
+  out += '}';
+}
+
+}  // namespace annal

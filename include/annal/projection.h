@@ -1,0 +1,101 @@
+// annal/projection.h: projections of your own (docs/projections.md). A
+// Projection declares its name, its version and its tables (key fields,
+// other fields, their types) and applies events to those tables through a
+// ProjectionTx. Registered in Options::projections, it gets what the
+// built-in nine get: written in the same LMDB write transaction as the
+// events (a throwing Apply aborts the whole batch), or by the projector in
+// deferred mode; built from the log when new to a store, rebuilt when its
+// version changes, covered by Verify and Rebuild, read through
+// Snapshot::TableRows.
+//
+// Thread-safety: Apply may run on several threads at once (appends, and a
+// verify's or rebuild's replay), each with its own ProjectionTx; keep no
+// state in the object (everything lives in its tables). Determinism: Apply
+// reads only the event and its own tables: no clock, no randomness, no I/O,
+// so that a replay of the log gives the same bytes.
+// Lifetime: the views a ProjectionTx returns are copies (Values own their
+// strings); a ProjectionTx is valid during the Apply call it is given to.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "annal/events.h"
+
+namespace annal {
+
+enum class FieldType : uint8_t { kInt, kStr, kBool, kFloat };
+
+// A field: its name ([a-z][a-z0-9_]{0,62}), its type, and whether it may be
+// null. A key field is kInt or kStr and never optional.
+struct FieldSpec {
+  std::string name;
+  FieldType type = FieldType::kInt;
+  bool optional = false;
+};
+
+// One table of a projection: an LMDB sub-database named
+// proj_<projection>.<table>, ordered by its key fields (strings byte-wise,
+// ints numerically, field by field).
+struct TableSpec {
+  std::string name;
+  std::vector<FieldSpec> key;     // at least one
+  std::vector<FieldSpec> fields;  // the other fields, in declared order
+};
+
+// A field's value: std::monostate is null (an optional field only).
+using Value = std::variant<std::monostate, int64_t, std::string, bool, double>;
+using Values = std::vector<Value>;
+
+// What Apply reads and writes: its own tables only. A key or a row that
+// does not match the table's declaration (a missing or extra value, a wrong
+// type, a null where the field is not optional), and an unknown table,
+// throw std::invalid_argument, which rejects the batch.
+class ProjectionTx {
+ public:
+  // The other fields of the row at `key`, in declared order; nullopt when
+  // there is none.
+  virtual std::optional<Values> Get(std::string_view table, const Values& key) = 0;
+  virtual void Put(std::string_view table, const Values& key, const Values& fields) = 0;
+  // False when there was no row at `key`.
+  virtual bool Delete(std::string_view table, const Values& key) = 0;
+
+ protected:
+  ~ProjectionTx() = default;
+};
+
+class Projection {
+ public:
+  virtual ~Projection() = default;
+  // [a-z][a-z0-9_]{0,62}, not a built-in projection's name.
+  virtual std::string name() const = 0;
+  // From 1. A store holding another version rebuilds the projection (blue/
+  // green: the old rows stay readable until the new ones are complete).
+  virtual uint32_t version() const = 0;
+  // At least one; the first is the projection's default table.
+  virtual std::vector<TableSpec> tables() const = 0;
+  // Applies one logged event (in seq order, after the validator admitted it).
+  // Any exception rejects the whole batch it belongs to.
+  virtual void Apply(ProjectionTx& tx, const LoggedEvent& event) = 0;
+};
+
+// One row of a declared table: its key fields, then its other fields.
+struct TableRow {
+  Values key;
+  Values fields;
+  bool operator==(const TableRow&) const = default;
+};
+
+// One page of a table, in key order: `next` is the cursor of the next page
+// (pass it as `after`), nullopt when no rows follow.
+struct TablePage {
+  std::vector<TableRow> rows;
+  std::optional<std::string> next;
+};
+
+}  // namespace annal

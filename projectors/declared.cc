@@ -1,0 +1,104 @@
+#include "projectors/declared.h"
+
+#include <stdexcept>
+
+#include "events/record_codec.h"
+#include "projectors/declared_row.h"
+
+namespace annal::internal {
+namespace {
+
+std::string KeyTypes(const TableSpec& t) {
+  std::string types;
+  for (const FieldSpec& f : t.key) types += f.type == FieldType::kInt ? 'i' : 's';
+  return types;
+}
+
+std::string KeyNames(const TableSpec& t) {
+  std::string names;
+  for (const FieldSpec& f : t.key) names += (names.empty() ? "" : ",") + f.name;
+  return names;
+}
+
+// Apply's view of the transaction: its own tables, every key and row
+// checked against the declaration on the way in.
+class TableTx final : public ProjectionTx {
+ public:
+  TableTx(Kv& kv, const std::vector<DeclaredTable>& tables, AlignedBuf& buf,
+          flatbuffers::FlatBufferBuilder& builder)
+      : kv_(kv), tables_(tables), buf_(buf), builder_(builder) {}
+
+  std::optional<Values> Get(std::string_view table, const Values& key) override {
+    const DeclaredTable& t = Find(table);
+    if (!kv_.Get(t.db, EncodeTableKey(t.spec, key), buf_)) return std::nullopt;
+    auto row = DecodeTableRow(t.spec, buf_.view());
+    if (!row) throw CorruptionError("a damaged row in " + std::string(Spec(t.db).name));
+    return row;
+  }
+  void Put(std::string_view table, const Values& key, const Values& fields) override {
+    const DeclaredTable& t = Find(table);
+    const keys::Key k = EncodeTableKey(t.spec, key);
+    kv_.Put(t.db, k, EncodeTableRow(t.spec, fields, builder_));
+  }
+  bool Delete(std::string_view table, const Values& key) override {
+    const DeclaredTable& t = Find(table);
+    return kv_.Del(t.db, EncodeTableKey(t.spec, key));
+  }
+
+ private:
+  const DeclaredTable& Find(std::string_view table) const {
+    for (const DeclaredTable& t : tables_) {
+      if (t.spec.name == table) return t;
+    }
+    throw std::invalid_argument("no table " + std::string(table) + " in this projection");
+  }
+
+  Kv& kv_;
+  const std::vector<DeclaredTable>& tables_;
+  AlignedBuf& buf_;
+  flatbuffers::FlatBufferBuilder& builder_;
+};
+
+class Declared final : public Projector {
+ public:
+  explicit Declared(std::shared_ptr<Projection> p)
+      : projection_(std::move(p)),
+        name_(projection_->name()),
+        version_(projection_->version()),
+        tables_(DeclareTables(*projection_)) {}
+
+  std::string_view name() const override { return name_; }
+  uint32_t version() const override { return version_; }
+  void Apply(Kv& kv, const fbs::Record& rec) override {
+    TableTx tx(kv, tables_, buf_, builder_);
+    projection_->Apply(tx, DecodeRecord(rec));
+  }
+
+ private:
+  std::shared_ptr<Projection> projection_;
+  const std::string name_;
+  const uint32_t version_;
+  const std::vector<DeclaredTable> tables_;
+  // Scratch kept between records, to spare allocations.
+  AlignedBuf buf_;
+  flatbuffers::FlatBufferBuilder builder_{256};
+};
+
+}  // namespace
+
+std::vector<DeclaredTable> DeclareTables(const Projection& p) {
+  if (auto problem = CheckDeclaration(p)) throw std::invalid_argument(*problem);
+  std::vector<DeclaredTable> out;
+  const std::string name = p.name();
+  for (TableSpec& t : p.tables()) {
+    Db db = InternDeclaredDb(TableDbName(name, t.name), name, KeyTypes(t), KeyNames(t));
+    out.push_back({std::move(t), db});
+  }
+  return out;
+}
+
+std::unique_ptr<Projector> MakeDeclaredProjector(std::shared_ptr<Projection> p) {
+  return std::make_unique<Declared>(std::move(p));
+}
+
+}  // namespace annal::internal
