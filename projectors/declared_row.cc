@@ -88,6 +88,7 @@ keys::Key EncodeTableKey(const TableSpec& table, const Values& key) {
 std::optional<Values> DecodeTableKey(const TableSpec& table, std::string_view bytes) {
   keys::FieldReader r(bytes);
   Values out;
+  out.reserve(table.key.size());
   for (const FieldSpec& f : table.key) {
     if (f.type == FieldType::kInt) {
       auto v = r.Int();
@@ -145,6 +146,7 @@ std::optional<Values> DecodeTableRow(const TableSpec& table, std::string_view by
   auto* t = flatbuffers::GetRoot<flatbuffers::Table>(data);
   if (!t->VerifyTableStart(v)) return std::nullopt;
   Values out;
+  out.reserve(table.fields.size());
   for (size_t i = 0; i < table.fields.size(); ++i) {
     const FieldSpec& f = table.fields[i];
     const auto slot = Slot(i);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "annal/engine.h"
 
@@ -17,6 +18,10 @@ struct Globals {
   std::string db;
   bool verbose = false;
   bool allow_other_owner = false;
+  std::vector<std::string> plugins;  // --plugin PATH.so, in order
+  // Their projections, loaded before the command runs; every store the
+  // command opens registers them (OpenOrReport).
+  std::vector<std::shared_ptr<Projection>> projections;
 };
 
 // Exit codes: 0 done, 1 the work failed (a rejected event, a refused store),

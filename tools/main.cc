@@ -6,6 +6,7 @@
 #include <map>
 #include <system_error>
 
+#include "annal/plugin.h"
 #include "tools/command.h"
 
 namespace annal::cli {
@@ -21,6 +22,8 @@ int Report(const char* command, const Status& st, int invalid_input) {
 
 std::unique_ptr<Engine> OpenOrReport(const Globals& g, Options options) {
   options.allow_other_owner = options.allow_other_owner || g.allow_other_owner;
+  options.projections.insert(options.projections.end(), g.projections.begin(),
+                             g.projections.end());
   auto engine = Engine::Open(g.db, std::move(options));
   if (!engine.ok()) {
     std::cerr << "annal: " << engine.status().ToString() << "\n";
@@ -86,6 +89,9 @@ int main(int argc, char** argv) {
   app.add_flag("--allow-other-owner", g.allow_other_owner,
                "open a store another user owns (an auditor's read-only copy)");
   app.add_flag("-v,--verbose", g.verbose, "log engine events (map growth, slow commits)");
+  app.add_option("--plugin", g.plugins,
+                 "load projections of your own from this shared object (repeatable; "
+                 "docs/projections.md)");
 
   std::map<CLI::App*, Run> commands;
   auto add = [&](Run run) { commands[app.get_subcommands({}).back()] = std::move(run); };
@@ -111,6 +117,14 @@ int main(int argc, char** argv) {
     return code == 0 ? kOk : kUsage;
   }
   annal::SetVerboseLogging(g.verbose);
+  for (const std::string& path : g.plugins) {
+    auto loaded = annal::LoadPlugin(path);
+    if (!loaded.ok()) {
+      std::cerr << "annal: " << loaded.status().message() << "\n";
+      return kUsage;
+    }
+    g.projections.insert(g.projections.end(), loaded->begin(), loaded->end());
+  }
   for (auto& [sub, run] : commands) {
     if (!sub->parsed()) continue;
     if (g.db.empty() && sub->get_name() != "generate") {

@@ -1,0 +1,63 @@
+// annal/plugin.h: projections in a shared object, for the `annal` command
+// and server (`--plugin PATH.so`) and any embedder (LoadPlugin). A plugin
+// defines one C entry point, `annal_plugin_v1`, with ANNAL_PLUGIN below; the
+// loader refuses a shared object without it, and one built against another
+// plugin ABI or another build of these headers (their layout fingerprint),
+// with a message, never a crash (docs/projections.md, "Plugins").
+//
+// Thread-safety: LoadPlugin may be called from any thread. The shared
+// object stays loaded for the life of the process (its projections'
+// code must outlive every engine that holds them).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "annal/projection.h"
+#include "annal/status.h"
+
+namespace annal {
+
+// Bumped whenever what crosses the entry point changes.
+inline constexpr uint32_t kPluginAbi = 1;
+
+// What a plugin's entry point returns: the ABI it was built for, the layout
+// fingerprint of the types it hands over, and its projections.
+struct PluginV1 {
+  uint32_t abi;
+  uint64_t layout;
+  void (*projections)(std::vector<std::shared_ptr<Projection>>* out);
+};
+
+// The sizes of what crosses the boundary, and the standard library's string
+// ABI: a plugin whose fingerprint differs was built against other headers
+// or another standard library, and is refused.
+constexpr uint64_t PluginLayout() {
+  return (uint64_t{sizeof(Value)} << 48) | (uint64_t{sizeof(TableSpec)} << 32) |
+         (uint64_t{sizeof(FieldSpec)} << 16) | (uint64_t{sizeof(LoggedEvent)} << 1) |
+#if defined(_GLIBCXX_USE_CXX11_ABI) && _GLIBCXX_USE_CXX11_ABI
+         1
+#else
+         0
+#endif
+      ;
+}
+
+// Loads the plugin at `path` and returns its projections. kInvalidInput
+// naming the file when it cannot be loaded, has no entry point, or was
+// built for another ABI or layout.
+Result<std::vector<std::shared_ptr<Projection>>> LoadPlugin(const std::string& path);
+
+}  // namespace annal
+
+// In one source file of a plugin: ANNAL_PLUGIN(MakeProjections), where
+// MakeProjections appends the plugin's projections to the vector it is given.
+#define ANNAL_PLUGIN(make_projections)                                       \
+  extern "C" __attribute__((visibility("default"))) const ::annal::PluginV1* \
+  annal_plugin_v1() {                                                        \
+    static const ::annal::PluginV1 plugin = {                                \
+        ::annal::kPluginAbi, ::annal::PluginLayout(), (make_projections)};   \
+    return &plugin;                                                          \
+  }
