@@ -19,6 +19,7 @@ from typing import (Any, Dict, Iterable, Iterator, List, NamedTuple, Optional,
 from annal import _annal
 from annal._errors import BusyError, Error, InvalidArgument, NotShippedError
 from annal._events import Event
+from annal._projection import Projection, _declarations
 from annal._rows import Row, RowList, _Page
 from annal._types import (ROW_CLASSES, ActiveTaskRow, AlarmRow, ApprovalRow,
                           IntegrationRow, QueueDepthRow, RuleRow, ScheduleRow,
@@ -173,6 +174,20 @@ class Snapshot(_Handle):
                             for i, r in enumerate(rows)], nxt)
         cls = ROW_CLASSES.get(name, Row)
         return RowList([cls(r, page, i) for i, r in enumerate(rows)], nxt)
+
+    def rows(self, name: str, table: Optional[str] = None, *, limit: Optional[int] = None,
+             after: Optional[str] = None) -> RowList[Row]:
+        """The rows of a projection of your own (annal.Projection): its
+        default table, or `table`, in key order; each row holds its key
+        fields, then its other fields. With `limit`, at most that many and
+        `.next`, the cursor to pass as `after` (None when no rows follow)."""
+        _text("name", name)
+        _text("table", table, optional=True)
+        _int("limit", limit, 1, optional=True)
+        _text("after", after, optional=True)
+        rows, nxt = self._native.rows(name, table or "", limit, after)
+        page = _Page(rows)
+        return RowList([Row(r, page, i) for i, r in enumerate(rows)], nxt)
 
     def _typed(self, cls: type[R], name: str, **options: Any) -> RowList[R]:
         return cast(RowList[R], self.query(name, **options))
@@ -397,7 +412,8 @@ class Store(_Handle):
 def open(path: str, mode: str = "inline", *, create: bool = True, read_only: bool = False,
          sync: bool = True, initial_map_size: int = 0,
          rebuild_stale: bool = False, wait_for_ship: float = 0.0,
-         allow_other_owner: bool = False) -> Store:
+         allow_other_owner: bool = False,
+         projections: Optional[Sequence[Projection]] = None) -> Store:
     """Opens (creating it unless `create=False`) the store in directory
     `path`. `mode`: "inline" (projections in the append's transaction) or
     "deferred" (a projector catches up later). `sync=False` trades the
@@ -407,7 +423,9 @@ def open(path: str, mode: str = "inline", *, create: bool = True, read_only: boo
     loses none of it; after that long without, it raises NotShippedError
     (the batch is committed locally: its `receipt` has its seqs).
     `allow_other_owner`: open a store another user owns (an auditor reading
-    a copy) instead of refusing it."""
+    a copy) instead of refusing it. `projections`: projections of your own
+    (annal.Projection instances); one new to the store, or at another
+    version, is built from the log before open returns."""
     path = _path("path", path)
     _text("mode", mode)
     _seconds("wait_for_ship", wait_for_ship)
@@ -415,5 +433,6 @@ def open(path: str, mode: str = "inline", *, create: bool = True, read_only: boo
     wait_ms = int(wait_for_ship * 1000)
     if wait_for_ship > 0:
         wait_ms = max(wait_ms, 1)
+    declared = _declarations(projections)
     return Store(_annal.Store(path, mode, create, read_only, sync, initial_map_size,
-                              rebuild_stale, wait_ms, allow_other_owner))
+                              rebuild_stale, wait_ms, allow_other_owner, declared))

@@ -56,6 +56,23 @@ Page RunQuery(PySnapshot& p, const std::string& name, std::optional<int64_t> due
   });
 }
 
+// One page of a declared projection's table, as JSON rows.
+Page TableRows(PySnapshot& p, const std::string& projection, const std::string& table,
+               std::optional<size_t> limit, std::optional<std::string> after) {
+  return WithView(p, [&](Snapshot& v) {
+    Snapshot::TableQuery q;
+    q.table = table;
+    q.limit = limit;
+    if (after) q.after = *after;
+    auto page = Check(v.TableRows(projection, q));
+    const TableSpec spec = *v.Table(projection, table);
+    std::vector<std::string> rows;
+    rows.reserve(page.rows.size());
+    for (const TableRow& r : page.rows) AppendJson(rows.emplace_back(), spec, r);
+    return Page(std::move(rows), std::move(page.next));
+  });
+}
+
 // The log from `from_seq` on, at most `max` records, as `annal export` lines.
 std::vector<std::string> ScanLog(PySnapshot& p, uint64_t from_seq, size_t max) {
   return WithView(p, [&](Snapshot& v) {
@@ -99,6 +116,8 @@ void BindSnapshot(pyb::module_& m) {
            pyb::arg("state") = pyb::none(), pyb::arg("limit") = pyb::none(),
            pyb::arg("after") = pyb::none())
       .def("scan_log", &ScanLog)
+      .def("rows", &TableRows, pyb::arg("projection"), pyb::arg("table"),
+           pyb::arg("limit") = pyb::none(), pyb::arg("after") = pyb::none())
       .def("fingerprints",
            [](PySnapshot& p) {
              return WithView(

@@ -8,6 +8,7 @@
 #include "annal/jsonl.h"
 #include "python/src/bindings.h"
 #include "python/src/event_from_dict.h"
+#include "python/src/py_projection.h"
 #include "python/src/snapshot_slot.h"
 #include "python/src/store_core.h"
 
@@ -23,7 +24,8 @@ struct PyStore {
 std::unique_ptr<PyStore> OpenStore(const std::string& path, const std::string& mode,
                                    bool create_if_missing, bool read_only, bool sync,
                                    size_t initial_map_size, bool rebuild_stale_on_open,
-                                   int64_t wait_for_ship_ms, bool allow_other_owner) {
+                                   int64_t wait_for_ship_ms, bool allow_other_owner,
+                                   const pyb::list& projections) {
   Options o;
   if (mode == "deferred") {
     o.mode = Mode::kDeferred;
@@ -38,6 +40,7 @@ std::unique_ptr<PyStore> OpenStore(const std::string& path, const std::string& m
   o.rebuild_stale_on_open = rebuild_stale_on_open;
   o.wait_for_ship_ms = wait_for_ship_ms;
   o.allow_other_owner = allow_other_owner;
+  for (auto p : projections) o.projections.push_back(MakePyProjection(p));
   pyb::gil_scoped_release nogil;
   return std::make_unique<PyStore>(PyStore{StoreCore::Open(path, o)});
 }
@@ -102,7 +105,8 @@ void BindStore(pyb::module_& m) {
       .def(pyb::init(&OpenStore), pyb::arg("path"), pyb::arg("mode"),
            pyb::arg("create_if_missing"), pyb::arg("read_only"), pyb::arg("sync"),
            pyb::arg("initial_map_size"), pyb::arg("rebuild_stale_on_open"),
-           pyb::arg("wait_for_ship_ms"), pyb::arg("allow_other_owner"))
+           pyb::arg("wait_for_ship_ms"), pyb::arg("allow_other_owner"),
+           pyb::arg("projections"))
       .def("append", &AppendDicts)
       .def("read",
            [](PyStore& s, std::optional<uint64_t> as_of) {

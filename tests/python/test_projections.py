@@ -1,0 +1,258 @@
+"""Projections of your own in Python (annal.Projection, issue 21): rows
+against a model of the same generated stream, inline and deferred giving
+the same rows, verify naming a tampered table, a version bump rebuilding, a
+projection added to a store with history complete at first read, a raising
+apply or a wrong put rejecting the whole batch, a writer without a recorded
+projection refused, and sixteen threads appending with one registered."""
+import json
+import threading
+
+import pytest
+
+import annal
+from conftest import cli, generated
+
+
+class ToolStats(annal.Projection):
+    name = "tool_stats"
+    version = 1
+    tables = {
+        "tools": annal.Table(key=("tool",), fields={"queued": int, "ok": int, "error": int}),
+        "calls": annal.Table(key=("call_id",), fields={"tool": str}),
+    }
+
+    def apply(self, tx, event):
+        if event["type"] == "tool_call_queued":
+            tx.put("calls", (event["call_id"],), {"tool": event["tool"]})
+            self.bump(tx, event["tool"], "queued")
+        elif event["type"] == "tool_call_finished":
+            call = tx.get("calls", (event["call_id"],))
+            self.bump(tx, call["tool"], event["outcome"])
+
+    @staticmethod
+    def bump(tx, tool, counter):
+        row = tx.get("tools", (tool,)) or {"queued": 0, "ok": 0, "error": 0}
+        row[counter] += 1
+        tx.put("tools", (tool,), row)
+
+
+def model(events):
+    tools, calls = {}, {}
+    for e in events:
+        if e["type"] == "tool_call_queued":
+            calls[e["call_id"]] = e["tool"]
+            tools.setdefault(e["tool"], {"queued": 0, "ok": 0, "error": 0})["queued"] += 1
+        elif e["type"] == "tool_call_finished":
+            tools[calls[e["call_id"]]][e["outcome"]] += 1
+    return tools, calls
+
+
+def events(n, seed=3):
+    return [json.loads(line) for line in generated(n, seed)]
+
+
+def append_all(store, evs, batch=1000):
+    for i in range(0, len(evs), batch):
+        store.append(evs[i:i + batch])
+
+
+def table_rows(store, table=None):
+    with store.read() as snap:
+        return [r.to_json() for r in snap.rows("tool_stats", table)]
+
+
+def test_rows_match_a_model_of_the_same_stream(tmp_path):
+    evs = events(6000)
+    tools, calls = model(evs)
+    assert len(tools) > 1
+    with annal.open(str(tmp_path / "s"), projections=[ToolStats()]) as s:
+        append_all(s, evs)
+        with s.read() as snap:
+            rows = snap.rows("tool_stats")
+            assert [r.to_dict() for r in rows] == [
+                {"tool": t, **c} for t, c in sorted(tools.items())]
+            assert rows[0].tool == min(tools)
+            assert len(snap.rows("tool_stats", "calls")) == len(calls)
+            paged, after = [], None
+            while True:
+                page = snap.rows("tool_stats", "calls", limit=7, after=after)
+                paged += page
+                if page.next is None:
+                    break
+                after = page.next
+            assert paged == list(snap.rows("tool_stats", "calls"))
+            with pytest.raises(annal.InvalidArgument):
+                snap.rows("no_such")
+        report = s.verify()
+        assert report["identical"], report
+
+
+def test_inline_and_deferred_give_the_same_rows(tmp_path):
+    evs = events(4000, seed=5)
+    with annal.open(str(tmp_path / "i"), projections=[ToolStats()]) as a, \
+            annal.open(str(tmp_path / "d"), "deferred", projections=[ToolStats()]) as b:
+        append_all(a, evs)
+        append_all(b, evs)
+        while b.project_pending(5000):
+            pass
+        for table in (None, "calls"):
+            assert table_rows(a, table) == table_rows(b, table)
+
+
+def test_a_raising_apply_or_a_wrong_put_rejects_the_whole_batch(tmp_path):
+    class Picky(ToolStats):
+        def apply(self, tx, event):
+            super().apply(tx, event)
+            if event["type"] == "tool_call_queued" and event["tool"] == "boom":
+                raise KeyError("boom")
+            if event["type"] == "tool_call_queued" and event["tool"] == "badtype":
+                tx.put("calls", (event["call_id"],), {"tool": 5})
+            if event["type"] == "tool_call_queued" and event["tool"] == "extra":
+                try:  # caught by apply: the batch is rejected all the same
+                    tx.put("calls", (event["call_id"],), {"tool": "x", "more": 1})
+                except ValueError:
+                    pass
+
+    with annal.open(str(tmp_path / "s"), projections=[Picky()]) as s:
+        append_all(s, events(2000))
+        before = table_rows(s), table_rows(s, "calls")
+        with s.read() as snap:
+            head = snap.last_seq()
+        for tool, says in (("boom", "KeyError"), ("badtype", "field tool is str"),
+                           ("extra", "field more is not declared")):
+            batch = [{"type": "task_created", "task_id": "t-" + tool, "name": "t"},
+                     {"type": "tool_call_queued", "call_id": "c-" + tool,
+                      "task_id": "t-" + tool, "tool": tool}]
+            with pytest.raises(annal.RejectedError, match=says) as e:
+                s.append(batch)
+            assert "projection tool_stats" in str(e.value)
+            assert (table_rows(s), table_rows(s, "calls")) == before
+            with s.read() as snap:
+                assert snap.last_seq() == head
+        assert s.verify()["identical"]
+
+
+def raw_put(path, sub_databases, key, value):
+    """A raw LMDB write behind annal's back, through liblmdb (ctypes)."""
+    import ctypes
+    import ctypes.util
+    lib = ctypes.CDLL(ctypes.util.find_library("lmdb") or "liblmdb.so.0")
+
+    class Val(ctypes.Structure):
+        _fields_ = [("size", ctypes.c_size_t), ("data", ctypes.c_void_p)]
+
+    def check(rc):
+        assert rc == 0, lib.mdb_strerror(rc)
+
+    env, txn = ctypes.c_void_p(), ctypes.c_void_p()
+    check(lib.mdb_env_create(ctypes.byref(env)))
+    check(lib.mdb_env_set_maxdbs(env, 200))
+    check(lib.mdb_env_set_mapsize(env, ctypes.c_size_t(1 << 30)))
+    check(lib.mdb_env_open(env, path.encode(), 0, 0o600))
+    check(lib.mdb_txn_begin(env, None, 0, ctypes.byref(txn)))
+    k, v = ctypes.create_string_buffer(key, len(key)), ctypes.create_string_buffer(value, len(value))
+    for name in sub_databases:
+        dbi = ctypes.c_uint()
+        check(lib.mdb_dbi_open(txn, name.encode(), 0, ctypes.byref(dbi)))
+        check(lib.mdb_put(txn, dbi, ctypes.byref(Val(len(key), ctypes.cast(k, ctypes.c_void_p))),
+                          ctypes.byref(Val(len(value), ctypes.cast(v, ctypes.c_void_p))), 0))
+    check(lib.mdb_txn_commit(txn))
+    lib.mdb_env_close(env)
+
+
+def test_verify_names_a_tampered_table(tmp_path):
+    path = str(tmp_path / "s")
+    with annal.open(path, projections=[ToolStats()]) as s:
+        append_all(s, events(2000))
+    # Both slots: the live one is tampered, whichever it is.
+    raw_put(path, ["proj_tool_stats.calls", "proj_tool_stats.calls@1"],
+            b"zz-forged" + b"\0" * 7, b"garbage!")
+    with annal.open(path, projections=[ToolStats()]) as s:
+        report = s.verify()
+        assert not report["identical"]
+        bad = [p for p in report["projections"] if not p["identical"]]
+        assert [p["projection"] for p in bad] == ["tool_stats"]
+        assert bad[0]["differences"][0]["sub_database"] == "proj_tool_stats.calls"
+        assert 'call_id "zz-forged"' in bad[0]["differences"][0]["key"]
+
+
+def test_a_version_bump_rebuilds_and_a_new_projection_is_complete_at_first_read(tmp_path):
+    path = str(tmp_path / "s")
+    evs = events(100000, seed=8)
+    tools, calls = model(evs)
+    with annal.open(path, sync=False) as s:
+        append_all(s, evs, batch=10000)
+
+    with annal.open(path, projections=[ToolStats()]) as s:
+        with s.read() as snap:
+            assert len(snap.rows("tool_stats", "calls")) == len(calls)
+
+    class V2(ToolStats):
+        version = 2
+
+        def apply(self, tx, event):
+            super().apply(tx, event)
+            if event["type"] == "tool_call_queued":
+                tx.put("calls", (event["call_id"],), {"tool": event["tool"] + "/v2"})
+
+    with annal.open(path, projections=[V2()]) as s:
+        rows = table_rows(s, "calls")
+        assert rows and all('/v2"' in r for r in rows)
+
+
+def test_a_writer_without_a_recorded_projection_is_refused(tmp_path):
+    path = str(tmp_path / "s")
+    with annal.open(path, projections=[ToolStats()]) as s:
+        append_all(s, events(500))
+    with pytest.raises(annal.InvalidArgument, match="tool_stats"):
+        annal.open(path)
+    with annal.open(path, read_only=True) as r:
+        with r.read() as snap:
+            snap.watchers()
+    assert cli("--db", path, "query", "watchers").returncode == 0
+
+
+def test_declarations_are_checked(tmp_path):
+    class NoName(ToolStats):
+        name = ""
+
+    class BadType(ToolStats):
+        tables = {"t": annal.Table(key=("k",), fields={"x": list})}
+
+    class Builtin(ToolStats):
+        name = "alarms"
+
+    for bad, says in ((NoName(), "name"), (BadType(), "type"), (Builtin(), "built-in")):
+        with pytest.raises(annal.InvalidArgument, match=says):
+            annal.open(str(tmp_path / "s"), projections=[bad])
+    with pytest.raises(annal.InvalidArgument):
+        annal.open(str(tmp_path / "s"), projections=["not a projection"])
+
+
+def test_sixteen_threads_append_with_a_python_projection(tmp_path):
+    with annal.open(str(tmp_path / "s"), projections=[ToolStats()]) as s:
+        errors = []
+
+        def worker(n):
+            try:
+                for i in range(40):
+                    t = f"t{n}-{i}"
+                    s.append([{"type": "task_created", "task_id": t, "name": "t"},
+                              {"type": "tool_call_queued", "call_id": "c" + t,
+                               "task_id": t, "tool": f"tool{i % 3}"}])
+            except Exception as e:  # reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        with s.read() as snap:
+            assert snap.last_seq() == 16 * 40 * 2
+            seqs = [json.loads(line)["seq"] for line in snap._native.scan_log(1, 10**6)]
+            assert seqs == list(range(1, 16 * 40 * 2 + 1))
+            counts = {r.tool: r.queued for r in snap.rows("tool_stats")}
+            assert counts == {"tool0": 16 * 14, "tool1": 16 * 13, "tool2": 16 * 13}
+        assert s.verify()["identical"]
