@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 
 namespace annal::binding {
 namespace {
@@ -160,15 +161,18 @@ class PyProjection final : public Projection {
   PyProjection(pyb::object obj, std::string name, uint32_t version,
                std::vector<TableSpec> tables)
       : obj_(std::move(obj)),
+        apply_(obj_.attr("apply")),
         name_(std::move(name)),
         version_(version),
         tables_(std::move(tables)) {}
   ~PyProjection() override {
     if (!Py_IsInitialized()) {
-      obj_.release();  // the interpreter is gone: nothing to drop it from
+      apply_.release();  // the interpreter is gone: nothing to drop them from
+      obj_.release();
       return;
     }
     pyb::gil_scoped_acquire gil;
+    apply_ = pyb::object();
     obj_ = pyb::object();
   }
 
@@ -185,7 +189,7 @@ class PyProjection final : public Projection {
     pyb::object py_tx = pyb::cast(std::move(holder));
     std::string error;
     try {
-      obj_.attr("apply")(py_tx, EventToDict(ev));
+      apply_(py_tx, EventToDict(ev));
     } catch (pyb::error_already_set& e) {
       error = e.what();
     }
@@ -196,6 +200,7 @@ class PyProjection final : public Projection {
 
  private:
   pyb::object obj_;
+  pyb::object apply_;  // its bound apply, looked up once
   const std::string name_;
   const uint32_t version_;
   const std::vector<TableSpec> tables_;
@@ -227,18 +232,32 @@ std::shared_ptr<Projection> MakePyProjection(const pyb::handle& declared) {
                                         std::move(tables));
 }
 
+// The interned str of a static name (a field name, an event type, an enum
+// value: all string literals, so address and length name one): no new str
+// object per event.
+pyb::handle Interned(std::string_view name) {
+  thread_local std::unordered_map<uintptr_t, PyObject*> keys;
+  const uintptr_t id =
+      reinterpret_cast<uintptr_t>(name.data()) ^ (uintptr_t{name.size()} << 56);
+  auto [it, added] = keys.try_emplace(id, nullptr);
+  if (added) {
+    it->second = PyUnicode_InternFromString(std::string(name).c_str());  // kept for good
+  }
+  return it->second;
+}
+
 pyb::dict EventToDict(const LoggedEvent& ev) {
   pyb::dict d;
-  d["type"] = pyb::str(std::string(ev.event.type()));
-  d["seq"] = pyb::int_(ev.seq);
-  if (ev.event.ts) d["ts"] = pyb::int_(*ev.event.ts);
-  if (ev.event.actor) d["actor"] = pyb::str(*ev.event.actor);
+  d[Interned("type")] = Interned(ev.event.type());
+  d[Interned("seq")] = pyb::int_(ev.seq);
+  if (ev.event.ts) d[Interned("ts")] = pyb::int_(*ev.event.ts);
+  if (ev.event.actor) d[Interned("actor")] = pyb::str(*ev.event.actor);
   std::visit(
       [&](const auto& body) {
         using E = std::decay_t<decltype(body)>;
         E::Fields(body, [&](std::string_view name, const auto& v) {
           using V = std::decay_t<decltype(v)>;
-          pyb::str key{std::string(name)};
+          pyb::handle key = Interned(name);
           if constexpr (std::is_same_v<V, OptString>) {
             if (v) d[key] = pyb::str(*v);
           } else if constexpr (std::is_same_v<V, OptTime>) {
@@ -250,7 +269,7 @@ pyb::dict EventToDict(const LoggedEvent& ev) {
           } else if constexpr (std::is_integral_v<V>) {
             d[key] = pyb::int_(v);
           } else {
-            d[key] = pyb::str(std::string(NameOf(v)));
+            d[key] = Interned(NameOf(v));  // enum names are static strings too
           }
         });
       },
