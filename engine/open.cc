@@ -274,6 +274,9 @@ using namespace internal;
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
 const std::string& Engine::dir() const { return impl_->dir; }
+const std::vector<std::shared_ptr<Projection>>& Engine::projections() const {
+  return impl_->options.projections;
+}
 
 Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options options) {
   bool fresh = false, made_dir = false;

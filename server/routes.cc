@@ -57,9 +57,128 @@ std::shared_ptr<AsOfCache::View> AsOfCache::Get(const Engine& engine, uint64_t s
   return view;
 }
 
+namespace {
+
+// ?as_of=SEQ, at most the head.
+std::optional<uint64_t> AsOf(const Params& p, const Snapshot& now) {
+  auto text = p.Text("as_of");
+  if (!text) return std::nullopt;
+  const uint64_t head = Must(now.LastSeq());
+  auto as_of = common::ParseDecimal(*text, 0, head);
+  if (!as_of) {
+    throw HttpError(
+        400, common::RangeMessage("as_of", "0", std::to_string(head) + " (the head)",
+                                  Printable(*text)));
+  }
+  return as_of;
+}
+
+void AppendPage(std::string& out, uint64_t seq, const std::vector<std::string>& rows,
+                const std::optional<std::string>& next) {
+  out += "{\"seq\":" + std::to_string(seq) + ",\"rows\":";
+  AppendRawArray(out, rows);
+  out += ",\"next\":";
+  if (next) {
+    AppendJsonString(out, *next);
+  } else {
+    out += "null";
+  }
+  out += "}";
+}
+
+const char* TypeName(FieldType t) {
+  static const char* kNames[] = {"int", "str", "bool", "float"};
+  return kNames[static_cast<size_t>(t)];
+}
+
+void AppendColumns(std::string& out, const std::vector<FieldSpec>& fields, bool& first) {
+  for (const FieldSpec& f : fields) {
+    out += first ? "" : ",";
+    first = false;
+    out += "{\"name\":";
+    AppendJsonString(out, f.name);
+    out += std::string(",\"type\":\"") + TypeName(f.type) +
+           "\",\"optional\":" + (f.optional ? "true" : "false") + "}";
+  }
+}
+
+}  // namespace
+
+void ApiServer::Impl::DeclaredTable(const std::string& name, const httplib::Request& req,
+                                    httplib::Response& res) {
+  Params p(req, {"table", "limit", "after", "as_of"});
+  const std::string table = p.Text("table").value_or("");
+  Snapshot now = Read();
+  const std::optional<TableSpec> spec = now.Table(name, table);
+  if (!spec) {
+    throw HttpError(404, "no projection named " + Printable(name) +
+                             (table.empty() ? "" : " with a table " + Printable(table)));
+  }
+  Snapshot::TableQuery q;
+  q.table = table;
+  q.limit = p.Unsigned("limit", 1, kMaxLimit).value_or(kDefaultLimit);
+  const std::string after = p.Text("after").value_or("");
+  q.after = after;
+  const std::optional<uint64_t> as_of = AsOf(p, now);
+  TablePage page;
+  uint64_t seq = 0;
+  if (as_of) {
+    auto view = as_of_cache.Get(engine, *as_of);
+    std::lock_guard<std::mutex> use(view->in_use);
+    page = Must(view->snapshot->TableRows(name, q));
+    seq = *as_of;
+  } else {
+    page = Must(now.TableRows(name, q));
+    seq = Must(now.ProjectedSeq());
+  }
+  std::vector<std::string> rows;
+  for (const TableRow& r : page.rows) AppendJson(rows.emplace_back(), *spec, r);
+  std::string out;
+  AppendPage(out, seq, rows, page.next);
+  res.set_content(out, "application/json");
+}
+
+void ApiServer::Impl::Projections(const httplib::Request& req, httplib::Response& res) {
+  Params p(req, {});
+  std::string out = "{\"projections\":[";
+  bool first_projection = true;
+  for (std::string_view name : kProjections) {
+    out += first_projection ? "" : ",";
+    first_projection = false;
+    out += "{\"name\":";
+    AppendJsonString(out, name);
+    out += ",\"builtin\":true}";
+  }
+  for (const auto& projection : engine.projections()) {
+    out += first_projection ? "" : ",";
+    first_projection = false;
+    out += "{\"name\":";
+    AppendJsonString(out, projection->name());
+    out += ",\"builtin\":false,\"version\":" + std::to_string(projection->version()) +
+           ",\"tables\":[";
+    bool first_table = true;
+    for (const TableSpec& t : projection->tables()) {
+      out += first_table ? "" : ",";
+      first_table = false;
+      out += "{\"name\":";
+      AppendJsonString(out, t.name);
+      out += ",\"key\":[";
+      bool first = true;
+      AppendColumns(out, t.key, first);
+      out += "],\"fields\":[";
+      first = true;
+      AppendColumns(out, t.fields, first);
+      out += "]}";
+    }
+    out += "]}";
+  }
+  out += "]}";
+  res.set_content(out, "application/json");
+}
+
 void ApiServer::Impl::Projection(const httplib::Request& req, httplib::Response& res) {
   const std::string name = req.matches[1];
-  if (!IsProjection(name)) throw HttpError(404, "no projection named " + Printable(name));
+  if (!IsProjection(name)) return DeclaredTable(name, req, res);
   Params p(req, {"due", "state", "limit", "after", "as_of"});
   QueryOptions q;
   q.due = p.Signed("due");
@@ -69,17 +188,8 @@ void ApiServer::Impl::Projection(const httplib::Request& req, httplib::Response&
   }
   q.limit = p.Unsigned("limit", 1, kMaxLimit).value_or(kDefaultLimit);
   q.after = p.Text("after").value_or("");
-  std::optional<uint64_t> as_of;
-  if (auto text = p.Text("as_of")) {
-    const uint64_t head = Must(Read().LastSeq());
-    as_of = common::ParseDecimal(*text, 0, head);
-    if (!as_of) {
-      throw HttpError(
-          400, common::RangeMessage("as_of", "0", std::to_string(head) + " (the head)",
-                                    Printable(*text)));
-    }
-  }
-
+  Snapshot now = Read();
+  const std::optional<uint64_t> as_of = AsOf(p, now);
   uint64_t seq = 0;
   QueryPage page;
   if (as_of) {
@@ -88,19 +198,11 @@ void ApiServer::Impl::Projection(const httplib::Request& req, httplib::Response&
     page = Must(view->snapshot->Query(name, q));
     seq = *as_of;
   } else {
-    Snapshot snap = Read();
-    page = Must(snap.Query(name, q));
-    seq = Must(snap.ProjectedSeq());
+    page = Must(now.Query(name, q));
+    seq = Must(now.ProjectedSeq());
   }
-  std::string out = "{\"seq\":" + std::to_string(seq) + ",\"rows\":";
-  AppendRawArray(out, page.rows);
-  out += ",\"next\":";
-  if (page.next) {
-    AppendJsonString(out, *page.next);
-  } else {
-    out += "null";
-  }
-  out += "}";
+  std::string out;
+  AppendPage(out, seq, page.rows, page.next);
   res.set_content(out, "application/json");
 }
 

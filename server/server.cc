@@ -18,8 +18,9 @@ namespace {
 
 constexpr size_t kMaxBody = size_t{16} << 20;  // 16,777,216 bytes
 
-constexpr std::array<Endpoint, 6> kEndpoints = {{
+constexpr std::array<Endpoint, 7> kEndpoints = {{
     {"/", "GET"},
+    {"/v1/projections", "GET"},
     {"/v1/projections/", "GET"},
     {"/v1/status", "GET"},
     {"/v1/events", "GET POST"},
@@ -140,6 +141,7 @@ void ApiServer::Impl::Route() {
     };
   };
   http.Get("/", route(&Impl::Page));
+  http.Get("/v1/projections", route(&Impl::Projections));
   http.Get(R"(/v1/projections/([^/]+))", route(&Impl::Projection));
   http.Get("/v1/status", route(&Impl::Status));
   http.Get("/v1/events", route(&Impl::Events));

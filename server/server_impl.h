@@ -80,6 +80,11 @@ struct ApiServer::Impl {
 
   // The routes' bodies (each may throw HttpError).
   void Projection(const httplib::Request& req, httplib::Response& res);
+  // A projection of your own's table (annal/projection.h), paged.
+  void DeclaredTable(const std::string& name, const httplib::Request& req,
+                     httplib::Response& res);
+  // The projections, built-in and declared, with their tables' columns.
+  void Projections(const httplib::Request& req, httplib::Response& res);
   void Status(const httplib::Request& req, httplib::Response& res);
   void Events(const httplib::Request& req, httplib::Response& res);
   void Feed(const httplib::Request& req, httplib::Response& res);

@@ -207,6 +207,9 @@ class Engine {
 
   EngineStats Stats() const;
   const std::string& dir() const;
+  // The projections of your own this engine was opened with
+  // (Options::projections), in that order.
+  const std::vector<std::shared_ptr<Projection>>& projections() const;
 
   struct Impl;  // opaque: defined inside the library
 
