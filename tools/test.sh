@@ -35,6 +35,18 @@ rm -rf "$example_store"
 echo "$out"
 [ "$out" = "backup is running" ] || { echo "example printed the wrong thing"; exit 1; }
 build/example/workload_test
+# The plugin example through the installed `annal`: its projection is built
+# from an imported stream, queried and verified.
+plugin_store=$(mktemp -d)
+"$prefix/bin/annal" generate 5000 --seed 4 |
+  "$prefix/bin/annal" --plugin build/example/libapprovals_plugin.so --db "$plugin_store/s" import - > /dev/null
+requested=$("$prefix/bin/annal" --db "$plugin_store/s" export | grep -c '"type":"approval_requested"')
+counted=$("$prefix/bin/annal" --plugin build/example/libapprovals_plugin.so --db "$plugin_store/s" \
+  query approvals_by_action | awk -F'"requested":' '{ split($2, a, ","); n += a[1] } END { print n + 0 }')
+"$prefix/bin/annal" --plugin build/example/libapprovals_plugin.so --db "$plugin_store/s" verify > /dev/null
+rm -rf "$plugin_store"
+echo "approvals requested: $requested, counted by the plugin: $counted"
+[ "$requested" -gt 0 ] && [ "$requested" = "$counted" ] || { echo "the plugin example counted wrong"; exit 1; }
 
 echo "== the Python package, installed with pip into a virtual environment"
 venv=build/venv
