@@ -59,9 +59,9 @@ class ApprovalsByAction final : public annal::Projection {
 
   static void Count(annal::ProjectionTx& tx, const std::string& action, Counter c,
                     int64_t waited) {
-    Values row = tx.Get("actions", {action})
-                     .value_or(Values{int64_t{0}, int64_t{0}, int64_t{0}, int64_t{0},
-                                      int64_t{0}});
+    Values row =
+        tx.Get("actions", {action})
+            .value_or(Values{int64_t{0}, int64_t{0}, int64_t{0}, int64_t{0}, int64_t{0}});
     row[c] = std::get<int64_t>(row[c]) + 1;
     row[4] = std::get<int64_t>(row[4]) + waited;
     tx.Put("actions", {action}, row);

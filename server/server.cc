@@ -8,7 +8,9 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "server/json.h"
 #include "server/server_impl.h"
@@ -215,7 +217,12 @@ Result<int> ApiServer::Bind() {
 }
 
 annal::Status ApiServer::Run() {
-  if (!impl_->http.listen_after_bind() && !impl_->stopping.load()) {
+  // `running` first, `stopping` second, and the reverse in Stop(): one of
+  // the two sees the other, so a Stop() racing this start is never lost.
+  impl_->running.store(true);
+  const bool listened = !impl_->stopping.load() && impl_->http.listen_after_bind();
+  impl_->running.store(false);
+  if (!listened && !impl_->stopping.load()) {
     return annal::Status::IOError("the server stopped listening");
   }
   return annal::Status::Ok();
@@ -224,6 +231,10 @@ annal::Status ApiServer::Run() {
 void ApiServer::Stop() {
   impl_->stopping.store(true);
   impl_->http.stop();
+  while (impl_->running.load()) {  // started listening after the stop above
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    impl_->http.stop();
+  }
 }
 
 }  // namespace annal::server

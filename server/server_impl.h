@@ -61,6 +61,9 @@ struct ApiServer::Impl {
   Engine& engine;
   const ServeOptions options;
   std::atomic<bool> stopping{false};
+  // Inside Run(): httplib's stop() before its listen loop begins is lost,
+  // so Stop() repeats it until Run() has returned (server.cc).
+  std::atomic<bool> running{false};
   GuardedHttp http;
   std::atomic<size_t> feed_clients{0};
   AsOfCache as_of_cache;

@@ -11,7 +11,8 @@
 #   workload/       the event generator, over the public API only
 #   server/         the HTTP API (annal serve), over the public API only
 #   replication/    ship and replica over NATS JetStream, over the public API only
-#   python/src      the Python module (pybind11), over the public API only
+#   python/src      the Python module (pybind11), over the public API and
+#                   the server (store.serve) only
 #   tools/ bench/ tests/ examples/   anything
 #
 # Prints every include that reaches upwards and fails when there is one.
@@ -31,7 +32,7 @@ allowed() {  # folder -> the project folders its files may include from
     workload) echo "common annal workload" ;;
     server) echo "common annal server" ;;
     replication) echo "common annal replication" ;;
-    python/src) echo "common annal python" ;;
+    python/src) echo "common annal python server" ;;
   esac
 }
 

@@ -9,6 +9,7 @@ annal.Error); rows own their data and outlive both.
 """
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import time
@@ -17,6 +18,8 @@ from typing import (Any, Dict, Iterable, Iterator, List, NamedTuple, Optional,
                     Sequence, TypeVar, Union, cast)
 
 from annal import _annal
+
+builtins_open = builtins.open  # `open` below is annal.open
 from annal._errors import BusyError, Error, InvalidArgument, NotShippedError
 from annal._events import Event
 from annal._projection import Projection, _declarations
@@ -260,14 +263,70 @@ class Snapshot(_Handle):
         return dict(zip(PROJECTIONS, self._native.fingerprints()))
 
 
+class Server:
+    """An HTTP API server started by Store.serve(): `url`, `port`, `stop()`;
+    a context manager that stops it."""
+
+    def __init__(self, native: Any, host: str) -> None:
+        self._native = native
+        self.port = int(native.port)
+        self.url = f"http://{host}:{self.port}"
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stops serving (open feeds end within a second). Idempotent."""
+        self._native.stop()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._native.running)
+
+
 class Store(_Handle):
     """An open annal store. Use `annal.open()`; close it (or use it as a
     context manager) before the process ends. One Store per directory per
     process; a child process after fork() must open its own."""
 
     def close(self) -> None:
-        """Ends every Snapshot of this store, then closes it. Idempotent."""
+        """Stops its servers, ends every Snapshot of this store, then closes
+        it. Idempotent."""
+        for server in getattr(self, "_servers", []):
+            server.stop()
         self._native.close()
+
+    def serve(self, listen: str = "127.0.0.1:8080", *, token_file: Optional[str] = None,
+              allow_append: bool = False, max_feeds: int = 64,
+              heartbeat: float = 2.0) -> "Server":
+        """Runs `annal serve`'s HTTP API (docs/http.md) over this store, on
+        threads of its own, so that this process's projections of your own
+        are on the API, the feed and the page. `listen` is HOST:PORT (port 0:
+        any free one; `server.url` says which). `token_file`: a file whose
+        first line is the Bearer token every request must carry. Stopped by
+        `server.stop()` or when the store closes."""
+        _text("listen", listen)
+        host, sep, port_text = listen.rpartition(":")
+        if not sep or not host or not port_text.isdigit() or int(port_text) > 65535:
+            raise InvalidArgument(f"listen must be HOST:PORT, not {listen!r}")
+        token = None
+        if token_file is not None:
+            with builtins_open(_path("token_file", token_file)) as f:
+                token = f.readline().strip()
+            if not token:
+                raise InvalidArgument(f"no token in {token_file}")
+        _int("max_feeds", max_feeds, 1)
+        _seconds("heartbeat", heartbeat)
+        native = _annal.serve(self._native, host, int(port_text), token, bool(allow_append),
+                              max_feeds, max(1, int(heartbeat * 1000)))
+        server = Server(native, host)
+        if not hasattr(self, "_servers"):
+            self._servers: List[Server] = []
+        self._servers.append(server)
+        return server
 
     @property
     def path(self) -> str:

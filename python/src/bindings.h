@@ -9,5 +9,6 @@ namespace annal::binding {
 void BindStore(pybind11::module_& m);
 void BindSnapshot(pybind11::module_& m);
 void BindProjectionTx(pybind11::module_& m);
+void BindServer(pybind11::module_& m);
 
 }  // namespace annal::binding

@@ -88,6 +88,7 @@ PYBIND11_MODULE(_annal, m) {
   BindStore(m);
   BindSnapshot(m);
   BindProjectionTx(m);
+  BindServer(m);
   std::vector<std::string> names(annal::kProjections.begin(), annal::kProjections.end());
   m.attr("PROJECTIONS") = py::tuple(py::cast(names));
   m.def("event_schema", [] { return SchemaToPython(EventSchema()); });

@@ -17,10 +17,6 @@ namespace {
 
 namespace pyb = pybind11;
 
-struct PyStore {
-  std::shared_ptr<StoreCore> core;
-};
-
 std::unique_ptr<PyStore> OpenStore(const std::string& path, const std::string& mode,
                                    bool create_if_missing, bool read_only, bool sync,
                                    size_t initial_map_size, bool rebuild_stale_on_open,

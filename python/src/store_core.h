@@ -95,6 +95,11 @@ class StoreCore {
   std::set<SnapshotSlot*> slots_;
 };
 
+// What a Python Store holds (annal._annal.Store).
+struct PyStore {
+  std::shared_ptr<StoreCore> core;
+};
+
 // One Python Snapshot's C++ view. `mu` serialises its calls (a Snapshot is
 // used by one thread at a time; Python threads may share the object) and
 // guards `view`, which the store's Close() resets.

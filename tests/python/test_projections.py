@@ -256,3 +256,44 @@ def test_sixteen_threads_append_with_a_python_projection(tmp_path):
             counts = {r.tool: r.queued for r in snap.rows("tool_stats")}
             assert counts == {"tool0": 16 * 14, "tool1": 16 * 13, "tool2": 16 * 13}
         assert s.verify()["identical"]
+
+
+def test_store_serve_puts_a_python_projection_on_the_http_api(tmp_path):
+    import http.client
+
+    def get(server, path, token=None):
+        c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            c.request("GET", path, headers={"Authorization": "Bearer " + token} if token else {})
+            r = c.getresponse()
+            return r.status, r.read()
+        finally:
+            c.close()
+
+    evs = events(3000)
+    token_file = tmp_path / "token"
+    token_file.write_text("s3cret\n")
+    with annal.open(str(tmp_path / "s"), projections=[ToolStats()]) as s:
+        append_all(s, evs)
+        with s.serve("127.0.0.1:0", token_file=str(token_file)) as server:
+            assert server.url == f"http://127.0.0.1:{server.port}"
+            assert get(server, "/v1/projections/tool_stats")[0] == 401
+            status, body = get(server, "/v1/projections/tool_stats", "s3cret")
+            assert status == 200
+            with s.read() as snap:
+                assert json.loads(body)["rows"] == [r.to_dict() for r in snap.rows("tool_stats")]
+            status, body = get(server, "/v1/projections", "s3cret")
+            assert "tool_stats" in [p["name"] for p in json.loads(body)["projections"]]
+            # Appends go on while it serves; its rows follow.
+            s.append([{"type": "task_created", "task_id": "tx", "name": "t"},
+                      {"type": "tool_call_queued", "call_id": "cx", "task_id": "tx",
+                       "tool": "brand-new"}])
+            status, body = get(server, "/v1/projections/tool_stats?table=calls&limit=10000",
+                               "s3cret")
+            assert {"call_id": "cx", "tool": "brand-new"} in json.loads(body)["rows"]
+        assert not server.running
+        left_running = s.serve("127.0.0.1:0")
+    assert not left_running.running  # closing the store stopped it
+    with annal.open(str(tmp_path / "s"), projections=[ToolStats()]) as s:
+        with pytest.raises(annal.InvalidArgument):
+            s.serve("nowhere")
