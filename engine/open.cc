@@ -45,13 +45,16 @@ Status CheckDirectory(const std::string& dir, const Options& o, bool* fresh,
   if (!fs::exists(dir, ec)) {
     if (!o.create_if_missing || o.read_only)
       return Status::NotAStore("no annal store at " + dir);
-    if (!fs::create_directories(dir, ec)) {
+    if (fs::create_directories(dir, ec)) {
+      ::chmod(dir.c_str(), DirectoryMode(o.file_mode));
+      *fresh = true;
+      *made_dir = true;
+      return Status::Ok();
+    }
+    // Not made, and no error: another process made it meanwhile.
+    if (ec || !fs::is_directory(dir, ec)) {
       return Status::IOError("cannot create " + dir + ": " + ec.message());
     }
-    ::chmod(dir.c_str(), DirectoryMode(o.file_mode));
-    *fresh = true;
-    *made_dir = true;
-    return Status::Ok();
   }
   if (!fs::is_directory(dir, ec)) {
     return Status::NotAStore(dir + " is not a directory (an annal store is a directory)");
@@ -73,6 +76,9 @@ Status CheckDirectory(const std::string& dir, const Options& o, bool* fresh,
   if (!o.create_if_missing || o.read_only)
     return Status::NotAStore("no annal store at " + dir);
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    // Another process creating the store at the same moment: it is one now.
+    if (entry.path().filename() == "data.mdb")
+      return CheckDirectory(dir, o, fresh, made_dir);
     if (entry.path().filename() != "lock.mdb") {
       return Status::NotAStore(
           dir + " is not empty and holds no annal store; refusing to create one there");

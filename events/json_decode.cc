@@ -4,6 +4,7 @@
 #include <array>
 
 #include "annal/jsonl.h"
+#include "common/printable.h"
 
 namespace annal {
 namespace {
@@ -22,8 +23,9 @@ struct Field {
 
 Status Bad(std::string msg) { return Status::InvalidInput(std::move(msg)); }
 
+// A name from the input, quoted; its control characters escaped.
 std::string Quoted(std::string_view name) {
-  return "field \"" + std::string(name) + "\"";
+  return "field \"" + common::Printable(name, false) + "\"";
 }
 
 Status ReadInt(std::string_view name, element v, int64_t* out) {

@@ -6,6 +6,7 @@
 
 #include <cctype>
 
+#include "common/printable.h"
 #include "server/json.h"
 #include "server/server_impl.h"
 
@@ -31,21 +32,7 @@ void Answer(httplib::Response& res, int status, const std::string& message) {
 
 }  // namespace
 
-std::string Printable(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size());
-  for (unsigned char c : bytes) {
-    if (c < 0x20 || c >= 0x7f || c == '\\') {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
+std::string Printable(std::string_view bytes) { return common::Printable(bytes, true); }
 
 bool ApiServer::Impl::HostAllowed(const httplib::Request& req) const {
   // The name is what DNS rebinding forges; the port proves nothing (a proxy

@@ -97,6 +97,9 @@ TEST(Json, Refusals) {
   EXPECT_THAT(
       DecodeError(R"({"type":"task_created","task_id":"t","name":"n","colour":"red"})"),
       HasSubstr("unknown field \"colour\" for task_created"));
+  // A name's control characters are escaped: a CR would rewrite the line.
+  EXPECT_THAT(DecodeError(R"({"type":"alarm_acked","alarm_id":"a","\r\n":null})"),
+              HasSubstr("unknown field \"\\x0d\\x0a\" for alarm_acked"));
   EXPECT_THAT(DecodeError(R"({"type":"task_created","task_id":"t"})"),
               HasSubstr("missing required field \"name\""));
   EXPECT_THAT(DecodeError(R"({"type":"task_created","task_id":"t","name":null})"),

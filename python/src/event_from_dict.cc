@@ -4,6 +4,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "common/printable.h"
+
 namespace annal::binding {
 namespace {
 
@@ -19,8 +21,9 @@ PyObject* Key(const char* name) {
   return it->second;
 }
 
+// A name from the input, quoted; its control characters escaped.
 std::string Quoted(std::string_view name) {
-  return "field \"" + std::string(name) + "\"";
+  return "field \"" + common::Printable(name, false) + "\"";
 }
 
 Status ReadString(std::string_view name, PyObject* v, std::string* out) {
