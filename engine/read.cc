@@ -163,6 +163,12 @@ Result<std::string> Snapshot::StoreMode() const {
   });
 }
 
+Result<std::map<std::string, uint32_t>> Snapshot::RecordedProjections() const {
+  return Guard([&]() -> Result<std::map<std::string, uint32_t>> {
+    return SlotVersions(impl_->txn.handle(), impl_->meta(), impl_->slot);
+  });
+}
+
 Result<Snapshot::Lag> Snapshot::ProjectionLag() const {
   return Guard([&]() -> Result<Lag> {
     MDB_txn* txn = impl_->txn.handle();

@@ -105,6 +105,12 @@ TEST_F(PluginCli, AWriterWithoutThePluginIsRefusedAndReadersGoOn) {
   EXPECT_THAT(r.out, HasSubstr("tool_stats"));
   r = RunShell(Annal("query watchers"));
   EXPECT_EQ(r.exit_code, 0) << r.out;
+  r = RunShell(Annal("status"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out,
+              HasSubstr("projection tool_stats version 1: not loaded (reads skip it"));
+  r = RunShell(WithPlugin("status"));
+  EXPECT_THAT(r.out, HasSubstr("projection tool_stats version 1: current"));
   r = RunShell(Annal("query tool_stats"));
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_THAT(r.out, HasSubstr("no declared projection tool_stats"));

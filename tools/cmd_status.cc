@@ -5,9 +5,47 @@
 
 #include <iostream>
 
+#include "annal/query.h"
 #include "tools/command.h"
 
 namespace annal::cli {
+namespace {
+
+bool IsBuiltIn(std::string_view name) {
+  for (std::string_view p : kProjections) {
+    if (p == name) return true;
+  }
+  return false;
+}
+
+// Projections of your own: those loaded (--plugin), and those the store
+// holds that this command did not load (its reads skip them).
+int PrintOwnProjections(const Engine& engine, const Snapshot& snap) {
+  auto recorded = snap.RecordedProjections();
+  if (!recorded.ok()) return Report("status", recorded.status());
+  for (const auto& p : engine.projections()) {
+    auto it = recorded->find(p->name());
+    fmt::print(
+        "projection {} version {}: {}\n", p->name(), p->version(),
+        it == recorded->end() ? "not built in this store yet"
+        : it->second != p->version()
+            ? "built at version " + std::to_string(it->second) + ": a writer rebuilds it"
+            : std::string("current"));
+  }
+  for (const auto& [name, version] : *recorded) {
+    bool loaded = false;
+    for (const auto& p : engine.projections()) loaded |= p->name() == name;
+    if (!IsBuiltIn(name) && !loaded) {
+      fmt::print(
+          "projection {} version {}: not loaded (reads skip it; a writer needs its "
+          "plugin)\n",
+          name, version);
+    }
+  }
+  return kOk;
+}
+
+}  // namespace
 
 Run AddStatus(CLI::App& app, const Globals& g) {
   app.add_subcommand("status", "print the log head and the projections' lag");
@@ -19,6 +57,8 @@ Run AddStatus(CLI::App& app, const Globals& g) {
     }
     fmt::print("log head seq {}\nprojections at seq {}\nlag {} events, {:.3f} s\n",
                lag->head_seq, lag->projected_seq, lag->events, lag->micros / 1e6);
+    if (int code = PrintOwnProjections(*view.engine, *view.snapshot); code != kOk)
+      return code;
     auto rep = view.engine->ReplicationOf(*view.snapshot);
     if (!rep.ok()) {
       return Report("status", rep.status());

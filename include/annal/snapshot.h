@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -103,6 +104,9 @@ class Snapshot {
   // How the store's last writer opened it: "inline" (also a store no writer
   // recorded a mode in), "deferred" or "replica".
   Result<std::string> StoreMode() const;
+  // Every projection the store holds (the nine and those of your own) and
+  // the version it was built with: what a writer must register.
+  Result<std::map<std::string, uint32_t>> RecordedProjections() const;
   // How far the projections are behind the log (deferred mode).
   struct Lag {
     uint64_t head_seq = 0, projected_seq = 0;
