@@ -15,6 +15,8 @@ Status ApplyDeclared(Projector& p, Kv& kv, const fbs::Record& rec) {
     return Status::Ok();
   } catch (const lmdb::error&) {
     throw;  // storage: the caller may grow the map and retry
+  } catch (const CorruptionError&) {
+    throw;  // a damaged row of its tables: the store's fault, not the batch's
   } catch (const std::exception& e) {
     what = e.what();
   } catch (...) {

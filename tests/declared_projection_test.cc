@@ -167,6 +167,26 @@ TEST(DeclaredProjection, VerifyNamesATamperedRow) {
   EXPECT_TRUE(named);
 }
 
+TEST(DeclaredProjection, ADamagedRowIsCorruptionNotARejectedBatch) {
+  TempDir dir;
+  auto e = MustOpen(dir.Sub("s"), With({std::make_shared<ToolStats>()}));
+  const std::vector<Event> first = {At(1, TaskCreated{"t1", "t", {}}),
+                                    At(2, ToolCallQueued{"c1", "t1", "shell"})};
+  ASSERT_TRUE(e->Append(first).ok());
+  e.reset();
+  {
+    RawStore raw(dir.Sub("s"));
+    raw.Put(raw.Dbi(raw.LiveName("proj_tool_stats.tools")), std::string("shell\0\0\0", 8),
+            "garbage!");
+    raw.Commit();
+  }
+  e = MustOpen(dir.Sub("s"), With({std::make_shared<ToolStats>()}));
+  auto r = e->Append(At(3, ToolCallQueued{"c2", "t1", "shell"}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kCorruption) << r.status().ToString();
+  EXPECT_THAT(r.status().message(), HasSubstr("a damaged row in proj_tool_stats.tools"));
+}
+
 TEST(DeclaredProjection, AVersionBumpRebuildsIt) {
   TempDir dir;
   Workload w({.seed = 4});
