@@ -9,12 +9,10 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <optional>
-#include <set>
 
+#include "engine/declare.h"
 #include "engine/engine_impl.h"
 #include "engine/logging.h"
-#include "projectors/declared.h"
 #include "store/keys.h"
 #include "store/meta.h"
 #include "store/page_check.h"
@@ -95,14 +93,19 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
   Txn txn(s.env.handle(), writable ? Txn::kWrite : Txn::kReadOnly);
   MDB_dbi meta;
   int rc = mdb_dbi_open(txn.handle(), "meta", 0, &meta);
+  bool creating = false;
   if (rc == MDB_NOTFOUND) {
     MDB_dbi main_db;
     lmdb::dbi_open(txn.handle(), nullptr, 0, &main_db);
     MDB_stat st;
     lmdb::dbi_stat(txn.handle(), main_db, &st);
-    if (!writable || st.ms_entries != 0 || !fresh) {
+    // An empty environment: this process's new store, or one another
+    // process is creating (it made data.mdb; its first transaction has not
+    // committed): whichever writer comes first makes the store.
+    if (!writable || st.ms_entries != 0 || (!fresh && !s.options.create_if_missing)) {
       return Status::NotAStore(s.dir + " is an LMDB environment but not an annal store");
     }
+    creating = true;
     lmdb::dbi_open(txn.handle(), "meta", MDB_CREATE, &meta);
     MetaFormat f{};
     std::memcpy(f.magic, kMagic, sizeof kMagic);
@@ -145,7 +148,7 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
       s.slots[slot][static_cast<size_t>(db)] = dbi;
     }
   }
-  if (fresh) {
+  if (creating) {
     SetLiveSlot(txn.handle(), meta, 0);
     WriteSlotVersions(txn.handle(), meta, 0, s.code_versions);
   }
@@ -157,77 +160,6 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
   }
   s.CommitDurably(txn);
   return Status::Ok();
-}
-
-// The projectors (the nine and Options::projections), their versions and
-// every sub-database they own. A declaration that is unsound is refused.
-Status DeclareProjections(Engine::Impl& s) {
-  std::optional<ProjectorSet> set;
-  try {
-    set.emplace(s.options.projections);
-  } catch (const std::invalid_argument& e) {
-    return Status::InvalidInput(e.what());
-  } catch (const std::length_error& e) {
-    return Status::InvalidInput(e.what());
-  }
-  s.code_versions = set->Versions();
-  s.projector_names = set->Names();
-  std::set<std::string> names;
-  for (const std::string& name : s.projector_names) {
-    if (!names.insert(name).second)
-      return Status::InvalidInput("projection " + name + " is registered twice");
-  }
-  s.dbs.clear();
-  for (size_t i = 0; i < kDbCount; ++i) s.dbs.push_back(static_cast<Db>(i));
-  s.declared.clear();
-  for (const auto& p : s.options.projections) {
-    DeclaredProjection& d = s.declared.emplace_back();
-    d.name = p->name();
-    d.tables = DeclareTables(*p);
-    for (const DeclaredTable& t : d.tables) s.dbs.push_back(t.db);
-  }
-  MutexLock lock(s.write_mutex);  // (no other thread yet: for the analysis)
-  s.projectors = std::move(*set);
-  return Status::Ok();
-}
-
-// A writer must hold every projection the store records: refused, naming
-// the ones it lacks. A declared projection new to the store, or recorded at
-// another version, is built from the log now, blue/green (Rebuild), so
-// that no read sees it incomplete.
-Status BuildDeclaredProjections(Engine::Impl& s, Engine& engine) {
-  if (s.options.read_only) return Status::Ok();
-  Versions recorded;
-  std::vector<StaleProjection> stale;
-  Status read = s.RetryingOnMapFull([&] {
-    Txn txn(s.env.handle(), Txn::kReadOnly);
-    const size_t slot = LiveSlot(txn.handle(), s.meta());
-    recorded = SlotVersions(txn.handle(), s.meta(), slot);
-    stale = s.StaleIn(txn.handle(), slot);
-    return Status::Ok();
-  });
-  if (!read.ok()) return read;
-  std::string missing;
-  for (const auto& [name, version] : recorded) {
-    if (!s.code_versions.contains(name)) missing += (missing.empty() ? "" : ", ") + name;
-  }
-  if (!missing.empty()) {
-    return Status::InvalidInput(
-        s.dir + " holds projection(s) " + missing +
-        " that this process did not register: opening it for writing without them "
-        "would leave them behind the log (register them in Options::projections, or "
-        "load their plugin; reading is allowed)");
-  }
-  std::string building;
-  for (const auto& p : s.options.projections) {
-    const std::string name = p->name();
-    for (const StaleProjection& st : stale) {
-      if (st.name == name) building += (building.empty() ? "" : ", ") + name;
-    }
-  }
-  if (building.empty()) return Status::Ok();
-  Log().info("building projection(s) {} of {} from its log", building, s.dir);
-  return engine.Rebuild();
 }
 
 // LMDB writes its lock file's reader table through a shared mapping of a

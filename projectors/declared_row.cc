@@ -12,20 +12,6 @@
 namespace annal::internal {
 namespace {
 
-constexpr std::string_view TypeName(FieldType t) {
-  switch (t) {
-    case FieldType::kInt:
-      return "int";
-    case FieldType::kStr:
-      return "str";
-    case FieldType::kBool:
-      return "bool";
-    case FieldType::kFloat:
-      return "float";
-  }
-  return "?";
-}
-
 // The Value alternative that holds a FieldType.
 constexpr size_t IndexOf(FieldType t) { return static_cast<size_t>(t) + 1; }
 
@@ -41,10 +27,9 @@ void CheckValue(const TableSpec& table, const FieldSpec& f, const Value& v) {
   }
   if (v.index() == IndexOf(f.type)) return;
   if (v.index() == 0 && f.optional) return;
-  throw std::invalid_argument("table " + table.name + ": field " + f.name + " is " +
-                              std::string(TypeName(f.type)) +
-                              (f.optional ? " or null" : "") + ", not " +
-                              std::string(ValueTypeName(v)));
+  throw std::invalid_argument(
+      "table " + table.name + ": field " + f.name + " is " + std::string(NameOf(f.type)) +
+      (f.optional ? " or null" : "") + ", not " + std::string(ValueTypeName(v)));
 }
 
 void CheckCount(const TableSpec& table, std::string_view what, size_t want, size_t got) {
@@ -189,9 +174,7 @@ std::optional<std::string> CheckDeclaration(const Projection& p) {
   const std::string name = p.name();
   const std::string what = "projection " + name;
   if (!IsName(name)) return what + ": a name is [a-z][a-z0-9_]{0,62}";
-  for (std::string_view builtin : kProjections) {
-    if (name == builtin) return what + ": the name of a built-in projection";
-  }
+  if (IsBuiltInProjection(name)) return what + ": the name of a built-in projection";
   if (p.version() < 1) return what + ": its version is 0; versions start at 1";
   const std::vector<TableSpec> tables = p.tables();
   if (tables.empty()) return what + ": it declares no table";

@@ -26,13 +26,6 @@ T Must(Result<T> r) {
   return std::move(r.value());
 }
 
-bool IsProjection(std::string_view name) {
-  for (std::string_view p : kProjections) {
-    if (p == name) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::shared_ptr<AsOfCache::View> AsOfCache::Get(const Engine& engine, uint64_t seq) {
@@ -86,18 +79,13 @@ void AppendPage(std::string& out, uint64_t seq, const std::vector<std::string>& 
   out += "}";
 }
 
-const char* TypeName(FieldType t) {
-  static const char* kNames[] = {"int", "str", "bool", "float"};
-  return kNames[static_cast<size_t>(t)];
-}
-
 void AppendColumns(std::string& out, const std::vector<FieldSpec>& fields, bool& first) {
   for (const FieldSpec& f : fields) {
     out += first ? "" : ",";
     first = false;
     out += "{\"name\":";
     AppendJsonString(out, f.name);
-    out += std::string(",\"type\":\"") + TypeName(f.type) +
+    out += ",\"type\":\"" + std::string(NameOf(f.type)) +
            "\",\"optional\":" + (f.optional ? "true" : "false") + "}";
   }
 }
@@ -178,7 +166,7 @@ void ApiServer::Impl::Projections(const httplib::Request& req, httplib::Response
 
 void ApiServer::Impl::Projection(const httplib::Request& req, httplib::Response& res) {
   const std::string name = req.matches[1];
-  if (!IsProjection(name)) return DeclaredTable(name, req, res);
+  if (!IsBuiltInProjection(name)) return DeclaredTable(name, req, res);
   Params p(req, {"due", "state", "limit", "after", "as_of"});
   QueryOptions q;
   q.due = p.Signed("due");

@@ -36,13 +36,6 @@ int QueryTable(Snapshot& snap, const QueryFlags& f) {
   }
 }
 
-bool IsBuiltIn(std::string_view name) {
-  for (std::string_view p : kProjections) {
-    if (p == name) return true;
-  }
-  return false;
-}
-
 int Query(const Globals& g, const QueryFlags& f) {
   QueryOptions options;
   options.due = f.due;
@@ -64,7 +57,7 @@ int Query(const Globals& g, const QueryFlags& f) {
     }
     view.snapshot.emplace(std::move(past.value()));
   }
-  if (!IsBuiltIn(f.name)) {
+  if (!IsBuiltInProjection(f.name)) {
     if (f.due || f.state) {
       std::cerr << "annal query: --due and --state are for built-in projections\n";
       return kUsage;

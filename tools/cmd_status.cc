@@ -11,13 +11,6 @@
 namespace annal::cli {
 namespace {
 
-bool IsBuiltIn(std::string_view name) {
-  for (std::string_view p : kProjections) {
-    if (p == name) return true;
-  }
-  return false;
-}
-
 // Projections of your own: those loaded (--plugin), and those the store
 // holds that this command did not load (its reads skip them).
 int PrintOwnProjections(const Engine& engine, const Snapshot& snap) {
@@ -35,7 +28,7 @@ int PrintOwnProjections(const Engine& engine, const Snapshot& snap) {
   for (const auto& [name, version] : *recorded) {
     bool loaded = false;
     for (const auto& p : engine.projections()) loaded |= p->name() == name;
-    if (!IsBuiltIn(name) && !loaded) {
+    if (!IsBuiltInProjection(name) && !loaded) {
       fmt::print(
           "projection {} version {}: not loaded (reads skip it; a writer needs its "
           "plugin)\n",

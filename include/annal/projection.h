@@ -30,6 +30,11 @@
 namespace annal {
 
 enum class FieldType : uint8_t { kInt, kStr, kBool, kFloat };
+template <>
+struct EnumNames<FieldType> {  // NameOf(type): "int", "str", "bool", "float"
+  static constexpr std::array<std::string_view, 4> kNames = {"int", "str", "bool",
+                                                             "float"};
+};
 
 // A field: its name ([a-z][a-z0-9_]{0,62}), its type, and whether it may be
 // null. A key field is kInt or kStr and never optional.

@@ -23,6 +23,13 @@ namespace annal {
 inline constexpr std::array<std::string_view, 9> kProjections = {
     "active_tasks", "schedules",   "watchers",         "rules", "integrations",
     "approvals",    "queue_depth", "autonomy_history", "alarms"};
+// Whether `name` is one of the nine (else it may be a projection of your own).
+constexpr bool IsBuiltInProjection(std::string_view name) {
+  for (std::string_view p : kProjections) {
+    if (p == name) return true;
+  }
+  return false;
+}
 
 struct QueryOptions {
   // Only rows due at or before this time (µs): paused active tasks by wake

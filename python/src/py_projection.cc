@@ -19,18 +19,13 @@ FieldType ParseType(const std::string& t) {
   throw std::invalid_argument("a field type is int, str, bool or float, not " + t);
 }
 
-std::string TypeName(FieldType t) {
-  static const char* kNames[] = {"int", "str", "bool", "float"};
-  return kNames[static_cast<size_t>(t)];
-}
-
 // A Python value as a field of `spec` (GIL held); throws
 // std::invalid_argument naming the table and field.
 Value ToValue(const TableSpec& table, const FieldSpec& spec, PyObject* v) {
   auto wrong = [&](const char* got) {
     return std::invalid_argument("table " + table.name + ": field " + spec.name + " is " +
-                                 TypeName(spec.type) + (spec.optional ? " or None" : "") +
-                                 ", not " + got);
+                                 std::string(NameOf(spec.type)) +
+                                 (spec.optional ? " or None" : "") + ", not " + got);
   };
   if (v == Py_None) {
     if (spec.optional) return std::monostate{};
