@@ -88,8 +88,11 @@ cluster {{ name: annal, listen: 127.0.0.1:{route}, routes: [{routes}] }}
         return None
 
     def stream(self, name: str = "annal") -> dict | None:
-        """The stream's detail (cluster leader, replicas, state) as the first
-        node that knows it tells it."""
+        """The stream's detail (cluster leader, replicas, state) as its
+        leader tells it; if no node says it leads, as the first node that
+        knows the stream tells it. A publish is acked once a quorum holds it,
+        so a follower's own report may still lag what was acked."""
+        first = None
         for i in self.running():
             try:
                 jsz = self.monitor(i, "/jsz?streams=true")
@@ -97,9 +100,12 @@ cluster {{ name: annal, listen: 127.0.0.1:{route}, routes: [{routes}] }}
                 continue
             for account in jsz.get("account_details", []):
                 for st in account.get("stream_detail", []):
-                    if st.get("name") == name:
+                    if st.get("name") != name:
+                        continue
+                    if st.get("cluster", {}).get("leader") == f"n{i}":
                         return st
-        return None
+                    first = first or st
+        return first
 
     def stream_leader(self, name: str = "annal") -> int | None:
         st = self.stream(name)
