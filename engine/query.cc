@@ -2,6 +2,7 @@
 // projections' fingerprints for change notification. Pages are key ranges
 // read with one cursor walk: a page of 100 rows reads about 100 rows,
 // wherever in the projection it starts.
+#include <algorithm>
 #include <functional>
 
 #include "annal/jsonl.h"
@@ -231,14 +232,24 @@ Result<QueryPage> Snapshot::Query(std::string_view name, const QueryOptions& o) 
 Result<Fingerprints> Snapshot::ProjectionFingerprints() const {
   return Guard([&]() -> Result<Fingerprints> {
     const Digests d = ReadDigests(impl_->txn.handle(), impl_->meta(), impl_->slot);
-    Fingerprints f{};
+    auto fold = [&](Db db) {
+      const Digest& g = d[static_cast<size_t>(db)];
+      return g.a ^ (g.b * 0x9e3779b97f4a7c15ull);
+    };
+    Fingerprints f;
+    for (std::string_view name : kProjections) f.emplace_back(std::string(name), 0);
     for (const DbSpec& spec : kDbs) {
       if (spec.role != Role::kProjection) continue;
-      for (size_t i = 0; i < kProjections.size(); ++i) {
-        if (kProjections[i] == spec.owner) {
-          const Digest& g = d[static_cast<size_t>(spec.db)];
-          f[i] = g.a ^ (g.b * 0x9e3779b97f4a7c15ull);
-        }
+      for (auto& [name, print] : f) {
+        if (name == spec.owner) print ^= fold(spec.db);
+      }
+    }
+    if (impl_->declared) {
+      for (const DeclaredProjection& p : *impl_->declared) {
+        if (impl_->IsStale(p.name)) continue;
+        uint64_t print = 0;
+        for (const DeclaredTable& t : p.tables) print ^= fold(t.db);
+        f.emplace_back(p.name, print);
       }
     }
     return f;
@@ -253,11 +264,13 @@ std::optional<AlarmState> ParseAlarmState(std::string_view name) {
   return std::nullopt;
 }
 
-std::vector<std::string_view> ChangedProjections(const Fingerprints& before,
-                                                 const Fingerprints& after) {
-  std::vector<std::string_view> names;
-  for (size_t i = 0; i < kProjections.size(); ++i) {
-    if (before[i] != after[i]) names.push_back(kProjections[i]);
+std::vector<std::string> ChangedProjections(const Fingerprints& before,
+                                            const Fingerprints& after) {
+  std::vector<std::string> names;
+  for (const auto& [name, print] : after) {
+    auto was = std::find_if(before.begin(), before.end(),
+                            [&](const auto& b) { return b.first == name; });
+    if (was == before.end() || was->second != print) names.push_back(name);
   }
   return names;
 }

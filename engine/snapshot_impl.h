@@ -37,6 +37,13 @@ struct SnapshotState {
   // happen given our key and value sizes; kept so a row is never misread).
   std::deque<AlignedBuf> realigned;
 
+  bool IsStale(std::string_view projection) const {
+    for (const auto& s : stale) {
+      if (s.name == projection) return true;
+    }
+    return false;
+  }
+
   MDB_dbi meta() const { return dbis[static_cast<size_t>(Db::kMeta)]; }
   MDB_dbi Dbi(Db db) const {
     if (stale_mask & (uint64_t{1} << static_cast<unsigned>(db))) {

@@ -14,7 +14,7 @@ namespace {
 
 constexpr int64_t kSliceMs = 250;
 
-std::string CommitEvent(uint64_t seq, const std::vector<std::string_view>& changed) {
+std::string CommitEvent(uint64_t seq, const std::vector<std::string>& changed) {
   std::string data = "{\"seq\":" + std::to_string(seq) + ",\"changed\":[";
   for (size_t i = 0; i < changed.size(); ++i) {
     if (i) data += ',';
@@ -28,7 +28,7 @@ std::string CommitEvent(uint64_t seq, const std::vector<std::string_view>& chang
 
 struct ApiServer::Impl::FeedState {
   uint64_t seq = 0;  // the last seq the client was told of
-  Fingerprints prints{};
+  Fingerprints prints;
   bool catch_up = false;  // the first event covers after+1..head: name every projection
   std::chrono::steady_clock::time_point last_write = std::chrono::steady_clock::now();
 };
@@ -83,11 +83,10 @@ bool ApiServer::Impl::FeedStep(FeedState& state, httplib::DataSink& sink) {
   };
   if (state.catch_up) {
     state.catch_up = false;
-    const std::vector<std::string_view> all(kProjections.begin(), kProjections.end());
     Snapshot snap = Read();
     state.seq = snap.LastSeq().value_or(state.seq);
     state.prints = snap.ProjectionFingerprints().value_or(state.prints);
-    return write(CommitEvent(state.seq, all));
+    return write(CommitEvent(state.seq, ChangedProjections({}, state.prints)));
   }
   auto head = engine.WaitForCommit(state.seq, kSliceMs);
   if (!head.ok()) return false;

@@ -191,7 +191,8 @@ TEST(DeclaredProjection, AVersionBumpRebuildsIt) {
   TempDir dir;
   Workload w({.seed = 4});
   auto events = w.Take(4000);
-  MustOpen(dir.Sub("s"), With({std::make_shared<ToolStats>()}))->Append(events);
+  ASSERT_TRUE(
+      MustOpen(dir.Sub("s"), With({std::make_shared<ToolStats>()}))->Append(events).ok());
   auto e = MustOpen(dir.Sub("s"), With({std::make_shared<ToolStatsV2>()}));
   auto calls = AllJson(*e, "calls");
   ASSERT_FALSE(calls.empty());
@@ -266,8 +267,9 @@ TEST(DeclaredProjection, AFailingApplyRejectsTheWholeBatchAndWritesNothing) {
 
 TEST(DeclaredProjection, AWriterWithoutARecordedProjectionIsRefused) {
   TempDir dir;
-  MustOpen(dir.Sub("s"), With({std::make_shared<ToolStats>()}))
-      ->Append(Workload({.seed = 2}).Take(500));
+  ASSERT_TRUE(MustOpen(dir.Sub("s"), With({std::make_shared<ToolStats>()}))
+                  ->Append(Workload({.seed = 2}).Take(500))
+                  .ok());
   auto plain = Engine::Open(dir.Sub("s"));
   ASSERT_FALSE(plain.ok());
   EXPECT_THAT(plain.status().message(), HasSubstr("tool_stats"));
@@ -294,6 +296,27 @@ TEST(DeclaredProjection, UnsoundDeclarationsAreRefusedNamingWhatIsWrong) {
   auto twice = Engine::Open(
       dir.Sub("s"), With({std::make_shared<ToolStats>(), std::make_shared<ToolStats>()}));
   EXPECT_FALSE(twice.ok());
+}
+
+TEST(DeclaredProjection, FingerprintsNameItWhenItsRowsChange) {
+  TempDir dir;
+  auto e = MustOpen(dir.Sub("s"), With({std::make_shared<ToolStats>()}));
+  ASSERT_TRUE(e->Append(Workload({.seed = 4}).Take(300)).ok());
+  auto before = e->Read()->ProjectionFingerprints();
+  ASSERT_TRUE(before.ok());
+  ASSERT_EQ(before->size(), kProjections.size() + 1);
+  EXPECT_EQ(before->back().first, "tool_stats");
+  // A task the projection ignores, then a tool call it counts.
+  ASSERT_TRUE(e->Append({At(1, TaskCreated{"fp-task", "t", {}})}).ok());
+  auto mid = e->Read()->ProjectionFingerprints();
+  const auto task_changed = ChangedProjections(*before, *mid);
+  EXPECT_FALSE(task_changed.empty());
+  EXPECT_THAT(task_changed, ::testing::Not(::testing::Contains("tool_stats")));
+  ASSERT_TRUE(e->Append({At(2, ToolCallQueued{"fp-call", "fp-task", "shell"})}).ok());
+  auto after = e->Read()->ProjectionFingerprints();
+  EXPECT_THAT(ChangedProjections(*mid, *after), ::testing::Contains("tool_stats"));
+  // Against nothing, every projection is named (a feed's catch-up).
+  EXPECT_EQ(ChangedProjections({}, *after).size(), kProjections.size() + 1);
 }
 
 }  // namespace

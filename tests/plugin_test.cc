@@ -96,6 +96,13 @@ TEST_F(PluginCli, ImportQueryAndVerifyWithThePlugin) {
   EXPECT_THAT(r.out, HasSubstr("tool_stats"));
   r = RunShell(WithPlugin("query tool_stats --table nope"));
   EXPECT_EQ(r.exit_code, 2) << r.out;
+  // The dashboard lists each of its tables after the nine.
+  r = RunShell(WithPlugin("dashboard"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("tool_stats.tools   " + std::to_string(queued_.size()) +
+                               " rows\n    {\"tool\":\"" + queued_.begin()->first));
+  EXPECT_THAT(r.out, HasSubstr("tool_stats.calls   " + std::to_string(calls_.size()) +
+                               " rows\n"));
 }
 
 TEST_F(PluginCli, AWriterWithoutThePluginIsRefusedAndReadersGoOn) {

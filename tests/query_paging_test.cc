@@ -229,7 +229,7 @@ TEST(ChangeNotification, FingerprintsNameTheProjectionsACommitChanged) {
       engine->Append(At(1, AlarmRaised{"a1", Severity::kCritical, "s", "m"})).ok());
   auto after = engine->Read()->ProjectionFingerprints();
   ASSERT_TRUE(after.ok());
-  EXPECT_EQ(ChangedProjections(*before, *after), std::vector<std::string_view>{"alarms"});
+  EXPECT_EQ(ChangedProjections(*before, *after), std::vector<std::string>{"alarms"});
   EXPECT_TRUE(ChangedProjections(*after, *after).empty());
 }
 

@@ -1,11 +1,13 @@
-// annal --db DIR dashboard: a one-screen summary of every projection, read
-// the way a dashboard would (from the projections, never the log).
+// annal --db DIR dashboard: a one-screen summary of every projection (the
+// nine, then each table of those --plugin loaded), read the way a dashboard
+// would (from the projections, never the log).
 #include <fmt/core.h>
 
 #include <cstdio>
 #include <iostream>
 
 #include "annal/jsonl.h"
+#include "annal/projection.h"
 #include "tools/command.h"
 
 namespace annal::cli {
@@ -23,6 +25,23 @@ void Section(const char* title, const Result<std::vector<Row>>& rows) {
   for (size_t i = 0; i < rows->size() && i < kSampleRows; ++i) {
     std::string line;
     AppendJson(line, (*rows)[i]);
+    fmt::print("    {}\n", line);
+  }
+}
+
+// A table of a projection of your own: its row count and first rows.
+void DeclaredSection(const Snapshot& s, const std::string& projection,
+                     const TableSpec& table) {
+  const std::string title = projection + "." + table.name;
+  auto page = s.TableRows(projection, {.table = table.name});
+  if (!page.ok()) {
+    fmt::print("{:<18} error: {}\n", title, page.status().ToString());
+    return;
+  }
+  fmt::print("{:<18} {} rows\n", title, page->rows.size());
+  for (size_t i = 0; i < page->rows.size() && i < kSampleRows; ++i) {
+    std::string line;
+    AppendJson(line, table, page->rows[i]);
     fmt::print("    {}\n", line);
   }
 }
@@ -50,6 +69,9 @@ int Dashboard(const Globals& g) {
   Section("alarms open", s.AlarmsInState(AlarmState::kOpen));
   Section("alarms acked", s.AlarmsInState(AlarmState::kAcked));
   Section("alarms resolved", s.AlarmsInState(AlarmState::kResolved));
+  for (const auto& p : view.engine->projections()) {
+    for (const TableSpec& table : p->tables()) DeclaredSection(s, p->name(), table);
+  }
   return kOk;
 }
 

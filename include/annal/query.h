@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "annal/rows.h"
@@ -55,12 +56,15 @@ struct QueryPage {
 // "open", "acked", "resolved" (EnumNames<AlarmState>); nullopt otherwise.
 std::optional<AlarmState> ParseAlarmState(std::string_view name);
 
-// Projection fingerprints, indexed as kProjections: equal fingerprints mean
-// equal rows (a 128-bit running digest of each projection's table folded to
-// 64 bits; docs/format.md). Cheap to read at any commit.
-using Fingerprints = std::array<uint64_t, kProjections.size()>;
-// The names of the projections whose fingerprints differ.
-std::vector<std::string_view> ChangedProjections(const Fingerprints& before,
-                                                 const Fingerprints& after);
+// Projection fingerprints by name: the nine in kProjections order, then the
+// projections of your own the engine holds (Options::projections order).
+// Equal fingerprints mean equal rows (a 128-bit running digest of each
+// projection's tables folded to 64 bits; docs/format.md). Cheap to read at
+// any commit.
+using Fingerprints = std::vector<std::pair<std::string, uint64_t>>;
+// The names in `after` whose fingerprints differ from, or are missing in,
+// `before`, in `after`'s order.
+std::vector<std::string> ChangedProjections(const Fingerprints& before,
+                                            const Fingerprints& after);
 
 }  // namespace annal

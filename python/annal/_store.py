@@ -260,7 +260,7 @@ class Snapshot(_Handle):
 
     def fingerprints(self) -> Dict[str, int]:
         """Each projection's fingerprint: equal means equal rows."""
-        return dict(zip(PROJECTIONS, self._native.fingerprints()))
+        return dict(self._native.fingerprints())
 
 
 class Server:
@@ -462,7 +462,7 @@ class Store(_Handle):
             with self.read() as snap:
                 now = snap._native.fingerprints()
                 new_head = snap.last_seq()
-            changed = PROJECTIONS if catch_up else tuple(_annal.changed_projections(fp, now))
+            changed = tuple(_annal.changed_projections([] if catch_up else fp, now))
             catch_up = False
             yield Commit(seq + 1, new_head, changed)
             fp, seq = now, new_head

@@ -23,10 +23,11 @@ def annal(*args, stdin=None, check=True):
     return p
 
 
-def make_store(path, events, deferred=False):
+def make_store(path, events, deferred=False, plugin=None):
     gen = subprocess.Popen([ANNAL, "generate", str(events), "--seed", "3"],
                            stdout=subprocess.PIPE)
-    args = [ANNAL, "--db", str(path), "import", "-", "--no-sync"]
+    args = [ANNAL, *(["--plugin", plugin] if plugin else []), "--db", str(path), "import",
+            "-", "--no-sync"]
     if deferred:
         args.append("--deferred")
     subprocess.run(args, stdin=gen.stdout, check=True, capture_output=True)

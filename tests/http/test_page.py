@@ -1,7 +1,8 @@
 """The dashboard page in headless Chromium (Selenium): every table shows the
 rows the API returns; an append through the API updates the affected table
-without a reload; time travel shows an earlier state. Saves a screenshot to
-the build directory."""
+without a reload; time travel shows an earlier state; a plugin's tables are
+drawn with their declared columns and follow the feed too. Saves a
+screenshot to the build directory."""
 import json
 import os
 import shutil
@@ -45,11 +46,17 @@ def browser(tmp_path):
     driver.quit()
 
 
+def header(driver, name):
+    return driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map(th => th.textContent)",
+        f"[id='table-{name}'] thead th")
+
+
 def table_rows(driver, name):
     # Read in one script, so that a re-render cannot come between the cells.
     return driver.execute_script(
         "return [...document.querySelectorAll(arguments[0])].map("
-        "tr => [...tr.cells].map(td => td.textContent))", f"#table-{name} tbody tr")
+        "tr => [...tr.cells].map(td => td.textContent))", f"[id='table-{name}'] tbody tr")
 
 
 def api_rows(server, name, **params):
@@ -108,3 +115,32 @@ def test_the_dashboard_shows_updates_and_travels_in_time(tmp_path, serve, browse
     browser.find_element(By.ID, "live").click()
     wait_for(browser, lambda: browser.find_element(By.ID, "status")
              .get_attribute("data-seq") == "3001", 10)
+
+
+def test_a_plugins_tables_show_their_declared_columns_and_follow_the_feed(
+        tmp_path, serve, browser):
+    plugin = os.environ["ANNAL_TEST_PLUGIN"]
+    db = make_store(tmp_path / "page", 2000, plugin=plugin)
+    s = serve(db, "--allow-append", "--plugin", plugin)
+    browser.get(f"http://127.0.0.1:{s.port}/")
+    listing = {p["name"]: p for p in s.get_json("/v1/projections")["projections"]}
+    for table in listing["tool_stats"]["tables"]:
+        name = f"tool_stats.{table['name']}"
+        wait_for(browser, lambda: browser.find_element(By.ID, f"table-{name}")
+                 .get_attribute("data-seq") == "2000", 20)
+        columns = [c["name"] for c in table["key"] + table["fields"]]
+        assert header(browser, name) == columns
+        rows = s.get_json(f"/v1/projections/tool_stats?table={table['name']}"
+                          f"&limit={PAGE_ROWS}")["rows"]
+        assert table_rows(browser, name) == [[cell(r[c]) for c in columns] for r in rows]
+    wait_for(browser, lambda: browser.execute_script(
+        "return window.__feedOpen === true"), 10)
+    # A call of a tool no row has yet: the feed names tool_stats, and its
+    # tools table shows the new tool (sorted first) without a reload.
+    events = ('{"type":"task_created","task_id":"aaa-task","name":"t"}\n'
+              '{"type":"tool_call_queued","call_id":"aaa-call","task_id":"aaa-task",'
+              '"tool":"aaa-tool"}\n')
+    status, _, data = s.request("POST", "/v1/events", body=events)
+    assert status == 200, data
+    wait_for(browser, lambda: any(r and r[0] == "aaa-tool"
+                                  for r in table_rows(browser, "tool_stats.tools")), 5)

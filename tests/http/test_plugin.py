@@ -4,20 +4,10 @@ them with their columns at /v1/projections, and answers exactly as
 `annal query NAME` does."""
 import json
 import os
-import subprocess
 
-from conftest import ANNAL, annal
+from conftest import annal, make_store
 
 PLUGIN = os.environ["ANNAL_TEST_PLUGIN"]
-
-
-def plugin_store(path, events):
-    gen = subprocess.Popen([ANNAL, "generate", str(events), "--seed", "3"],
-                           stdout=subprocess.PIPE)
-    subprocess.run([ANNAL, "--plugin", PLUGIN, "--db", str(path), "import", "-",
-                    "--no-sync"], stdin=gen.stdout, check=True, capture_output=True)
-    gen.wait()
-    return str(path)
 
 
 def cli_rows(db, *args):
@@ -36,7 +26,7 @@ def all_pages(s, path):
 
 
 def test_a_plugins_tables_are_served_as_the_cli_prints_them(tmp_path, serve):
-    db = plugin_store(tmp_path / "s", 3000)
+    db = make_store(tmp_path / "s", 3000, plugin=PLUGIN)
     s = serve(db, "--plugin", PLUGIN)
     listing = s.get_json("/v1/projections")["projections"]
     names = [p["name"] for p in listing]

@@ -307,3 +307,27 @@ def test_store_serve_puts_a_python_projection_on_the_http_api(tmp_path):
     with annal.open(str(tmp_path / "s"), projections=[ToolStats()]) as s:
         with pytest.raises(annal.InvalidArgument):
             s.serve("nowhere")
+
+
+def test_commits_and_fingerprints_name_it_when_its_rows_change(tmp_path):
+    with annal.open(str(tmp_path / "s"), projections=[ToolStats()]) as s:
+        append_all(s, events(500))
+        with s.read() as snap:
+            before = snap.fingerprints()
+            head = snap.last_seq()
+        assert list(before)[-1] == "tool_stats"
+        assert list(before)[:9] == list(annal.PROJECTIONS)
+        # The generator starts at its first next(): that catch-up commit
+        # names everything; the ones after name what changed.
+        commits = s.commits(after=head)
+        s.append([{"type": "task_created", "task_id": "fp-task", "name": "t"}])
+        assert next(commits).changed == tuple(before)
+        s.append([{"type": "task_created", "task_id": "fp-other", "name": "t"}])
+        changed = next(commits).changed
+        assert changed and "tool_stats" not in changed
+        s.append([{"type": "tool_call_queued", "call_id": "fp-call", "task_id": "fp-task",
+                   "tool": "shell"}])
+        assert "tool_stats" in next(commits).changed
+        # From an older seq, the first commit names every projection.
+        first = next(s.commits(after=0))
+        assert first.changed == tuple(before)
