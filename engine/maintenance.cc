@@ -4,6 +4,7 @@
 // holds the writer lock just long enough to apply the last few records.
 #include "engine/logging.h"
 #include "engine/replay.h"
+#include "engine/snapshot_impl.h"
 #include "store/describe_key.h"
 #include "store/file_lock.h"
 #include "store/meta.h"
@@ -34,10 +35,19 @@ uint64_t Entries(MDB_txn* txn, MDB_dbi dbi) {
   return st.ms_entries;
 }
 
-// The first difference between two sub-databases, walking both in key order.
-std::optional<Difference> FirstDifference(MDB_txn* txn, Db db, MDB_dbi live,
-                                          MDB_dbi rebuilt, const std::string& name) {
-  Cursor a(txn, live), b(txn, rebuilt);
+// One side of a comparison: a transaction and one slot's sub-databases.
+struct Side {
+  MDB_txn* txn;
+  const DbHandles& dbis;
+  Digests digests;
+  MDB_dbi Dbi(Db db) const { return dbis[static_cast<size_t>(db)]; }
+};
+
+// The first difference between a sub-database on two sides, walking both in
+// key order.
+std::optional<Difference> FirstDifference(Db db, const Side& live, const Side& rebuilt,
+                                          const std::string& name) {
+  Cursor a(live.txn, live.Dbi(db)), b(rebuilt.txn, rebuilt.Dbi(db));
   std::string_view ka, va, kb, vb;
   bool more_a = a.Get(MDB_FIRST, &ka, &va), more_b = b.Get(MDB_FIRST, &kb, &vb);
   while (more_a || more_b) {
@@ -53,9 +63,16 @@ std::optional<Difference> FirstDifference(MDB_txn* txn, Db db, MDB_dbi live,
   return std::nullopt;
 }
 
-std::vector<std::string> Owners(const Engine::Impl& s) {
+// The registry (the validator's state), then every projection the engine
+// runs but those in `skip`.
+std::vector<std::string> Owners(const Engine::Impl& s,
+                                const std::vector<SkippedProjection>& skip = {}) {
   std::vector<std::string> owners = {"registry"};
-  owners.insert(owners.end(), s.projector_names.begin(), s.projector_names.end());
+  for (const std::string& name : s.projector_names) {
+    bool skipped = false;
+    for (const auto& k : skip) skipped |= k.projection == name;
+    if (!skipped) owners.push_back(name);
+  }
   return owners;
 }
 
@@ -72,37 +89,58 @@ Digest OwnerDigest(const Engine::Impl& s, const Digests& d, const std::string& o
   return sum;
 }
 
-std::vector<ProjectionCheck> CompareSlots(Engine::Impl& s, MDB_txn* txn, size_t live,
-                                          size_t rebuilt) {
-  const Digests live_digests = ReadDigests(txn, s.meta(), live);
-  const Digests rebuilt_digests = ReadDigests(txn, s.meta(), rebuilt);
+std::vector<ProjectionCheck> Compare(const Engine::Impl& s, const Side& live,
+                                     const Side& rebuilt,
+                                     const std::vector<SkippedProjection>& skip = {}) {
   std::vector<ProjectionCheck> out;
-  for (const std::string& owner : Owners(s)) {
+  for (const std::string& owner : Owners(s, skip)) {
     ProjectionCheck check;
     check.projection = owner;
-    check.digest = OwnerDigest(s, live_digests, owner).Hex();
+    check.digest = OwnerDigest(s, live.digests, owner).Hex();
     for (Db db : s.dbs) {
       const DbSpec& spec = Spec(db);
       if (!Owns(owner, spec)) continue;
-      MDB_dbi a = s.slots[live][static_cast<size_t>(spec.db)];
-      MDB_dbi b = s.slots[rebuilt][static_cast<size_t>(spec.db)];
       if (spec.role == Role::kProjection || spec.role == Role::kRegistry) {
-        check.rows_live += Entries(txn, a);
-        check.rows_rebuilt += Entries(txn, b);
+        check.rows_live += Entries(live.txn, live.Dbi(db));
+        check.rows_rebuilt += Entries(rebuilt.txn, rebuilt.Dbi(db));
       }
-      if (auto diff = FirstDifference(txn, spec.db, a, b, std::string(spec.name))) {
+      if (auto diff = FirstDifference(db, live, rebuilt, std::string(spec.name))) {
         check.identical = false;
         check.differences.push_back(*diff);
       }
     }
     // Same bytes but another running digest: the digest record is what is wrong.
     if (check.identical &&
-        OwnerDigest(s, live_digests, owner) != OwnerDigest(s, rebuilt_digests, owner)) {
+        OwnerDigest(s, live.digests, owner) != OwnerDigest(s, rebuilt.digests, owner)) {
       check.identical = false;
       check.differences.push_back({"meta", "the running digest of " + owner, "changed"});
     }
     out.push_back(std::move(check));
   }
+  return out;
+}
+
+std::vector<ProjectionCheck> CompareSlots(Engine::Impl& s, MDB_txn* txn, size_t live,
+                                          size_t rebuilt) {
+  return Compare(s, {txn, s.slots[live], ReadDigests(txn, s.meta(), live)},
+                 {txn, s.slots[rebuilt], ReadDigests(txn, s.meta(), rebuilt)});
+}
+
+// What a read-only verify cannot replay: the store's projections this engine
+// was not opened with, and those it holds at another version.
+std::vector<SkippedProjection> Unreplayable(const Engine::Impl& s,
+                                            const SnapshotState& live) {
+  std::vector<SkippedProjection> out;
+  for (const auto& [name, version] :
+       SlotVersions(live.txn.handle(), live.meta(), live.slot)) {
+    bool loaded = false;
+    for (const std::string& n : s.projector_names) loaded |= n == name;
+    if (!loaded) {
+      out.push_back({name, "version " + std::to_string(version) +
+                               ": not loaded (its plugin or registration is missing)"});
+    }
+  }
+  for (const StaleProjection& st : live.stale) out.push_back({st.name, st.message});
   return out;
 }
 
@@ -120,8 +158,26 @@ using namespace internal;
 Result<VerifyReport> Engine::Verify(ProgressFn progress) {
   Impl& s = *impl_;
   if (s.options.read_only) {
-    return Status::InvalidInput(
-        "verify rebuilds into scratch space and needs a writable store");
+    // Time travel's private store, replayed to the live checkpoint, stands
+    // in for the scratch slot that a read-only engine may not write.
+    return Guard([&]() -> Result<VerifyReport> {
+      auto live = Read();
+      if (!live.ok()) return live.status();
+      const SnapshotState& l = *live->impl_;
+      const uint64_t projected = ReadProjected(l.txn.handle(), l.meta(), l.slot);
+      auto replayed = ReadAsOf(projected);
+      if (!replayed.ok()) return replayed.status();
+      const SnapshotState& r = *replayed->impl_;
+      VerifyReport report;
+      report.log = {projected, projected,
+                    ToHex(ReadChainHead(r.txn.handle(), r.meta()).hash)};
+      report.skipped = Unreplayable(s, l);
+      report.projections = Compare(
+          s, {l.txn.handle(), l.dbis, ReadDigests(l.txn.handle(), l.meta(), l.slot)},
+          {r.txn.handle(), r.dbis, ReadDigests(r.txn.handle(), r.meta(), 0)},
+          report.skipped);
+      return report;
+    });
   }
   return s.RetryingOnMapFull([&]() -> Result<VerifyReport> {
     FileLock lock = LockMaintenance(s);

@@ -134,6 +134,10 @@ std::string ToJson(const VerifyReport& r) {
         dobj.Field("what", d.what);
       });
     });
+    AppendArray(out, "skipped", r.skipped, [&](const SkippedProjection& k) {
+      JsonObject ko(out);
+      ko.Field("projection", k.projection), ko.Field("why", k.why);
+    });
   }
   return out + "\n";
 }

@@ -5,6 +5,7 @@
 // first read, a throwing Apply or a wrong type rejecting the whole batch,
 // and a writer without a recorded projection refused.
 #include <gmock/gmock.h>
+#include <lmdb.h>
 
 #include <map>
 
@@ -317,6 +318,65 @@ TEST(DeclaredProjection, FingerprintsNameItWhenItsRowsChange) {
   EXPECT_THAT(ChangedProjections(*mid, *after), ::testing::Contains("tool_stats"));
   // Against nothing, every projection is named (a feed's catch-up).
   EXPECT_EQ(ChangedProjections({}, *after).size(), kProjections.size() + 1);
+}
+
+// Deletes the first row of a live sub-database behind the engine's back.
+void DeleteFirstRow(const std::string& dir, const std::string& name) {
+  RawStore raw(dir);
+  MDB_cursor* c = nullptr;
+  ASSERT_EQ(mdb_cursor_open(raw.txn(), raw.Dbi(raw.LiveName(name)), &c), MDB_SUCCESS);
+  MDB_val k, v;
+  ASSERT_EQ(mdb_cursor_get(c, &k, &v, MDB_FIRST), MDB_SUCCESS);
+  ASSERT_EQ(mdb_cursor_del(c, 0), MDB_SUCCESS);
+  mdb_cursor_close(c);
+  raw.Commit();
+}
+
+TEST(DeclaredProjection, AReadOnlyVerifyComparesTheRestAndSaysWhatItSkips) {
+  TempDir dir;
+  auto e = MustOpen(dir.Sub("s"), With({std::make_shared<ToolStats>()}));
+  ASSERT_TRUE(e->Append(Workload({.seed = 5}).Take(3000)).ok());
+  auto full = e->Verify();
+  ASSERT_TRUE(full.ok());
+  e.reset();
+  Options ro = With({std::make_shared<ToolStats>()});
+  ro.read_only = true;
+  Options ro_without;
+  ro_without.read_only = true;
+  // Untouched: the read-only report is the writable one.
+  auto same = MustOpen(dir.Sub("s"), ro)->Verify();
+  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  EXPECT_TRUE(same->identical());
+  ASSERT_EQ(same->projections.size(), full->projections.size());
+  for (size_t i = 0; i < same->projections.size(); ++i) {
+    EXPECT_EQ(same->projections[i].projection, full->projections[i].projection);
+    EXPECT_EQ(same->projections[i].digest, full->projections[i].digest);
+    EXPECT_EQ(same->projections[i].rows_rebuilt, full->projections[i].rows_rebuilt);
+  }
+  EXPECT_EQ(same->log.head_hash, full->log.head_hash);
+  EXPECT_TRUE(same->skipped.empty());
+  // Without the projection: the rest is verified, and it says what it skipped.
+  auto rest = MustOpen(dir.Sub("s"), ro_without)->Verify();
+  ASSERT_TRUE(rest.ok()) << rest.status().ToString();
+  EXPECT_TRUE(rest->identical());
+  EXPECT_EQ(rest->projections.size(), full->projections.size() - 1);
+  ASSERT_EQ(rest->skipped.size(), 1u);
+  EXPECT_EQ(rest->skipped[0].projection, "tool_stats");
+  EXPECT_THAT(rest->skipped[0].why, HasSubstr("not loaded"));
+  // A built-in row deleted behind the engine's back: found either way.
+  DeleteFirstRow(dir.Sub("s"), "proj_watchers");
+  for (const Options& o : {ro, ro_without}) {
+    auto r = MustOpen(dir.Sub("s"), o)->Verify();
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_FALSE(r->identical());
+    for (const auto& check : r->projections) {
+      EXPECT_EQ(check.identical, check.projection != "watchers") << check.projection;
+      if (check.projection == "watchers") {
+        ASSERT_FALSE(check.differences.empty());
+        EXPECT_EQ(check.differences[0].what, "missing from the live store");
+      }
+    }
+  }
 }
 
 }  // namespace

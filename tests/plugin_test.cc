@@ -121,6 +121,13 @@ TEST_F(PluginCli, AWriterWithoutThePluginIsRefusedAndReadersGoOn) {
   r = RunShell(Annal("query tool_stats"));
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_THAT(r.out, HasSubstr("no declared projection tool_stats"));
+  // verify without the plugin: read-only, the rest compared, the skip said.
+  r = RunShell(Annal("verify"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("every projection equals the log's replay"));
+  EXPECT_THAT(r.out, HasSubstr("skipped projection tool_stats: version 1: not loaded"));
+  r = RunShell(Annal("verify --json"));
+  EXPECT_THAT(r.out, HasSubstr("\"skipped\":[{\"projection\":\"tool_stats\""));
 }
 
 TEST_F(PluginCli, APluginOfAnotherAbiStopsTheCommandWithAMessage) {

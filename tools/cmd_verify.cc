@@ -1,13 +1,17 @@
-// annal --db DIR verify [--json] [--log-only] [--quick]: rebuild every
-// projection from the log into scratch space and compare it with the live
-// one. Exit 0 when identical, 1 when any differs, 2 when it could not run (a
-// bad log record among others, named by its seq; for --quick, nothing to
-// compare with).
+// annal --db DIR verify [--json] [--log-only] [--quick] [--read-only]:
+// rebuild every projection from the log into scratch space and compare it
+// with the live one. A store holding projections this command did not load
+// (--plugin), or asked --read-only, is verified read-only: replayed into a
+// private temporary store, the rest compared, what it skips said. Exit 0
+// when identical, 1 when any differs, 2 when it could not run (a bad log
+// record among others, named by its seq; for --quick, nothing to compare
+// with).
 #include <fmt/core.h>
 
 #include <iostream>
 
 #include "annal/jsonl.h"
+#include "annal/query.h"
 #include "tools/command.h"
 #include "tools/progress.h"
 
@@ -18,6 +22,7 @@ struct VerifyFlags {
   bool json = false;
   bool log_only = false;
   bool quick = false;
+  bool read_only = false;
 };
 
 int Quick(Engine& engine) {
@@ -51,6 +56,19 @@ int Quick(Engine& engine) {
   return check->identical() ? kOk : kFailed;
 }
 
+// Whether the store holds a projection this command did not load.
+bool MissesProjections(const Engine& engine) {
+  auto snap = engine.Read();
+  auto recorded = snap.ok() ? snap->RecordedProjections() : snap.status();
+  if (!recorded.ok()) return false;  // the writer's open says what is wrong
+  for (const auto& [name, version] : *recorded) {
+    bool loaded = IsBuiltInProjection(name);
+    for (const auto& p : engine.projections()) loaded |= p->name() == name;
+    if (!loaded) return true;
+  }
+  return false;
+}
+
 void PrintLog(const LogCheck& log) {
   fmt::print("log: {} events, head seq {}, chain hash {}\n", log.events, log.head_seq,
              log.head_hash);
@@ -68,6 +86,9 @@ void PrintTable(const VerifyReport& r) {
       fmt::print("difference in {} at {}: {}\n", d.sub_database, d.key, d.what);
     }
   }
+  for (const auto& k : r.skipped) {
+    fmt::print("skipped projection {}: {}\n", k.projection, k.why);
+  }
   PrintLog(r.log);
   fmt::print("{}",
              r.identical()
@@ -78,9 +99,17 @@ void PrintTable(const VerifyReport& r) {
 int Verify(const Globals& g, const VerifyFlags& f) {
   Options options;
   options.create_if_missing = false;
-  options.read_only = f.log_only || f.quick;
+  options.read_only = true;
   auto engine = OpenOrReport(g, options);
   if (!engine) return kUsage;
+  // A writer records what it verified (for --quick); one that cannot open
+  // for writing, for want of a projection's plugin, verifies the rest.
+  if (!f.log_only && !f.quick && !f.read_only && !MissesProjections(*engine)) {
+    engine.reset();
+    options.read_only = false;
+    engine = OpenOrReport(g, options);
+    if (!engine) return kUsage;
+  }
   if (f.quick) return Quick(*engine);
   ProgressBar bar(f.log_only ? "checking the log:" : "replaying:");
   if (f.log_only) {
@@ -114,6 +143,8 @@ Run AddVerify(CLI::App& app, const Globals& g) {
   cmd->add_flag("--json", f->json, "print the report as one JSON object");
   cmd->add_flag("--log-only", f->log_only,
                 "check only the log's hash chain and print its head hash");
+  cmd->add_flag("--read-only", f->read_only,
+                "replay into a private temporary store, writing nothing to this one");
   cmd->add_flag("--quick", f->quick,
                 "compare running digests with the last full verify's, reading no rows");
   return [&g, f] { return Verify(g, *f); };

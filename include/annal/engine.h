@@ -100,6 +100,10 @@ class Engine {
   // every log record on the way (structure, gapless seq, hash chain): a bad
   // record fails the call with kCorruption naming its seq. Appends may
   // continue meanwhile; they wait only for the final comparison.
+  // On a read-only engine it replays into a private temporary store instead
+  // (as ReadAsOf does; no progress is reported), records nothing, and lists
+  // in `skipped` the projections of the store it cannot replay: those it was
+  // not opened with, and those at another version.
   Result<VerifyReport> Verify(ProgressFn progress = {});
   // Compares the running digests with those the last full Verify rebuilt,
   // without reading a row (see DigestCheck for what that can and cannot tell).

@@ -79,9 +79,18 @@ struct BackupReport {
   bool identical = false;  // the copy's full verify: projections = its log
 };
 
+// A projection the store holds that a read-only Verify did not compare: one
+// this engine was not opened with (a plugin not loaded), or one it holds at
+// another version than the engine's (a writer rebuilds it).
+struct SkippedProjection {
+  std::string projection;
+  std::string why;
+};
+
 struct VerifyReport {
   LogCheck log;
   std::vector<ProjectionCheck> projections;
+  std::vector<SkippedProjection> skipped;  // read-only Verify only
   bool identical() const {
     for (const auto& p : projections) {
       if (!p.identical) return false;
