@@ -5,8 +5,9 @@
 // say what it is, so that annal refuses the file instead (docs/format.md,
 // "Checks of the file").
 //
-// Both read LMDB's on-disk layout of 0.9.x (mdb.c: MDB_page, MDB_node,
-// MDB_meta, MDB_db; written down in docs/format.md). Thread-safe: they
+// Both read LMDB's on-disk layout of 0.9.x (store/lmdb_layout.h; written
+// down in docs/format.md): the meta pages in store/page_check.cc, the walk
+// in store/page_walk.cc. Thread-safe: they
 // keep no state.
 #pragma once
 
