@@ -24,6 +24,11 @@ std::string Header(const CursorQuery& q) {
   if (q.projection == kDeclaredCursor) {  // (the nine's cursors are as before)
     s += static_cast<char>(q.table.size());
     s += q.table;
+    if (!q.bounds.empty()) {  // (a cursor without bounds is as before)
+      s += static_cast<char>(q.bounds.size() >> 8);
+      s += static_cast<char>(q.bounds.size());
+      s += q.bounds;
+    }
   }
   return s;
 }

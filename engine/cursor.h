@@ -23,7 +23,8 @@ struct CursorQuery {
   std::optional<int64_t> due;
   std::optional<AlarmState> state;
   std::optional<uint64_t> as_of;
-  std::string table;  // a declared table's sub-database; then projection is kDeclared
+  std::string table;   // a declared table's sub-database; then projection is kDeclared
+  std::string bounds;  // a declared index's bounds, as encoded
   bool operator==(const CursorQuery&) const = default;
 };
 

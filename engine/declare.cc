@@ -36,7 +36,10 @@ Status DeclareProjections(Engine::Impl& s) {
     DeclaredProjection& d = s.declared.emplace_back();
     d.name = p->name();
     d.tables = DeclareTables(*p);
-    for (const DeclaredTable& t : d.tables) s.dbs.push_back(t.db);
+    for (const DeclaredTable& t : d.tables) {
+      s.dbs.push_back(t.db);
+      for (const DeclaredIndex& ix : t.indexes) s.dbs.push_back(ix.db);
+    }
   }
   MutexLock lock(s.write_mutex);  // (no other thread yet: for the analysis)
   s.projectors = std::move(*set);

@@ -1,5 +1,6 @@
 // Snapshot::TableRows and Snapshot::Table: the rows of declared projections'
-// tables, read with one cursor walk per page, like the nine's queries.
+// tables, in key order or an index's, read with one cursor walk per page,
+// like the nine's queries.
 #include "engine/cursor.h"
 #include "engine/snapshot_impl.h"
 #include "events/log_reader.h"
@@ -31,6 +32,49 @@ std::optional<Hash> FirstHash(SnapshotState& s) {
   return DecodeLogValue(1, *v, buf).hash;
 }
 
+// Where a page starts and ends: in the table in key order, or in one of its
+// indexes from `from` to `to` on its first field.
+struct Walk {
+  Db db;
+  const DeclaredIndex* index = nullptr;
+  std::optional<keys::Key> from, to;
+};
+
+Result<Walk> PlanWalk(const DeclaredTable& t, const Snapshot::TableQuery& q) {
+  Walk w{t.db};
+  if (q.index.empty()) {
+    if (q.from || q.to) return Status::InvalidInput("a bound (from, to) needs an index");
+    return w;
+  }
+  for (const DeclaredIndex& ix : t.indexes) {
+    if (ix.name == q.index) w.index = &ix;
+  }
+  if (!w.index) {
+    return Status::InvalidInput("table " + t.spec.name + " has no index " +
+                                std::string(q.index));
+  }
+  w.db = w.index->db;
+  try {
+    if (q.from) w.from = EncodeIndexBound(w.index->fields.front(), *q.from);
+    if (q.to) w.to = EncodeIndexBound(w.index->fields.front(), *q.to);
+  } catch (const std::invalid_argument& e) {
+    return Status::InvalidInput("index " + w.index->name + ": " + e.what());
+  }
+  return w;
+}
+
+// The row at `key` in the table, checked.
+TableRow ReadRow(SnapshotState& s, const DeclaredTable& t, std::string_view key,
+                 std::string_view value) {
+  auto key_values = DecodeTableKey(t.spec, key);
+  auto fields = DecodeTableRow(t.spec, s.Aligned(value));
+  if (!key_values || !fields) {
+    throw CorruptionError("a damaged row in " + std::string(Spec(t.db).name) + " at " +
+                          std::to_string(key.size()) + "-byte key");
+  }
+  return {std::move(*key_values), std::move(*fields)};
+}
+
 }  // namespace
 
 std::optional<TableSpec> Snapshot::Table(std::string_view projection,
@@ -51,21 +95,27 @@ Result<TablePage> Snapshot::TableRows(std::string_view projection,
           (q.table.empty() ? "" : " with a table " + std::string(q.table)));
     }
     if (q.limit && *q.limit == 0) return Status::InvalidInput("a limit of 0");
+    auto w = PlanWalk(*t, q);
+    if (!w.ok()) return w.status();
     CursorQuery cq;
     cq.projection = kDeclaredCursor;
-    cq.table = Spec(t->db).name;
+    cq.table = Spec(w->db).name;
+    if (w->from) cq.bounds += "f" + std::string(w->from->view());
+    if (w->to) cq.bounds += "t" + std::string(w->to->view());
     cq.as_of = s.as_of;
     const std::optional<Hash> key = FirstHash(s);
     std::optional<std::string> after_key;
     if (!q.after.empty()) {
       if (key) after_key = DecodeCursor(q.after, cq, *key);
       if (!after_key)
-        return Status::InvalidInput("a cursor not issued for this table of this store");
+        return Status::InvalidInput("a cursor not issued for this query of this store");
     }
     TablePage page;
-    Cursor c(s.txn.handle(), s.Dbi(t->db));
+    Cursor c(s.txn.handle(), s.Dbi(w->db));
     std::string_view k, v;
-    bool more = after_key ? c.Seek(*after_key, &k, &v) : c.Get(MDB_FIRST, &k, &v);
+    bool more = after_key ? c.Seek(*after_key, &k, &v)
+                : w->from ? c.Seek(w->from->view(), &k, &v)
+                          : c.Get(MDB_FIRST, &k, &v);
     if (more && after_key && k == *after_key) more = c.Get(MDB_NEXT, &k, &v);
     std::string last;
     for (; more; more = c.Get(MDB_NEXT, &k, &v)) {
@@ -73,13 +123,22 @@ Result<TablePage> Snapshot::TableRows(std::string_view projection,
         page.next = EncodeCursor(cq, last, *key);
         break;
       }
-      auto key_values = DecodeTableKey(t->spec, k);
-      auto fields = DecodeTableRow(t->spec, s.Aligned(v));
-      if (!key_values || !fields) {
-        throw CorruptionError("a damaged row in " + std::string(Spec(t->db).name) +
-                              " at " + std::to_string(k.size()) + "-byte key");
+      if (!w->index) {
+        page.rows.push_back(ReadRow(s, *t, k, v));
+      } else {
+        auto parts = SplitIndexKey(w->index->fields, k);
+        if (!parts) {
+          throw CorruptionError("a damaged key in " + std::string(Spec(w->db).name) +
+                                " of " + std::to_string(k.size()) + " bytes");
+        }
+        if (w->to && k.substr(0, parts->first_field_bytes) > w->to->view()) break;
+        auto row = GetInPlace(s.txn.handle(), s.Dbi(t->db), parts->row_key);
+        if (!row) {
+          throw CorruptionError("an entry of " + std::string(Spec(w->db).name) +
+                                " names no row of " + std::string(Spec(t->db).name));
+        }
+        page.rows.push_back(ReadRow(s, *t, parts->row_key, *row));
       }
-      page.rows.push_back({std::move(*key_values), std::move(*fields)});
       last.assign(k);
     }
     return page;

@@ -8,16 +8,27 @@
 namespace annal::internal {
 namespace {
 
-std::string KeyTypes(const TableSpec& t) {
+// One letter per key field ('i' int, bool as int; 's' str) and their names:
+// what DescribeKey needs to name a key in a report.
+std::string KeyTypes(const std::vector<FieldSpec>& fields) {
   std::string types;
-  for (const FieldSpec& f : t.key) types += f.type == FieldType::kInt ? 'i' : 's';
+  for (const FieldSpec& f : fields) types += f.type == FieldType::kStr ? 's' : 'i';
   return types;
 }
 
-std::string KeyNames(const TableSpec& t) {
+std::string KeyNames(const std::vector<FieldSpec>& fields) {
   std::string names;
-  for (const FieldSpec& f : t.key) names += (names.empty() ? "" : ",") + f.name;
+  for (const FieldSpec& f : fields) names += (names.empty() ? "" : ",") + f.name;
   return names;
+}
+
+// An index key's fields: the index's, then the table's key fields.
+std::vector<FieldSpec> IndexKeyFields(const TableSpec& t, const IndexSpec& ix) {
+  std::vector<FieldSpec> out;
+  for (const IndexField& f : IndexFields(t, ix))
+    out.push_back((f.in_key ? t.key : t.fields)[f.at]);
+  out.insert(out.end(), t.key.begin(), t.key.end());
+  return out;
 }
 
 // Apply's view of the transaction: its own tables, every key and row
@@ -38,14 +49,33 @@ class TableTx final : public ProjectionTx {
   void Put(std::string_view table, const Values& key, const Values& fields) override {
     const DeclaredTable& t = Find(table);
     const keys::Key k = EncodeTableKey(t.spec, key);
-    kv_.Put(t.db, k, EncodeTableRow(t.spec, fields, builder_));
+    const std::string_view row = EncodeTableRow(t.spec, fields, builder_);
+    if (!t.indexes.empty()) {
+      RemoveFromIndexes(t, key, k);
+      for (const DeclaredIndex& ix : t.indexes) {
+        if (auto ik = EncodeIndexKey(ix.fields, key, fields, k)) kv_.Put(ix.db, *ik, {});
+      }
+    }
+    kv_.Put(t.db, k, row);
   }
   bool Delete(std::string_view table, const Values& key) override {
     const DeclaredTable& t = Find(table);
-    return kv_.Del(t.db, EncodeTableKey(t.spec, key));
+    const keys::Key k = EncodeTableKey(t.spec, key);
+    if (!t.indexes.empty()) RemoveFromIndexes(t, key, k);
+    return kv_.Del(t.db, k);
   }
 
  private:
+  // The index entries of the row at `k`, if there is one.
+  void RemoveFromIndexes(const DeclaredTable& t, const Values& key, const keys::Key& k) {
+    if (!kv_.Get(t.db, k, buf_)) return;
+    auto old = DecodeTableRow(t.spec, buf_.view());
+    if (!old) throw CorruptionError("a damaged row in " + std::string(Spec(t.db).name));
+    for (const DeclaredIndex& ix : t.indexes) {
+      if (auto ik = EncodeIndexKey(ix.fields, key, *old, k)) kv_.Del(ix.db, *ik);
+    }
+  }
+
   const DeclaredTable& Find(std::string_view table) const {
     for (const DeclaredTable& t : tables_) {
       if (t.spec.name == table) return t;
@@ -91,8 +121,18 @@ std::vector<DeclaredTable> DeclareTables(const Projection& p) {
   std::vector<DeclaredTable> out;
   const std::string name = p.name();
   for (TableSpec& t : p.tables()) {
-    Db db = InternDeclaredDb(TableDbName(name, t.name), name, KeyTypes(t), KeyNames(t));
-    out.push_back({std::move(t), db});
+    DeclaredTable d;
+    d.db = InternDeclaredDb(TableDbName(name, t.name), name, KeyTypes(t.key),
+                            KeyNames(t.key));
+    for (const IndexSpec& ix : t.indexes) {
+      const std::vector<FieldSpec> fields = IndexKeyFields(t, ix);
+      d.indexes.push_back(
+          {ix.name, IndexFields(t, ix),
+           InternDeclaredDb(IndexDbName(name, t.name, ix.name), name, KeyTypes(fields),
+                            KeyNames(fields), Role::kIndex)});
+    }
+    d.spec = std::move(t);
+    out.push_back(std::move(d));
   }
   return out;
 }

@@ -10,14 +10,23 @@
 #include <vector>
 
 #include "annal/projection.h"
+#include "projectors/declared_row.h"
 #include "projectors/projector.h"
 
 namespace annal::internal {
 
-// A declared table and the sub-database it lives in.
+// An index of a declared table and the sub-database it lives in.
+struct DeclaredIndex {
+  std::string name;
+  std::vector<IndexField> fields;
+  Db db;
+};
+
+// A declared table and the sub-databases it lives in.
 struct DeclaredTable {
   TableSpec spec;
   Db db;
+  std::vector<DeclaredIndex> indexes;
 };
 
 struct DeclaredProjection {

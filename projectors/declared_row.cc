@@ -170,6 +170,71 @@ std::string TableDbName(std::string_view projection, std::string_view table) {
   return "proj_" + std::string(projection) + "." + std::string(table);
 }
 
+std::string IndexDbName(std::string_view projection, std::string_view table,
+                        std::string_view index) {
+  return TableDbName(projection, table) + "." + std::string(index);
+}
+
+std::vector<IndexField> IndexFields(const TableSpec& table, const IndexSpec& index) {
+  std::vector<IndexField> out;
+  for (const std::string& name : index.fields) {
+    bool found = false;
+    for (bool in_key : {true, false}) {
+      const auto& list = in_key ? table.key : table.fields;
+      for (size_t i = 0; i < list.size() && !found; ++i) {
+        if (list[i].name == name) out.push_back({in_key, i, list[i].type}), found = true;
+      }
+    }
+    if (!found) throw std::invalid_argument("index " + index.name + ": no field " + name);
+  }
+  return out;
+}
+
+std::optional<keys::Key> EncodeIndexKey(const std::vector<IndexField>& index,
+                                        const Values& key, const Values& fields,
+                                        std::string_view row_key) {
+  keys::Key k;
+  for (const IndexField& f : index) {
+    const Value& v = (f.in_key ? key : fields)[f.at];
+    if (v.index() == 0) return std::nullopt;
+    k.Raw(EncodeIndexBound(f, v));
+  }
+  k.Raw(row_key);
+  return k;
+}
+
+keys::Key EncodeIndexBound(const IndexField& first, const Value& v) {
+  keys::Key k;
+  const auto* s = std::get_if<std::string>(&v);
+  const auto* n = std::get_if<int64_t>(&v);
+  const auto* b = std::get_if<bool>(&v);
+  if (first.type == FieldType::kStr && s) {
+    k.Str(*s);
+  } else if (first.type == FieldType::kInt && n) {
+    k.Int(*n);
+  } else if (first.type == FieldType::kBool && b) {
+    k.Int(*b ? 1 : 0);
+  } else {
+    throw std::invalid_argument("an index bound is " + std::string(ValueTypeName(v)) +
+                                ", its field " + std::string(NameOf(first.type)));
+  }
+  return k;
+}
+
+std::optional<IndexKeyParts> SplitIndexKey(const std::vector<IndexField>& index,
+                                           std::string_view bytes) {
+  keys::FieldReader r(bytes);
+  IndexKeyParts parts;
+  for (size_t i = 0; i < index.size(); ++i) {
+    const bool ok =
+        index[i].type == FieldType::kStr ? r.Str().has_value() : r.Int().has_value();
+    if (!ok) return std::nullopt;
+    if (i == 0) parts.first_field_bytes = bytes.size() - r.rest().size();
+  }
+  parts.row_key = r.rest();
+  return parts;
+}
+
 std::optional<std::string> CheckDeclaration(const Projection& p) {
   const std::string name = p.name();
   const std::string what = "projection " + name;
@@ -196,6 +261,27 @@ std::optional<std::string> CheckDeclaration(const Projection& p) {
     for (const FieldSpec& f : t.key) {
       if (f.optional || (f.type != FieldType::kInt && f.type != FieldType::kStr))
         return in + ": key field " + f.name + " must be int or str, not optional";
+    }
+    std::set<std::string> index_names;
+    for (const IndexSpec& ix : t.indexes) {
+      const std::string at = in + ", index " + ix.name;
+      if (!IsName(ix.name)) return at + ": an index's name is [a-z][a-z0-9_]{0,62}";
+      if (!index_names.insert(ix.name).second) return at + ": declared twice";
+      if (ix.fields.empty()) return at + ": it has no field";
+      std::set<std::string> seen;
+      for (const std::string& name : ix.fields) {
+        if (!seen.insert(name).second) return at + ": field " + name + " given twice";
+        const FieldSpec* f = nullptr;
+        for (const auto* list : {&t.key, &t.fields}) {
+          for (const FieldSpec& g : *list) {
+            if (g.name == name) f = &g;
+          }
+        }
+        if (!f) return at + ": the table has no field " + name;
+        if (f->type == FieldType::kFloat)
+          return at + ": field " + name +
+                 " is a float; an index field is int, str or bool";
+      }
     }
   }
   return std::nullopt;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "annal/projection.h"
 #include "store/keys.h"
@@ -33,11 +34,42 @@ std::string_view EncodeTableRow(const TableSpec& table, const Values& fields,
 // verifier or the declaration (a damaged row).
 std::optional<Values> DecodeTableRow(const TableSpec& table, std::string_view bytes);
 
+// Where an index's field is in a row: the key's field `at`, or the other
+// fields' field `at`.
+struct IndexField {
+  bool in_key = false;
+  size_t at = 0;
+  FieldType type = FieldType::kInt;
+};
+// The fields of `index` in `table` (a sound declaration: CheckDeclaration).
+std::vector<IndexField> IndexFields(const TableSpec& table, const IndexSpec& index);
+
+// The index key of a row: its index fields' values (a bool as the int 0 or
+// 1), then the row's key bytes `row_key`. nullopt when one of them is null:
+// such a row is not in the index. The values are checked already
+// (EncodeTableKey, EncodeTableRow).
+std::optional<keys::Key> EncodeIndexKey(const std::vector<IndexField>& index,
+                                        const Values& key, const Values& fields,
+                                        std::string_view row_key);
+// A bound on an index's first field, encoded as in its keys. Throws
+// std::invalid_argument when `v` is not of the field's type.
+keys::Key EncodeIndexBound(const IndexField& first, const Value& v);
+// The length of an index key's first field, and the row key after its
+// fields; nullopt when the bytes are not such a key.
+struct IndexKeyParts {
+  size_t first_field_bytes = 0;
+  std::string_view row_key;
+};
+std::optional<IndexKeyParts> SplitIndexKey(const std::vector<IndexField>& index,
+                                           std::string_view bytes);
+
 // A problem with the declaration of `p` (names, types, tables), naming it;
 // nullopt when it is sound.
 std::optional<std::string> CheckDeclaration(const Projection& p);
 
-// The LMDB sub-database of a table (slot 0's name).
+// The LMDB sub-database of a table, and of one of its indexes (slot 0's name).
 std::string TableDbName(std::string_view projection, std::string_view table);
+std::string IndexDbName(std::string_view projection, std::string_view table,
+                        std::string_view index);
 
 }  // namespace annal::internal

@@ -29,12 +29,12 @@ Registry& Declared() {
 }  // namespace
 
 Db InternDeclaredDb(std::string_view name, std::string_view owner,
-                    std::string_view key_types, std::string_view entity) {
+                    std::string_view key_types, std::string_view entity, Role role) {
   Registry& r = Declared();
   std::lock_guard lock(r.mutex);
   for (const DeclaredDb& d : r.dbs) {
     if (d.name != name) continue;
-    if (d.owner != owner || d.key_types != key_types) {
+    if (d.owner != owner || d.key_types != key_types || d.spec.role != role) {
       throw std::invalid_argument(
           "the sub-database " + std::string(name) +
           " is already declared in this process by another projection or with other "
@@ -51,12 +51,13 @@ Db InternDeclaredDb(std::string_view name, std::string_view owner,
   d.name = name, d.owner = owner, d.key_types = key_types, d.entity = entity;
   d.spec = {static_cast<Db>(kDbCount + r.dbs.size() - 1),
             d.name,
-            Role::kProjection,
+            role,
             d.owner,
             KeyShape::kFields,
             d.entity,
             d.key_types,
-            "a declared row, see format.md"};
+            role == Role::kIndex ? "an index entry: no value, see format.md"
+                                 : "a declared row, see format.md"};
   return d.spec.db;
 }
 

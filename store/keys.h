@@ -67,6 +67,13 @@ class Key {
     Fits(8);
     return Time(v);
   }
+  // Bytes that are already a key's fields (an index key's row key).
+  Key& Raw(std::string_view bytes) {
+    Fits(bytes.size());
+    if (!bytes.empty()) std::memcpy(&buf_[len_], bytes.data(), bytes.size());
+    len_ += bytes.size();
+    return *this;
+  }
   Key& Str(std::string_view s) {
     if (s.find('\0') != std::string_view::npos)
       throw std::invalid_argument("a key string may not hold a NUL byte");
@@ -192,6 +199,7 @@ class FieldReader {
     return s;
   }
   bool done() const { return rest_.empty(); }
+  std::string_view rest() const { return rest_; }
 
  private:
   std::string_view rest_;

@@ -187,11 +187,13 @@ static_assert(kDbCount <= kMaxDbs);
 
 // The Db of the declared table `name` (proj_<projection>.<table>), owned by
 // `owner` (the projection's name); `key_types` holds one letter per key
-// field ('i' int, 's' str), and `entity` names the key fields for reports.
+// field ('i' int, 's' str), and `entity` names the key fields for reports;
+// `role` is kIndex for a table's index.
 // Thread-safe. Throws std::length_error past kMaxDbs, std::invalid_argument
 // when the name was interned with another owner or key.
 Db InternDeclaredDb(std::string_view name, std::string_view owner,
-                    std::string_view key_types, std::string_view entity);
+                    std::string_view key_types, std::string_view entity,
+                    Role role = Role::kProjection);
 // The Db interned under `name`, if any (digests decoded from meta).
 std::optional<Db> FindDeclaredDb(std::string_view name);
 

@@ -21,7 +21,7 @@
 namespace annal {
 
 // Bumped whenever what crosses the entry point changes.
-inline constexpr uint32_t kPluginAbi = 1;
+inline constexpr uint32_t kPluginAbi = 2;  // 2: TableSpec::indexes
 
 // What a plugin's entry point returns: the ABI it was built for, the layout
 // fingerprint of the types it hands over, and its projections.

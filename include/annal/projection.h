@@ -44,6 +44,17 @@ struct FieldSpec {
   bool optional = false;
 };
 
+// An index of a table, for a query in another order than the key's: the
+// rows ordered by `fields` (names of the table's key or other fields, each
+// int, str or bool; false before true), then by key. Its own sub-database,
+// proj_<projection>.<table>.<index>, kept by Put and Delete in the same
+// transaction. A row with a null in an index field is not in that index
+// (so "paused tasks waking by T" is an index on an optional wake time).
+struct IndexSpec {
+  std::string name;                 // [a-z][a-z0-9_]{0,62}, unique in its table
+  std::vector<std::string> fields;  // at least one
+};
+
 // One table of a projection: an LMDB sub-database named
 // proj_<projection>.<table>, ordered by its key fields (strings byte-wise,
 // ints numerically, field by field).
@@ -51,6 +62,7 @@ struct TableSpec {
   std::string name;
   std::vector<FieldSpec> key;     // at least one
   std::vector<FieldSpec> fields;  // the other fields, in declared order
+  std::vector<IndexSpec> indexes;
 };
 
 // A field's value: std::monostate is null (an optional field only).

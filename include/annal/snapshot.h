@@ -76,14 +76,19 @@ class Snapshot {
   // take, a limit of 0, or a cursor not issued for this query of this store.
   Result<QueryPage> Query(std::string_view name, const QueryOptions& options = {}) const;
   // One page of a declared projection's table (annal/projection.h): the
-  // projection's first table unless `table` names another, in key order,
-  // from after the cursor `after` (empty: from the first row), at most
-  // `limit` rows (nullopt: all). kInvalidInput for an unknown projection or
-  // table, a limit of 0, or a cursor not issued for this table of this store.
+  // projection's first table unless `table` names another, in key order (in
+  // `index` order when it names one of the table's indexes, from `from` to
+  // `to` inclusive on its first field when given), from after the cursor
+  // `after` (empty: from the first row), at most `limit` rows (nullopt:
+  // all). kInvalidInput for an unknown projection, table or index, a bound
+  // without an index or of another type than its field, a limit of 0, or a
+  // cursor not issued for this query of this store.
   struct TableQuery {
     std::string_view table;
     std::optional<size_t> limit;
     std::string_view after;
+    std::string_view index;
+    std::optional<Value> from, to;
   };
   Result<TablePage> TableRows(std::string_view projection,
                               const TableQuery& query = {}) const;
