@@ -45,4 +45,33 @@ void AppendJson(std::string& out, const TableSpec& table, const TableRow& row) {
   out += '}';
 }
 
+std::optional<Value> ParseIndexBound(const TableSpec& table, std::string_view index,
+                                     std::string_view text) {
+  for (const IndexSpec& ix : table.indexes) {
+    if (ix.name != index || ix.fields.empty()) continue;
+    for (const auto* list : {&table.key, &table.fields}) {
+      for (const FieldSpec& f : *list) {
+        if (f.name != ix.fields.front()) continue;
+        switch (f.type) {
+          case FieldType::kStr:
+            return Value{std::string(text)};
+          case FieldType::kBool:
+            if (text == "true" || text == "false") return Value{text == "true"};
+            return std::nullopt;
+          case FieldType::kInt: {
+            int64_t v = 0;
+            auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+            if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+              return std::nullopt;
+            return Value{v};
+          }
+          case FieldType::kFloat:
+            return std::nullopt;
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace annal

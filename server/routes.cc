@@ -94,8 +94,9 @@ void AppendColumns(std::string& out, const std::vector<FieldSpec>& fields, bool&
 
 void ApiServer::Impl::DeclaredTable(const std::string& name, const httplib::Request& req,
                                     httplib::Response& res) {
-  Params p(req, {"table", "limit", "after", "as_of"});
+  Params p(req, {"table", "limit", "after", "as_of", "index", "from", "to"});
   const std::string table = p.Text("table").value_or("");
+  const std::string index = p.Text("index").value_or("");
   Snapshot now = Read();
   const std::optional<TableSpec> spec = now.Table(name, table);
   if (!spec) {
@@ -104,6 +105,17 @@ void ApiServer::Impl::DeclaredTable(const std::string& name, const httplib::Requ
   }
   Snapshot::TableQuery q;
   q.table = table;
+  q.index = index;
+  for (auto [name, bound] : {std::pair("from", &q.from), std::pair("to", &q.to)}) {
+    const std::optional<std::string> text = p.Text(name);
+    if (!text) continue;
+    *bound = ParseIndexBound(*spec, index, *text);
+    if (!*bound) {
+      throw HttpError(400, std::string(name) + "=" + Printable(*text) +
+                               ": not a value of the first field of the index given "
+                               "by index=");
+    }
+  }
   q.limit = p.Unsigned("limit", 1, kMaxLimit).value_or(kDefaultLimit);
   const std::string after = p.Text("after").value_or("");
   q.after = after;
@@ -156,6 +168,17 @@ void ApiServer::Impl::Projections(const httplib::Request& req, httplib::Response
       out += "],\"fields\":[";
       first = true;
       AppendColumns(out, t.fields, first);
+      out += "],\"indexes\":[";
+      for (size_t i = 0; i < t.indexes.size(); ++i) {
+        out += i ? ",{\"name\":" : "{\"name\":";
+        AppendJsonString(out, t.indexes[i].name);
+        out += ",\"fields\":[";
+        for (size_t j = 0; j < t.indexes[i].fields.size(); ++j) {
+          if (j) out += ',';
+          AppendJsonString(out, t.indexes[i].fields[j]);
+        }
+        out += "]}";
+      }
       out += "]}";
     }
     out += "]}";

@@ -1,6 +1,6 @@
 // ToolStats, a projection of one's own (annal/projection.h): tool-call
-// counts per tool, and each call's tool. Shared by the C++ tests and the
-// test plugin (tests/plugin/). The example of docs/projections.md.
+// counts per tool, and each call's tool (indexed by tool). Shared by the C++ tests and
+// the test plugin (tests/plugin/). The example of docs/projections.md.
 #pragma once
 
 #include <stdexcept>
@@ -24,7 +24,10 @@ class ToolStats : public Projection {
           {"ok", FieldType::kInt},
           {"error", FieldType::kInt},
           {"last_ts", FieldType::kInt, true}}},
-        {"calls", {{"call_id", FieldType::kStr}}, {{"tool", FieldType::kStr}}},
+        {"calls",
+         {{"call_id", FieldType::kStr}},
+         {{"tool", FieldType::kStr}},
+         {{"by_tool", {"tool"}}}},
     };
   }
   void Apply(ProjectionTx& tx, const LoggedEvent& ev) override {

@@ -1,7 +1,9 @@
-// annal --db DIR query NAME [--due T] [--state S] [--as-of SEQ]: a
-// projection's rows as JSONL, in its query order (Snapshot::Query).
+// annal --db DIR query NAME [--due T] [--state S] [--as-of SEQ] [--table T
+// [--index I [--from V] [--to V]]]: a projection's rows as JSONL, in its
+// query order (Snapshot::Query, Snapshot::TableRows).
 #include <iostream>
 #include <optional>
+#include <tuple>
 
 #include "annal/jsonl.h"
 #include "tools/command.h"
@@ -15,12 +17,24 @@ struct QueryFlags {
   std::optional<std::string> state;
   std::optional<uint64_t> as_of;
   std::string table;
+  std::string index;
+  std::optional<std::string> from, to;
 };
 
 // A declared projection's table (annal/projection.h), a page at a time.
 int QueryTable(Snapshot& snap, const QueryFlags& f) {
   const std::optional<TableSpec> spec = snap.Table(f.name, f.table);
-  Snapshot::TableQuery q{.table = f.table, .limit = 10000};
+  Snapshot::TableQuery q{.table = f.table, .limit = 10000, .index = f.index};
+  for (auto [text, bound, flag] :
+       {std::tuple(&f.from, &q.from, "--from"), std::tuple(&f.to, &q.to, "--to")}) {
+    if (!*text) continue;
+    *bound = spec ? ParseIndexBound(*spec, f.index, **text) : std::nullopt;
+    if (!*bound) {
+      std::cerr << "annal query: " << flag << " " << **text
+                << " is not a value of the first field of an index given by --index\n";
+      return kUsage;
+    }
+  }
   std::string after;
   Out out;
   for (;;) {
@@ -64,8 +78,9 @@ int Query(const Globals& g, const QueryFlags& f) {
     }
     return QueryTable(*view.snapshot, f);
   }
-  if (!f.table.empty()) {
-    std::cerr << "annal query: --table is for projections of your own\n";
+  if (!f.table.empty() || !f.index.empty() || f.from || f.to) {
+    std::cerr << "annal query: --table, --index, --from and --to are for projections "
+                 "of your own\n";
     return kUsage;
   }
   Out out;
@@ -94,6 +109,11 @@ Run AddQuery(CLI::App& app, const Globals& g) {
       ->required();
   cmd->add_option("--table", f->table,
                   "a table of a projection of your own (default: its first)");
+  cmd->add_option("--index", f->index,
+                  "list the table in the order of this index of it (projections of your "
+                  "own)");
+  cmd->add_option("--from", f->from, "with --index: from this value of its first field");
+  cmd->add_option("--to", f->to, "with --index: up to this value of its first field");
   cmd->add_option(
          "--due", f->due,
          "only rows due at or before T (active_tasks: paused tasks by wake time; "

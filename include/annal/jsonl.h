@@ -59,6 +59,12 @@ void AppendJson(std::string& out, const AlarmRow& r);
 // A declared table's row (annal/projection.h): its key fields, then its
 // other fields, by their declared names; floats in their shortest exact form.
 void AppendJson(std::string& out, const TableSpec& table, const TableRow& row);
+// A bound on the first field of `table`'s index `index`, from its text form
+// (as `annal query --from` and HTTP's `from=` take it): an int in decimal, a
+// str as it is, a bool as true or false. nullopt for an unknown index or a
+// text that is not of the field's type.
+std::optional<Value> ParseIndexBound(const TableSpec& table, std::string_view index,
+                                     std::string_view text);
 
 // The report of Engine::Verify as one JSON object and a newline (what
 // `annal verify --json` prints): identical, events, head_seq, head_hash, and

@@ -28,11 +28,14 @@ def _field_type(name: str, t: Any) -> Tuple[str, bool]:
 
 class Table:
     """One table: its key fields (a tuple of names, typed by `fields` when
-    listed there, else str; or a dict of name to int or str) and its other
-    fields (a dict of name to type), in declared order."""
+    listed there, else str; or a dict of name to int or str), its other
+    fields (a dict of name to type), in declared order, and its indexes (a
+    dict of index name to the tuple of field names it orders by, then by
+    key; a row with None in an index field is not in that index)."""
 
     def __init__(self, key: Union[Sequence[str], Mapping[str, type]],
-                 fields: Mapping[str, Any]) -> None:
+                 fields: Mapping[str, Any],
+                 indexes: Optional[Mapping[str, Sequence[str]]] = None) -> None:
         if isinstance(key, str):
             key = (key,)
         fields = dict(fields)
@@ -43,9 +46,16 @@ class Table:
         self.fields: Dict[str, Any] = fields
         if not self.key:
             raise InvalidArgument("a table needs at least one key field")
+        self.indexes: Dict[str, Tuple[str, ...]] = {}
+        for index, on in (indexes or {}).items():
+            on = (on,) if isinstance(on, str) else tuple(on)
+            if not all(isinstance(f, str) for f in on):
+                raise InvalidArgument(f"index {index!r}: fields are names (str)")
+            self.indexes[index] = on
 
     def _declaration(self, name: str) -> Tuple[str, List[Tuple[str, str]],
-                                               List[Tuple[str, str, bool]]]:
+                                               List[Tuple[str, str, bool]],
+                                               List[Tuple[str, List[str]]]]:
         key = []
         for k, t in self.key.items():
             type_name, optional = _field_type(k, t)
@@ -53,7 +63,8 @@ class Table:
                 raise InvalidArgument(f"table {name!r}: key field {k!r} must be int or str")
             key.append((k, type_name))
         fields = [(f, *_field_type(f, t)) for f, t in self.fields.items()]
-        return name, key, fields
+        indexes = [(i, list(on)) for i, on in self.indexes.items()]
+        return name, key, fields, indexes
 
 
 class Projection:

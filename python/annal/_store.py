@@ -179,16 +179,21 @@ class Snapshot(_Handle):
         return RowList([cls(r, page, i) for i, r in enumerate(rows)], nxt)
 
     def rows(self, name: str, table: Optional[str] = None, *, limit: Optional[int] = None,
-             after: Optional[str] = None) -> RowList[Row]:
+             after: Optional[str] = None, index: Optional[str] = None,
+             low: Union[int, str, bool, None] = None,
+             high: Union[int, str, bool, None] = None) -> RowList[Row]:
         """The rows of a projection of your own (annal.Projection): its
-        default table, or `table`, in key order; each row holds its key
-        fields, then its other fields. With `limit`, at most that many and
-        `.next`, the cursor to pass as `after` (None when no rows follow)."""
+        default table, or `table`, in key order, or in the order of its
+        `index`, from `low` to `high` (inclusive, on the index's first field)
+        when given; each row holds its key fields, then its other fields.
+        With `limit`, at most that many and `.next`, the cursor to pass as
+        `after` (None when no rows follow)."""
         _text("name", name)
         _text("table", table, optional=True)
         _int("limit", limit, 1, optional=True)
         _text("after", after, optional=True)
-        rows, nxt = self._native.rows(name, table or "", limit, after)
+        _text("index", index, optional=True)
+        rows, nxt = self._native.rows(name, table or "", limit, after, index or "", low, high)
         page = _Page(rows)
         return RowList([Row(r, page, i) for i, r in enumerate(rows)], nxt)
 

@@ -220,6 +220,11 @@ std::shared_ptr<Projection> MakePyProjection(const pyb::handle& declared) {
       spec.fields.push_back({ff[0].cast<std::string>(),
                              ParseType(ff[1].cast<std::string>()), ff[2].cast<bool>()});
     }
+    for (auto ix : tt[3]) {
+      auto ii = ix.cast<pyb::tuple>();
+      spec.indexes.push_back(
+          {ii[0].cast<std::string>(), ii[1].cast<std::vector<std::string>>()});
+    }
     tables.push_back(std::move(spec));
   }
   return std::make_shared<PyProjection>(pyb::reinterpret_borrow<pyb::object>(t[0]),

@@ -56,13 +56,27 @@ Page RunQuery(PySnapshot& p, const std::string& name, std::optional<int64_t> due
   });
 }
 
+// A bound of an index query: None, or a bool, int or str.
+std::optional<Value> ToBound(const char* what, const pyb::object& v) {
+  if (v.is_none()) return std::nullopt;
+  if (PyBool_Check(v.ptr())) return Value{v.cast<bool>()};
+  if (PyLong_Check(v.ptr())) return Value{v.cast<int64_t>()};
+  if (PyUnicode_Check(v.ptr())) return Value{v.cast<std::string>()};
+  throw pyb::type_error(std::string(what) + " is a bool, an int or a str");
+}
+
 // One page of a declared projection's table, as JSON rows.
 Page TableRows(PySnapshot& p, const std::string& projection, const std::string& table,
-               std::optional<size_t> limit, std::optional<std::string> after) {
+               std::optional<size_t> limit, std::optional<std::string> after,
+               const std::string& index, const pyb::object& low,
+               const pyb::object& high) {
+  const std::optional<Value> from = ToBound("low", low), to = ToBound("high", high);
   return WithView(p, [&](Snapshot& v) {
     Snapshot::TableQuery q;
     q.table = table;
     q.limit = limit;
+    q.index = index;
+    q.from = from, q.to = to;
     if (after) q.after = *after;
     auto page = Check(v.TableRows(projection, q));
     const TableSpec spec = *v.Table(projection, table);
@@ -117,7 +131,9 @@ void BindSnapshot(pyb::module_& m) {
            pyb::arg("after") = pyb::none())
       .def("scan_log", &ScanLog)
       .def("rows", &TableRows, pyb::arg("projection"), pyb::arg("table"),
-           pyb::arg("limit") = pyb::none(), pyb::arg("after") = pyb::none())
+           pyb::arg("limit") = pyb::none(), pyb::arg("after") = pyb::none(),
+           pyb::arg("index") = "", pyb::arg("low") = pyb::none(),
+           pyb::arg("high") = pyb::none())
       .def("fingerprints",
            [](PySnapshot& p) {
              return WithView(

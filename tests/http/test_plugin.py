@@ -47,3 +47,22 @@ def test_a_plugins_tables_are_served_as_the_cli_prints_them(tmp_path, serve):
     s.get_json("/v1/projections/tool_stats?table=nope", expect=404)
     s.get_json("/v1/projections/no_such", expect=404)
     s.get_json("/v1/projections/tool_stats?due=5", expect=400)
+
+
+def test_an_index_is_listed_and_queried_as_the_cli_does(tmp_path, serve):
+    db = make_store(tmp_path / "s", 2000, plugin=PLUGIN)
+    s = serve(db, "--plugin", PLUGIN)
+    listing = {p["name"]: p for p in s.get_json("/v1/projections")["projections"]}
+    calls = listing["tool_stats"]["tables"][1]
+    assert calls["indexes"] == [{"name": "by_tool", "fields": ["tool"]}]
+    rows = all_pages(s, "/v1/projections/tool_stats?table=calls&index=by_tool&limit=9")
+    assert rows == cli_rows(db, "--table", "calls", "--index", "by_tool")
+    assert rows == sorted(rows, key=lambda r: (r["tool"], r["call_id"]))
+    tool = rows[len(rows) // 2]["tool"]
+    one = all_pages(s, f"/v1/projections/tool_stats?table=calls&index=by_tool&from={tool}"
+                       f"&to={tool}&limit=3")
+    assert one == [r for r in rows if r["tool"] == tool]
+    assert one == cli_rows(db, "--table", "calls", "--index", "by_tool", "--from", tool,
+                           "--to", tool)
+    s.get_json("/v1/projections/tool_stats?table=calls&index=nope", expect=400)
+    s.get_json("/v1/projections/tool_stats?table=calls&from=a", expect=400)

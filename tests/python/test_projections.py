@@ -6,6 +6,7 @@ apply or a wrong put rejecting the whole batch, a writer without a recorded
 projection refused, and sixteen threads appending with one registered."""
 import json
 import threading
+from typing import Optional
 
 import pytest
 
@@ -331,3 +332,49 @@ def test_commits_and_fingerprints_name_it_when_its_rows_change(tmp_path):
         # From an older seq, the first commit names every projection.
         first = next(s.commits(after=0))
         assert first.changed == tuple(before)
+
+
+class CallIndex(annal.Projection):
+    name = "call_index"
+    version = 1
+    tables = {
+        "calls": annal.Table(key=("call_id",),
+                             fields={"tool": str, "finished": Optional[int]},
+                             indexes={"by_tool": ("tool",), "by_finished": ("finished",)}),
+    }
+
+    def apply(self, tx, event):
+        if event["type"] == "tool_call_queued":
+            tx.put("calls", (event["call_id"],), {"tool": event["tool"], "finished": None})
+        elif event["type"] == "tool_call_finished":
+            row = tx.get("calls", (event["call_id"],))
+            row["finished"] = event["ts"]
+            tx.put("calls", (event["call_id"],), row)
+
+
+def test_an_index_orders_and_bounds_the_rows(tmp_path):
+    evs = events(4000, seed=5)
+    calls = {}
+    for e in evs:
+        if e["type"] == "tool_call_queued":
+            calls[e["call_id"]] = (e["tool"], None)
+        elif e["type"] == "tool_call_finished":
+            calls[e["call_id"]] = (calls[e["call_id"]][0], e["ts"])
+    with annal.open(str(tmp_path / "s"), projections=[CallIndex()]) as s:
+        append_all(s, evs)
+        with s.read() as snap:
+            by_tool = [r.to_dict()["call_id"] for r in snap.rows("call_index", index="by_tool")]
+            assert by_tool == [c for _, c in sorted((t, c) for c, (t, _) in calls.items())]
+            done = sorted((f, c) for c, (_, f) in calls.items() if f is not None)
+            assert 0 < len(done) < len(calls)
+            t = done[len(done) // 2][0]
+            up_to = snap.rows("call_index", index="by_finished", high=t)
+            assert [r.to_dict()["call_id"] for r in up_to] == [c for f, c in done if f <= t]
+            tool = by_tool and calls[by_tool[0]][0]
+            one = snap.rows("call_index", index="by_tool", low=tool, high=tool, limit=2)
+            assert all(r.to_dict()["tool"] == tool for r in one)
+            with pytest.raises(annal.Error, match="no index nope"):
+                snap.rows("call_index", index="nope")
+            with pytest.raises(annal.Error):
+                snap.rows("call_index", index="by_tool", high=5)
+        assert s.verify()["identical"]
