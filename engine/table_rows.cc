@@ -119,6 +119,17 @@ Result<TablePage> Snapshot::TableRows(std::string_view projection,
     if (more && after_key && k == *after_key) more = c.Get(MDB_NEXT, &k, &v);
     std::string last;
     for (; more; more = c.Get(MDB_NEXT, &k, &v)) {
+      // Past the bound is checked first: `next` is null exactly when no row
+      // follows.
+      std::optional<IndexKeyParts> parts;
+      if (w->index) {
+        parts = SplitIndexKey(w->index->fields, k);
+        if (!parts) {
+          throw CorruptionError("a damaged key in " + std::string(Spec(w->db).name) +
+                                " of " + std::to_string(k.size()) + " bytes");
+        }
+        if (w->to && k.substr(0, parts->first_field_bytes) > w->to->view()) break;
+      }
       if (q.limit && page.rows.size() == *q.limit) {
         page.next = EncodeCursor(cq, last, *key);
         break;
@@ -126,12 +137,6 @@ Result<TablePage> Snapshot::TableRows(std::string_view projection,
       if (!w->index) {
         page.rows.push_back(ReadRow(s, *t, k, v));
       } else {
-        auto parts = SplitIndexKey(w->index->fields, k);
-        if (!parts) {
-          throw CorruptionError("a damaged key in " + std::string(Spec(w->db).name) +
-                                " of " + std::to_string(k.size()) + " bytes");
-        }
-        if (w->to && k.substr(0, parts->first_field_bytes) > w->to->view()) break;
         auto row = GetInPlace(s.txn.handle(), s.Dbi(t->db), parts->row_key);
         if (!row) {
           throw CorruptionError("an entry of " + std::string(Spec(w->db).name) +

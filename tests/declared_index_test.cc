@@ -3,8 +3,8 @@
 // field, paging, a row's entries moved when it changes and removed when it
 // goes, verify naming a tampered index, and unsound indexes refused.
 #include <gmock/gmock.h>
-#include <lmdb.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <tuple>
@@ -161,6 +161,12 @@ TEST_F(DeclaredIndex, BoundsSelectARangeOfTheFirstField) {
       std::count_if(times.begin(), times.end(), [&](int64_t x) { return x <= t; });
   EXPECT_EQ(by.size(), expected);
   for (const TableRow& r : by) EXPECT_LE(std::get<int64_t>(r.fields[1]), t);
+  // A page that ends at the bound has no next page.
+  auto exact = snap->TableRows(
+      "call_index", {.limit = expected, .index = "by_finished", .to = Value{t}});
+  ASSERT_TRUE(exact.ok());
+  EXPECT_EQ(exact->rows.size(), expected);
+  EXPECT_FALSE(exact->next.has_value());
   auto after = AllPages(*snap, {.index = "by_finished", .from = Value{t + 1}});
   EXPECT_EQ(by.size() + after.size(), times.size());
 }
@@ -189,14 +195,7 @@ TEST_F(DeclaredIndex, VerifyNamesATamperedIndexEntry) {
   engine_.reset();
   {
     RawStore raw(dir_.Sub("s"));
-    MDB_cursor* c = nullptr;
-    ASSERT_EQ(mdb_cursor_open(raw.txn(),
-                              raw.Dbi(raw.LiveName("proj_call_index.calls.by_tool")), &c),
-              MDB_SUCCESS);
-    MDB_val k, v;
-    ASSERT_EQ(mdb_cursor_get(c, &k, &v, MDB_FIRST), MDB_SUCCESS);
-    ASSERT_EQ(mdb_cursor_del(c, 0), MDB_SUCCESS);
-    mdb_cursor_close(c);
+    ASSERT_TRUE(raw.DeleteFirst("proj_call_index.calls.by_tool"));
     raw.Commit();
   }
   engine_ = MustOpen(dir_.Sub("s"), With(std::make_shared<CallIndex>()));

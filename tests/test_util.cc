@@ -110,6 +110,16 @@ void RawStore::Commit() {
   txn_ = nullptr;
 }
 
+bool RawStore::DeleteFirst(const std::string& name) {
+  MDB_cursor* c = nullptr;
+  if (mdb_cursor_open(txn_, Dbi(LiveName(name)), &c) != MDB_SUCCESS) return false;
+  MDB_val k, v;
+  const bool deleted = mdb_cursor_get(c, &k, &v, MDB_FIRST) == MDB_SUCCESS &&
+                       mdb_cursor_del(c, 0) == MDB_SUCCESS;
+  mdb_cursor_close(c);
+  return deleted;
+}
+
 std::unique_ptr<Engine> MustOpen(const std::string& dir, Options options) {
   auto e = Engine::Open(dir, std::move(options));
   EXPECT_TRUE(e.ok()) << e.status().ToString();

@@ -51,6 +51,9 @@ class RawStore {
   bool Del(unsigned dbi, std::string_view key);
   // The name of a derived sub-database in the live slot ("proj_alarms@1").
   std::string LiveName(const std::string& name);
+  // Deletes the first entry of the live slot's sub-database `name` (as
+  // LiveName takes it); false when there is none.
+  bool DeleteFirst(const std::string& name);
   MDB_txn* txn() const { return txn_; }
   MDB_env* env() const { return env_; }
   void Commit();
