@@ -130,6 +130,16 @@ TEST_F(PluginCli, AWriterWithoutThePluginIsRefusedAndReadersGoOn) {
   EXPECT_THAT(r.out, HasSubstr("\"skipped\":[{\"projection\":\"tool_stats\""));
 }
 
+TEST_F(PluginCli, VerifyWithAPluginNewToTheStoreBuildsItFirst) {
+  ASSERT_EQ(RunShell(Annal("import " + dir_.Sub("events.jsonl"))).exit_code, 0);
+  CommandResult r = RunShell(WithPlugin("verify"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("tool_stats"));
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr("skipped")));
+  EXPECT_THAT(RunShell(WithPlugin("status")).out,
+              HasSubstr("projection tool_stats version 1: current"));
+}
+
 TEST_F(PluginCli, APluginOfAnotherAbiStopsTheCommandWithAMessage) {
   CommandResult r = RunShell(AnnalCli() + " --plugin " + ANNAL_WRONG_ABI_PLUGIN +
                              " --db " + dir_.Sub("s") + " status 2>&1");

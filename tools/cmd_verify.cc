@@ -56,8 +56,19 @@ int Quick(Engine& engine) {
   return check->identical() ? kOk : kFailed;
 }
 
-// Whether the store holds a projection this command did not load.
-bool MissesProjections(const Engine& engine) {
+// Whether the store holds a projection this command did not load: then
+// only a read-only verify can run. Probed read-only and quietly: a store a
+// read-only open refuses (one that has not built a loaded projection yet)
+// is the writable open's to report on, or to build.
+bool MissesProjections(const Globals& g) {
+  Options options;
+  options.create_if_missing = false;
+  options.read_only = true;
+  options.allow_other_owner = g.allow_other_owner;
+  options.projections = g.projections;
+  auto opened = Engine::Open(g.db, options);
+  if (!opened.ok()) return false;
+  const Engine& engine = **opened;
   auto snap = engine.Read();
   auto recorded = snap.ok() ? snap->RecordedProjections() : snap.status();
   if (!recorded.ok()) return false;  // the writer's open says what is wrong
@@ -99,17 +110,11 @@ void PrintTable(const VerifyReport& r) {
 int Verify(const Globals& g, const VerifyFlags& f) {
   Options options;
   options.create_if_missing = false;
-  options.read_only = true;
-  auto engine = OpenOrReport(g, options);
-  if (!engine) return kUsage;
   // A writer records what it verified (for --quick); one that cannot open
   // for writing, for want of a projection's plugin, verifies the rest.
-  if (!f.log_only && !f.quick && !f.read_only && !MissesProjections(*engine)) {
-    engine.reset();
-    options.read_only = false;
-    engine = OpenOrReport(g, options);
-    if (!engine) return kUsage;
-  }
+  options.read_only = f.log_only || f.quick || f.read_only || MissesProjections(g);
+  auto engine = OpenOrReport(g, options);
+  if (!engine) return kUsage;
   if (f.quick) return Quick(*engine);
   ProgressBar bar(f.log_only ? "checking the log:" : "replaying:");
   if (f.log_only) {
