@@ -267,10 +267,10 @@ std::optional<AlarmState> ParseAlarmState(std::string_view name) {
 std::vector<std::string> ChangedProjections(const Fingerprints& before,
                                             const Fingerprints& after) {
   std::vector<std::string> names;
-  for (const auto& [name, print] : after) {
+  for (const auto& now : after) {
     auto was = std::find_if(before.begin(), before.end(),
-                            [&](const auto& b) { return b.first == name; });
-    if (was == before.end() || was->second != print) names.push_back(name);
+                            [&](const auto& b) { return b.first == now.first; });
+    if (was == before.end() || was->second != now.second) names.push_back(now.first);
   }
   return names;
 }
