@@ -174,7 +174,7 @@ void Engine::Impl::CommitDurably(Txn& txn) {
   SyncMeta();
 }
 
-Status Engine::Impl::GrowMap(Growth growth) {
+Status Engine::Impl::GrowMap(Growth growth, bool* changed) {
   if (!map_mutex.try_lock_for(kGrowWait)) {
     return Status::Busy(
         "the map of " + dir +
@@ -185,8 +185,11 @@ Status Engine::Impl::GrowMap(Growth growth) {
   mdb_env_info(env.handle(), &info);
   size_t target = growth == Growth::kAdoptOthers ? 0 : info.me_mapsize * 2;
   int rc = mdb_env_set_mapsize(env.handle(), target);
+  MDB_envinfo after;
+  mdb_env_info(env.handle(), &after);
   map_mutex.unlock();
   if (rc != MDB_SUCCESS) lmdb::error::raise("mdb_env_set_mapsize", rc);
+  if (changed) *changed = after.me_mapsize != info.me_mapsize;
   if (growth == Growth::kDouble) {
     growths.fetch_add(1);
     Log().info("map of {} grown from {} to {} MiB", dir, info.me_mapsize >> 20,

@@ -120,7 +120,9 @@ struct Engine::Impl {
     kDouble,       // this process filled the map: double it
     kAdoptOthers,  // another process grew it (MDB_MAP_RESIZED): take its size
   };
-  Status GrowMap(Growth growth) EXCLUDES(map_mutex);
+  // `changed`: whether the map's size changed (an adoption may find another
+  // thread of this process adopted the same size first).
+  Status GrowMap(Growth growth, bool* changed = nullptr) EXCLUDES(map_mutex);
 
   // Durable stores open LMDB with MDB_NOMETASYNC: a commit syncs its data
   // pages but writes the meta page unsynced, and SyncMeta() (an fdatasync)
@@ -174,6 +176,11 @@ auto Guard(F&& body) -> decltype(body()) {
 template <class F>
 auto Engine::Impl::RetryingOnMapFull(F&& attempt) -> decltype(attempt()) {
   using R = decltype(attempt());
+  // LMDB answers MDB_MAP_RESIZED when a snapshot's last page lies past the
+  // map; adopting the newest meta page's size fixes that when another
+  // process grew it, or another thread here adopted it first. A store whose
+  // meta pages disagree so that adopting never helps would spin for ever.
+  int adopted_unchanged = 0;
   for (;;) {
     std::optional<Growth> growth;
     R result = internal::Guard([&]() -> R {
@@ -193,8 +200,13 @@ auto Engine::Impl::RetryingOnMapFull(F&& attempt) -> decltype(attempt()) {
       }
     });
     if (!growth) return result;
-    if (Status st = internal::Guard([&] { return GrowMap(*growth); }); !st.ok())
+    bool changed = false;
+    if (Status st = internal::Guard([&] { return GrowMap(*growth, &changed); }); !st.ok())
       return st;
+    if (*growth == Growth::kAdoptOthers && !changed && ++adopted_unchanged > 100) {
+      return Status::Corruption(dir + "/data.mdb is damaged: a snapshot's last page " +
+                                "lies past the map size its meta pages give");
+    }
   }
 }
 

@@ -38,6 +38,11 @@ std::optional<std::string> CheckMeta(const MetaRecord& m, int index) {
   const uint32_t psize = m.dbs[0].pad;
   if (psize < 512 || psize > 65536 || (psize & (psize - 1)) != 0)
     return at + " gives a page size of " + N(psize);
+  // mdb_env_write_meta puts transaction t on page t % 2 (a new file holds
+  // transaction 0 on both); a reader reads the page its id picks.
+  if (m.txnid != 0 && (m.txnid & 1) != static_cast<uint64_t>(index))
+    return at + " holds transaction " + N(m.txnid) + ", which belongs on meta page " +
+           N(m.txnid & 1);
   if (m.last_page < 1) return at + " gives no last page";
   // No map can hold more (x86-64 user space): a larger one would overflow
   // LMDB's map size arithmetic.

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -137,6 +138,33 @@ TEST_F(DamagedFiles, EveryCommandOnAPageDamagedStoreExitsTwoNamingThePage) {
     EXPECT_EQ(r.exit_code, 2) << command << ": " << r.out;
     EXPECT_THAT(r.out, HasSubstr("page 5 ")) << command;
   }
+}
+
+TEST_F(DamagedFiles, AMetaPageOfTheWrongParityIsRefusedNotRetriedForEver) {
+  // LMDB keeps transaction t's meta page on page t % 2, and a reader reads
+  // the page its transaction id picks, while a resize adopts the newest
+  // page's map size. Forged so the newest (page 0, an odd id) gives a small
+  // map and page 1 a last page past it, each resize changed nothing and the
+  // open retried for ever (the fuzzer found it). The meta page check now
+  // refuses such a page before LMDB reads it.
+  auto put = [](std::string& bytes, size_t at, uint64_t v) {
+    std::memcpy(bytes.data() + at, &v, sizeof v);
+  };
+  constexpr size_t kMeta = 16, kMapSize = 16, kLastPage = 120, kTxnId = 128;
+  std::string bytes = *good_;
+  put(bytes, kMeta + kTxnId, 1001);
+  put(bytes, kMeta + kMapSize, 1 << 20);
+  put(bytes, 4096 + kMeta + kLastPage, uint64_t{1} << 30);
+  const std::string d = Damaged("parity", bytes);
+  Options o;
+  o.read_only = true;
+  auto engine = Engine::Open(d, o);
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().code(), Status::Code::kCorruption)
+      << engine.status().ToString();
+  EXPECT_THAT(engine.status().message(),
+              HasSubstr(d + "/data.mdb is damaged: meta page 0 holds transaction 1001, "
+                            "which belongs on meta page 1"));
 }
 
 // A store another process is writing is not damaged: its commits land

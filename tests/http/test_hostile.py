@@ -119,9 +119,18 @@ def test_slow_clients_neither_starve_the_server_nor_delay_its_exit(tmp_path, ser
 def test_one_client_holds_at_most_its_cap_of_connections(tmp_path, serve):
     db = make_store(tmp_path / "store", 10)
     s = serve(db, "--max-client-connections", "3")
-    held = [socket.create_connection(("127.0.0.1", s.port), timeout=10) for _ in range(3)]
+    # Each held connection is admitted before the fourth comes: it is served
+    # one request, then sends half a head (its 10 s head deadline keeps it
+    # open). Connections are admitted by workers in whatever order they run,
+    # so a sleep alone let the fourth overtake a held one under load.
+    held = []
+    for _ in range(3):
+        h = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+        held.append(h)
+        h.sendall(b"GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert h.recv(4096).startswith(b"HTTP/1.1 200")
+        h.sendall(b"GET /v1/status HTTP/1.1\r\n")
     try:
-        time.sleep(0.3)
         c = socket.create_connection(("127.0.0.1", s.port), timeout=10)
         answer = c.recv(4096)
         c.close()
