@@ -169,6 +169,43 @@ Result<std::map<std::string, uint32_t>> Snapshot::RecordedProjections() const {
   });
 }
 
+Result<std::vector<Snapshot::SubDatabaseSize>> Snapshot::ProjectionSizes() const {
+  return Guard([&]() -> Result<std::vector<SubDatabaseSize>> {
+    std::vector<SubDatabaseSize> sizes;
+    auto add = [&](const DbSpec& spec, std::string_view projection) {
+      if (impl_->IsStale(projection)) return;
+      MDB_stat st;
+      if (int rc = mdb_stat(impl_->txn.handle(),
+                            impl_->dbis[static_cast<size_t>(spec.db)], &st);
+          rc != MDB_SUCCESS) {
+        lmdb::error::raise("mdb_stat", rc);
+      }
+      sizes.push_back(
+          {std::string(projection), std::string(spec.name),
+           spec.role == Role::kProjection ? "table"
+           : spec.role == Role::kIndex    ? "index"
+                                          : "state",
+           st.ms_entries,
+           (st.ms_branch_pages + st.ms_leaf_pages + st.ms_overflow_pages) * st.ms_psize});
+    };
+    for (const DbSpec& spec : kDbs) {
+      if (spec.role == Role::kProjection || spec.role == Role::kIndex ||
+          spec.role == Role::kState) {
+        add(spec, spec.owner);
+      }
+    }
+    if (impl_->declared) {
+      for (const DeclaredProjection& p : *impl_->declared) {
+        for (const DeclaredTable& t : p.tables) {
+          add(Spec(t.db), p.name);
+          for (const DeclaredIndex& i : t.indexes) add(Spec(i.db), p.name);
+        }
+      }
+    }
+    return sizes;
+  });
+}
+
 Result<Snapshot::Lag> Snapshot::ProjectionLag() const {
   return Guard([&]() -> Result<Lag> {
     MDB_txn* txn = impl_->txn.handle();

@@ -4,6 +4,10 @@
 // server's access log.
 #include <fmt/core.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "server/params.h"
 #include "server/server_impl.h"
 
@@ -15,14 +19,49 @@ void Metric(std::string& out, std::string_view name, std::string_view type,
   out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
 }
 
+// Per projection: its version, and each of its sub-databases' entries and
+// bytes. Names are [a-z0-9_.] (store/schema.h), so labels need no escaping.
+void ProjectionSeries(std::string& out,
+                      const std::vector<Snapshot::SubDatabaseSize>& sizes,
+                      const std::map<std::string, uint32_t>& versions) {
+  Metric(out, "annal_projection_version", "gauge",
+         "The version each projection the store holds was built with.");
+  for (const auto& [name, version] : versions)
+    out +=
+        fmt::format("annal_projection_version{{projection=\"{}\"}} {}\n", name, version);
+  Metric(out, "annal_projection_entries", "gauge",
+         "Entries of each sub-database of a projection: a table's rows, an index's "
+         "entries, a projector's private state.");
+  for (const auto& z : sizes) {
+    out += fmt::format(
+        "annal_projection_entries{{projection=\"{}\",db=\"{}\",role=\"{}\"}} {}\n",
+        z.projection, z.sub_database, z.role, z.entries);
+  }
+  Metric(out, "annal_projection_bytes", "gauge",
+         "Bytes of the pages each sub-database of a projection holds.");
+  for (const auto& z : sizes) {
+    out += fmt::format(
+        "annal_projection_bytes{{projection=\"{}\",db=\"{}\",role=\"{}\"}} {}\n",
+        z.projection, z.sub_database, z.role, z.bytes);
+  }
+}
+
 }  // namespace
 
 void ApiServer::Impl::Metrics(const httplib::Request& req, httplib::Response& res) {
   Params p(req, {});
   Snapshot::Lag lag;
   Engine::Replication rep;
+  std::vector<Snapshot::SubDatabaseSize> sizes;
+  std::map<std::string, uint32_t> versions;
   {
     Snapshot snap = Read();
+    auto z = snap.ProjectionSizes();
+    if (!z.ok()) throw HttpError(500, z.status().ToString());
+    sizes = std::move(*z);
+    auto v = snap.RecordedProjections();
+    if (!v.ok()) throw HttpError(500, v.status().ToString());
+    versions = std::move(*v);
     auto l = snap.ProjectionLag();
     if (!l.ok()) throw HttpError(500, l.status().ToString());
     lag = *l;
@@ -59,6 +98,7 @@ void ApiServer::Impl::Metrics(const httplib::Request& req, httplib::Response& re
           "Events on the stream this replica has not applied yet.",
           rep.replica_lag_events);
   }
+  ProjectionSeries(out, sizes, versions);
   Metric(out, "annal_append_batches_total", "counter",
          "Batches this server's process committed.");
   out += fmt::format("annal_append_batches_total {}\n", stats.append_batches);

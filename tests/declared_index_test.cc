@@ -139,6 +139,39 @@ TEST_F(DeclaredIndex, RowsComeInIndexOrderThenKeyOrder) {
   EXPECT_TRUE(report->identical());
 }
 
+TEST_F(DeclaredIndex, SizesCountEachTableAndIndexWithoutReadingThem) {
+  size_t finished = 0;
+  for (const auto& [id, c] : model_) finished += c.finished.has_value();
+  auto snap = engine_->Read();
+  auto sizes = snap->ProjectionSizes();
+  ASSERT_TRUE(sizes.ok()) << sizes.status().ToString();
+  std::map<std::string, Snapshot::SubDatabaseSize> by_db;
+  for (const auto& z : *sizes) by_db[z.sub_database] = z;
+  auto entries = [&](const std::string& db, const std::string& projection,
+                     const std::string& role) -> uint64_t {
+    auto it = by_db.find(db);
+    if (it == by_db.end()) {
+      ADD_FAILURE() << db << " missing";
+      return 0;
+    }
+    EXPECT_EQ(it->second.projection, projection) << db;
+    EXPECT_EQ(it->second.role, role) << db;
+    if (it->second.entries > 0) {
+      EXPECT_GT(it->second.bytes, 0u) << db;
+    }
+    return it->second.entries;
+  };
+  EXPECT_EQ(entries("proj_call_index.calls", "call_index", "table"), model_.size());
+  EXPECT_EQ(entries("proj_call_index.calls.by_tool", "call_index", "index"),
+            model_.size());
+  EXPECT_EQ(entries("proj_call_index.calls.by_finished", "call_index", "index"),
+            finished);
+  // The built-in ones are there too, counted the same way.
+  EXPECT_EQ(entries("proj_alarms", "alarms", "table"), snap->Alarms()->size());
+  EXPECT_EQ(entries("proj_watchers", "watchers", "table"), snap->Watchers()->size());
+  EXPECT_EQ(by_db.at("aux_alarms_evicted").role, "state");
+}
+
 TEST_F(DeclaredIndex, BoundsSelectARangeOfTheFirstField) {
   auto snap = engine_->Read();
   const std::string tool = model_.begin()->second.tool;

@@ -112,6 +112,19 @@ class Snapshot {
   // Every projection the store holds (the nine and those of your own) and
   // the version it was built with: what a writer must register.
   Result<std::map<std::string, uint32_t>> RecordedProjections() const;
+  // The size of each sub-database a projection keeps (what /metrics and
+  // `annal dashboard` report): its rows, index entries or private state,
+  // counted by LMDB without reading them. Built-in ones in store order, then
+  // each declared projection's tables and their indexes; stale projections
+  // (being rebuilt) are left out.
+  struct SubDatabaseSize {
+    std::string projection;
+    std::string sub_database;  // its LMDB name: "proj_alarms", "proj_tool_stats.calls"
+    std::string role;          // "table", "index" or "state"
+    uint64_t entries = 0;
+    uint64_t bytes = 0;  // the pages it holds
+  };
+  Result<std::vector<SubDatabaseSize>> ProjectionSizes() const;
   // How far the projections are behind the log (deferred mode).
   struct Lag {
     uint64_t head_seq = 0, projected_seq = 0;

@@ -5,7 +5,7 @@ them with their columns at /v1/projections, and answers exactly as
 import json
 import os
 
-from conftest import annal, make_store
+from conftest import annal, make_store, metrics
 
 PLUGIN = os.environ["ANNAL_TEST_PLUGIN"]
 
@@ -66,3 +66,25 @@ def test_an_index_is_listed_and_queried_as_the_cli_does(tmp_path, serve):
                            "--to", tool)
     s.get_json("/v1/projections/tool_stats?table=calls&index=nope", expect=400)
     s.get_json("/v1/projections/tool_stats?table=calls&from=a", expect=400)
+
+
+def test_metrics_give_each_projections_version_and_sizes(tmp_path, serve):
+    db = make_store(tmp_path / "s", 2000, plugin=PLUGIN)
+    s = serve(db, "--plugin", PLUGIN)
+    m = metrics(s)
+
+    def entries(projection, sub_db, role):
+        return m[f"annal_projection_entries{{db={sub_db}}}{{projection={projection}}}"
+                 f"{{role={role}}}"]
+
+    tools, calls = cli_rows(db), cli_rows(db, "--table", "calls")
+    assert len(tools) > 1 and len(calls) > len(tools)
+    assert entries("tool_stats", "proj_tool_stats.tools", "table") == len(tools)
+    assert entries("tool_stats", "proj_tool_stats.calls", "table") == len(calls)
+    assert entries("tool_stats", "proj_tool_stats.calls.by_tool", "index") == len(calls)
+    alarms = annal("--db", db, "query", "alarms").stdout.splitlines()
+    assert entries("alarms", "proj_alarms", "table") == len(alarms)
+    assert m["annal_projection_version{projection=tool_stats}"] == 1
+    assert m["annal_projection_version{projection=alarms}"] >= 1
+    assert m["annal_projection_bytes{db=proj_tool_stats.calls}{projection=tool_stats}"
+             "{role=table}"] >= 4096
