@@ -3,6 +3,7 @@
 // write transaction (rebuild). Appends continue meanwhile; the final step
 // holds the writer lock just long enough to apply the last few records.
 #include "engine/logging.h"
+#include "engine/maintenance_marker.h"
 #include "engine/replay.h"
 #include "engine/snapshot_impl.h"
 #include "store/describe_key.h"
@@ -150,6 +151,28 @@ size_t ReadLiveSlot(Engine::Impl& s) {
   return LiveSlot(txn.handle(), s.meta());
 }
 
+// The projections this engine registers that `slot` does not hold at their
+// version: what a rebuild builds anew.
+std::vector<std::string> NotHeldAtTheirVersion(Engine::Impl& s, size_t slot) {
+  SharedMapLock map_lock(s.map_mutex);
+  Txn txn(s.env.handle(), Txn::kReadOnly);
+  const Versions held = SlotVersions(txn.handle(), s.meta(), slot);
+  std::vector<std::string> names;
+  for (const auto& [name, version] : s.code_versions) {
+    auto it = held.find(name);
+    if (it == held.end() || it->second != version) names.push_back(name);
+  }
+  return names;
+}
+
+// The caller's progress, also told to `annal status` through the marker.
+ProgressFn Told(MaintenanceMarker& marker, const ProgressFn& progress) {
+  return [&marker, progress](const ReplayProgress& p) {
+    marker.Report(p);
+    if (progress) progress(p);
+  };
+}
+
 }  // namespace
 }  // namespace internal
 
@@ -181,10 +204,12 @@ Result<VerifyReport> Engine::Verify(ProgressFn progress) {
   }
   return s.RetryingOnMapFull([&]() -> Result<VerifyReport> {
     FileLock lock = LockMaintenance(s);
+    MaintenanceMarker marker(lock.fd(), "verify", {});
     const size_t live = ReadLiveSlot(s), scratch = 1 - live;
     // Projections are compared where they are: the live checkpoint, which is
     // the log's head in inline mode and may be behind it in deferred mode.
-    Replayer replay(s, scratch, Replayer::Mode::kApply, progress, /*match_slot=*/live);
+    Replayer replay(s, scratch, Replayer::Mode::kApply, Told(marker, progress),
+                    /*match_slot=*/live);
     replay.ClearTarget();
     if (Status st = replay.CatchUpInBatches(); !st.ok()) return st;
     SharedMapLock map_lock(s.map_mutex);
@@ -247,7 +272,8 @@ Status Engine::Rebuild(ProgressFn progress) {
   return s.RetryingOnMapFull([&]() -> Status {
     FileLock lock = LockMaintenance(s);
     const size_t old_slot = ReadLiveSlot(s), new_slot = 1 - old_slot;
-    Replayer replay(s, new_slot, Replayer::Mode::kApply, progress);
+    MaintenanceMarker marker(lock.fd(), "rebuild", NotHeldAtTheirVersion(s, old_slot));
+    Replayer replay(s, new_slot, Replayer::Mode::kApply, Told(marker, progress));
     replay.ClearTarget();
     if (Status st = replay.CatchUpInBatches(); !st.ok()) return st;
     {
@@ -267,6 +293,10 @@ Status Engine::Rebuild(ProgressFn progress) {
     Log().info("rebuilt the projections of {} from {} events", s.dir, replay.done());
     return Status::Ok();
   });
+}
+
+std::optional<MaintenanceInProgress> Engine::RunningMaintenance() const {
+  return ReadMaintenanceMarker(impl_->dir);
 }
 
 }  // namespace annal

@@ -240,6 +240,20 @@ void ApiServer::Impl::Status(const httplib::Request& req, httplib::Response& res
                           *r.stream_end_seq, r.replica_lag_events);
   }
   out += fields.empty() ? "null" : "{" + fields + "}";
+  out += ",\"maintenance\":";
+  if (auto m = engine.RunningMaintenance()) {
+    out += "{\"kind\":";
+    AppendJsonString(out, m->kind);
+    out += ",\"building\":[";
+    for (size_t i = 0; i < m->building.size(); ++i) {
+      if (i) out += ",";
+      AppendJsonString(out, m->building[i]);
+    }
+    out +=
+        fmt::format(R"(],"done":{},"total":{}}})", m->progress.done, m->progress.total);
+  } else {
+    out += "null";
+  }
   out += "}";
   res.set_content(out, "application/json");
 }

@@ -39,6 +39,9 @@ class FileLock {
   ~FileLock() {
     if (fd_ >= 0) ::close(fd_);
   }
+  // The lock file, open for writing: what the holder is doing may be told
+  // there (engine/maintenance_marker.h).
+  int fd() const { return fd_; }
 
  private:
   explicit FileLock(int fd) : fd_(fd) {}

@@ -6,7 +6,10 @@
 // and a writer without a recorded projection refused.
 #include <gmock/gmock.h>
 
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include "annal/engine.h"
 #include "annal/jsonl.h"
@@ -225,6 +228,59 @@ TEST(DeclaredProjection, AddedToAStoreWithHistoryItIsCompleteAtFirstRead) {
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->rows.size(), model.calls.size());
   EXPECT_EQ(*e->Read()->LastSeq(), 100000u);
+}
+
+// Holds its first apply past seq 50,000 (after the replay's first progress
+// report) until released, so that a test can look at the store meanwhile.
+class Paused : public ToolStats {
+ public:
+  void Apply(ProjectionTx& tx, const LoggedEvent& ev) override {
+    if (ev.seq > 50000 && !reached_) {
+      std::unique_lock lock(mu_);
+      reached_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return released_; });
+    }
+    ToolStats::Apply(tx, ev);
+  }
+  void AwaitReached() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return reached_; });
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool reached_ = false, released_ = false;
+};
+
+TEST(DeclaredProjection, StatusSaysWhileANewProjectionIsBuilt) {
+  TempDir dir;
+  Workload w({.seed = 7});
+  {
+    auto plain = MustOpen(dir.Sub("s"));
+    for (int i = 0; i < 14; ++i) ASSERT_TRUE(plain->Append(w.Take(5000)).ok());
+  }
+  const std::string status = AnnalCli() + " --db " + dir.Sub("s") + " status 2>&1";
+  EXPECT_THAT(RunShell(status).out, Not(HasSubstr("running")));
+  auto paused = std::make_shared<Paused>();
+  std::unique_ptr<Engine> opened;
+  std::thread open([&] { opened = MustOpen(dir.Sub("s"), With({paused})); });
+  paused->AwaitReached();
+  CommandResult r = RunShell(status);
+  paused->Release();
+  open.join();
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("rebuild running, building projection(s) tool_stats: "
+                               "50000 of 70000 events replayed (appends go on"));
+  ASSERT_TRUE(opened);
+  EXPECT_FALSE(opened->RunningMaintenance());
+  EXPECT_THAT(RunShell(status).out, Not(HasSubstr("running")));
 }
 
 class Throwing : public ToolStats {

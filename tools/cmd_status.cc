@@ -38,6 +38,23 @@ int PrintOwnProjections(const Engine& engine, const Snapshot& snap) {
   return kOk;
 }
 
+// A verify or rebuild in any process: a projection new to the store (or of
+// a new version) is built by one, while appends go on.
+void PrintRunningMaintenance(const Engine& engine) {
+  auto m = engine.RunningMaintenance();
+  if (!m) return;
+  std::string what = m->kind + " running";
+  if (!m->building.empty()) {
+    what += ", building projection(s) ";
+    for (size_t i = 0; i < m->building.size(); ++i)
+      what += (i ? ", " : "") + m->building[i];
+  }
+  fmt::print(
+      "{}: {} of {} events replayed (appends go on; reads see the projections as "
+      "they were until it is done)\n",
+      what, m->progress.done, m->progress.total);
+}
+
 }  // namespace
 
 Run AddStatus(CLI::App& app, const Globals& g) {
@@ -52,6 +69,7 @@ Run AddStatus(CLI::App& app, const Globals& g) {
                lag->head_seq, lag->projected_seq, lag->events, lag->micros / 1e6);
     if (int code = PrintOwnProjections(*view.engine, *view.snapshot); code != kOk)
       return code;
+    PrintRunningMaintenance(*view.engine);
     auto rep = view.engine->ReplicationOf(*view.snapshot);
     if (!rep.ok()) {
       return Report("status", rep.status());

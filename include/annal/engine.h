@@ -114,6 +114,10 @@ class Engine {
   // one transaction: readers see the old set or the new one, never a mix;
   // appends continue meanwhile and are in the new set.
   Status Rebuild(ProgressFn progress = {});
+  // The verify or rebuild running on this store now, in this process or
+  // another (they hold maintenance.lock); nullopt when none is. Meanwhile
+  // appends go on and reads see the live projections as before.
+  std::optional<MaintenanceInProgress> RunningMaintenance() const;
 
   // Hot backup: copies the store, compacted (LMDB's mdb_env_copy2 with
   // MDB_CP_COMPACT), into the new directory `dest` as of one commit, while

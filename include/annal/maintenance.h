@@ -19,6 +19,18 @@ struct ReplayProgress {
 };
 using ProgressFn = std::function<void(const ReplayProgress&)>;
 
+// A verify or rebuild running on a store now, in any process
+// (Engine::RunningMaintenance): what `annal status` says while a projection
+// is built.
+struct MaintenanceInProgress {
+  std::string kind;  // "verify" or "rebuild"
+  // The projections a rebuild builds that the live slot does not hold at
+  // their version: new to the store or of another version (a writer's Open
+  // with a new plugin rebuilds for them). Empty for a plain rebuild.
+  std::vector<std::string> building;
+  ReplayProgress progress;  // as of its last report (every 50,000 events)
+};
+
 // One sub-database whose rebuilt bytes differ from the live ones.
 struct Difference {
   std::string sub_database;  // e.g. "proj_alarms"

@@ -59,6 +59,9 @@ class StoreStatus(NamedTuple):
     append_batches: int
     append_events: int
     rejected_batches: int
+    # The verify or rebuild running on the store now, in any process:
+    # {"kind", "building", "done", "total"} as /v1/status gives it, or None.
+    maintenance: Optional[Dict[str, Any]] = None
 
 
 def _int(name: str, value: Any, minimum: int = 0, optional: bool = False) -> Any:
@@ -394,7 +397,7 @@ class Store(_Handle):
         st = self._native.stats()
         return StoreStatus(head, projected, events, micros / 1e6, mode, st["map_size"],
                            st["used_bytes"], st["append_batches"], st["append_events"],
-                           st["rejected_batches"])
+                           st["rejected_batches"], self._native.running_maintenance())
 
     def stats(self) -> Dict[str, Any]:
         """The engine's counters since this Store opened (EngineStats)."""

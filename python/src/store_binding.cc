@@ -164,6 +164,17 @@ void BindStore(pyb::module_& m) {
              auto st = WithEngine(s, [](Engine& e) { return e.Stats(); });
              return StatsDict(st);
            })
+      .def("running_maintenance",
+           [](PyStore& s) -> pyb::object {
+             auto m = WithEngine(s, [](Engine& e) { return e.RunningMaintenance(); });
+             if (!m) return pyb::none();
+             pyb::dict d;
+             d["kind"] = m->kind;
+             d["building"] = m->building;
+             d["done"] = m->progress.done;
+             d["total"] = m->progress.total;
+             return d;
+           })
       .def("close",
            [](PyStore& s) {
              pyb::gil_scoped_release nogil;

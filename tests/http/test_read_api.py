@@ -92,7 +92,8 @@ def test_as_of_equals_annal_query_as_of(big, big_store, seq):
 def test_status(big):
     s = big.get_json("/v1/status")
     assert s == {"head_seq": 200000, "projected_seq": 200000, "lag_events": 0,
-                 "lag_micros": 0, "mode": "inline", "replication": None}
+                 "lag_micros": 0, "mode": "inline", "replication": None,
+                 "maintenance": None}
 
 
 def test_status_and_metrics_of_a_shipped_primary(tmp_path, serve):

@@ -5,7 +5,11 @@ projection added to a store with history complete at first read, a raising
 apply or a wrong put rejecting the whole batch, a writer without a recorded
 projection refused, and sixteen threads appending with one registered."""
 import json
+import os
+import subprocess
+import sys
 import threading
+import time
 from typing import Optional
 
 import pytest
@@ -378,3 +382,55 @@ def test_an_index_orders_and_bounds_the_rows(tmp_path):
             with pytest.raises(annal.Error):
                 snap.rows("call_index", index="by_tool", high=5)
         assert s.verify()["identical"]
+
+
+# A process that builds a projection new to the store (on open) and holds its
+# first apply past seq 50,000 until told, so the test can look meanwhile.
+PAUSED_BUILDER = """
+import os, sys, time
+import annal
+
+class Paused(annal.Projection):
+    name = "paused"
+    version = 1
+    tables = {"seen": annal.Table(key={"n": int}, fields={"seq": int})}
+
+    def apply(self, tx, event):
+        if event["seq"] > 50000 and not os.path.exists(sys.argv[2]):
+            open(sys.argv[2], "w").close()
+            while not os.path.exists(sys.argv[3]):
+                time.sleep(0.01)
+        tx.put("seen", (1,), {"seq": event["seq"]})
+
+annal.open(sys.argv[1], projections=[Paused()]).close()
+"""
+
+
+def test_status_says_while_another_process_builds_a_new_projection(tmp_path):
+    path = str(tmp_path / "s")
+    lines = generated(60000)
+    with annal.open(path) as s:
+        for i in range(0, len(lines), 10000):
+            s.append([json.loads(l) for l in lines[i:i + 10000]])
+        assert s.status().maintenance is None
+    reached, release = tmp_path / "reached", tmp_path / "release"
+    child = subprocess.Popen([sys.executable, "-c", PAUSED_BUILDER, path, str(reached),
+                              str(release)])
+    try:
+        deadline = time.monotonic() + 120
+        while not reached.exists():
+            assert child.poll() is None, "the builder ended early"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        with annal.open(path, read_only=True) as s:
+            during = s.status().maintenance
+        out = cli("--db", path, "status").stdout
+    finally:
+        release.touch()
+        child.wait(timeout=120)
+    assert child.returncode == 0
+    assert during == {"kind": "rebuild", "building": ["paused"], "done": 50000,
+                      "total": 60000}
+    assert "rebuild running, building projection(s) paused: 50000 of 60000" in out
+    with annal.open(path, read_only=True) as s:
+        assert s.status().maintenance is None
