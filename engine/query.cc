@@ -118,12 +118,11 @@ Result<QueryPage> Snapshot::Query(std::string_view name, const QueryOptions& o) 
     const int index = ProjectionIndex(name);
     if (index < 0)
       return Status::InvalidInput("no projection named " + std::string(name));
-    const bool takes_due =
-        name == "active_tasks" || name == "schedules" || name == "approvals";
-    if (o.due && !takes_due)
+    const QueryFilters takes = FiltersOf(name);
+    if (o.due && !takes.due)
       return Status::InvalidInput(
           "due applies to active_tasks, schedules and approvals only");
-    if (o.state && name != "alarms")
+    if (o.state && !takes.state)
       return Status::InvalidInput("state applies to alarms only");
     if (o.limit == 0) return Status::InvalidInput("limit must be at least 1");
 

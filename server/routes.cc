@@ -147,7 +147,18 @@ void ApiServer::Impl::Projections(const httplib::Request& req, httplib::Response
     first_projection = false;
     out += "{\"name\":";
     AppendJsonString(out, name);
-    out += ",\"builtin\":true}";
+    out += ",\"builtin\":true,\"filters\":{";
+    const QueryFilters takes = FiltersOf(name);
+    out += takes.due ? "\"due\":true" : "\"due\":false";
+    out += ",\"state\":[";
+    if (takes.state) {
+      const auto& states = EnumNames<AlarmState>::kNames;
+      for (size_t i = 0; i < states.size(); ++i) {
+        if (i) out += ",";
+        AppendJsonString(out, states[i]);
+      }
+    }
+    out += "]}}";
   }
   for (const auto& projection : engine.projections()) {
     out += first_projection ? "" : ",";

@@ -32,10 +32,12 @@ int Kills() {
 // until killed. It continues the parent's generator, which fork() copied at
 // the store's last seq: no child spends its life regenerating the prefix, so
 // kills keep landing in appends however long the log grows.
-// It writes a byte to `opened` once the store is open: the kill's random
-// moment counts from there, so that it lands among appends however long
-// Open takes (its page checks grow with the file; under ASan at -O0 they
-// outgrew the whole 5-45 ms window and no child ever appended).
+// It writes a byte to `opened` once the store is open, and another once its
+// first batch is committed: the kill's random moment counts from one of them
+// (alternately), so that it lands among appends however long Open takes (its
+// page checks grow with the file; under ASan at -O0 they outgrew the whole
+// 5-45 ms window and no child ever appended) and however long a commit's
+// syncs take on a loaded machine (CI once saw 50 kills land before any).
 [[noreturn]] void Writer(const std::string& dir, Mode mode, Workload& stream,
                          uint64_t stream_at, int opened) {
   Options o;
@@ -43,9 +45,12 @@ int Kills() {
   auto e = Engine::Open(dir, o);
   if (!e.ok()) _exit(3);
   if (*(*e)->Read()->LastSeq() != stream_at) _exit(5);
+  ::signal(SIGPIPE, SIG_IGN);
   if (::write(opened, "o", 1) != 1) _exit(6);
-  for (;;) {
+  for (bool first = true;; first = false) {
     if (!(*e)->Append(stream.Take(kBatch)).ok()) _exit(4);
+    // The parent may have stopped listening (EPIPE, SIGPIPE ignored below).
+    if (first) (void)!::write(opened, "c", 1);
   }
 }
 
@@ -64,8 +69,12 @@ void CrashLoop(Mode mode) {
     pid_t child = fork();
     if (child == 0) Writer(db, mode, reference, sent.size(), opened[1]);
     ::close(opened[1]);
-    pollfd ready{opened[0], POLLIN, 0};
-    ::poll(&ready, 1, 60000);  // opened, or died: waitpid below says which
+    // Opened (and on odd kills, committed once), or died: waitpid says which.
+    char told = 0;
+    for (int bytes = 0; bytes < 1 + k % 2; ++bytes) {
+      pollfd ready{opened[0], POLLIN, 0};
+      if (::poll(&ready, 1, 60000) != 1 || ::read(opened[0], &told, 1) != 1) break;
+    }
     ::close(opened[0]);
     std::this_thread::sleep_for(std::chrono::microseconds(5000 + rng() % 40000));
     kill(child, SIGKILL);

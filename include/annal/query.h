@@ -32,6 +32,20 @@ constexpr bool IsBuiltInProjection(std::string_view name) {
   return false;
 }
 
+// The filters a built-in projection's query takes besides paging, as
+// Snapshot::Query checks them, /v1/projections lists them and the page
+// offers them: `due` (rows due by a time: paused active tasks by wake time,
+// enabled schedules by next run, pending approvals by expiry) and `state`
+// (alarms by state).
+struct QueryFilters {
+  bool due = false;
+  bool state = false;
+};
+constexpr QueryFilters FiltersOf(std::string_view name) {
+  return {.due = name == "active_tasks" || name == "schedules" || name == "approvals",
+          .state = name == "alarms"};
+}
+
 struct QueryOptions {
   // Only rows due at or before this time (µs): paused active tasks by wake
   // time, enabled schedules by next_run_at, pending approvals by expires_at.

@@ -32,6 +32,11 @@ def test_a_plugins_tables_are_served_as_the_cli_prints_them(tmp_path, serve):
     names = [p["name"] for p in listing]
     assert names[:9] == ["active_tasks", "schedules", "watchers", "rules", "integrations",
                          "approvals", "queue_depth", "autonomy_history", "alarms"]
+    filters = {p["name"]: p["filters"] for p in listing if p["builtin"]}
+    assert [n for n, f in filters.items() if f["due"]] == ["active_tasks", "schedules",
+                                                           "approvals"]
+    assert {n: f["state"] for n, f in filters.items() if f["state"]} == {
+        "alarms": ["open", "acked", "resolved"]}
     ours = listing[names.index("tool_stats")]
     assert [t["name"] for t in ours["tables"]] == ["tools", "calls"]
     assert [c["name"] for c in ours["tables"][0]["key"]] == ["tool"]
