@@ -8,8 +8,10 @@
 
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "annal/jsonl.h"
+#include "annal/query.h"
 #include "annal/workload.h"
 #include "tests/test_util.h"
 
@@ -103,6 +105,35 @@ TEST_F(PluginCli, ImportQueryAndVerifyWithThePlugin) {
                                " rows\n    {\"tool\":\"" + queued_.begin()->first));
   EXPECT_THAT(r.out, HasSubstr("tool_stats.calls   " + std::to_string(calls_.size()) +
                                " rows\n"));
+}
+
+TEST_F(PluginCli, TheDashboardCountsAndSamplesEveryProjection) {
+  ASSERT_EQ(RunShell(WithPlugin("import " + dir_.Sub("events.jsonl"))).exit_code, 0);
+  CommandResult dash = RunShell(WithPlugin("dashboard"));
+  ASSERT_EQ(dash.exit_code, 0) << dash.out;
+  auto lines_of = [&](const std::string& args) {
+    std::vector<std::string> lines;
+    std::istringstream in(RunShell(Annal("query " + args)).out);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  };
+  for (std::string_view name : kProjections) {
+    const auto rows = lines_of(std::string(name));
+    std::string head = std::string(name);
+    head.resize(18, ' ');
+    EXPECT_THAT(dash.out,
+                HasSubstr("\n" + head + " " + std::to_string(rows.size()) + " rows"))
+        << name;
+    if (!rows.empty()) {
+      EXPECT_THAT(dash.out, HasSubstr("    " + rows[0] + "\n")) << name;
+    }
+  }
+  EXPECT_THAT(
+      dash.out,
+      HasSubstr(" rows (" + std::to_string(lines_of("alarms --state open").size()) +
+                " open, " + std::to_string(lines_of("alarms --state acked").size()) +
+                " acked, " + std::to_string(lines_of("alarms --state resolved").size()) +
+                " resolved)\n"));
 }
 
 TEST_F(PluginCli, AWriterWithoutThePluginIsRefusedAndReadersGoOn) {

@@ -1,6 +1,7 @@
 // annal --db DIR dashboard: a one-screen summary of every projection (the
 // nine, then each table of those --plugin loaded), read the way a dashboard
-// would (from the projections, never the log).
+// would (from the projections, never the log): each table's row count, as
+// LMDB counts it (Snapshot::ProjectionSizes), and its first rows.
 #include <fmt/core.h>
 
 #include <cstdio>
@@ -8,43 +9,66 @@
 
 #include "annal/jsonl.h"
 #include "annal/projection.h"
+#include "annal/query.h"
 #include "tools/command.h"
 
 namespace annal::cli {
 namespace {
 
 constexpr size_t kSampleRows = 3;
+using Sizes = std::vector<Snapshot::SubDatabaseSize>;
 
-template <class Row>
-void Section(const char* title, const Result<std::vector<Row>>& rows) {
-  if (!rows.ok()) {
-    fmt::print("{:<18} error: {}\n", title, rows.status().ToString());
-    return;
+uint64_t RowsOf(const Sizes& sizes, const std::string& sub_database) {
+  for (const auto& z : sizes) {
+    if (z.sub_database == sub_database) return z.entries;
   }
-  fmt::print("{:<18} {} rows\n", title, rows->size());
-  for (size_t i = 0; i < rows->size() && i < kSampleRows; ++i) {
-    std::string line;
-    AppendJson(line, (*rows)[i]);
-    fmt::print("    {}\n", line);
-  }
+  return 0;
 }
 
-// A table of a projection of your own: its row count (LMDB's, without
-// reading the rows) and first rows.
+// How many rows a state-filtered query of `name` gives, for each state.
+std::string CountsByState(const Snapshot& s, std::string_view name) {
+  std::string out;
+  for (std::string_view state : EnumNames<AlarmState>::kNames) {
+    QueryOptions q;
+    q.state = ParseAlarmState(state);
+    q.limit = 1000;
+    size_t n = 0;
+    for (;;) {
+      auto page = s.Query(name, q);
+      if (!page.ok()) return page.status().ToString();
+      n += page->rows.size();
+      if (!page->next) break;
+      q.after = *page->next;
+    }
+    out += fmt::format("{}{} {}", out.empty() ? "" : ", ", n, state);
+  }
+  return out;
+}
+
+void BuiltInSection(const Snapshot& s, std::string_view name, const Sizes& sizes) {
+  QueryOptions q;
+  q.limit = kSampleRows;
+  auto page = s.Query(name, q);
+  if (!page.ok()) {
+    fmt::print("{:<18} error: {}\n", name, page.status().ToString());
+    return;
+  }
+  fmt::print("{:<18} {} rows", name, RowsOf(sizes, "proj_" + std::string(name)));
+  if (FiltersOf(name).state) fmt::print(" ({})", CountsByState(s, name));
+  fmt::print("\n");
+  for (const std::string& row : page->rows) fmt::print("    {}\n", row);
+}
+
+// A table of a projection of your own.
 void DeclaredSection(const Snapshot& s, const std::string& projection,
-                     const TableSpec& table,
-                     const std::vector<Snapshot::SubDatabaseSize>& sizes) {
+                     const TableSpec& table, const Sizes& sizes) {
   const std::string title = projection + "." + table.name;
   auto page = s.TableRows(projection, {.table = table.name, .limit = kSampleRows});
   if (!page.ok()) {
     fmt::print("{:<18} error: {}\n", title, page.status().ToString());
     return;
   }
-  uint64_t rows = 0;
-  for (const auto& z : sizes) {
-    if (z.sub_database == "proj_" + title) rows = z.entries;
-  }
-  fmt::print("{:<18} {} rows\n", title, rows);
+  fmt::print("{:<18} {} rows\n", title, RowsOf(sizes, "proj_" + title));
   for (const TableRow& row : page->rows) {
     std::string line;
     AppendJson(line, table, row);
@@ -57,30 +81,12 @@ int Dashboard(const Globals& g) {
   const Snapshot& s = *view.snapshot;
   auto last = s.LastSeq();
   fmt::print("annal store {}: {} events in the log\n\n", g.db, last.ok() ? *last : 0);
-  Section("active tasks", s.ActiveTasks());
-  Section("schedules", s.Schedules());
-  Section("watchers", s.Watchers());
-  Section("rules", s.Rules());
-  Section("integrations", s.Integrations());
-  Section("approvals", s.Approvals());
-  if (auto q = s.QueueDepth(); q.ok()) {
-    fmt::print("{:<18} runnable_tasks={} schedule_backlog={} tool_queue_depth={}\n",
-               "queue depth", q->runnable_tasks, q->schedule_backlog,
-               q->tool_queue_depth);
-  }
-  if (auto a = s.AutonomyCurrent(); a.ok()) {
-    fmt::print("{:<18} level {}\n", "autonomy", a->level);
-  }
-  Section("autonomy changes", s.AutonomyChanges());
-  Section("alarms open", s.AlarmsInState(AlarmState::kOpen));
-  Section("alarms acked", s.AlarmsInState(AlarmState::kAcked));
-  Section("alarms resolved", s.AlarmsInState(AlarmState::kResolved));
   auto sizes = s.ProjectionSizes();
+  if (!sizes.ok()) return Report("dashboard", sizes.status());
+  for (std::string_view name : kProjections) BuiltInSection(s, name, *sizes);
   for (const auto& p : view.engine->projections()) {
-    for (const TableSpec& table : p->tables()) {
-      DeclaredSection(s, p->name(), table,
-                      sizes.ok() ? *sizes : std::vector<Snapshot::SubDatabaseSize>{});
-    }
+    for (const TableSpec& table : p->tables())
+      DeclaredSection(s, p->name(), table, *sizes);
   }
   return kOk;
 }
