@@ -43,20 +43,53 @@ const Row& Plain(const Row& r) {
 }
 const AlarmRow& Plain(const StoredAlarm& a) { return a.row; }
 
-// Rows of `table` decoded as Fb, straight or through an index naming them.
+// A row's JSON, decoded as Fb from `table`.
+using RowJsonFn = void (*)(SnapshotState& s, Db table, std::string& out,
+                           std::string_view key, std::string_view value);
 template <class Fb>
-auto TableJson(SnapshotState& s, Db table) {
-  return [&s, table](std::string& out, std::string_view k, std::string_view v) {
-    AppendJson(out, Plain(s.DecodeValue<Fb>(table, k, v)));
+void RowJson(SnapshotState& s, Db table, std::string& out, std::string_view key,
+             std::string_view value) {
+  AppendJson(out, Plain(s.DecodeValue<Fb>(table, key, value)));
+}
+
+// How a built-in projection of rows keyed by id is read: its table, a row's
+// JSON, and the index its `due` filter walks (FiltersOf says which take it).
+struct TableReader {
+  std::string_view name;
+  Db table;
+  RowJsonFn json;
+  std::optional<Db> due_index;
+};
+const TableReader kTableReaders[] = {
+    {"active_tasks", Db::kActiveTasks, &RowJson<fbs::ActiveTaskRow>,
+     Db::kActiveTasksByWake},
+    {"schedules", Db::kSchedules, &RowJson<fbs::ScheduleRow>, Db::kSchedulesByNextRun},
+    {"watchers", Db::kWatchers, &RowJson<fbs::WatcherRow>, std::nullopt},
+    {"rules", Db::kRules, &RowJson<fbs::RuleRow>, std::nullopt},
+    {"integrations", Db::kIntegrations, &RowJson<fbs::IntegrationRow>, std::nullopt},
+    {"approvals", Db::kApprovals, &RowJson<fbs::ApprovalRow>, Db::kApprovalsByExpiry},
+    {"alarms", Db::kAlarms, &RowJson<fbs::AlarmRow>, std::nullopt},
+};
+
+const TableReader& ReaderOf(std::string_view name) {
+  for (const TableReader& r : kTableReaders) {
+    if (r.name == name) return r;
+  }
+  throw std::logic_error("no reader for projection " + std::string(name));
+}
+
+// Each row of `r` straight from its table, or through an index naming it.
+auto TableJson(SnapshotState& s, const TableReader& r) {
+  return [&s, &r](std::string& out, std::string_view k, std::string_view v) {
+    r.json(s, r.table, out, k, v);
   };
 }
-template <class Fb>
-auto IndexedJson(SnapshotState& s, Db index, Db table) {
-  return [&s, index, table](std::string& out, std::string_view k, std::string_view) {
-    auto row = s.Get<Fb>(table, keys::Id(keys::IndexedId(k)));
-    if (!row)
-      throw CorruptionError(std::string(Spec(index).name) + " names a missing row");
-    AppendJson(out, Plain(*row));
+auto IndexedJson(SnapshotState& s, Db index, const TableReader& r) {
+  return [&s, index, &r](std::string& out, std::string_view k, std::string_view) {
+    const keys::Key id = keys::Id(keys::IndexedId(k));
+    auto v = GetInPlace(s.txn.handle(), s.Dbi(r.table), id.view());
+    if (!v) throw CorruptionError(std::string(Spec(index).name) + " names a missing row");
+    r.json(s, r.table, out, id.view(), *v);
   };
 }
 
@@ -161,7 +194,9 @@ Result<QueryPage> Snapshot::Query(std::string_view name, const QueryOptions& o) 
       w.db = Db::kAutonomyHistory;
       w.backward = true;
       w.in_range = [](std::string_view k) { return keys::DecodeSeq(k) != 0; };
-      w.json = TableJson<fbs::AutonomyChangeRow>(s, Db::kAutonomyHistory);
+      w.json = [&s](std::string& out, std::string_view k, std::string_view v) {
+        RowJson<fbs::AutonomyChangeRow>(s, Db::kAutonomyHistory, out, k, v);
+      };
       std::optional<std::string> change_after;
       if (after_key && keys::DecodeSeq(*after_key) != 0) change_after = after_key;
       if (page.rows.size() == o.limit) {
@@ -175,54 +210,22 @@ Result<QueryPage> Snapshot::Query(std::string_view name, const QueryOptions& o) 
       page.next = std::move(rest.next);
       return page;
     }
+    const TableReader& reader = ReaderOf(name);
     if (o.due) {
+      if (!reader.due_index)
+        throw std::logic_error("no due index for " + std::string(name));
+      w.db = *reader.due_index;
       w.in_range = due_range;
-      if (name == "active_tasks") {
-        w.db = Db::kActiveTasksByWake;
-        w.json = IndexedJson<fbs::ActiveTaskRow>(s, w.db, Db::kActiveTasks);
-      } else if (name == "schedules") {
-        w.db = Db::kSchedulesByNextRun;
-        w.json = IndexedJson<fbs::ScheduleRow>(s, w.db, Db::kSchedules);
-      } else {
-        w.db = Db::kApprovalsByExpiry;
-        w.json = IndexedJson<fbs::ApprovalRow>(s, w.db, Db::kApprovals);
-      }
+      w.json = IndexedJson(s, w.db, reader);
     } else if (o.state) {
       const keys::Key prefix = keys::StatePrefix(static_cast<uint8_t>(*o.state));
       w.db = Db::kAlarmsByState;
       w.first = std::string(prefix.view());
       w.in_range = [prefix](std::string_view k) { return keys::InState(k, prefix); };
-      w.json = IndexedJson<fbs::AlarmRow>(s, w.db, Db::kAlarms);
+      w.json = IndexedJson(s, w.db, reader);
     } else {
-      static constexpr Db kTables[] = {Db::kActiveTasks,  Db::kSchedules,
-                                       Db::kWatchers,     Db::kRules,
-                                       Db::kIntegrations, Db::kApprovals};
-      if (name == "alarms") {
-        w.db = Db::kAlarms;
-        w.json = TableJson<fbs::AlarmRow>(s, w.db);
-      } else {
-        w.db = kTables[index];
-        switch (index) {
-          case 0:
-            w.json = TableJson<fbs::ActiveTaskRow>(s, w.db);
-            break;
-          case 1:
-            w.json = TableJson<fbs::ScheduleRow>(s, w.db);
-            break;
-          case 2:
-            w.json = TableJson<fbs::WatcherRow>(s, w.db);
-            break;
-          case 3:
-            w.json = TableJson<fbs::RuleRow>(s, w.db);
-            break;
-          case 4:
-            w.json = TableJson<fbs::IntegrationRow>(s, w.db);
-            break;
-          default:
-            w.json = TableJson<fbs::ApprovalRow>(s, w.db);
-            break;
-        }
-      }
+      w.db = reader.table;
+      w.json = TableJson(s, reader);
     }
     return RunWalk(s, w, after_key, o.limit, cursor);
   });
