@@ -30,6 +30,19 @@ inline void AppendRawArray(std::string& out, const std::vector<std::string>& ite
   out += ']';
 }
 
+// ["a", "b", ...]: each element a string to quote (std::string or string_view).
+template <class Strings>
+void AppendStringArray(std::string& out, const Strings& items) {
+  out += '[';
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(out, item);
+  }
+  out += ']';
+}
+
 template <class T>
 void AppendNumberOrNull(std::string& out, const std::optional<T>& v) {
   out += v ? std::to_string(*v) : "null";

@@ -2,6 +2,8 @@
 // the log, and the dashboard page.
 #include <fmt/core.h>
 
+#include <span>
+
 #include "annal/jsonl.h"
 #include "common/numbers.h"
 #include "server/json.h"
@@ -150,15 +152,10 @@ void ApiServer::Impl::Projections(const httplib::Request& req, httplib::Response
     out += ",\"builtin\":true,\"filters\":{";
     const QueryFilters takes = FiltersOf(name);
     out += takes.due ? "\"due\":true" : "\"due\":false";
-    out += ",\"state\":[";
-    if (takes.state) {
-      const auto& states = EnumNames<AlarmState>::kNames;
-      for (size_t i = 0; i < states.size(); ++i) {
-        if (i) out += ",";
-        AppendJsonString(out, states[i]);
-      }
-    }
-    out += "]}}";
+    out += ",\"state\":";
+    AppendStringArray(out, takes.state ? std::span(EnumNames<AlarmState>::kNames)
+                                       : std::span<const std::string_view>());
+    out += "}}";
   }
   for (const auto& projection : engine.projections()) {
     out += first_projection ? "" : ",";
@@ -183,12 +180,9 @@ void ApiServer::Impl::Projections(const httplib::Request& req, httplib::Response
       for (size_t i = 0; i < t.indexes.size(); ++i) {
         out += i ? ",{\"name\":" : "{\"name\":";
         AppendJsonString(out, t.indexes[i].name);
-        out += ",\"fields\":[";
-        for (size_t j = 0; j < t.indexes[i].fields.size(); ++j) {
-          if (j) out += ',';
-          AppendJsonString(out, t.indexes[i].fields[j]);
-        }
-        out += "]}";
+        out += ",\"fields\":";
+        AppendStringArray(out, t.indexes[i].fields);
+        out += "}";
       }
       out += "]}";
     }
@@ -255,13 +249,9 @@ void ApiServer::Impl::Status(const httplib::Request& req, httplib::Response& res
   if (auto m = engine.RunningMaintenance()) {
     out += "{\"kind\":";
     AppendJsonString(out, m->kind);
-    out += ",\"building\":[";
-    for (size_t i = 0; i < m->building.size(); ++i) {
-      if (i) out += ",";
-      AppendJsonString(out, m->building[i]);
-    }
-    out +=
-        fmt::format(R"(],"done":{},"total":{}}})", m->progress.done, m->progress.total);
+    out += ",\"building\":";
+    AppendStringArray(out, m->building);
+    out += fmt::format(R"(,"done":{},"total":{}}})", m->progress.done, m->progress.total);
   } else {
     out += "null";
   }
