@@ -175,11 +175,7 @@ Result<std::vector<Snapshot::SubDatabaseSize>> Snapshot::ProjectionSizes() const
     auto add = [&](const DbSpec& spec, std::string_view projection) {
       if (impl_->IsStale(projection)) return;
       MDB_stat st;
-      if (int rc = mdb_stat(impl_->txn.handle(),
-                            impl_->dbis[static_cast<size_t>(spec.db)], &st);
-          rc != MDB_SUCCESS) {
-        lmdb::error::raise("mdb_stat", rc);
-      }
+      lmdb::dbi_stat(impl_->txn.handle(), impl_->dbis[static_cast<size_t>(spec.db)], &st);
       sizes.push_back(
           {std::string(projection), std::string(spec.name),
            spec.role == Role::kProjection ? "table"
