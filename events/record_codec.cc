@@ -345,9 +345,9 @@ const fbs::Record* VerifiedRecord(std::string_view bytes) {
 }
 
 LoggedEvent DecodeRecord(const fbs::Record& rec) {
-  LoggedEvent out;
-  out.seq = rec.seq();
-  out.event.body = DecodeBody(rec);
+  // Constructed around the body, not assigned to a default one: this runs
+  // once per record for each projection of your own.
+  LoggedEvent out{rec.seq(), Event(DecodeBody(rec))};
   out.event.ts = rec.ts();
   if (rec.actor()) out.event.actor = rec.actor()->str();
   return out;

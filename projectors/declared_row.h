@@ -24,10 +24,13 @@ keys::Key EncodeTableKey(const TableSpec& table, const Values& key);
 // The values of a stored key; nullopt when the bytes are not such a key.
 std::optional<Values> DecodeTableKey(const TableSpec& table, std::string_view bytes);
 
-// The stored row of `fields` (the table's non-key fields in declared
-// order), built in `b` (cleared first; the view is valid until its next
-// use): a multiple of 8 bytes long. Throws std::invalid_argument naming the
-// table and the field when they do not match the declaration.
+// Throws std::invalid_argument naming the table and the field when
+// `fields` (the table's non-key fields in declared order) do not match the
+// declaration.
+void CheckTableRow(const TableSpec& table, const Values& fields);
+// The stored row of `fields`, checked by CheckTableRow already, built in
+// `b` (cleared first; the view is valid until its next use): a multiple of
+// 8 bytes long.
 std::string_view EncodeTableRow(const TableSpec& table, const Values& fields,
                                 flatbuffers::FlatBufferBuilder& b);
 // The fields of a stored row; nullopt when the bytes fail FlatBuffers'

@@ -53,7 +53,7 @@ bool BufferedKv::Has(Db db, std::string_view key) {
 void BufferedKv::Write(Db db, std::string_view key,
                        std::optional<std::string_view> value) {
   EntryTable& t = TableFor(db);
-  if (bytes() > budget_) Flush();
+  if (bytes() > budget_) FlushEntries();
   const uint64_t hash = EntryTable::HashOf(key);
   Entry* e = t.Find(key, hash);
   if (!e) e = &Insert(t, db, key, hash);
@@ -109,7 +109,28 @@ void BufferedKv::ScanKeysBackward(
   emit_buffered_above(std::nullopt);
 }
 
+BufferedKv::~BufferedKv() {
+  for (HeldWrites* w : held_) w->Drop();
+}
+
+bool BufferedKv::Hold(HeldWrites& w) {
+  if (std::find(held_.begin(), held_.end(), &w) == held_.end()) held_.push_back(&w);
+  return true;
+}
+
+void BufferedKv::Release(HeldWrites& w) { std::erase(held_, &w); }
+
 void BufferedKv::Flush() {
+  const uint64_t allowed = allowed_;
+  // Taken first: a writer may hold again while it writes out.
+  std::vector<HeldWrites*> held = std::move(held_);
+  held_.clear();
+  for (HeldWrites* w : held) w->WriteOut(*this);
+  allowed_ = allowed;
+  FlushEntries();
+}
+
+void BufferedKv::FlushEntries() {
   // The buffer enforces the mask itself; below, every sub-database is open
   // to it, for its flushes and for its reads on a miss alike.
   below_.Restrict(~uint64_t{0});

@@ -10,6 +10,9 @@
 // Memory is bounded: once the buffer holds more than `budget_bytes` of keys
 // and values, the next write flushes it (still inside the same transaction).
 // Restrict() is enforced here; the Kv below is opened to every sub-database.
+// A layer above may hold writes back until the flush (Hold, store/kv.h):
+// Flush() has them written into this buffer first; the destructor of a
+// buffer never flushed drops them with it.
 // Buffers stack: a buffer over a buffer holds one caller's batch inside a
 // group commit, flushed into the group's buffer or dropped with the batch.
 // Not thread-safe: one transaction, one thread, like the Kv below it, which
@@ -36,6 +39,8 @@ class BufferedKv final : public Kv {
   static constexpr size_t kDefaultBudget = size_t{64} << 20;
   explicit BufferedKv(Kv& below, size_t budget_bytes = kDefaultBudget)
       : below_(below), budget_(budget_bytes) {}
+  // Held writes not written out yet are dropped: the batch was abandoned.
+  ~BufferedKv() override;
   BufferedKv(const BufferedKv&) = delete;
   BufferedKv& operator=(const BufferedKv&) = delete;
 
@@ -47,8 +52,12 @@ class BufferedKv final : public Kv {
   void ScanKeysBackward(Db db,
                         const std::function<bool(std::string_view key)>& visit) override;
 
-  // Writes every dirty key to the Kv below, in (sub-database, key) order, and
-  // empties the buffer.
+  bool Hold(HeldWrites& w) override;
+  void Release(HeldWrites& w) override;
+
+  // Has the held writes written out into this buffer, then writes every
+  // dirty key to the Kv below, in (sub-database, key) order, and empties
+  // the buffer.
   void Flush();
   // Buffered keys and values, and an estimate of the entries' bookkeeping.
   size_t bytes() const { return arena_.bytes() + bytes_; }
@@ -61,6 +70,8 @@ class BufferedKv final : public Kv {
   // A new key in `db`'s table: also into its ordered index, if it has one.
   Entry& Insert(EntryTable& t, Db db, std::string_view key, uint64_t hash);
   void Write(Db db, std::string_view key, std::optional<std::string_view> value);
+  // Flush() without the held writes: what the budget forces mid-batch.
+  void FlushEntries();
 
   Kv& below_;
   const size_t budget_;
@@ -73,6 +84,7 @@ class BufferedKv final : public Kv {
   // point at the keys in the arena, which stay put until the flush.
   std::array<std::unique_ptr<std::set<std::string_view>>, kMaxDbs> ordered_;
   AlignedBuf scratch_;
+  std::vector<HeldWrites*> held_;
 };
 
 }  // namespace annal::internal

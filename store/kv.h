@@ -32,9 +32,33 @@ class AlignedBuf {
   size_t size_ = 0;
 };
 
+class Kv;
+
+// Writes that a layer above a Kv holds back (decoded rows of declared
+// projections, encoded once per batch however often Apply rewrote them)
+// until that Kv flushes: its Flush() first calls WriteOut, then writes its
+// own buffer below; a Kv abandoned without a flush calls Drop instead, so
+// nothing held back outlives a failed batch or a retried transaction.
+class HeldWrites {
+ public:
+  virtual void WriteOut(Kv& kv) = 0;
+  virtual void Drop() = 0;
+
+ protected:
+  ~HeldWrites() = default;
+};
+
 class Kv {
  public:
   virtual ~Kv() = default;
+  // Registers `w` to be written out at this Kv's flush (or dropped with it);
+  // false when this Kv has no flush (then write through). Registering twice
+  // is once. Release() takes a registration back.
+  virtual bool Hold(HeldWrites& w) {
+    (void)w;
+    return false;
+  }
+  virtual void Release(HeldWrites& w) { (void)w; }
   // Limits the sub-databases (a mask of Db bits) that later calls may touch,
   // so that a projector cannot reach outside its own; a call outside the
   // mask throws std::logic_error (a bug in annal, not damage on disk).
