@@ -13,6 +13,7 @@
 #include "engine/declare.h"
 #include "engine/engine_impl.h"
 #include "engine/logging.h"
+#include "projectors/compiled_in.h"
 #include "store/keys.h"
 #include "store/meta.h"
 #include "store/page_check.h"
@@ -229,6 +230,10 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     s->ship_watch.Watch(dir + "/shipped");
     s->options = std::move(options);
     if (!s->options.clock) s->options.clock = SystemClockMicros;
+    // Those compiled in come first, as if the embedder had listed them.
+    auto compiled_in = CompiledInProjections();
+    s->options.projections.insert(s->options.projections.begin(), compiled_in.begin(),
+                                  compiled_in.end());
     if (Status st = DeclareProjections(*s); !st.ok()) return st;
     s->env = lmdb::env::create();
     lmdb::env_set_max_dbs(s->env.handle(), kMaxLmdbDbs);

@@ -215,8 +215,9 @@ class Engine {
 
   EngineStats Stats() const;
   const std::string& dir() const;
-  // The projections of your own this engine was opened with
-  // (Options::projections), in that order.
+  // The projections of your own this engine was opened with: any compiled
+  // into this build of annal (docs/projections.md), then
+  // Options::projections, in that order.
   const std::vector<std::shared_ptr<Projection>>& projections() const;
 
   struct Impl;  // opaque: defined inside the library

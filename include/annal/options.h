@@ -81,7 +81,8 @@ struct Options {
   int64_t wait_for_ship_ms = 0;
 
   // Projections of your own (annal/projection.h, docs/projections.md),
-  // applied after the nine in this order. A store records the projections
+  // applied after the nine and those compiled into this build of annal, in
+  // this order. A store records the projections
   // it holds: opening it for writing without one of them is refused, and
   // one new to it (or at another version) is built from the log during
   // Open. A read-only Open of a store that has not built one yet fails.
