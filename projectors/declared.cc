@@ -64,8 +64,8 @@ class HeldRows final : public HeldWrites {
     if (kv_ == &kv) return true;
     if (kv_) {
       Kv* old = kv_;
+      WriteOut(*old);  // if it throws, `old` still drops this when it goes
       old->Release(*this);
-      WriteOut(*old);
     }
     if (kv.Hold(*this)) kv_ = &kv;
     return kv_ != nullptr;

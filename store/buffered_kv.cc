@@ -122,10 +122,10 @@ void BufferedKv::Release(HeldWrites& w) { std::erase(held_, &w); }
 
 void BufferedKv::Flush() {
   const uint64_t allowed = allowed_;
-  // Taken first: a writer may hold again while it writes out.
-  std::vector<HeldWrites*> held = std::move(held_);
+  // Still registered while they write out: if one throws (a full map), the
+  // destructor drops them all, so none keeps rows for a dead buffer.
+  for (size_t i = 0; i < held_.size(); ++i) held_[i]->WriteOut(*this);
   held_.clear();
-  for (HeldWrites* w : held) w->WriteOut(*this);
   allowed_ = allowed;
   FlushEntries();
 }

@@ -4,18 +4,23 @@
 // every row through at once lands: for a batch flushed from a stacked
 // buffer (group commit), for one dropped unflushed (a rejected batch: none
 // of its rows), for one applied straight on the group's buffer, and for one
-// holding more rows than are held at once (written out mid-batch).
+// holding more rows than are held at once (written out mid-batch). And
+// through the engine, a map that fills again and again (each time the
+// transaction is retried with a new buffer) loses and repeats nothing.
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "annal/engine.h"
+#include "annal/workload.h"
 #include "events/record_codec.h"
 #include "projectors/declared.h"
 #include "store/buffered_kv.h"
 #include "store/schema.h"
 #include "tests/fuzz/memory_kv.h"
+#include "tests/test_util.h"
 #include "tests/tool_stats.h"
 
 namespace annal::testing {
@@ -90,6 +95,41 @@ TEST(HeldRows, FlushedBatchesLandAsWrittenThroughAndADroppedOneNotAtAll) {
     again.Flush();
   }
   EXPECT_TRUE(below.SameContents(reference));
+}
+
+std::vector<TableRow> AllRows(Engine& e, std::string_view table) {
+  auto snap = e.Read();
+  EXPECT_TRUE(snap.ok());
+  auto page = snap->TableRows("tool_stats", {.table = table});
+  EXPECT_TRUE(page.ok()) << page.status().ToString();
+  return page.ok() ? page->rows : std::vector<TableRow>{};
+}
+
+TEST(HeldRows, AMapThatFillsMidBatchLosesAndRepeatsNothing) {
+  TempDir small_dir, big_dir;
+  Workload w({.seed = 5, .random_ids = true});
+  const std::vector<Event> events = w.Take(40000);
+  Options tiny;
+  tiny.initial_map_size = 512 * 1024;
+  tiny.projections = {std::make_shared<ToolStats>()};
+  Options big;
+  big.projections = {std::make_shared<ToolStats>()};
+  auto small = MustOpen(small_dir.path(), tiny);
+  auto large = MustOpen(big_dir.path(), big);
+  for (size_t i = 0; i < events.size(); i += 2000) {
+    const auto batch = std::span(events).subspan(i, 2000);
+    ASSERT_TRUE(small->Append(batch).ok());
+    ASSERT_TRUE(large->Append(batch).ok());
+  }
+  EXPECT_GE(small->Stats().map_growths, 3u);
+  for (std::string_view table : {"tools", "calls"}) {
+    const auto rows = AllRows(*small, table);
+    EXPECT_FALSE(rows.empty()) << table;
+    EXPECT_EQ(rows, AllRows(*large, table)) << table;
+  }
+  auto report = small->Verify();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->identical());
 }
 
 }  // namespace
