@@ -3,6 +3,7 @@
 // byte is the entity's state, the upper 56 bits a counter (docs/format.md).
 #include <cstring>
 
+#include "events/json_writer.h"
 #include "rules/validate.h"
 #include "store/keys.h"
 
@@ -38,8 +39,14 @@ Verdict Fail(std::string what, std::string_view rule) {
   return what + " (rule: " + std::string(rule) + ")";
 }
 
+// The id as a JSON string: an id may hold quotes and control characters
+// (a "\r" read back from a pipe in text mode is a "\n"), and a message
+// must not pass them raw to a terminal or a log line.
 std::string Named(Kind k, std::string_view id) {
-  return std::string(KindName(k)) + " \"" + std::string(id) + "\"";
+  std::string out(KindName(k));
+  out += ' ';
+  AppendJsonString(out, id);
+  return out;
 }
 
 class Admission {

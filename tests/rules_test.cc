@@ -222,6 +222,15 @@ TEST_F(RulesTest, AlarmLifecycle) {
   Ok(AlarmResolved{"a"});  // open, not acked, may be resolved directly
 }
 
+// An id is shown as a JSON string: quotes, backslashes and control
+// characters escaped, never passed raw to a terminal or a log line (a raw
+// "\r" also read back as "\n" through a text-mode pipe).
+TEST_F(RulesTest, IdsInMessagesAreQuotedAsJsonStrings) {
+  auto r = engine_->Append(Event(AlarmAcked{"a\r\"\\b"}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr(R"(alarm "a\r\"\\b" does not exist)"));
+}
+
 TEST_F(RulesTest, TextFieldsHaveALimit) {
   Rejects(TaskCreated{"t", std::string(64 * 1024 + 1, 'n')}, "longer than 65536 bytes");
   Ok(TaskCreated{"t", std::string(64 * 1024, 'n')});
