@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -16,10 +17,37 @@ import urllib.request
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 
 
+def _ephemeral_low() -> int:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_taken: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port below the kernel's ephemeral range. A node's
+    ports must stay its own while it is down between a kill and a restart:
+    a port the kernel handed out (bind to port 0) could meanwhile go to any
+    test's server or outgoing connection (seen: a route dialling another
+    test's HTTP server, and the cluster never forming again)."""
+    rng = random.SystemRandom()
+    low, high = 20000, max(_ephemeral_low(), 20001)
+    for _ in range(1000):
+        port = rng.randrange(low, high)
+        if port in _taken:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _taken.add(port)
+        return port
+    raise RuntimeError(f"no free loopback port in {low}-{high}")
 
 
 class Cluster:
