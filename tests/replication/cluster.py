@@ -30,10 +30,11 @@ _taken: set[int] = set()
 
 def free_port() -> int:
     """A free loopback port below the kernel's ephemeral range. A node's
-    ports must stay its own while it is down between a kill and a restart:
-    a port the kernel handed out (bind to port 0) could meanwhile go to any
-    test's server or outgoing connection (seen: a route dialling another
-    test's HTTP server, and the cluster never forming again)."""
+    ports must stay its own from the moment they are chosen until the node
+    binds them, and again while it is down between a kill and a restart: a
+    port the kernel handed out (bind to port 0) could meanwhile go to any
+    test's server or outgoing connection (seen under a parallel ctest: a
+    route dialling an HTTP server, and the stream never forming)."""
     rng = random.SystemRandom()
     low, high = 20000, max(_ephemeral_low(), 20001)
     for _ in range(1000):
