@@ -120,7 +120,7 @@ Result<Snapshot> Engine::ReadAsOf(uint64_t seq) const {
     auto store = MakePrivateStore(info.me_mapsize, impl_->dbs);
     size_t map_bytes = std::max(info.me_mapsize, kMinMapBytes);
     Validator validator;
-    ProjectorSet projectors(impl_->options.projections);
+    ProjectorSet projectors(impl_->projections);
     uint64_t done = 0;
     Hash chain{};
     while (done < seq) {

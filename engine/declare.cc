@@ -16,7 +16,7 @@ namespace annal::internal {
 Status DeclareProjections(Engine::Impl& s) {
   std::optional<ProjectorSet> set;
   try {
-    set.emplace(s.options.projections);
+    set.emplace(s.projections);
   } catch (const std::invalid_argument& e) {
     return Status::InvalidInput(e.what());
   } catch (const std::length_error& e) {
@@ -32,7 +32,7 @@ Status DeclareProjections(Engine::Impl& s) {
   s.dbs.clear();
   for (size_t i = 0; i < kDbCount; ++i) s.dbs.push_back(static_cast<Db>(i));
   s.declared.clear();
-  for (const auto& p : s.options.projections) {
+  for (const auto& p : s.projections) {
     DeclaredProjection& d = s.declared.emplace_back();
     d.name = p->name();
     d.tables = DeclareTables(*p);
@@ -74,7 +74,7 @@ Status BuildDeclaredProjections(Engine::Impl& s, Engine& engine) {
         "load their plugin; reading is allowed)");
   }
   std::string building;
-  for (const auto& p : s.options.projections) {
+  for (const auto& p : s.projections) {
     const std::string name = p->name();
     for (const StaleProjection& st : stale) {
       if (st.name == name) building += (building.empty() ? "" : ", ") + name;

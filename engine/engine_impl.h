@@ -44,7 +44,12 @@ struct PendingAppend {
 
 struct Engine::Impl {
   std::string dir;
-  Options options;
+  Options options;  // as the embedder gave them
+  // The projections of your own this engine runs: those compiled into this
+  // build (projectors/compiled_in.h), then options.projections. Kept apart
+  // from `options`, which is handed on as given (a backup reopens its copy
+  // with it, and must not find the compiled-in ones listed twice).
+  std::vector<std::shared_ptr<Projection>> projections;
   lmdb::env env{nullptr};
   // Handles of every sub-database per slot; meta and log are the same in both.
   std::array<internal::DbHandles, internal::kSlots> slots{};

@@ -214,7 +214,7 @@ Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
 const std::string& Engine::dir() const { return impl_->dir; }
 const std::vector<std::shared_ptr<Projection>>& Engine::projections() const {
-  return impl_->options.projections;
+  return impl_->projections;
 }
 
 Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options options) {
@@ -231,9 +231,9 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     s->options = std::move(options);
     if (!s->options.clock) s->options.clock = SystemClockMicros;
     // Those compiled in come first, as if the embedder had listed them.
-    auto compiled_in = CompiledInProjections();
-    s->options.projections.insert(s->options.projections.begin(), compiled_in.begin(),
-                                  compiled_in.end());
+    s->projections = CompiledInProjections();
+    s->projections.insert(s->projections.end(), s->options.projections.begin(),
+                          s->options.projections.end());
     if (Status st = DeclareProjections(*s); !st.ok()) return st;
     s->env = lmdb::env::create();
     lmdb::env_set_max_dbs(s->env.handle(), kMaxLmdbDbs);

@@ -25,7 +25,7 @@ Replayer::Replayer(Engine::Impl& s, size_t target_slot, Mode mode, ProgressFn pr
       mode_(mode),
       match_slot_(match_slot),
       progress_(std::move(progress)),
-      projectors_(s.options.projections) {}
+      projectors_(s.projections) {}
 
 void Replayer::ClearTarget() {
   SharedMapLock map_lock(s_.map_mutex);

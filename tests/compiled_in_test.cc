@@ -3,8 +3,9 @@
 // own would be, is in a store opened with no Options::projections. A store
 // whose history was written by a build without it (the annal command)
 // builds it from the log at Open; its rows match a model of that log; it is
-// recorded, so that build may no longer write to the store; it verifies;
-// and registering it again in the options is refused, naming it.
+// recorded, so that build may no longer write to the store; it verifies and
+// is backed up; and registering it again in the options is refused, naming
+// it.
 #include "projectors/compiled_in.h"
 
 #include <gmock/gmock.h>
@@ -86,6 +87,11 @@ TEST(CompiledIn, IsInEveryStoreThisBuildOpens) {
     for (const ProjectionCheck& c : report->projections)
       checked = checked || (c.projection == "tool_stats" && c.rows_live > 0);
     EXPECT_TRUE(checked) << "verify covers the projection compiled in";
+    // A backup reopens its copy with the engine's options to verify it:
+    // the projection compiled in is not listed twice there.
+    auto backup = e->Backup(dir.Sub("backup"));
+    ASSERT_TRUE(backup.ok()) << backup.status().ToString();
+    EXPECT_TRUE(backup->identical);
   }
   Options twice;
   twice.projections = {std::make_shared<ToolStats>()};
