@@ -122,8 +122,7 @@ class HeldRows final : public HeldWrites {
       if (!row.dirty) continue;
       const std::string_view key = index_.entries()[i].key_view().substr(1);
       if (row.fields) {
-        kv.Put(row.table->db, key,
-               EncodeTableRow(row.table->spec, *row.fields, builder_));
+        kv.Put(row.table->db, key, EncodeTableRow(*row.fields, builder_));
       } else {
         kv.Del(row.table->db, key);
       }
@@ -172,7 +171,7 @@ class TableTx final : public ProjectionTx {
     CheckTableRow(t.spec, fields);
     if (!held_) {
       if (!t.indexes.empty()) MoveIndexEntries(t, key, k, Old(t, k), &fields);
-      kv_.Put(t.db, k, EncodeTableRow(t.spec, fields, builder_));
+      kv_.Put(t.db, k, EncodeTableRow(fields, builder_));
       return;
     }
     HeldRows::Row& row = held_->At(t, at, k, !t.indexes.empty(), buf_);

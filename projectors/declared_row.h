@@ -28,11 +28,10 @@ std::optional<Values> DecodeTableKey(const TableSpec& table, std::string_view by
 // `fields` (the table's non-key fields in declared order) do not match the
 // declaration.
 void CheckTableRow(const TableSpec& table, const Values& fields);
-// The stored row of `fields`, checked by CheckTableRow already, built in
-// `b` (cleared first; the view is valid until its next use): a multiple of
-// 8 bytes long.
-std::string_view EncodeTableRow(const TableSpec& table, const Values& fields,
-                                flatbuffers::FlatBufferBuilder& b);
+// The stored row of `fields`, checked by CheckTableRow already (so the
+// values' types are the declaration's), built in `b` (cleared first; the
+// view is valid until its next use): a multiple of 8 bytes long.
+std::string_view EncodeTableRow(const Values& fields, flatbuffers::FlatBufferBuilder& b);
 // The fields of a stored row; nullopt when the bytes fail FlatBuffers'
 // verifier or the declaration (a damaged row).
 std::optional<Values> DecodeTableRow(const TableSpec& table, std::string_view bytes);
