@@ -5,7 +5,10 @@
 //     same fields and rules) applying the same 2000 watcher events in one
 //     write transaction, through the write-back buffer, as an append does;
 //   - Append: inline appends (no fsync) of a watcher stream into a store of
-//     the nine, and into one with the declared copy beside them.
+//     the nine, and into one with the declared copy beside them;
+//   - Read: a built-in projection's whole table as JSON rows, through its own
+//     query (Snapshot::Query) and through the generic reader the nine share
+//     with projections of your own (Snapshot::TableRows, then AppendJson).
 //   build/bench/declared_bench --benchmark_repetitions=5
 //   --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -13,6 +16,8 @@
 #include <filesystem>
 
 #include "annal/engine.h"
+#include "annal/jsonl.h"
+#include "annal/workload.h"
 #include "events/record_codec.h"
 #include "projectors/declared.h"
 #include "store/buffered_kv.h"
@@ -175,10 +180,69 @@ void AppendBench(benchmark::State& state, bool with_declared) {
 void BM_Append_Nine(benchmark::State& state) { AppendBench(state, false); }
 void BM_Append_NineAndDeclared(benchmark::State& state) { AppendBench(state, true); }
 
+// A store of 200,000 workload events, built once for the read benchmarks
+// and removed at exit.
+struct ReadStore {
+  ReadStore() : dir(Scratch("read")) {
+    Options o;
+    o.sync = false;
+    engine = std::move(Engine::Open(dir + "/s", o).value());
+    Workload w;
+    for (int i = 0; i < 20; ++i) {
+      auto batch = w.Take(10000);
+      if (!engine->Append(batch).ok()) std::abort();
+    }
+  }
+  ~ReadStore() {
+    engine.reset();
+    std::filesystem::remove_all(dir);
+  }
+  std::string dir;
+  std::unique_ptr<Engine> engine;
+};
+Engine& ReadStoreEngine() {
+  static ReadStore store;
+  return *store.engine;
+}
+
+const char* const kReadProjections[] = {"active_tasks", "alarms", "approvals"};
+
+void BM_Read_Query(benchmark::State& state) {
+  const char* name = kReadProjections[state.range(0)];
+  state.SetLabel(name);
+  auto snap = ReadStoreEngine().Read();
+  size_t rows = 0;
+  for (auto _ : state) {
+    auto page = snap->Query(name);
+    rows += page->rows.size();
+    benchmark::DoNotOptimize(page->rows.data());
+  }
+  state.SetItemsProcessed(rows);
+}
+
+void BM_Read_TableRows(benchmark::State& state) {
+  const char* name = kReadProjections[state.range(0)];
+  state.SetLabel(name);
+  auto snap = ReadStoreEngine().Read();
+  const TableSpec spec = *snap->Table(name);
+  size_t rows = 0;
+  for (auto _ : state) {
+    auto page = snap->TableRows(name);
+    std::vector<std::string> json;
+    json.reserve(page->rows.size());
+    for (const TableRow& r : page->rows) AppendJson(json.emplace_back(), spec, r);
+    rows += json.size();
+    benchmark::DoNotOptimize(json.data());
+  }
+  state.SetItemsProcessed(rows);
+}
+
 BENCHMARK(BM_Apply_BuiltIn)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Apply_Declared)->Arg(100)->Arg(1000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Append_Nine)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Append_NineAndDeclared)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Read_Query)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Read_TableRows)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace annal::bench

@@ -12,10 +12,9 @@ using namespace internal;
 
 namespace {
 
-const DeclaredTable* FindTable(const SnapshotState& s, std::string_view projection,
-                               std::string_view table) {
-  if (!s.declared) return nullptr;
-  for (const DeclaredProjection& p : *s.declared) {
+const DeclaredTable* FindIn(const std::vector<DeclaredProjection>& projections,
+                            std::string_view projection, std::string_view table) {
+  for (const DeclaredProjection& p : projections) {
     if (p.name != projection) continue;
     if (table.empty()) return &p.tables.front();
     for (const DeclaredTable& t : p.tables) {
@@ -23,6 +22,13 @@ const DeclaredTable* FindTable(const SnapshotState& s, std::string_view projecti
     }
   }
   return nullptr;
+}
+
+// The nine's tables, then the engine's declared projections'.
+const DeclaredTable* FindTable(const SnapshotState& s, std::string_view projection,
+                               std::string_view table) {
+  if (IsBuiltInProjection(projection)) return FindIn(BuiltInTables(), projection, table);
+  return s.declared ? FindIn(*s.declared, projection, table) : nullptr;
 }
 
 std::optional<Hash> FirstHash(SnapshotState& s) {
@@ -66,6 +72,11 @@ Result<Walk> PlanWalk(const DeclaredTable& t, const Snapshot::TableQuery& q) {
 // The row at `key` in the table, checked.
 TableRow ReadRow(SnapshotState& s, const DeclaredTable& t, std::string_view key,
                  std::string_view value) {
+  if (t.read) {
+    if (auto row = t.read(s.Aligned(value))) return std::move(*row);
+    throw CorruptionError("corrupt row in " + std::string(Spec(t.db).name) +
+                          " at key of " + std::to_string(key.size()) + " bytes");
+  }
   auto key_values = DecodeTableKey(t.spec, key);
   auto fields = DecodeTableRow(t.spec, s.Aligned(value));
   if (!key_values || !fields) {
@@ -100,6 +111,8 @@ Result<TablePage> Snapshot::TableRows(std::string_view projection,
     CursorQuery cq;
     cq.projection = kDeclaredCursor;
     cq.table = Spec(w->db).name;
+    // Two of the nine's tables share a sub-database: a cursor names its table.
+    if (t->read) cq.table += "." + t->spec.name;
     if (w->from) cq.bounds += "f" + std::string(w->from->view());
     if (w->to) cq.bounds += "t" + std::string(w->to->view());
     cq.as_of = s.as_of;
@@ -113,9 +126,10 @@ Result<TablePage> Snapshot::TableRows(std::string_view projection,
     TablePage page;
     Cursor c(s.txn.handle(), s.Dbi(w->db));
     std::string_view k, v;
-    bool more = after_key ? c.Seek(*after_key, &k, &v)
-                : w->from ? c.Seek(w->from->view(), &k, &v)
-                          : c.Get(MDB_FIRST, &k, &v);
+    bool more = after_key                            ? c.Seek(*after_key, &k, &v)
+                : w->from                            ? c.Seek(w->from->view(), &k, &v)
+                : !w->index && !t->first_key.empty() ? c.Seek(t->first_key, &k, &v)
+                                                     : c.Get(MDB_FIRST, &k, &v);
     if (more && after_key && k == *after_key) more = c.Get(MDB_NEXT, &k, &v);
     std::string last;
     for (; more; more = c.Get(MDB_NEXT, &k, &v)) {
@@ -129,6 +143,8 @@ Result<TablePage> Snapshot::TableRows(std::string_view projection,
                                 " of " + std::to_string(k.size()) + " bytes");
         }
         if (w->to && k.substr(0, parts->first_field_bytes) > w->to->view()) break;
+      } else if (!t->last_key.empty() && k > t->last_key) {
+        break;
       }
       if (q.limit && page.rows.size() == *q.limit) {
         page.next = EncodeCursor(cq, last, *key);

@@ -2,6 +2,7 @@
 // aux_active_tasks_queued (its name and step) until it becomes active;
 // terminal tasks leave no trace here. Paused tasks with a wake time are
 // indexed by (next_wake_time, task_id).
+#include "projectors/built_in_table.h"
 #include "projectors/projector.h"
 #include "store/keys.h"
 
@@ -18,6 +19,11 @@ class ActiveTasks final : public Projector {
  public:
   std::string_view name() const override { return "active_tasks"; }
   uint32_t version() const override { return 1; }
+  std::vector<DeclaredTable> Tables() const override {
+    return {BuiltInTable<fb::ActiveTaskRow, 1>(
+        "tasks", Db::kActiveTasks,
+        {{"by_wake", "next_wake_time", Db::kActiveTasksByWake}})};
+  }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
     switch (rec.event_type()) {

@@ -3,6 +3,7 @@
 // resolved alarms are ordered in aux_alarms_resolved_order; those pushed out
 // of the window wait in aux_alarms_evicted, and come back when an alarm in the
 // window is raised again. idx_alarms_by_state indexes the rows in proj_alarms.
+#include "projectors/built_in_table.h"
 #include "projectors/projector.h"
 #include "store/keys.h"
 
@@ -17,6 +18,11 @@ class Alarms final : public Projector {
  public:
   std::string_view name() const override { return "alarms"; }
   uint32_t version() const override { return 1; }
+  std::vector<DeclaredTable> Tables() const override {
+    // The by-state index keys a state byte, not a declared field's
+    // encoding: `annal query alarms --state` reads it.
+    return {BuiltInTable<fb::AlarmRow, 1>("alarms", Db::kAlarms)};
+  }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
     switch (rec.event_type()) {

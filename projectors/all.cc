@@ -26,4 +26,16 @@ std::vector<std::unique_ptr<Projector>> MakeProjectors() {
   return all;
 }
 
+const std::vector<DeclaredProjection>& BuiltInTables() {
+  // Built once, on first use, and never destroyed: readers on other threads
+  // may outlive static destruction order.
+  static const auto* tables = [] {
+    auto* out = new std::vector<DeclaredProjection>;
+    for (const auto& p : MakeProjectors())
+      out->push_back({std::string(p->name()), p->Tables()});
+    return out;
+  }();
+  return *tables;
+}
+
 }  // namespace annal::internal

@@ -1,5 +1,6 @@
 // proj_approvals: pending approvals, indexed by (expires_at, approval_id).
 // A decision (granted, denied, expired) removes the row and its index entry.
+#include "projectors/built_in_table.h"
 #include "projectors/projector.h"
 #include "store/keys.h"
 
@@ -12,6 +13,11 @@ class Approvals final : public Projector {
  public:
   std::string_view name() const override { return "approvals"; }
   uint32_t version() const override { return 1; }
+  std::vector<DeclaredTable> Tables() const override {
+    return {BuiltInTable<fb::ApprovalRow, 1>(
+        "approvals", Db::kApprovals,
+        {{"by_expiry", "expires_at", Db::kApprovalsByExpiry}})};
+  }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
     switch (rec.event_type()) {

@@ -12,27 +12,9 @@
 #include "annal/projection.h"
 #include "projectors/declared_row.h"
 #include "projectors/projector.h"
+#include "projectors/table.h"
 
 namespace annal::internal {
-
-// An index of a declared table and the sub-database it lives in.
-struct DeclaredIndex {
-  std::string name;
-  std::vector<IndexField> fields;
-  Db db;
-};
-
-// A declared table and the sub-databases it lives in.
-struct DeclaredTable {
-  TableSpec spec;
-  Db db;
-  std::vector<DeclaredIndex> indexes;
-};
-
-struct DeclaredProjection {
-  std::string name;
-  std::vector<DeclaredTable> tables;
-};
 
 // The tables of `p`, each interned (store/schema.h) under its sub-database
 // name. Throws std::invalid_argument when the declaration is unsound.

@@ -1,6 +1,7 @@
 // proj_integrations: every integration with its health, derived from the run
 // of consecutive failures: unknown before any call, healthy after a success,
 // degraded after 1 or 2 failures in a row, down after 3 or more.
+#include "projectors/built_in_table.h"
 #include "projectors/projector.h"
 #include "store/keys.h"
 
@@ -15,6 +16,9 @@ class Integrations final : public Projector {
  public:
   std::string_view name() const override { return "integrations"; }
   uint32_t version() const override { return 1; }
+  std::vector<DeclaredTable> Tables() const override {
+    return {BuiltInTable<fb::IntegrationRow, 1>("integrations", Db::kIntegrations)};
+  }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
     switch (rec.event_type()) {

@@ -14,6 +14,7 @@
 
 #include "log_generated.h"
 #include "projectors/row_codec.h"
+#include "projectors/table.h"
 #include "store/errors.h"
 #include "store/kv.h"
 
@@ -30,6 +31,10 @@ class Projector {
   // Applies one record. Records arrive in seq order and were admitted by the
   // validator, so the entities they name are in the states the rules demand.
   virtual void Apply(Kv& kv, const fbs::Record& rec) = 0;
+  // A built-in projection's tables for the generic readers
+  // (projectors/built_in_table.h); a declared projection's come from its
+  // declaration (DeclareTables).
+  virtual std::vector<DeclaredTable> Tables() const { return {}; }
 };
 
 // The nine projectors, in the order of store/schema.h.

@@ -4,6 +4,7 @@
 // schedule can take its waiting runs out of the backlog.
 #include <cstring>
 
+#include "projectors/built_in_table.h"
 #include "projectors/projector.h"
 #include "store/keys.h"
 
@@ -16,6 +17,10 @@ class QueueDepth final : public Projector {
  public:
   std::string_view name() const override { return "queue_depth"; }
   uint32_t version() const override { return 1; }
+  std::vector<DeclaredTable> Tables() const override {
+    // One row, under Seq(0), with no key.
+    return {BuiltInTable<fb::QueueDepthRow, 0>("counters", Db::kQueueDepth)};
+  }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
     if (!Counts(rec.event_type())) return;  // most events: no read, no write

@@ -1,4 +1,5 @@
 // proj_rules: every rule, enabled or not, until it is deleted.
+#include "projectors/built_in_table.h"
 #include "projectors/projector.h"
 #include "store/keys.h"
 
@@ -11,6 +12,9 @@ class Rules final : public Projector {
  public:
   std::string_view name() const override { return "rules"; }
   uint32_t version() const override { return 1; }
+  std::vector<DeclaredTable> Tables() const override {
+    return {BuiltInTable<fb::RuleRow, 1>("rules", Db::kRules)};
+  }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
     switch (rec.event_type()) {

@@ -1,6 +1,7 @@
 // proj_schedules: enabled schedules, indexed by (next_run_at, schedule_id).
 // A disabled schedule's row waits, state intact, in aux_schedules_disabled and
 // comes back when the schedule is enabled again. Deletion removes it from both.
+#include "projectors/built_in_table.h"
 #include "projectors/projector.h"
 #include "store/keys.h"
 
@@ -13,6 +14,11 @@ class Schedules final : public Projector {
  public:
   std::string_view name() const override { return "schedules"; }
   uint32_t version() const override { return 1; }
+  std::vector<DeclaredTable> Tables() const override {
+    return {BuiltInTable<fb::ScheduleRow, 1>(
+        "schedules", Db::kSchedules,
+        {{"by_next_run", "next_run_at", Db::kSchedulesByNextRun}})};
+  }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
     switch (rec.event_type()) {

@@ -1,4 +1,5 @@
 // proj_watchers: every watcher, enabled or not, until it is deleted.
+#include "projectors/built_in_table.h"
 #include "projectors/projector.h"
 #include "store/keys.h"
 
@@ -11,6 +12,9 @@ class Watchers final : public Projector {
  public:
   std::string_view name() const override { return "watchers"; }
   uint32_t version() const override { return 1; }
+  std::vector<DeclaredTable> Tables() const override {
+    return {BuiltInTable<fb::WatcherRow, 1>("watchers", Db::kWatchers)};
+  }
 
   void Apply(Kv& kv, const fb::Record& rec) override {
     switch (rec.event_type()) {

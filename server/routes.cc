@@ -194,7 +194,9 @@ void ApiServer::Impl::Projections(const httplib::Request& req, httplib::Response
 
 void ApiServer::Impl::Projection(const httplib::Request& req, httplib::Response& res) {
   const std::string name = req.matches[1];
-  if (!IsBuiltInProjection(name)) return DeclaredTable(name, req, res);
+  // A built-in projection's own query, or any projection's table.
+  if (!IsBuiltInProjection(name) || req.has_param("table") || req.has_param("index"))
+    return DeclaredTable(name, req, res);
   Params p(req, {"due", "state", "limit", "after", "as_of"});
   QueryOptions q;
   q.due = p.Signed("due");

@@ -71,17 +71,18 @@ int Query(const Globals& g, const QueryFlags& f) {
     }
     view.snapshot.emplace(std::move(past.value()));
   }
-  if (!IsBuiltInProjection(f.name)) {
+  // A built-in projection's rows in its own order and filters, or any
+  // projection's table through the generic reader (docs/projections.md).
+  const bool by_table = !f.table.empty() || !f.index.empty() || f.from || f.to;
+  if (!IsBuiltInProjection(f.name) || by_table) {
     if (f.due || f.state) {
-      std::cerr << "annal query: --due and --state are for built-in projections\n";
+      std::cerr << (by_table ? "annal query: --due and --state do not go with --table, "
+                               "--index, --from or --to\n"
+                             : "annal query: --due and --state are for built-in "
+                               "projections\n");
       return kUsage;
     }
     return QueryTable(*view.snapshot, f);
-  }
-  if (!f.table.empty() || !f.index.empty() || f.from || f.to) {
-    std::cerr << "annal query: --table, --index, --from and --to are for projections "
-                 "of your own\n";
-    return kUsage;
   }
   Out out;
   for (;;) {
@@ -107,11 +108,11 @@ Run AddQuery(CLI::App& app, const Globals& g) {
                   "projection name without proj_: a built-in one, or one a --plugin "
                   "declares")
       ->required();
-  cmd->add_option("--table", f->table,
-                  "a table of a projection of your own (default: its first)");
-  cmd->add_option("--index", f->index,
-                  "list the table in the order of this index of it (projections of your "
-                  "own)");
+  cmd->add_option(
+      "--table", f->table,
+      "a table of the projection (default: its first), read through the generic "
+      "reader: docs/projections.md lists the built-in ones' tables");
+  cmd->add_option("--index", f->index, "list the table in the order of this index of it");
   cmd->add_option("--from", f->from, "with --index: from this value of its first field");
   cmd->add_option("--to", f->to, "with --index: up to this value of its first field");
   cmd->add_option(

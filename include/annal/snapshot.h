@@ -75,14 +75,17 @@ class Snapshot {
   // kInvalidInput for an unknown name, an option the projection does not
   // take, a limit of 0, or a cursor not issued for this query of this store.
   Result<QueryPage> Query(std::string_view name, const QueryOptions& options = {}) const;
-  // One page of a declared projection's table (annal/projection.h): the
-  // projection's first table unless `table` names another, in key order (in
-  // `index` order when it names one of the table's indexes, from `from` to
-  // `to` inclusive on its first field when given), from after the cursor
-  // `after` (empty: from the first row), at most `limit` rows (nullopt:
-  // all). kInvalidInput for an unknown projection, table or index, a bound
-  // without an index or of another type than its field, a limit of 0, or a
-  // cursor not issued for this query of this store.
+  // One page of a projection's table: a declared projection's
+  // (annal/projection.h) or a built-in one's (docs/projections.md, "The
+  // nine and this API", lists the nine's tables; their rows print as Query
+  // prints them): the projection's first table unless `table` names
+  // another, in key order (in `index` order when it names one of the
+  // table's indexes, from `from` to `to` inclusive on its first field when
+  // given), from after the cursor `after` (empty: from the first row), at
+  // most `limit` rows (nullopt: all). kInvalidInput for an unknown
+  // projection, table or index, a bound without an index or of another
+  // type than its field, a limit of 0, or a cursor not issued for this
+  // query of this store.
   struct TableQuery {
     std::string_view table;
     std::optional<size_t> limit;
@@ -92,8 +95,8 @@ class Snapshot {
   };
   Result<TablePage> TableRows(std::string_view projection,
                               const TableQuery& query = {}) const;
-  // The declaration of a declared projection's table (default: its first),
-  // as registered with the engine; nullopt when there is none.
+  // The declaration of a projection's table (default: its first), as
+  // registered with the engine or built in; nullopt when there is none.
   std::optional<TableSpec> Table(std::string_view projection,
                                  std::string_view table = {}) const;
 

@@ -185,8 +185,9 @@ class Snapshot(_Handle):
              after: Optional[str] = None, index: Optional[str] = None,
              low: Union[int, str, bool, None] = None,
              high: Union[int, str, bool, None] = None) -> RowList[Row]:
-        """The rows of a projection of your own (annal.Projection): its
-        default table, or `table`, in key order, or in the order of its
+        """The rows of a projection's table: one of your own
+        (annal.Projection) or one of the nine's (docs/projections.md lists
+        them): its default table, or `table`, in key order, or in the order of its
         `index`, from `low` to `high` (inclusive, on the index's first field)
         when given; each row holds its key fields, then its other fields.
         With `limit`, at most that many and `.next`, the cursor to pass as

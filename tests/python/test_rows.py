@@ -47,6 +47,26 @@ def test_per_projection_methods_equal_query(big_store):
         assert snap.autonomy_level() == history[0].level
 
 
+def test_the_nine_read_through_rows_as_through_query(big_store):
+    # The generic reader of projections of your own reads the nine too.
+    with big_store.read() as snap:
+        for name, table in [("active_tasks", "tasks"), ("rules", "rules"),
+                            ("integrations", "integrations"), ("alarms", None)]:
+            expected = [r.to_json() for r in snap.query(name)]
+            assert [r.to_json() for r in snap.rows(name, table)] == expected
+            assert expected
+        history = snap.autonomy_history()
+        changes = snap.rows("autonomy_history", "changes")
+        assert [r.to_json() for r in changes] == [r.to_json() for r in history[:0:-1]]
+        assert snap.rows("autonomy_history")[0].level == snap.autonomy_level()
+        times = sorted(r.expires_at for r in snap.approvals())
+        t = times[len(times) // 2]
+        due = [r.to_json() for r in snap.approvals(due=t)]
+        by_expiry = snap.rows("approvals", index="by_expiry", high=t)
+        assert [r.to_json() for r in by_expiry] == due
+        assert due
+
+
 def test_rows_are_immutable_objects_with_attributes(big_store):
     with big_store.read() as snap:
         rows = snap.alarms(limit=3)
