@@ -15,7 +15,6 @@
 
 #include "annal/jsonl.h"
 #include "annal/query.h"
-#include "annal/workload.h"
 #include "tests/test_util.h"
 
 namespace annal::testing {
@@ -56,28 +55,7 @@ std::vector<std::string> TableJson(const Snapshot& s, std::string_view name,
   }
 }
 
-class BuiltInTablesTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    Options o;
-    o.sync = false;
-    engine_ = MustOpen(dir_->Sub("store"), o).release();
-    Workload w;
-    for (int i = 0; i < 20; ++i) {
-      auto batch = w.Take(10000);
-      ASSERT_TRUE(engine_->Append(batch).ok());
-    }
-  }
-  static void TearDownTestSuite() {
-    delete engine_;
-    delete dir_;
-  }
-  static TempDir* dir_;
-  static Engine* engine_;
-};
-TempDir* BuiltInTablesTest::dir_ = nullptr;
-Engine* BuiltInTablesTest::engine_ = nullptr;
+using BuiltInTablesTest = WorkloadStoreTest;
 
 // The keyed tables list their rows in key order, as the typed queries do.
 const std::pair<const char*, const char*> kKeyedTables[] = {

@@ -75,28 +75,7 @@ std::string AllVariantsJson(const Snapshot& s) {
   return out;
 }
 
-class QueryPagingTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    Options o;
-    o.sync = false;
-    engine_ = MustOpen(dir_->Sub("store"), o).release();
-    Workload w;
-    for (int i = 0; i < 20; ++i) {
-      auto batch = w.Take(10000);
-      ASSERT_TRUE(engine_->Append(batch).ok());
-    }
-  }
-  static void TearDownTestSuite() {
-    delete engine_;
-    delete dir_;
-  }
-  static TempDir* dir_;
-  static Engine* engine_;
-};
-TempDir* QueryPagingTest::dir_ = nullptr;
-Engine* QueryPagingTest::engine_ = nullptr;
+using QueryPagingTest = WorkloadStoreTest;
 
 TEST_F(QueryPagingTest, PagesOfSevenRowsGiveExactlyTheUnpagedRows) {
   auto snap = engine_->Read();

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "annal/jsonl.h"
+#include "annal/workload.h"
 
 namespace annal::testing {
 
@@ -118,6 +119,28 @@ bool RawStore::DeleteFirst(const std::string& name) {
                        mdb_cursor_del(c, 0) == MDB_SUCCESS;
   mdb_cursor_close(c);
   return deleted;
+}
+
+TempDir* WorkloadStoreTest::dir_ = nullptr;
+Engine* WorkloadStoreTest::engine_ = nullptr;
+
+void WorkloadStoreTest::SetUpTestSuite() {
+  dir_ = new TempDir();
+  Options o;
+  o.sync = false;
+  engine_ = MustOpen(dir_->Sub("store"), o).release();
+  Workload w;
+  for (int i = 0; i < 20; ++i) {
+    auto batch = w.Take(10000);
+    ASSERT_TRUE(engine_->Append(batch).ok());
+  }
+}
+
+void WorkloadStoreTest::TearDownTestSuite() {
+  delete engine_;
+  engine_ = nullptr;
+  delete dir_;
+  dir_ = nullptr;
 }
 
 std::unique_ptr<Engine> MustOpen(const std::string& dir, Options options) {

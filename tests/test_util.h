@@ -30,6 +30,16 @@ class TempDir {
   std::string path_;
 };
 
+// A fixture whose tests share one store of 200,000 workload events (20
+// batches of 10,000, written without fsync), built once per test suite.
+class WorkloadStoreTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  static TempDir* dir_;
+  static Engine* engine_;
+};
+
 // Every key and value of every named sub-database, read with the raw LMDB C
 // API. The store must not be open in this process (close the Engine first).
 using Dump = std::map<std::string, std::vector<std::pair<std::string, std::string>>>;
