@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "common/hex.h"
+
 namespace annal::internal {
 namespace {
 
@@ -40,41 +42,18 @@ std::string Tag(std::string_view body, const Hash& key) {
   return std::string(reinterpret_cast<const char*>(h.data()), kTagBytes);
 }
 
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) out += kDigits[c >> 4], out += kDigits[c & 15];
-  return out;
-}
-
-std::optional<std::string> Unhex(std::string_view hex) {
-  if (hex.size() % 2) return std::nullopt;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  std::string out;
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi << 4 | lo);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string EncodeCursor(const CursorQuery& q, std::string_view last_key,
                          const Hash& key) {
   std::string body = Header(q);
   body += last_key;
-  return Hex(body + Tag(body, key));
+  return common::Hex(body + Tag(body, key));
 }
 
 std::optional<std::string> DecodeCursor(std::string_view cursor, const CursorQuery& q,
                                         const Hash& key) {
-  auto bytes = Unhex(cursor);
+  auto bytes = common::Unhex(cursor);
   const std::string header = Header(q);
   if (!bytes || bytes->size() < header.size() + kTagBytes) return std::nullopt;
   std::string_view body(bytes->data(), bytes->size() - kTagBytes);

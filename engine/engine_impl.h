@@ -166,7 +166,8 @@ auto Guard(F&& body) -> decltype(body()) {
   } catch (const CorruptionError& e) {
     return Status::Corruption(e.what());
   } catch (const std::bad_alloc&) {
-    return Status::IOError("out of memory");
+    // Neither damage nor a failed disk: a resource that may come back.
+    return Status::Busy("out of memory");
   } catch (const std::system_error& e) {
     return Status::IOError(e.what());  // the OS refused (files, directories)
   } catch (const std::exception& e) {

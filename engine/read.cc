@@ -1,6 +1,7 @@
 // Engine::Read and the Snapshot query API: every query reads projection and
 // index sub-databases only; ScanLog is the one reader of the log.
 #include "engine/engine_impl.h"
+#include "engine/replay.h"
 #include "engine/snapshot_impl.h"
 #include "events/log_reader.h"
 #include "events/record_codec.h"
@@ -229,12 +230,7 @@ Status Snapshot::ScanLog(uint64_t from_seq,
     LogReader reader(impl_->txn.handle(), impl_->Dbi(Db::kLog),
                      std::max<uint64_t>(from_seq, 1));
     while (const LogRecord* r = reader.Next()) {
-      LoggedEvent ev = DecodeRecord(*r->record);
-      if (auto broken = CheckFields(ev.event)) {
-        return Status::Corruption("log record at seq " + std::to_string(r->seq) + ": " +
-                                  *broken);
-      }
-      if (!visit(ev)) break;
+      if (!visit(DecodeChecked(*r))) break;
     }
     return Status::Ok();
   });

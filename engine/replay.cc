@@ -38,12 +38,17 @@ void Replayer::ClearTarget() {
   txn.Commit();  // scratch: made durable with the commit that uses it
 }
 
-Status AdmitLogged(Validator& validator, Kv& kv, const LogRecord& r) {
+LoggedEvent DecodeChecked(const LogRecord& r) {
   LoggedEvent ev = DecodeRecord(*r.record);
   if (auto broken = CheckFields(ev.event)) {
-    return Status::Corruption("log record at seq " + std::to_string(r.seq) +
-                              " is malformed: " + *broken);
+    throw CorruptionError("log record at seq " + std::to_string(r.seq) +
+                          " is malformed: " + *broken);
   }
+  return ev;
+}
+
+Status AdmitLogged(Validator& validator, Kv& kv, const LogRecord& r) {
+  LoggedEvent ev = DecodeChecked(r);
   kv.Restrict(kRegistryMask);
   if (auto broken = validator.Admit(kv, ev.event)) {
     return Status::Corruption("log record at seq " + std::to_string(r.seq) +

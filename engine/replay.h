@@ -20,6 +20,11 @@ namespace annal::internal {
 // Checks a logged record's fields and runs the validator on it, as its
 // Append did (the registry moves on); a refusal is kCorruption naming the seq.
 Status AdmitLogged(Validator& validator, Kv& kv, const LogRecord& r);
+// A logged record decoded, its fields checked as an append checks them
+// (rules/check_fields.h): what every reader of events from the log (replay,
+// time travel, Snapshot::ScanLog) takes. Throws CorruptionError naming the
+// seq for a record that fails.
+LoggedEvent DecodeChecked(const LogRecord& r);
 
 class Replayer {
  public:

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "events/enum_cast.h"
+
 namespace annal::internal {
 namespace {
 
@@ -14,17 +16,20 @@ static_assert(static_cast<size_t>(fb::Event::MAX) == std::variant_size_v<EventBo
               "fbs/log.fbs union and annal::EventBody must list the same types");
 
 // Creates the event's strings first, in field order, so table building below
-// has no side effects whose order could vary between compilers.
+// has no side effects whose order could vary between compilers. No event has
+// more than kMaxStrings string fields; one that had would throw out_of_range
+// at its first encoding (every type is encoded by the tests).
+constexpr size_t kMaxStrings = 5;
 template <class E>
-std::array<Offset<String>, 5> Strings(FlatBufferBuilder& b, const E& e) {
-  std::array<Offset<String>, 5> out{};
+std::array<Offset<String>, kMaxStrings> Strings(FlatBufferBuilder& b, const E& e) {
+  std::array<Offset<String>, kMaxStrings> out{};
   size_t n = 0;
   E::Fields(e, [&](std::string_view, const auto& v) {
     using V = std::decay_t<decltype(v)>;
     if constexpr (std::is_same_v<V, std::string>) {
-      out[n++] = b.CreateString(v);
+      out.at(n++) = b.CreateString(v);
     } else if constexpr (std::is_same_v<V, OptString>) {
-      out[n++] = v ? b.CreateString(*v) : Offset<String>();
+      out.at(n++) = v ? b.CreateString(*v) : Offset<String>();
     }
   });
   return out;
@@ -32,10 +37,6 @@ std::array<Offset<String>, 5> Strings(FlatBufferBuilder& b, const E& e) {
 
 flatbuffers::Optional<int64_t> Opt(const OptTime& t) {
   return t ? flatbuffers::Optional<int64_t>(*t) : flatbuffers::nullopt;
-}
-template <class To, class From>
-To Enum(From v) {
-  return static_cast<To>(static_cast<uint8_t>(v));
 }
 
 struct BodyEncoder {
@@ -46,7 +47,7 @@ struct BodyEncoder {
     auto s = Strings(b, e);
     return Build(e, s).Union();
   }
-  using S = std::array<Offset<String>, 5>;
+  using S = std::array<Offset<String>, kMaxStrings>;
   auto Build(const TaskCreated&, const S& s) {
     return fb::CreateTaskCreated(b, s[0], s[1], s[2]);
   }

@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "events/enum_cast.h"
 #include "store/errors.h"
 
 namespace annal::internal {
@@ -19,18 +20,6 @@ OptView OptV(const String* s) { return s ? OptView(s->string_view()) : std::null
 OptTime OptT(flatbuffers::Optional<int64_t> t) { return t ? OptTime(*t) : std::nullopt; }
 flatbuffers::Optional<int64_t> Opt(OptTime t) {
   return t ? flatbuffers::Optional<int64_t>(*t) : flatbuffers::nullopt;
-}
-template <class To, class From>
-To Enum(From v) {
-  if constexpr (requires { From::MAX; }) {
-    // Reading a stored row: the verifier checks structure, not enum ranges,
-    // and a value past the names would index past the JSON name tables.
-    if (static_cast<uint8_t>(v) > static_cast<uint8_t>(From::MAX)) {
-      throw CorruptionError("corrupt row: enum value " +
-                            std::to_string(static_cast<unsigned>(v)) + " out of range");
-    }
-  }
-  return static_cast<To>(static_cast<uint8_t>(v));
 }
 // Strings are created one statement at a time, in field order, before the
 // table: the bytes must not depend on argument evaluation order.

@@ -1,19 +1,9 @@
 #include "replication/stored.h"
 
-#include <fmt/core.h>
-
+#include "common/hex.h"
 #include "replication/replication.h"
 
 namespace annal::replication {
-namespace {
-
-std::string Hex(std::string_view bytes) {
-  std::string out;
-  for (unsigned char c : bytes) out += fmt::format("{:02x}", c);
-  return out;
-}
-
-}  // namespace
 
 Result<uint64_t> LocalHead(const Engine& engine) {
   auto snap = engine.Read();
@@ -43,11 +33,11 @@ Result<std::optional<std::string>> LocalStored(const Engine& engine, uint64_t se
 
 std::string HashHex(std::string_view stored) {
   if (stored.size() < kHashBytes) return "(too short to hold a hash)";
-  return Hex(stored.substr(stored.size() - kHashBytes, 8));
+  return common::Hex(stored.substr(stored.size() - kHashBytes, 8));
 }
 
 std::string MessageId(std::string_view identity, uint64_t seq) {
-  return Hex(identity.substr(0, 8)) + "-" + std::to_string(seq);
+  return common::Hex(identity.substr(0, 8)) + "-" + std::to_string(seq);
 }
 
 }  // namespace annal::replication

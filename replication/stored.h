@@ -8,11 +8,12 @@
 #include <string_view>
 
 #include "annal/engine.h"
+#include "common/hex.h"
 
 namespace annal::replication {
 
 // Bytes of the chain hash at the end of every stored value.
-inline constexpr size_t kHashBytes = 32;
+using common::kHashBytes;
 
 Result<uint64_t> LocalHead(const Engine& engine);
 // Seq 1's chain hash; empty while the log is empty.

@@ -48,13 +48,15 @@ std::optional<std::string> CheckString(std::string_view field, std::string_view 
   if (IsIdField(field)) {
     if (v.empty()) return "field \"" + std::string(field) + "\" must be a non-empty id";
     if (v.size() > keys::kMaxIdBytes) {
-      return "field \"" + std::string(field) + "\" is longer than 256 bytes";
+      return "field \"" + std::string(field) + "\" is longer than " +
+             std::to_string(keys::kMaxIdBytes) + " bytes";
     }
     if (v.find('\0') != std::string_view::npos) {
       return "field \"" + std::string(field) + "\" contains a NUL character";
     }
   } else if (v.size() > kMaxTextBytes) {
-    return "field \"" + std::string(field) + "\" is longer than 65536 bytes";
+    return "field \"" + std::string(field) + "\" is longer than " +
+           std::to_string(kMaxTextBytes) + " bytes";
   }
   return std::nullopt;
 }

@@ -21,8 +21,7 @@ void Reject(httplib::Response& res, const std::string& message, uint64_t line) {
 void ApiServer::Impl::Append(const httplib::Request& req, httplib::Response& res,
                              const httplib::ContentReader& read_body) {
   Params p(req, {});
-  constexpr size_t kMaxBody = size_t{16} << 20;  // 16,777,216 bytes
-  const auto too_large = HttpError(413, "the body is larger than 16777216 bytes");
+  const auto too_large = HttpError(413, kBodyTooLarge);
   if (req.has_header("Content-Length") &&
       req.get_header_value<uint64_t>("Content-Length") > kMaxBody) {
     throw too_large;
@@ -61,7 +60,7 @@ void ApiServer::Impl::Append(const httplib::Request& req, httplib::Response& res
         st.code() == annal::Status::Code::kInvalidInput) {
       return Reject(res, st.ToString(), lines[st.event_index().value_or(0)]);
     }
-    throw HttpError(st.code() == annal::Status::Code::kBusy ? 503 : 500, st.ToString());
+    throw HttpError(HttpStatusOf(st), st.ToString());
   }
   // Committed either way: 202 says it is not yet known to be on the stream
   // (with --wait-for-ship), so that no client appends it again.

@@ -16,18 +16,6 @@ namespace {
 constexpr uint64_t kMaxLimit = 10000;
 constexpr uint64_t kDefaultLimit = 1000;
 
-template <class T>
-T Must(Result<T> r) {
-  if (!r.ok()) {
-    const auto code = r.status().code();
-    const int http = code == annal::Status::Code::kBusy           ? 503
-                     : code == annal::Status::Code::kInvalidInput ? 400
-                                                                  : 500;
-    throw HttpError(http, r.status().ToString());
-  }
-  return std::move(r.value());
-}
-
 }  // namespace
 
 std::shared_ptr<AsOfCache::View> AsOfCache::Get(const Engine& engine, uint64_t seq) {

@@ -18,8 +18,6 @@
 namespace annal::server {
 namespace {
 
-constexpr size_t kMaxBody = size_t{16} << 20;  // 16,777,216 bytes
-
 constexpr std::array<Endpoint, 7> kEndpoints = {{
     {"/", "GET"},
     {"/v1/projections", "GET"},
@@ -86,14 +84,20 @@ void Guarded(httplib::Response& res, F&& body) {
 
 }  // namespace
 
-Snapshot ApiServer::Impl::Read() const {
-  auto snap = engine.Read();
-  if (!snap.ok()) {
-    const bool busy = snap.status().code() == annal::Status::Code::kBusy;
-    throw HttpError(busy ? 503 : 500, snap.status().ToString());
+int HttpStatusOf(const annal::Status& st) {
+  switch (st.code()) {
+    case annal::Status::Code::kInvalidInput:
+      return 400;
+    case annal::Status::Code::kRejected:
+      return 422;
+    case annal::Status::Code::kBusy:
+      return 503;
+    default:
+      return 500;
   }
-  return std::move(snap.value());
 }
+
+Snapshot ApiServer::Impl::Read() const { return Must(engine.Read()); }
 
 bool ApiServer::Impl::Authorized(const httplib::Request& req) const {
   if (!options.token) return true;
@@ -160,7 +164,7 @@ void ApiServer::Impl::Route() {
     if (!res.body.empty()) return;
     std::string message = "the request could not be served";
     if (res.status == 400) message = "malformed request";
-    if (res.status == 413) message = "the body is larger than 16777216 bytes";
+    if (res.status == 413) message = kBodyTooLarge;
     if (res.status == 414) message = "the request's URI is too long";
     res.set_content(ErrorJson(message), "application/json");
   });

@@ -19,11 +19,28 @@
 
 namespace annal::server {
 
+// The largest request body (POST /v1/events), and what a larger one is told
+// (413), by httplib's limit or by the append route's own count.
+inline constexpr size_t kMaxBody = size_t{16} << 20;
+inline const std::string kBodyTooLarge =
+    "the body is larger than " + std::to_string(kMaxBody) + " bytes";
+
 // Thrown by a handler, answered as {"error": message} with `status`.
 struct HttpError : std::runtime_error {
   HttpError(int s, const std::string& message) : std::runtime_error(message), status(s) {}
   int status;
 };
+
+// The HTTP status of an engine error: the server's one mapping
+// (docs/http.md): kInvalidInput 400, kRejected 422, kBusy 503, any other 500.
+int HttpStatusOf(const annal::Status& st);
+
+// The value of a Result, or an HttpError with its status's mapping.
+template <class T>
+T Must(Result<T> r) {
+  if (!r.ok()) throw HttpError(HttpStatusOf(r.status()), r.status().ToString());
+  return std::move(r.value());
+}
 
 // The paths served, each with its methods.
 struct Endpoint {

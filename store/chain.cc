@@ -30,10 +30,7 @@ Hash ChainHash(const Hash& prev, uint64_t seq, std::string_view record) {
 }
 
 std::string ToHex(const Hash& h) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (uint8_t b : h) s += kHex[b >> 4], s += kHex[b & 15];
-  return s;
+  return common::Hex(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
 }
 
 std::string EncodeChainHead(const ChainHead& h) {

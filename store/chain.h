@@ -11,10 +11,12 @@
 #include <string>
 #include <string_view>
 
+#include "common/hex.h"
+
 namespace annal::internal {
 
-using Hash = std::array<uint8_t, 32>;
-inline constexpr size_t kHashBytes = 32;
+using common::kHashBytes;
+using Hash = std::array<uint8_t, kHashBytes>;
 
 Hash ChainHash(const Hash& prev, uint64_t seq, std::string_view record);
 std::string ToHex(const Hash& h);

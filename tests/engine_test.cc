@@ -35,6 +35,15 @@ std::vector<uint64_t> LoggedSeqs(const Engine& e) {
   return seqs;
 }
 
+TEST(Engine, AResultOfAnOkStatusIsAnInternalErrorNotASilentEmptyValue) {
+  Result<int> r(Status::Ok());
+  EXPECT_FALSE(r.ok());
+  EXPECT_FALSE(r.status().ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInternal);
+  Result<int> failed(Status::Busy("later"));
+  EXPECT_EQ(failed.status().code(), Status::Code::kBusy);
+}
+
 TEST(Engine, ARejectedEventLeavesEverySubDatabaseAsItWas) {
   TempDir dir;
   Workload w({.seed = 3});

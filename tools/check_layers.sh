@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The layers of annal import only downwards (docs/design.md):
 #
-#   common/         header-only helpers below every layer but the API (numbers)
+#   common/         header-only helpers below every layer but the API (numbers, hex)
 #   include/annal   the public API: its own headers only
-#   store/          LMDB, keys, the schema table, digests, the log reader
-#   events/         the event codecs (JSONL, FlatBuffers records)
+#   store/          LMDB, keys, the schema table, digests, the hash chain
+#   events/         the event codecs (JSONL, FlatBuffers records), the one log reader
 #   rules/          the validator, over store/ and events/
 #   projectors/     one projector per file, over store/, events/ and rules/
 #   engine/         the public API's implementation, over all of the above

@@ -61,6 +61,11 @@ struct EngineStats {
   std::array<uint64_t, kCommitSecondsBounds.size()> commits_within{};
 };
 
+// Events per write transaction of deferred mode's projector (ProjectPending,
+// RunProjector, `annal project --batch`, Python's project_pending) unless
+// the caller gives another.
+inline constexpr size_t kDefaultProjectBatch = 10000;
+
 class Engine {
  public:
   // Opens (or creates, per options) the store in directory `dir`. Refuses,
@@ -134,12 +139,12 @@ class Engine {
   // transactions of at most `batch` events that also move the checkpoint,
   // so each event is projected exactly once across crashes and restarts.
   // Returns how many events it projected (0: caught up).
-  Result<uint64_t> ProjectPending(size_t batch = 10000);
+  Result<uint64_t> ProjectPending(size_t batch = kDefaultProjectBatch);
   // Runs ProjectPending until `stop` is set, sleeping on the store file
   // (inotify) while there is nothing to do. Holds `projector.lock` in the
   // store directory: one projector per store. Stops on the first error (a
   // projector failure names its seq and leaves the checkpoint before it).
-  Status RunProjector(const std::atomic<bool>& stop, size_t batch = 10000);
+  Status RunProjector(const std::atomic<bool>& stop, size_t batch = kDefaultProjectBatch);
   // Waits until the projections reflect seq `seq` (read-your-writes in
   // deferred mode). kBusy after `timeout_ms`.
   Status WaitFor(uint64_t seq, int64_t timeout_ms) const;

@@ -23,7 +23,7 @@ class [[nodiscard]] Status {
     kIncompatible,  // a store of another format version
     kCorruption,    // a stored record failed its checks
     kIOError,       // the OS or LMDB failed (disk full, permissions, ...)
-    kBusy,          // could not proceed now (for example growing the map)
+    kBusy,          // could not proceed now (growing the map, memory ran out)
     kInternal,      // a bug in annal: an invariant of its own code broke
   };
 
@@ -77,8 +77,13 @@ class [[nodiscard]] Status {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
-  Result(Status status) : status_(std::move(status)) {}  // NOLINT
+  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  // An OK status without a value is the caller's bug: kept as kInternal, so
+  // that ok() and status().ok() never disagree.
+  Result(Status status)  // NOLINT
+      : status_(status.ok() ? Status::Internal("a Result made from an OK status, "
+                                               "without a value")
+                            : std::move(status)) {}
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }

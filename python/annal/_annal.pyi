@@ -3,6 +3,7 @@ the `annal` package, which wraps these."""
 from typing import Any, Callable, Optional
 
 PROJECTIONS: tuple[str, ...]
+DEFAULT_PROJECT_BATCH: int
 
 class Store:
     def __init__(self, path: str, mode: str, create_if_missing: bool, read_only: bool,

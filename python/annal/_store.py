@@ -386,7 +386,7 @@ class Store(_Handle):
         """Rebuilds every projection from the log, live, in one switch."""
         self._native.rebuild()
 
-    def project_pending(self, batch: int = 10000) -> int:
+    def project_pending(self, batch: int = _annal.DEFAULT_PROJECT_BATCH) -> int:
         """Deferred mode: projects the logged events after the checkpoint;
         returns how many (0: caught up)."""
         return int(self._native.project_pending(_int("batch", batch, 1)))

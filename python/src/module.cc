@@ -91,6 +91,7 @@ PYBIND11_MODULE(_annal, m) {
   BindServer(m);
   std::vector<std::string> names(annal::kProjections.begin(), annal::kProjections.end());
   m.attr("PROJECTIONS") = py::tuple(py::cast(names));
+  m.attr("DEFAULT_PROJECT_BATCH") = annal::kDefaultProjectBatch;
   m.def("event_schema", [] { return SchemaToPython(EventSchema()); });
   m.def("row_schema", [] { return SchemaToPython(RowSchema()); });
   m.def("changed_projections",
