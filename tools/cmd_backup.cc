@@ -9,7 +9,7 @@
 
 namespace annal::cli {
 
-Run AddBackup(CLI::App& app, const Globals& g) {
+static Run AddBackup(CLI::App& app, const Globals& g) {
   auto* cmd = app.add_subcommand(
       "backup", "copy the store, compacted and verified, into the new directory DEST");
   auto dest = std::make_shared<std::string>();
@@ -32,5 +32,7 @@ Run AddBackup(CLI::App& app, const Globals& g) {
     return kOk;
   };
 }
+
+ANNAL_COMMAND("backup", AddBackup);
 
 }  // namespace annal::cli

@@ -93,9 +93,11 @@ int Dashboard(const Globals& g) {
 
 }  // namespace
 
-Run AddDashboard(CLI::App& app, const Globals& g) {
+static Run AddDashboard(CLI::App& app, const Globals& g) {
   app.add_subcommand("dashboard", "print a summary of every projection");
   return [&g] { return Dashboard(g); };
 }
+
+ANNAL_COMMAND("dashboard", AddDashboard);
 
 }  // namespace annal::cli

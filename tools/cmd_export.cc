@@ -6,7 +6,7 @@
 
 namespace annal::cli {
 
-Run AddExport(CLI::App& app, const Globals& g) {
+static Run AddExport(CLI::App& app, const Globals& g) {
   app.add_subcommand("export", "print the audit log as JSONL, seq included");
   return [&g] {
     auto view = OpenForReading(g, "export");
@@ -23,5 +23,7 @@ Run AddExport(CLI::App& app, const Globals& g) {
     return kOk;
   };
 }
+
+ANNAL_COMMAND("export", AddExport);
 
 }  // namespace annal::cli

@@ -14,7 +14,7 @@ struct GenerateFlags {
 
 }  // namespace
 
-Run AddGenerate(CLI::App& app, const Globals&) {
+static Run AddGenerate(CLI::App& app, const Globals&) {
   auto f = std::make_shared<GenerateFlags>();
   auto* cmd = app.add_subcommand("generate", "print N generated events as JSONL");
   cmd->add_option("n", f->count, "how many events")
@@ -35,5 +35,7 @@ Run AddGenerate(CLI::App& app, const Globals&) {
     return kOk;
   };
 }
+
+ANNAL_COMMAND("generate", AddGenerate);
 
 }  // namespace annal::cli

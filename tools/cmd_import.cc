@@ -137,7 +137,7 @@ int Import(const Globals& g, const ImportFlags& f) {
 
 }  // namespace
 
-Run AddImport(CLI::App& app, const Globals& g) {
+static Run AddImport(CLI::App& app, const Globals& g) {
   auto f = std::make_shared<ImportFlags>();
   auto* cmd =
       app.add_subcommand("import", "append JSONL events (one per line) to the store");
@@ -153,5 +153,7 @@ Run AddImport(CLI::App& app, const Globals& g) {
                 "log only: leave the projections to `annal project` (deferred mode)");
   return [&g, f] { return Import(g, *f); };
 }
+
+ANNAL_COMMAND("import", AddImport);
 
 }  // namespace annal::cli

@@ -17,8 +17,8 @@ extern "C" void RequestStop(int) { stop_requested.store(true); }
 
 }  // namespace
 
-Run AddProject(CLI::App& app, const Globals& g) {
-  auto batch = std::make_shared<size_t>(10000);
+static Run AddProject(CLI::App& app, const Globals& g) {
+  auto batch = std::make_shared<size_t>(kDefaultProjectBatch);
   auto* cmd = app.add_subcommand(
       "project", "apply logged events to the projections (deferred mode)");
   cmd->add_option("--batch", *batch, "events per write transaction")
@@ -40,5 +40,7 @@ Run AddProject(CLI::App& app, const Globals& g) {
     return kOk;
   };
 }
+
+ANNAL_COMMAND("project", AddProject);
 
 }  // namespace annal::cli

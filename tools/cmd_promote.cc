@@ -8,7 +8,7 @@
 
 namespace annal::cli {
 
-Run AddPromote(CLI::App& app, const Globals& g) {
+static Run AddPromote(CLI::App& app, const Globals& g) {
   app.add_subcommand("promote", "make a replica a primary that accepts appends");
   return [&g] {
     Options options;
@@ -24,5 +24,7 @@ Run AddPromote(CLI::App& app, const Globals& g) {
     return kOk;
   };
 }
+
+ANNAL_COMMAND("promote", AddPromote);
 
 }  // namespace annal::cli

@@ -101,7 +101,7 @@ int Query(const Globals& g, const QueryFlags& f) {
 
 }  // namespace
 
-Run AddQuery(CLI::App& app, const Globals& g) {
+static Run AddQuery(CLI::App& app, const Globals& g) {
   auto f = std::make_shared<QueryFlags>();
   auto* cmd = app.add_subcommand("query", "print a projection's rows as JSONL");
   cmd->add_option("name", f->name,
@@ -127,5 +127,7 @@ Run AddQuery(CLI::App& app, const Globals& g) {
       ->check(Decimal(0, UINT64_MAX));
   return [&g, f] { return Query(g, *f); };
 }
+
+ANNAL_COMMAND("query", AddQuery);
 
 }  // namespace annal::cli

@@ -9,7 +9,7 @@
 
 namespace annal::cli {
 
-Run AddRebuild(CLI::App& app, const Globals& g) {
+static Run AddRebuild(CLI::App& app, const Globals& g) {
   app.add_subcommand("rebuild", "rebuild every projection from the log and make it live");
   return [&g] {
     Options options;
@@ -23,5 +23,7 @@ Run AddRebuild(CLI::App& app, const Globals& g) {
     return kOk;
   };
 }
+
+ANNAL_COMMAND("rebuild", AddRebuild);
 
 }  // namespace annal::cli

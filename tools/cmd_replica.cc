@@ -9,7 +9,7 @@
 
 namespace annal::cli {
 
-Run AddReplica(CLI::App& app, const Globals& g) {
+static Run AddReplica(CLI::App& app, const Globals& g) {
   auto* cmd =
       app.add_subcommand("replica", "follow a NATS JetStream stream as a replica");
   auto flags = std::make_shared<NatsFlags>();
@@ -34,5 +34,7 @@ Run AddReplica(CLI::App& app, const Globals& g) {
     return kOk;
   };
 }
+
+ANNAL_COMMAND("replica", AddReplica);
 
 }  // namespace annal::cli

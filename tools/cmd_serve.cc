@@ -129,7 +129,7 @@ int Serve(const Globals& g, const ServeFlags& f) {
 
 }  // namespace
 
-Run AddServe(CLI::App& app, const Globals& g) {
+static Run AddServe(CLI::App& app, const Globals& g) {
   auto f = std::make_shared<ServeFlags>();
   auto* cmd = app.add_subcommand("serve", "serve the HTTP API and the dashboard page");
   cmd->add_option("--listen", f->listen, "HOST:PORT to listen on (port 0: any free one)");
@@ -152,5 +152,7 @@ Run AddServe(CLI::App& app, const Globals& g) {
       ->check(Decimal(100, 15000));
   return [&g, f] { return Serve(g, *f); };
 }
+
+ANNAL_COMMAND("serve", AddServe);
 
 }  // namespace annal::cli

@@ -10,7 +10,7 @@
 
 namespace annal::cli {
 
-Run AddShip(CLI::App& app, const Globals& g) {
+static Run AddShip(CLI::App& app, const Globals& g) {
   auto* cmd = app.add_subcommand("ship", "publish the log to a NATS JetStream stream");
   auto flags = std::make_shared<NatsFlags>();
   auto ship = std::make_shared<replication::ShipSettings>();
@@ -39,5 +39,7 @@ Run AddShip(CLI::App& app, const Globals& g) {
     return kOk;
   };
 }
+
+ANNAL_COMMAND("ship", AddShip);
 
 }  // namespace annal::cli

@@ -57,7 +57,7 @@ void PrintRunningMaintenance(const Engine& engine) {
 
 }  // namespace
 
-Run AddStatus(CLI::App& app, const Globals& g) {
+static Run AddStatus(CLI::App& app, const Globals& g) {
   app.add_subcommand("status", "print the log head and the projections' lag");
   return [&g] {
     auto view = OpenForReading(g, "status");
@@ -85,5 +85,7 @@ Run AddStatus(CLI::App& app, const Globals& g) {
     return kOk;
   };
 }
+
+ANNAL_COMMAND("status", AddStatus);
 
 }  // namespace annal::cli

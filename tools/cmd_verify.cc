@@ -142,7 +142,7 @@ int Verify(const Globals& g, const VerifyFlags& f) {
 
 }  // namespace
 
-Run AddVerify(CLI::App& app, const Globals& g) {
+static Run AddVerify(CLI::App& app, const Globals& g) {
   auto f = std::make_shared<VerifyFlags>();
   auto* cmd = app.add_subcommand(
       "verify", "rebuild every projection from the log into scratch space and compare");
@@ -155,5 +155,7 @@ Run AddVerify(CLI::App& app, const Globals& g) {
                 "compare running digests with the last full verify's, reading no rows");
   return [&g, f] { return Verify(g, *f); };
 }
+
+ANNAL_COMMAND("verify", AddVerify);
 
 }  // namespace annal::cli

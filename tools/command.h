@@ -5,9 +5,11 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "annal/engine.h"
@@ -41,21 +43,17 @@ int Report(const char* command, const Status& st, int invalid_input = kFailed);
 
 using Run = std::function<int()>;
 
-// Each Add* registers a subcommand and returns what runs it.
-Run AddImport(CLI::App& app, const Globals& g);
-Run AddQuery(CLI::App& app, const Globals& g);
-Run AddExport(CLI::App& app, const Globals& g);
-Run AddGenerate(CLI::App& app, const Globals& g);
-Run AddDashboard(CLI::App& app, const Globals& g);
-Run AddVerify(CLI::App& app, const Globals& g);
-Run AddRebuild(CLI::App& app, const Globals& g);
-Run AddProject(CLI::App& app, const Globals& g);
-Run AddStatus(CLI::App& app, const Globals& g);
-Run AddServe(CLI::App& app, const Globals& g);
-Run AddBackup(CLI::App& app, const Globals& g);
-Run AddShip(CLI::App& app, const Globals& g);
-Run AddReplica(CLI::App& app, const Globals& g);
-Run AddPromote(CLI::App& app, const Globals& g);
+// A command: adds its subcommand to `app` and returns what runs it. Each
+// cmd_*.cc registers its own with ANNAL_COMMAND; the build takes every
+// cmd_*.cc (tools/CMakeLists.txt), so a new command is one new file.
+using AddCommand = Run (*)(CLI::App& app, const Globals& g);
+struct CommandRegistration {
+  CommandRegistration(std::string_view name, AddCommand add);
+};
+// The registered commands by name (the order of `annal --help`).
+const std::map<std::string_view, AddCommand>& Commands();
+#define ANNAL_COMMAND(NAME, ADD) \
+  static const ::annal::cli::CommandRegistration kCommand_##ADD(NAME, &ADD)
 
 // Checks for numeric options (tools/number_checks.cc): decimal digits within
 // [min, max], the bounds named in the refusal; no sign, space or wrap-around.

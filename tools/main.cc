@@ -75,7 +75,21 @@ int CheckedOutput(int code) {
   return code;
 }
 
+std::map<std::string_view, AddCommand>& Registry() {
+  static std::map<std::string_view, AddCommand> commands;  // built before main
+  return commands;
+}
+
 }  // namespace
+
+CommandRegistration::CommandRegistration(std::string_view name, AddCommand add) {
+  if (!Registry().emplace(name, add).second) {
+    std::cerr << "annal: the command " << name << " is registered twice\n";
+    std::abort();  // a build defect, found by every run of the command
+  }
+}
+
+const std::map<std::string_view, AddCommand>& Commands() { return Registry(); }
 
 }  // namespace annal::cli
 
@@ -95,20 +109,7 @@ int main(int argc, char** argv) {
 
   std::map<CLI::App*, Run> commands;
   auto add = [&](Run run) { commands[app.get_subcommands({}).back()] = std::move(run); };
-  add(AddImport(app, g));
-  add(AddQuery(app, g));
-  add(AddExport(app, g));
-  add(AddGenerate(app, g));
-  add(AddDashboard(app, g));
-  add(AddVerify(app, g));
-  add(AddRebuild(app, g));
-  add(AddProject(app, g));
-  add(AddStatus(app, g));
-  add(AddServe(app, g));
-  add(AddBackup(app, g));
-  add(AddShip(app, g));
-  add(AddReplica(app, g));
-  add(AddPromote(app, g));
+  for (const auto& [name, add_command] : Commands()) add(add_command(app, g));
 
   try {
     app.parse(argc, argv);
