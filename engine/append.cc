@@ -9,10 +9,10 @@
 #include "engine/project.h"
 #include "events/log_reader.h"
 #include "events/record_codec.h"
-#include "rules/validate.h"
 #include "store/buffered_kv.h"
 #include "store/keys.h"
 #include "store/meta.h"
+#include "validator/validate.h"
 
 namespace annal {
 namespace internal {

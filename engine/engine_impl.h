@@ -22,13 +22,13 @@
 #include "engine/store_watch.h"
 #include "projectors/declared.h"
 #include "projectors/projector_set.h"
-#include "rules/validate.h"
 #include "store/errors.h"
 #include "store/lmdb.h"
 #include "store/map_lock.h"
 #include "store/meta.h"
 #include "store/mutex.h"
 #include "store/thread_annotations.h"
+#include "validator/validate.h"
 
 namespace annal {
 

@@ -6,7 +6,7 @@
 #include <functional>
 
 #include "annal/jsonl.h"
-#include "engine/cursor.h"
+#include "engine/page_cursor.h"
 #include "engine/snapshot_impl.h"
 #include "events/log_reader.h"
 #include "store/meta.h"

@@ -5,10 +5,10 @@
 #include "engine/snapshot_impl.h"
 #include "events/log_reader.h"
 #include "events/record_codec.h"
-#include "rules/validate.h"
 #include "store/chain.h"
 #include "store/keys.h"
 #include "store/meta.h"
+#include "validator/validate.h"
 
 namespace annal {
 

@@ -13,7 +13,7 @@
 #include "engine/engine_impl.h"
 #include "events/log_reader.h"
 #include "projectors/projector_set.h"
-#include "rules/validate.h"
+#include "validator/validate.h"
 
 namespace annal::internal {
 
@@ -21,7 +21,7 @@ namespace annal::internal {
 // Append did (the registry moves on); a refusal is kCorruption naming the seq.
 Status AdmitLogged(Validator& validator, Kv& kv, const LogRecord& r);
 // A logged record decoded, its fields checked as an append checks them
-// (rules/check_fields.h): what every reader of events from the log (replay,
+// (validator/check_fields.h): what every reader of events from the log (replay,
 // time travel, Snapshot::ScanLog) takes. Throws CorruptionError naming the
 // seq for a record that fails.
 LoggedEvent DecodeChecked(const LogRecord& r);

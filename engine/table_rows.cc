@@ -1,7 +1,7 @@
 // Snapshot::TableRows and Snapshot::Table: the rows of declared projections'
 // tables, in key order or an index's, read with one cursor walk per page,
 // like the nine's queries.
-#include "engine/cursor.h"
+#include "engine/page_cursor.h"
 #include "engine/snapshot_impl.h"
 #include "events/log_reader.h"
 #include "projectors/declared_row.h"

@@ -5,8 +5,8 @@
 #   include/annal   the public API: its own headers only
 #   store/          LMDB, keys, the schema table, digests, the hash chain
 #   events/         the event codecs (JSONL, FlatBuffers records), the one log reader
-#   rules/          the validator, over store/ and events/
-#   projectors/     one projector per file, over store/, events/ and rules/
+#   validator/      the validator, over store/ and events/
+#   projectors/     one projector per file, over store/, events/ and validator/
 #   engine/         the public API's implementation, over all of the above
 #   workload/       the event generator, over the public API only
 #   server/         the HTTP API (annal serve), over the public API only
@@ -26,9 +26,9 @@ allowed() {  # folder -> the project folders its files may include from
     include/annal) echo "annal" ;;
     store) echo "common store" ;;
     events) echo "common annal store events" ;;
-    rules) echo "common annal store events rules" ;;
-    projectors) echo "common annal store events rules projectors" ;;
-    engine) echo "common annal store events rules projectors engine" ;;
+    validator) echo "common annal store events validator" ;;
+    projectors) echo "common annal store events validator projectors" ;;
+    engine) echo "common annal store events validator projectors engine" ;;
     workload) echo "common annal workload" ;;
     server) echo "common annal server" ;;
     replication) echo "common annal replication" ;;
@@ -37,7 +37,7 @@ allowed() {  # folder -> the project folders its files may include from
 }
 
 bad=0
-for layer in common include/annal store events rules projectors engine workload server replication python/src; do
+for layer in common include/annal store events validator projectors engine workload server replication python/src; do
   ok=$(allowed "$layer")
   while IFS=: read -r file line text; do
     target=$(sed -E 's/.*#include "([^"]+)".*/\1/' <<< "$text")

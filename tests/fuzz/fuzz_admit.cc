@@ -13,11 +13,11 @@
 #include "engine/engine_impl.h"
 #include "events/record_codec.h"
 #include "projectors/projector_set.h"
-#include "rules/validate.h"
 #include "store/buffered_kv.h"
 #include "tests/fuzz/event_from_bytes.h"
 #include "tests/fuzz/fail.h"
 #include "tests/fuzz/memory_kv.h"
+#include "validator/validate.h"
 
 namespace annal::fuzz {
 namespace {

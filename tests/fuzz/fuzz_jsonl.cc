@@ -3,8 +3,8 @@
 // gives an event whose JSON form decodes back to the same event; the field
 // rules run on it without crashing.
 #include "annal/jsonl.h"
-#include "rules/validate.h"
 #include "tests/fuzz/fail.h"
+#include "validator/validate.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace annal;

@@ -11,10 +11,10 @@
 #include "events/log_reader.h"
 #include "events/record_codec.h"
 #include "projectors/projector.h"
-#include "rules/validate.h"
 #include "store/errors.h"
 #include "tests/fuzz/fail.h"
 #include "tests/fuzz/memory_kv.h"
+#include "validator/validate.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace annal;

@@ -1,4 +1,4 @@
-#include "engine/cursor.h"
+#include "engine/page_cursor.h"
 
 #include <cstring>
 

@@ -1,7 +1,7 @@
 #include <type_traits>
 
-#include "rules/validate.h"
 #include "store/keys.h"
+#include "validator/validate.h"
 
 namespace annal::internal {
 

@@ -4,8 +4,8 @@
 #include <cstring>
 
 #include "events/json_writer.h"
-#include "rules/validate.h"
 #include "store/keys.h"
+#include "validator/validate.h"
 
 namespace annal::internal {
 namespace {
