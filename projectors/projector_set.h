@@ -1,8 +1,9 @@
-// The nine projectors, each with the sub-databases it owns (its write mask,
-// from the schema table's owner column), as one object: applying a record
-// runs every projector restricted to its own sub-databases, in the order of
-// store/schema.h. One set is used by one transaction at a time; the engine
-// keeps one for appends and the projector loop, a replay its own.
+// Every projector of an engine (the nine built in, then the declared
+// projections), each with the sub-databases it owns (its write mask, from
+// the schema table's owner column), as one object: applying a record runs
+// every projector restricted to its own sub-databases, in that order. One
+// set is used by one transaction at a time; the engine keeps one for
+// appends and the projector loop, a replay its own.
 #pragma once
 
 #include <cstdint>

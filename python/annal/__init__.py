@@ -1,5 +1,6 @@
 """annal from Python: the embedded event-sourced engine (an audit log in LMDB
-and nine projections kept in the same transaction), in-process.
+and its projections, the nine built in and your own, kept in the same
+transaction), in-process.
 
     import annal
     with annal.open("/var/lib/app/annal") as store:
