@@ -143,6 +143,48 @@ std::string SingleRowJson(SnapshotState& s, Db db) {
   return out;
 }
 
+// queue_depth: one row, always there: no page follows it, and no cursor
+// names it.
+Result<QueryPage> QueueDepthPage(SnapshotState& s,
+                                 const std::optional<std::string>& after_key) {
+  if (after_key) return Status::InvalidInput("queue_depth has a single row: no cursor");
+  QueryPage page;
+  page.rows.push_back(
+      SingleRowJson<fbs::QueueDepthRow, QueueDepthRow>(s, Db::kQueueDepth));
+  return page;
+}
+
+// autonomy_history: the current level (key seq 0) first, then the changes
+// newest first.
+Result<QueryPage> AutonomyHistoryPage(
+    SnapshotState& s, const std::optional<std::string>& after_key, size_t limit,
+    const std::function<std::string(std::string_view)>& cursor) {
+  QueryPage page;
+  if (!after_key) {
+    page.rows.push_back(SingleRowJson<fbs::AutonomyCurrentRow, AutonomyCurrentRow>(
+        s, Db::kAutonomyHistory));
+  }
+  Walk w;
+  w.db = Db::kAutonomyHistory;
+  w.backward = true;
+  w.in_range = [](std::string_view k) { return keys::DecodeSeq(k) != 0; };
+  w.json = [&s](std::string& out, std::string_view k, std::string_view v) {
+    RowJson<fbs::AutonomyChangeRow>(s, Db::kAutonomyHistory, out, k, v);
+  };
+  std::optional<std::string> change_after;
+  if (after_key && keys::DecodeSeq(*after_key) != 0) change_after = after_key;
+  if (page.rows.size() == limit) {
+    // Only the current row fits: a page follows if any change does.
+    if (!RunWalk(s, w, std::nullopt, 1, cursor).rows.empty())
+      page.next = cursor(keys::Seq(0).view());
+    return page;
+  }
+  QueryPage rest = RunWalk(s, w, change_after, limit - page.rows.size(), cursor);
+  for (auto& r : rest.rows) page.rows.push_back(std::move(r));
+  page.next = std::move(rest.next);
+  return page;
+}
+
 }  // namespace
 
 Result<QueryPage> Snapshot::Query(std::string_view name, const QueryOptions& o) const {
@@ -175,41 +217,9 @@ Result<QueryPage> Snapshot::Query(std::string_view name, const QueryOptions& o) 
     auto due_range = [due](std::string_view k) {
       return keys::Decode(KeyShape::kTimeId, k).time <= due;
     };
-    if (name == "queue_depth") {
-      // One row, always there: no page follows it, and no cursor names it.
-      if (after_key)
-        return Status::InvalidInput("queue_depth has a single row: no cursor");
-      QueryPage page;
-      page.rows.push_back(
-          SingleRowJson<fbs::QueueDepthRow, QueueDepthRow>(s, Db::kQueueDepth));
-      return page;
-    }
-    if (name == "autonomy_history") {
-      // The current level (key seq 0) first, then the changes newest first.
-      QueryPage page;
-      if (!after_key) {
-        page.rows.push_back(SingleRowJson<fbs::AutonomyCurrentRow, AutonomyCurrentRow>(
-            s, Db::kAutonomyHistory));
-      }
-      w.db = Db::kAutonomyHistory;
-      w.backward = true;
-      w.in_range = [](std::string_view k) { return keys::DecodeSeq(k) != 0; };
-      w.json = [&s](std::string& out, std::string_view k, std::string_view v) {
-        RowJson<fbs::AutonomyChangeRow>(s, Db::kAutonomyHistory, out, k, v);
-      };
-      std::optional<std::string> change_after;
-      if (after_key && keys::DecodeSeq(*after_key) != 0) change_after = after_key;
-      if (page.rows.size() == o.limit) {
-        // Only the current row fits: a page follows if any change does.
-        if (!RunWalk(s, w, std::nullopt, 1, cursor).rows.empty())
-          page.next = cursor(keys::Seq(0).view());
-        return page;
-      }
-      QueryPage rest = RunWalk(s, w, change_after, o.limit - page.rows.size(), cursor);
-      for (auto& r : rest.rows) page.rows.push_back(std::move(r));
-      page.next = std::move(rest.next);
-      return page;
-    }
+    if (name == "queue_depth") return QueueDepthPage(s, after_key);
+    if (name == "autonomy_history")
+      return AutonomyHistoryPage(s, after_key, o.limit, cursor);
     const TableReader& reader = ReaderOf(name);
     if (o.due) {
       if (!reader.due_index)
