@@ -122,6 +122,13 @@ bool ApiServer::Impl::Authorized(const httplib::Request& req) const {
 }
 
 void ApiServer::Impl::Route() {
+  Tune();
+  Handle();
+  AnswerErrorsAsJson();
+  LogAccesses();
+}
+
+void ApiServer::Impl::Tune() {
   http.set_payload_max_length(kMaxBody);
   http.set_keep_alive_timeout(2);
   http.set_keep_alive_max_count(1000);
@@ -131,7 +138,9 @@ void ApiServer::Impl::Route() {
   // Twice one client's cap: another client always finds workers free.
   const size_t workers = options.max_feeds + 2 * options.max_client_connections;
   http.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
+}
 
+void ApiServer::Impl::Handle() {
   // Before routing: what no handler may see (server/checks.cc), with 421
   // and 401 before 404 and 405. The head is in: its deadline ends here.
   http.set_pre_routing_handler(
@@ -157,7 +166,9 @@ void ApiServer::Impl::Route() {
                                  const httplib::ContentReader& body) {
     Guarded(res, [&] { Append(req, res, body); });
   });
+}
 
+void ApiServer::Impl::AnswerErrorsAsJson() {
   // Errors httplib answers itself (413, 400 for a malformed request line,
   // 414) get a JSON body like ours.
   http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
@@ -178,6 +189,9 @@ void ApiServer::Impl::Route() {
           Answer(res, 500, "internal error");
         }
       });
+}
+
+void ApiServer::Impl::LogAccesses() {
   // The access log: the path without its query (which may hold a token).
   // Answers are counted by it too, after they are written: a scrape may see
   // the count of an answer its client already has a moment later.

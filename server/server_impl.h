@@ -88,7 +88,13 @@ struct ApiServer::Impl {
   std::mutex codes_mu;
   std::map<int, uint64_t> answers_by_code;  // annal_http_requests_total{code}
 
+  // Sets up `http`: Tune (limits, workers), then Handle (the checks before
+  // routing, the routes), AnswerErrorsAsJson, LogAccesses.
   void Route();
+  void Tune();
+  void Handle();
+  void AnswerErrorsAsJson();
+  void LogAccesses();
   // Whether `req` may go on: the token, when one is required.
   bool Authorized(const httplib::Request& req) const;
   // Whether the Host header names this server (DNS rebinding, docs/security.md).
