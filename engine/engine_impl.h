@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "annal/engine.h"
+#include "common/mutex.h"
+#include "common/thread_annotations.h"
 #include "engine/store_watch.h"
 #include "projectors/declared.h"
 #include "projectors/projector_set.h"
@@ -26,8 +28,6 @@
 #include "store/lmdb.h"
 #include "store/map_lock.h"
 #include "store/meta.h"
-#include "store/mutex.h"
-#include "store/thread_annotations.h"
 #include "validator/validate.h"
 
 namespace annal {

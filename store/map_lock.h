@@ -16,7 +16,7 @@
 #include <chrono>
 #include <utility>
 
-#include "store/thread_annotations.h"
+#include "common/thread_annotations.h"
 
 namespace annal::internal {
 

@@ -1,10 +1,10 @@
-// std::mutex with thread-safety annotations (store/thread_annotations.h),
+// std::mutex with thread-safety annotations (common/thread_annotations.h),
 // which libstdc++'s own mutex lacks, and its scoped guard.
 #pragma once
 
 #include <mutex>
 
-#include "store/thread_annotations.h"
+#include "common/thread_annotations.h"
 
 namespace annal::internal {
 
