@@ -1,6 +1,6 @@
-// Snapshot::TableRows and Snapshot::Table: the rows of declared projections'
-// tables, in key order or an index's, read with one cursor walk per page,
-// like the nine's queries.
+// Snapshot::TableRows and Snapshot::Table: the rows of projections' tables
+// (declared ones', and the nine's as they declare them), in key order or an
+// index's, read with one cursor walk per page, like the nine's queries.
 #include "engine/page_cursor.h"
 #include "engine/snapshot_impl.h"
 #include "events/log_reader.h"
@@ -100,6 +100,10 @@ Result<TablePage> Snapshot::TableRows(std::string_view projection,
   return Guard([&]() -> Result<TablePage> {
     SnapshotState& s = *impl_;
     const DeclaredTable* t = FindTable(s, projection, q.table);
+    if (!t && IsBuiltInProjection(projection)) {
+      return Status::InvalidInput("projection " + std::string(projection) +
+                                  " has no table " + std::string(q.table));
+    }
     if (!t) {
       return Status::InvalidInput(
           "no declared projection " + std::string(projection) +

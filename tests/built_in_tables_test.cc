@@ -199,6 +199,7 @@ TEST_F(BuiltInTablesTest, TheDeclarationsNameTheTypedRowsFields) {
   EXPECT_FALSE(snap->Table("alarms", "nope"));
   auto missing = snap->TableRows("alarms", {.table = "nope"});
   EXPECT_EQ(missing.status().code(), Status::Code::kInvalidInput);
+  EXPECT_EQ(missing.status().message(), "projection alarms has no table nope");
 }
 
 TEST_F(BuiltInTablesTest, ACursorOfOneTableIsRefusedByItsNeighbour) {
