@@ -15,10 +15,17 @@
 #                   the server (store.serve) only
 #   tools/ bench/ tests/ examples/   anything
 #
+#   examples/       the public API only (they build against the installed
+#                   package)
+#
+# Both #include "..." and #include <...> are checked: an angle-bracket
+# include is the project's when its first folder is one of the layers'.
 # Prints every include that reaches upwards and fails when there is one.
-# Run at every build (a CMake target) and by ctest.
+# Run at every build (a CMake target) and by ctest, which also runs it on a
+# tree with upward includes planted (tests/layering_test.sh).
+# ANNAL_LAYERS_ROOT: the tree to check (default: this repository).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "${ANNAL_LAYERS_ROOT:-$(dirname "$0")/..}"
 
 allowed() {  # folder -> the project folders its files may include from
   case "$1" in
@@ -33,23 +40,30 @@ allowed() {  # folder -> the project folders its files may include from
     server) echo "common annal server" ;;
     replication) echo "common annal replication" ;;
     python/src) echo "common annal python server" ;;
+    examples) echo "annal" ;;
   esac
 }
+project_folders="common annal store events validator projectors engine workload server replication python examples"
 
 bad=0
-for layer in common include/annal store events validator projectors engine workload server replication python/src; do
+for layer in common include/annal store events validator projectors engine workload server replication python/src examples; do
+  [ -d "$layer" ] || continue
   ok=$(allowed "$layer")
   while IFS=: read -r file line text; do
-    target=$(sed -E 's/.*#include "([^"]+)".*/\1/' <<< "$text")
+    target=$(sed -E 's/.*#[[:space:]]*include[[:space:]]*[<"]([^">]+)[">].*/\1/' <<< "$text")
     case "$target" in
       *_generated.h) continue ;;  # flatc output: below every layer
     esac
     top=${target%%/*}
-    [ "$top" = "$target" ] && top=""  # a bare name: same folder
+    [ "$top" = "$target" ] && top=""  # a bare name: same folder, or the system's
+    if [[ "$text" == *"<"* ]] && ! grep -qw -- "$top" <<< "$project_folders"; then
+      continue  # a system or library header
+    fi
     if [ -n "$top" ] && ! grep -qw -- "$top" <<< "$ok"; then
       echo "layering: $file:$line includes \"$target\" ($layer may include from: $ok)"
       bad=1
     fi
-  done < <(grep -rn --include='*.h' --include='*.cc' '^[[:space:]]*#[[:space:]]*include "' "$layer" || true)
+  done < <(grep -rn --include='*.h' --include='*.cc' --include='*.cpp' \
+             '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]' "$layer" || true)
 done
 exit $bad
