@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "annal/engine.h"
+#include "annal/replication.h"
 #include "annal/workload.h"
 
 namespace annal::bench {
@@ -63,7 +64,7 @@ inline const std::string& Prefilled(size_t events, bool random_ids) {
     }
     // Flushed once built: no benchmark should time the write-back of its
     // setup (the shipper, for one, syncs before it publishes).
-    if (!e->SyncVisible().ok()) std::abort();
+    if (!StoreReplication(*e).SyncVisible().ok()) std::abort();
   }
   return tmpl;
 }

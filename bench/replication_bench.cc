@@ -16,6 +16,7 @@
 #include <mutex>
 #include <thread>
 
+#include "annal/replication.h"
 #include "bench/bench_util.h"
 #include "replication/nats_handles.h"
 #include "replication/replication.h"
@@ -262,7 +263,9 @@ void AppendLatency(benchmark::State& state) {
   ship.nats = Nats(FreshStream("wait"));
   std::atomic<bool> stop{false};
   std::thread shipper([&] { (void)rep::Ship(*engine, ship, stop); });
-  while (engine->ReadMarker(Engine::Marker::kShipped).value_or(0) < 1)
+  while (StoreReplication(*engine)
+             .ReadMarker(StoreReplication::Marker::kShipped)
+             .value_or(0) < 1)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   std::vector<double> us;
   for (auto _ : state) {

@@ -99,7 +99,7 @@ struct Engine::Impl {
   std::atomic<uint32_t> growths{0};
 
   // Replication's marker files (engine/markers.cc), opened by the first
-  // RecordMarker of each.
+  // StoreReplication::RecordMarker of each.
   struct MarkerFile {
     internal::Mutex mutex;
     int fd GUARDED_BY(mutex) = -1;

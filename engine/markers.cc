@@ -4,7 +4,7 @@
 // with one pwrite, never a write transaction that would contend with appends
 // and cost an fsync. They need not survive a crash: the shipper and the
 // replica re-read the stream's end when they start. And what is read from
-// them (ReplicationOf), and SyncVisible, with which the shipper makes what it
+// them (StandingAt), and SyncVisible, with which the shipper makes what it
 // is about to publish durable first.
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "annal/replication.h"
 #include "engine/engine_impl.h"
 #include "engine/store_watch.h"
 
@@ -21,8 +22,8 @@ using namespace internal;
 
 namespace {
 
-std::string MarkerPath(const std::string& dir, Engine::Marker m) {
-  return dir + (m == Engine::Marker::kShipped ? "/shipped" : "/stream_end");
+std::string MarkerPath(const std::string& dir, StoreReplication::Marker m) {
+  return dir + (m == StoreReplication::Marker::kShipped ? "/shipped" : "/stream_end");
 }
 
 // The marker's value; 0 when the file is missing or short.
@@ -46,9 +47,9 @@ Engine::Impl::MarkerFile::~MarkerFile() {
   if (fd >= 0) ::close(fd);
 }
 
-Status Engine::RecordMarker(Marker marker, uint64_t seq) {
-  Impl& s = *impl_;
-  Impl::MarkerFile& f = s.markers[static_cast<size_t>(marker)];
+Status StoreReplication::RecordMarker(Marker marker, uint64_t seq) {
+  Engine::Impl& s = *engine_.impl_;
+  Engine::Impl::MarkerFile& f = s.markers[static_cast<size_t>(marker)];
   const std::string path = MarkerPath(s.dir, marker);
   MutexLock lock(f.mutex);
   if (f.fd < 0) {
@@ -65,12 +66,12 @@ Status Engine::RecordMarker(Marker marker, uint64_t seq) {
   return Status::Ok();
 }
 
-Result<uint64_t> Engine::ReadMarker(Marker marker) const {
-  return ReadMarkerFile(MarkerPath(impl_->dir, marker));
+Result<uint64_t> StoreReplication::ReadMarker(Marker marker) const {
+  return ReadMarkerFile(MarkerPath(engine_.impl_->dir, marker));
 }
 
 Status Engine::Impl::WaitShipped(uint64_t seq) const {
-  const std::string path = MarkerPath(dir, Marker::kShipped);
+  const std::string path = MarkerPath(dir, StoreReplication::Marker::kShipped);
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(options.wait_for_ship_ms);
   for (;;) {
@@ -90,33 +91,36 @@ Status Engine::Impl::WaitShipped(uint64_t seq) const {
   }
 }
 
-Result<Engine::Replication> Engine::ReplicationOf(const Snapshot& snap) const {
+Result<StoreReplication::Standing> StoreReplication::StandingAt(
+    const Snapshot& snap) const {
   auto head = snap.LastSeq();
   if (!head.ok()) return head.status();
   auto mode = snap.StoreMode();
   if (!mode.ok()) return mode.status();
-  Replication r;
-  if (const uint64_t shipped = ReadMarkerFile(MarkerPath(impl_->dir, Marker::kShipped));
+  const std::string& dir = engine_.impl_->dir;
+  Standing r;
+  if (const uint64_t shipped = ReadMarkerFile(MarkerPath(dir, Marker::kShipped));
       shipped > 0) {
     r.shipped_seq = shipped;
     r.ship_lag_events = *head > shipped ? *head - shipped : 0;
   }
   if (*mode == "replica") {
-    const uint64_t end = ReadMarkerFile(MarkerPath(impl_->dir, Marker::kStreamEnd));
+    const uint64_t end = ReadMarkerFile(MarkerPath(dir, Marker::kStreamEnd));
     r.stream_end_seq = end;
     r.replica_lag_events = end > *head ? end - *head : 0;
   }
   return r;
 }
 
-Status Engine::SyncVisible() const {
+Status StoreReplication::SyncVisible() const {
+  const Engine::Impl& s = *engine_.impl_;
   mdb_filehandle_t fd;
-  if (int rc = mdb_env_get_fd(impl_->env.handle(), &fd); rc != MDB_SUCCESS)
+  if (int rc = mdb_env_get_fd(s.env.handle(), &fd); rc != MDB_SUCCESS)
     return Status::IOError(std::string("mdb_env_get_fd: ") + mdb_strerror(rc));
   // The read-only descriptor of a read-only Engine serves as well: what
   // fdatasync flushes is the file's, not the descriptor's.
   if (::fdatasync(fd) != 0)
-    return Status::IOError("cannot sync " + impl_->dir + "/data.mdb: " + strerror(errno));
+    return Status::IOError("cannot sync " + s.dir + "/data.mdb: " + strerror(errno));
   return Status::Ok();
 }
 

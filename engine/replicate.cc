@@ -3,6 +3,7 @@
 // unchanged and projected by the same projectors as Append
 // (docs/replication.md). Snapshot::ScanStored, the shipper's side, is here
 // too: both speak the stored form of events/log_reader.h.
+#include "annal/replication.h"
 #include "engine/engine_impl.h"
 #include "engine/project.h"
 #include "engine/replay.h"
@@ -101,8 +102,8 @@ Status ChangeRole(Engine::Impl& s, F&& change) {
 
 using namespace internal;
 
-Status Engine::MakeReplica() {
-  Impl& s = *impl_;
+Status StoreReplication::MakeReplica() {
+  Engine::Impl& s = *engine_.impl_;
   return ChangeRole(s, [&](MDB_txn* txn, const std::string& mode) -> Status {
     if (mode == kReplica) return Status::Ok();
     if (uint64_t head = LogHead(txn, s.log()); head != 0) {
@@ -115,8 +116,8 @@ Status Engine::MakeReplica() {
   });
 }
 
-Status Engine::Promote() {
-  Impl& s = *impl_;
+Status StoreReplication::Promote() {
+  Engine::Impl& s = *engine_.impl_;
   return ChangeRole(s, [&](MDB_txn* txn, const std::string& mode) -> Status {
     if (mode != kReplica) return Status::InvalidInput(s.dir + " is not a replica");
     WriteMode(txn, s.meta(), s.options.mode == Mode::kInline ? "inline" : "deferred");
@@ -124,9 +125,9 @@ Status Engine::Promote() {
   });
 }
 
-Result<uint64_t> Engine::AppendStored(uint64_t first_seq,
-                                      std::span<const std::string_view> stored) {
-  Impl& s = *impl_;
+Result<uint64_t> StoreReplication::AppendStored(
+    uint64_t first_seq, std::span<const std::string_view> stored) {
+  Engine::Impl& s = *engine_.impl_;
   if (s.options.read_only)
     return Status::InvalidInput("store opened read-only: " + s.dir);
   if (stored.empty()) return Status::InvalidInput("no records to append");

@@ -1,7 +1,7 @@
 // Follow(): a replica consuming its stream from its own log head + 1. The
 // log is the checkpoint, so a redelivered or replayed message is skipped and
 // a consumer lost with its server is simply made again from the head. Each
-// fetched batch goes to Engine::AppendStored, which checks every record
+// fetched batch goes to StoreReplication::AppendStored, which checks every record
 // before applying it; one that fails stops the replica.
 #include <nats/nats.h>
 #include <spdlog/spdlog.h>
@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "annal/replication.h"
 #include "replication/nats_handles.h"
 #include "replication/replication.h"
 #include "replication/stored.h"
@@ -92,7 +93,8 @@ Result<bool> Follower::CaughtUp(uint64_t head) {
     return Status::InvalidInput("stream " + cfg_.nats.stream +
                                 " does not exist (`annal ship` creates it)");
   }
-  (void)engine_.RecordMarker(Engine::Marker::kStreamEnd, **last);
+  (void)StoreReplication(engine_).RecordMarker(StoreReplication::Marker::kStreamEnd,
+                                               **last);
   return head >= **last;
 }
 
@@ -118,9 +120,10 @@ Status Follower::Apply(natsMsgList& list, uint64_t* head) {
     values.emplace_back(natsMsg_GetData(m),
                         static_cast<size_t>(natsMsg_GetDataLength(m)));
   }
-  (void)engine_.RecordMarker(Engine::Marker::kStreamEnd, stream_end);
+  (void)StoreReplication(engine_).RecordMarker(StoreReplication::Marker::kStreamEnd,
+                                               stream_end);
   if (values.empty()) return Status::Ok();
-  auto applied = engine_.AppendStored(*head + 1, values);
+  auto applied = StoreReplication(engine_).AppendStored(*head + 1, values);
   if (!applied.ok()) {
     // Not something a retry mends: a bad record, a full disk.
     return applied.status().code() == Status::Code::kIOError
@@ -189,7 +192,7 @@ Status Follower::Consume(uint64_t* head, bool* done) {
 }
 
 Result<Reached> Follower::Run() {
-  if (Status st = engine_.MakeReplica(); !st.ok()) return st;
+  if (Status st = StoreReplication(engine_).MakeReplica(); !st.ok()) return st;
   auto head = LocalHead(engine_);
   if (!head.ok()) return head.status();
   uint64_t at = *head;

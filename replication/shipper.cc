@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "annal/replication.h"
 #include "replication/nats_handles.h"
 #include "replication/replication.h"
 #include "replication/stored.h"
@@ -58,7 +59,8 @@ class MarkerWriter {
       if (target_ > written_) {
         const uint64_t seq = target_;
         lock.unlock();
-        (void)engine_.RecordMarker(Engine::Marker::kShipped, seq);
+        (void)StoreReplication(engine_).RecordMarker(StoreReplication::Marker::kShipped,
+                                                     seq);
         lock.lock();
         written_ = seq;
       } else if (done_) {
@@ -171,7 +173,7 @@ Result<uint64_t> Shipper::Resume() {
   uint64_t seen = acked_.load();
   while (end > seen && !acked_.compare_exchange_weak(seen, end)) {
   }
-  (void)engine_.RecordMarker(Engine::Marker::kShipped, end);
+  (void)StoreReplication(engine_).RecordMarker(StoreReplication::Marker::kShipped, end);
   return end + 1;
 }
 
@@ -237,7 +239,7 @@ Status Shipper::PublishFrom(uint64_t next, bool* done) {
     }
     // Only what a machine crash cannot take from the log goes on the stream:
     // a writer's commit is visible a moment before its own sync ends.
-    if (Status st = engine_.SyncVisible(); !st.ok()) return st;
+    if (Status st = StoreReplication(engine_).SyncVisible(); !st.ok()) return st;
     auto snap = engine_.Read();
     if (!snap.ok()) return snap.status();
     Status failure;

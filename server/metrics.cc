@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "annal/replication.h"
 #include "server/params.h"
 #include "server/server_impl.h"
 
@@ -51,7 +52,7 @@ void ProjectionSeries(std::string& out,
 void ApiServer::Impl::Metrics(const httplib::Request& req, httplib::Response& res) {
   Params p(req, {});
   Snapshot::Lag lag;
-  Engine::Replication rep;
+  StoreReplication::Standing rep;
   std::vector<Snapshot::SubDatabaseSize> sizes;
   std::map<std::string, uint32_t> versions;
   {
@@ -65,7 +66,7 @@ void ApiServer::Impl::Metrics(const httplib::Request& req, httplib::Response& re
     auto l = snap.ProjectionLag();
     if (!l.ok()) throw HttpError(500, l.status().ToString());
     lag = *l;
-    auto r = engine.ReplicationOf(snap);
+    auto r = StoreReplication(engine).StandingAt(snap);
     if (!r.ok()) throw HttpError(500, r.status().ToString());
     rep = *r;
   }

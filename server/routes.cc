@@ -5,6 +5,7 @@
 #include <span>
 
 #include "annal/jsonl.h"
+#include "annal/replication.h"
 #include "common/numbers.h"
 #include "server/json.h"
 #include "server/params.h"
@@ -223,7 +224,7 @@ void ApiServer::Impl::Status(const httplib::Request& req, httplib::Response& res
                     ",\"lag_micros\":" + std::to_string(lag.micros) + ",\"mode\":";
   AppendJsonString(out, mode);
   out += ",\"replication\":";
-  const Engine::Replication r = Must(engine.ReplicationOf(snap));
+  const StoreReplication::Standing r = Must(StoreReplication(engine).StandingAt(snap));
   std::string fields;
   if (r.shipped_seq) {
     fields += fmt::format(R"("shipped_seq":{},"ship_lag_events":{})", *r.shipped_seq,

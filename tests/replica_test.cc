@@ -8,6 +8,7 @@
 
 #include <thread>
 
+#include "annal/replication.h"
 #include "annal/workload.h"
 #include "tests/test_util.h"
 
@@ -34,7 +35,7 @@ void Replicate(Engine& replica, const std::vector<std::string>& values, uint64_t
   for (size_t i = 0; i < values.size(); i += batch) {
     std::vector<std::string_view> views(
         values.begin() + i, values.begin() + std::min(values.size(), i + batch));
-    auto head = replica.AppendStored(first + i, views);
+    auto head = StoreReplication(replica).AppendStored(first + i, views);
     ASSERT_TRUE(head.ok()) << head.status().ToString();
     EXPECT_EQ(*head, first + i + views.size() - 1);
   }
@@ -47,7 +48,7 @@ TEST(Replica, StoredValuesGiveTheSameLogAndByteIdenticalProjections) {
   {
     auto primary = MustOpen(tmp.Sub("p"), o);
     auto replica = MustOpen(tmp.Sub("r"), o);
-    ASSERT_TRUE(replica->MakeReplica().ok());
+    ASSERT_TRUE(StoreReplication(*replica).MakeReplica().ok());
     Workload w({.seed = 11});
     for (int i = 0; i < 10; ++i) ASSERT_TRUE(primary->Append(w.Take(1000)).ok());
     Replicate(*replica, StoredOf(*primary), 1, 777);
@@ -69,7 +70,7 @@ TEST(Replica, RefusesAppendAndAPrimaryRefusesStoredValues) {
   TempDir tmp;
   auto primary = MustOpen(tmp.Sub("p"));
   auto replica = MustOpen(tmp.Sub("r"));
-  ASSERT_TRUE(replica->MakeReplica().ok());
+  ASSERT_TRUE(StoreReplication(*replica).MakeReplica().ok());
   ASSERT_TRUE(primary->Append(Event{TaskCreated{"t1", "job"}}).ok());
   auto refused = replica->Append(Event{TaskCreated{"t2", "job"}});
   ASSERT_FALSE(refused.ok());
@@ -77,12 +78,12 @@ TEST(Replica, RefusesAppendAndAPrimaryRefusesStoredValues) {
   EXPECT_NE(refused.status().message().find("is a replica"), std::string::npos);
   auto values = StoredOf(*primary);
   std::vector<std::string_view> views(values.begin(), values.end());
-  auto on_primary = primary->AppendStored(2, views);
+  auto on_primary = StoreReplication(*primary).AppendStored(2, views);
   EXPECT_EQ(on_primary.status().code(), Status::Code::kInvalidInput);
   // A store with events of its own never becomes a replica.
-  EXPECT_EQ(primary->MakeReplica().code(), Status::Code::kInvalidInput);
+  EXPECT_EQ(StoreReplication(*primary).MakeReplica().code(), Status::Code::kInvalidInput);
   // Out of order: the first value must follow the head.
-  auto gap = replica->AppendStored(2, views);
+  auto gap = StoreReplication(*replica).AppendStored(2, views);
   EXPECT_EQ(gap.status().code(), Status::Code::kInvalidInput);
   EXPECT_EQ(*replica->Read()->LastSeq(), 0u);
 }
@@ -93,7 +94,7 @@ TEST(Replica, ADamagedValueStopsAtItsSeqAfterApplyingTheOnesBefore) {
   o.sync = false;
   auto primary = MustOpen(tmp.Sub("p"), o);
   auto replica = MustOpen(tmp.Sub("r"), o);
-  ASSERT_TRUE(replica->MakeReplica().ok());
+  ASSERT_TRUE(StoreReplication(*replica).MakeReplica().ok());
   Workload w({.seed = 3});
   ASSERT_TRUE(primary->Append(w.Take(100)).ok());
   auto values = StoredOf(*primary);
@@ -104,7 +105,7 @@ TEST(Replica, ADamagedValueStopsAtItsSeqAfterApplyingTheOnesBefore) {
     std::vector<std::string_view> views(forged.begin() + *replica->Read()->LastSeq(),
                                         forged.end());
     const uint64_t head = *replica->Read()->LastSeq();
-    auto st = replica->AppendStored(head + 1, views);
+    auto st = StoreReplication(*replica).AppendStored(head + 1, views);
     ASSERT_FALSE(st.ok());
     EXPECT_EQ(st.status().code(), Status::Code::kCorruption);
     EXPECT_NE(st.status().message().find("seq " + std::to_string(bad + 1)),
@@ -117,7 +118,8 @@ TEST(Replica, ADamagedValueStopsAtItsSeqAfterApplyingTheOnesBefore) {
   ASSERT_TRUE(other->Append(Workload({.seed = 4}).Take(100)).ok());
   auto foreign = StoredOf(*other, 42);
   std::vector<std::string_view> views(foreign.begin(), foreign.end());
-  EXPECT_EQ(replica->AppendStored(42, views).status().code(), Status::Code::kCorruption);
+  EXPECT_EQ(StoreReplication(*replica).AppendStored(42, views).status().code(),
+            Status::Code::kCorruption);
   EXPECT_EQ(*replica->Read()->LastSeq(), 41u);
   EXPECT_TRUE(replica->Verify()->identical());
   EXPECT_NE(AllQueriesJson(*replica), before);
@@ -129,12 +131,13 @@ TEST(Replica, PromoteContinuesTheSeqsAndTheHashChain) {
   o.sync = false;
   auto primary = MustOpen(tmp.Sub("p"), o);
   auto replica = MustOpen(tmp.Sub("r"), o);
-  ASSERT_TRUE(replica->MakeReplica().ok());
+  ASSERT_TRUE(StoreReplication(*replica).MakeReplica().ok());
   Workload w({.seed = 5});
   ASSERT_TRUE(primary->Append(w.Take(500)).ok());
   Replicate(*replica, StoredOf(*primary), 1, 100);
-  EXPECT_EQ(primary->Promote().code(), Status::Code::kInvalidInput);  // not a replica
-  ASSERT_TRUE(replica->Promote().ok());
+  EXPECT_EQ(StoreReplication(*primary).Promote().code(),
+            Status::Code::kInvalidInput);  // not a replica
+  ASSERT_TRUE(StoreReplication(*replica).Promote().ok());
   EXPECT_EQ(*replica->Read()->StoreMode(), "inline");
   auto more = w.Take(200);
   auto on_replica = replica->Append(more);
@@ -144,7 +147,7 @@ TEST(Replica, PromoteContinuesTheSeqsAndTheHashChain) {
   EXPECT_TRUE(replica->VerifyLog().ok());
   EXPECT_TRUE(replica->Verify()->identical());
   auto second = MustOpen(tmp.Sub("r2"), o);
-  ASSERT_TRUE(second->MakeReplica().ok());
+  ASSERT_TRUE(StoreReplication(*second).MakeReplica().ok());
   Replicate(*second, StoredOf(*replica), 1, 333);  // follows across the switch
   EXPECT_EQ(AllQueriesJson(*second), AllQueriesJson(*replica));
   EXPECT_EQ(*second->Read()->StoredHash(700), *replica->Read()->StoredHash(700));
@@ -169,7 +172,8 @@ TEST(Replica, WaitForShipReturnsOnceTheMarkerPassesTheBatch) {
   Options o;
   o.wait_for_ship_ms = 200;
   auto engine = MustOpen(tmp.Sub("p"), o);
-  EXPECT_EQ(*engine->ReadMarker(Engine::Marker::kShipped), 0u);
+  EXPECT_EQ(*StoreReplication(*engine).ReadMarker(StoreReplication::Marker::kShipped),
+            0u);
   auto unshipped = engine->Append(Event{TaskCreated{"t1", "job"}});
   ASSERT_TRUE(unshipped.ok());  // committed, but no shipper acknowledged it
   EXPECT_TRUE(unshipped->not_yet_shipped);
@@ -177,16 +181,21 @@ TEST(Replica, WaitForShipReturnsOnceTheMarkerPassesTheBatch) {
   EXPECT_EQ(*engine->Read()->LastSeq(), 1u);
   std::thread shipper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
-    EXPECT_TRUE(engine->RecordMarker(Engine::Marker::kShipped, 2).ok());
+    EXPECT_TRUE(StoreReplication(*engine)
+                    .RecordMarker(StoreReplication::Marker::kShipped, 2)
+                    .ok());
   });
   auto shipped = engine->Append(Event{TaskCreated{"t2", "job"}});
   shipper.join();
   ASSERT_TRUE(shipped.ok()) << shipped.status().ToString();
   EXPECT_FALSE(shipped->not_yet_shipped);
-  EXPECT_EQ(*engine->ReadMarker(Engine::Marker::kShipped), 2u);
-  EXPECT_TRUE(
-      engine->RecordMarker(Engine::Marker::kShipped, 1).ok());  // never moves back
-  EXPECT_EQ(*engine->ReadMarker(Engine::Marker::kShipped), 2u);
+  EXPECT_EQ(*StoreReplication(*engine).ReadMarker(StoreReplication::Marker::kShipped),
+            2u);
+  EXPECT_TRUE(StoreReplication(*engine)
+                  .RecordMarker(StoreReplication::Marker::kShipped, 1)
+                  .ok());  // never moves back
+  EXPECT_EQ(*StoreReplication(*engine).ReadMarker(StoreReplication::Marker::kShipped),
+            2u);
 }
 
 // What `annal status`, /v1/status and /metrics report: the ship marker on any
@@ -197,26 +206,32 @@ TEST(Replica, ReplicationOfReadsTheMarkersAgainstTheHead) {
   auto primary = MustOpen(tmp.Sub("p"));
   Workload w({.seed = 8});
   ASSERT_TRUE(primary->Append(w.Take(5)).ok());
-  auto never = primary->ReplicationOf(*primary->Read());
+  auto never = StoreReplication(*primary).StandingAt(*primary->Read());
   ASSERT_TRUE(never.ok());
   EXPECT_FALSE(never->shipped_seq || never->stream_end_seq);
-  ASSERT_TRUE(primary->RecordMarker(Engine::Marker::kShipped, 3).ok());
-  auto shipped = *primary->ReplicationOf(*primary->Read());
+  ASSERT_TRUE(StoreReplication(*primary)
+                  .RecordMarker(StoreReplication::Marker::kShipped, 3)
+                  .ok());
+  auto shipped = *StoreReplication(*primary).StandingAt(*primary->Read());
   EXPECT_EQ(shipped.shipped_seq, 3u);
   EXPECT_EQ(shipped.ship_lag_events, 2u);
   EXPECT_FALSE(shipped.stream_end_seq);
 
   auto replica = MustOpen(tmp.Sub("r"));
-  ASSERT_TRUE(replica->MakeReplica().ok());
+  ASSERT_TRUE(StoreReplication(*replica).MakeReplica().ok());
   auto values = StoredOf(*primary);
   Replicate(*replica, {values.begin(), values.begin() + 4}, 1, 4);
-  ASSERT_TRUE(replica->RecordMarker(Engine::Marker::kStreamEnd, 5).ok());
-  auto following = *replica->ReplicationOf(*replica->Read());
+  ASSERT_TRUE(StoreReplication(*replica)
+                  .RecordMarker(StoreReplication::Marker::kStreamEnd, 5)
+                  .ok());
+  auto following = *StoreReplication(*replica).StandingAt(*replica->Read());
   EXPECT_EQ(following.stream_end_seq, 5u);
   EXPECT_EQ(following.replica_lag_events, 1u);
   EXPECT_FALSE(following.shipped_seq);
-  ASSERT_TRUE(replica->RecordMarker(Engine::Marker::kShipped, 4).ok());  // fan-out
-  auto both = *replica->ReplicationOf(*replica->Read());
+  ASSERT_TRUE(StoreReplication(*replica)
+                  .RecordMarker(StoreReplication::Marker::kShipped, 4)
+                  .ok());  // fan-out
+  auto both = *StoreReplication(*replica).StandingAt(*replica->Read());
   EXPECT_EQ(both.shipped_seq, 4u);
   EXPECT_EQ(both.ship_lag_events, 0u);
   EXPECT_EQ(both.stream_end_seq, 5u);
@@ -228,13 +243,13 @@ TEST(Replica, SyncVisibleWorksOnWritableAndReadOnlyStores) {
   TempDir tmp;
   auto writer = MustOpen(tmp.Sub("s"));
   ASSERT_TRUE(writer->Append(Event{TaskCreated{"t1", "job"}}).ok());
-  EXPECT_TRUE(writer->SyncVisible().ok());
+  EXPECT_TRUE(StoreReplication(*writer).SyncVisible().ok());
   Options ro;
   ro.read_only = true;
   ro.create_if_missing = false;
   auto reader = Engine::Open(tmp.Sub("s"), ro);
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
-  EXPECT_TRUE((*reader)->SyncVisible().ok());
+  EXPECT_TRUE(StoreReplication(**reader).SyncVisible().ok());
 }
 
 // Waiters share one watch per Engine (engine/store_watch.h): one polls, the

@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "annal/replication.h"
 #include "tools/command.h"
 
 namespace annal::cli {
@@ -14,7 +15,7 @@ static Run AddPromote(CLI::App& app, const Globals& g) {
     Options options;
     options.create_if_missing = false;
     auto engine = OpenOrReport(g, options);
-    if (Status st = engine->Promote(); !st.ok()) {
+    if (Status st = StoreReplication(*engine).Promote(); !st.ok()) {
       return Report("promote", st);
     }
     auto snap = engine->Read();

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "annal/query.h"
+#include "annal/replication.h"
 #include "tools/command.h"
 
 namespace annal::cli {
@@ -70,7 +71,7 @@ static Run AddStatus(CLI::App& app, const Globals& g) {
     if (int code = PrintOwnProjections(*view.engine, *view.snapshot); code != kOk)
       return code;
     PrintRunningMaintenance(*view.engine);
-    auto rep = view.engine->ReplicationOf(*view.snapshot);
+    auto rep = StoreReplication(*view.engine).StandingAt(*view.snapshot);
     if (!rep.ok()) {
       return Report("status", rep.status());
     }

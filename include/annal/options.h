@@ -74,10 +74,10 @@ struct Options {
 
   // Zero loss across a failover (docs/replication.md): when above 0, Append
   // returns once `annal ship` has recorded that the stream holds the batch
-  // (Engine::Marker::kShipped), or after this many milliseconds without it,
-  // with AppendReceipt::not_yet_shipped set. Either way the batch is
-  // committed when Append returns. One ship acknowledgement covers a whole
-  // group commit.
+  // (StoreReplication::Marker::kShipped, annal/replication.h), or after this many
+  // milliseconds without it, with AppendReceipt::not_yet_shipped set. Either way the
+  // batch is committed when Append returns. One ship acknowledgement covers a whole group
+  // commit.
   int64_t wait_for_ship_ms = 0;
 
   // Projections of your own (annal/projection.h, docs/projections.md),
