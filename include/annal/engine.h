@@ -17,7 +17,6 @@
 // Every Snapshot must be destroyed before its Engine.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -28,6 +27,7 @@
 #include "annal/maintenance.h"
 #include "annal/options.h"
 #include "annal/snapshot.h"
+#include "annal/stats.h"
 #include "annal/status.h"
 
 namespace annal {
@@ -39,26 +39,6 @@ struct AppendReceipt {
   // batch. It is committed here all the same (never append it again); it is
   // not yet known to be off the machine (docs/replication.md).
   bool not_yet_shipped = false;
-};
-
-// Upper bounds, in seconds, of the commit-latency histogram's buckets.
-inline constexpr std::array<double, 14> kCommitSecondsBounds = {
-    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-    0.025,  0.05,    0.1,    0.25,  0.5,    1.0,   2.5};
-
-struct EngineStats {
-  uint64_t map_size = 0;     // bytes of address space mapped now
-  uint32_t map_growths = 0;  // times this Engine grew the map
-  uint64_t used_bytes = 0;   // pages in use times page size
-  // Since this Engine opened: the batches (and their events) Append
-  // committed, and the batches it refused (a rule, a malformed field).
-  uint64_t append_batches = 0, append_events = 0, rejected_batches = 0;
-  // Append's write transactions, each timed from its commit until it is
-  // durable: how many, their total seconds, and how many took at most each
-  // bound of kCommitSecondsBounds (cumulative, as Prometheus histograms are).
-  uint64_t commits = 0;
-  double commit_seconds_sum = 0;
-  std::array<uint64_t, kCommitSecondsBounds.size()> commits_within{};
 };
 
 // Events per write transaction of deferred mode's projector (ProjectPending,
