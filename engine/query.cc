@@ -9,6 +9,7 @@
 #include "engine/page_cursor.h"
 #include "engine/snapshot_impl.h"
 #include "events/log_reader.h"
+#include "projectors/built_in_table.h"
 #include "store/meta.h"
 
 namespace annal {
@@ -37,19 +38,13 @@ std::optional<Hash> CursorKey(SnapshotState& s) {
   return DecodeLogValue(1, *v, buf).hash;
 }
 
-template <class Row>
-const Row& Plain(const Row& r) {
-  return r;
-}
-const AlarmRow& Plain(const StoredAlarm& a) { return a.row; }
-
 // A row's JSON, decoded as Fb from `table`.
 using RowJsonFn = void (*)(SnapshotState& s, Db table, std::string& out,
                            std::string_view key, std::string_view value);
 template <class Fb>
 void RowJson(SnapshotState& s, Db table, std::string& out, std::string_view key,
              std::string_view value) {
-  AppendJson(out, Plain(s.DecodeValue<Fb>(table, key, value)));
+  AppendJson(out, PublicRow(s.DecodeValue<Fb>(table, key, value)));
 }
 
 // How a built-in projection of rows keyed by id is read: its table, a row's
