@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "annal/engine.h"
+#include "common/hidden.h"
 #include "common/mutex.h"
 #include "common/thread_annotations.h"
 #include "engine/store_watch.h"
@@ -42,7 +43,7 @@ struct PendingAppend {
 };
 }  // namespace internal
 
-struct Engine::Impl {
+struct ANNAL_HIDDEN Engine::Impl {
   std::string dir;
   Options options;  // as the embedder gave them
   // The projections of your own this engine runs: those compiled into this

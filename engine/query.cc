@@ -10,6 +10,7 @@
 #include "engine/snapshot_impl.h"
 #include "events/log_reader.h"
 #include "projectors/built_in_table.h"
+#include "projectors/table.h"
 #include "store/meta.h"
 
 namespace annal {
@@ -47,28 +48,42 @@ void RowJson(SnapshotState& s, Db table, std::string& out, std::string_view key,
   AppendJson(out, PublicRow(s.DecodeValue<Fb>(table, key, value)));
 }
 
-// How a built-in projection of rows keyed by id is read: its table, a row's
-// JSON, and the index its `due` filter walks (FiltersOf says which take it).
-struct TableReader {
+// Each keyed projection's rows as JSON (the others: QueueDepthPage,
+// AutonomyHistoryPage).
+struct RowPrinter {
   std::string_view name;
-  Db table;
   RowJsonFn json;
-  std::optional<Db> due_index;
 };
-const TableReader kTableReaders[] = {
-    {"active_tasks", Db::kActiveTasks, &RowJson<fbs::ActiveTaskRow>,
-     Db::kActiveTasksByWake},
-    {"schedules", Db::kSchedules, &RowJson<fbs::ScheduleRow>, Db::kSchedulesByNextRun},
-    {"watchers", Db::kWatchers, &RowJson<fbs::WatcherRow>, std::nullopt},
-    {"rules", Db::kRules, &RowJson<fbs::RuleRow>, std::nullopt},
-    {"integrations", Db::kIntegrations, &RowJson<fbs::IntegrationRow>, std::nullopt},
-    {"approvals", Db::kApprovals, &RowJson<fbs::ApprovalRow>, Db::kApprovalsByExpiry},
-    {"alarms", Db::kAlarms, &RowJson<fbs::AlarmRow>, std::nullopt},
+const RowPrinter kRowPrinters[] = {
+    {"active_tasks", &RowJson<fbs::ActiveTaskRow>},
+    {"schedules", &RowJson<fbs::ScheduleRow>},
+    {"watchers", &RowJson<fbs::WatcherRow>},
+    {"rules", &RowJson<fbs::RuleRow>},
+    {"integrations", &RowJson<fbs::IntegrationRow>},
+    {"approvals", &RowJson<fbs::ApprovalRow>},
+    {"alarms", &RowJson<fbs::AlarmRow>},
 };
 
-const TableReader& ReaderOf(std::string_view name) {
-  for (const TableReader& r : kTableReaders) {
-    if (r.name == name) return r;
+// How a built-in projection of rows keyed by id is read: its table and the
+// index its `due` filter walks (FiltersOf says which take it), as its
+// projector declares them (Tables(); the one index the nine declare is the
+// time index), and a row's JSON.
+struct TableReader {
+  Db table;
+  std::optional<Db> due_index;
+  RowJsonFn json;
+};
+
+TableReader ReaderOf(std::string_view name) {
+  for (const RowPrinter& printer : kRowPrinters) {
+    if (printer.name != name) continue;
+    for (const DeclaredProjection& p : BuiltInTables()) {
+      if (p.name != name) continue;
+      const DeclaredTable& t = p.tables.front();
+      std::optional<Db> due;
+      if (!t.indexes.empty()) due = t.indexes.front().db;
+      return {t.db, due, printer.json};
+    }
   }
   throw std::logic_error("no reader for projection " + std::string(name));
 }
@@ -215,7 +230,7 @@ Result<QueryPage> Snapshot::Query(std::string_view name, const QueryOptions& o) 
     if (name == "queue_depth") return QueueDepthPage(s, after_key);
     if (name == "autonomy_history")
       return AutonomyHistoryPage(s, after_key, o.limit, cursor);
-    const TableReader& reader = ReaderOf(name);
+    const TableReader reader = ReaderOf(name);
     if (o.due) {
       if (!reader.due_index)
         throw std::logic_error("no due index for " + std::string(name));

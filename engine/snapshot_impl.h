@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "annal/snapshot.h"
+#include "common/hidden.h"
 #include "engine/engine_impl.h"
 #include "projectors/row_codec.h"
 #include "store/keys.h"
@@ -109,7 +110,7 @@ struct SnapshotState {
 
 }  // namespace internal
 
-struct Snapshot::Impl : internal::SnapshotState {
+struct ANNAL_HIDDEN Snapshot::Impl : internal::SnapshotState {
   using SnapshotState::SnapshotState;
 };
 

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "annal/jsonl.h"
+#include "common/hidden.h"
 #include "common/printable.h"
 
 namespace annal {
@@ -95,7 +96,7 @@ Status ReadValue(std::string_view name, const Field* f, V* out) {
 
 }  // namespace
 
-struct JsonDecoder::Impl {
+struct ANNAL_HIDDEN JsonDecoder::Impl {
   simdjson::dom::parser parser;
   std::array<Field, kMaxFields> fields;
 };

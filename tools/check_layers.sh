@@ -22,7 +22,7 @@
 # include is the project's when its first folder is one of the layers'.
 # Prints every include that reaches upwards and fails when there is one.
 # Run at every build (a CMake target) and by ctest, which also runs it on a
-# tree with upward includes planted (tests/layering_test.sh).
+# tree with upward includes planted (tests/layering/script_test.sh).
 # ANNAL_LAYERS_ROOT: the tree to check (default: this repository).
 set -euo pipefail
 cd "${ANNAL_LAYERS_ROOT:-$(dirname "$0")/..}"

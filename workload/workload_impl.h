@@ -11,6 +11,7 @@
 #include <string>
 
 #include "annal/workload.h"
+#include "common/hidden.h"
 
 namespace annal {
 namespace workload {
@@ -120,7 +121,7 @@ constexpr int64_t kSecond = 1'000'000;
 
 using namespace workload;
 
-struct Workload::Impl {
+struct ANNAL_HIDDEN Workload::Impl {
   explicit Impl(WorkloadOptions o) : options(o), rng(o.seed), ts(o.start_ts) {}
 
   WorkloadOptions options;

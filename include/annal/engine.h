@@ -24,6 +24,7 @@
 #include <string>
 
 #include "annal/events.h"
+#include "annal/export.h"
 #include "annal/maintenance.h"
 #include "annal/options.h"
 #include "annal/snapshot.h"
@@ -46,7 +47,7 @@ struct AppendReceipt {
 // the caller gives another.
 inline constexpr size_t kDefaultProjectBatch = 10000;
 
-class Engine {
+class ANNAL_EXPORT Engine {
  public:
   // Opens (or creates, per options) the store in directory `dir`. Refuses,
   // with a message saying why, a directory that is not an annal store, a
@@ -161,6 +162,6 @@ class Engine {
 
 // Engine logging (map growth, stale reader slots, slow commits) goes to stderr
 // through spdlog; quiet (warnings only) by default.
-void SetVerboseLogging(bool verbose);
+ANNAL_EXPORT void SetVerboseLogging(bool verbose);
 
 }  // namespace annal

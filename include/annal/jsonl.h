@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "annal/events.h"
+#include "annal/export.h"
 #include "annal/maintenance.h"
 #include "annal/projection.h"
 #include "annal/rows.h"
@@ -18,7 +19,7 @@
 
 namespace annal {
 
-class JsonDecoder {
+class ANNAL_EXPORT JsonDecoder {
  public:
   JsonDecoder();
   ~JsonDecoder();
@@ -37,38 +38,41 @@ class JsonDecoder {
 
 // Appends one event as a JSON object (no newline): type, seq (when given), ts,
 // actor, then the type's fields; optional fields that are absent are omitted.
-void AppendJson(std::string& out, const Event& ev, std::optional<uint64_t> seq = {});
-std::string ToJson(const LoggedEvent& ev);
+ANNAL_EXPORT void AppendJson(std::string& out, const Event& ev,
+                             std::optional<uint64_t> seq = {});
+ANNAL_EXPORT std::string ToJson(const LoggedEvent& ev);
 
 // Appends `s` as a JSON string literal, quoted and escaped as annal's own
 // JSON is (for callers that wrap rows in JSON of their own).
-void AppendJsonString(std::string& out, std::string_view s);
+ANNAL_EXPORT void AppendJsonString(std::string& out, std::string_view s);
 
 // Appends one projection row as a JSON object with exactly the fields of
 // docs/events.md, absent values as null.
-void AppendJson(std::string& out, const ActiveTaskRow& r);
-void AppendJson(std::string& out, const ScheduleRow& r);
-void AppendJson(std::string& out, const WatcherRow& r);
-void AppendJson(std::string& out, const RuleRow& r);
-void AppendJson(std::string& out, const IntegrationRow& r);
-void AppendJson(std::string& out, const ApprovalRow& r);
-void AppendJson(std::string& out, const QueueDepthRow& r);
-void AppendJson(std::string& out, const AutonomyCurrentRow& r);
-void AppendJson(std::string& out, const AutonomyChangeRow& r);
-void AppendJson(std::string& out, const AlarmRow& r);
+ANNAL_EXPORT void AppendJson(std::string& out, const ActiveTaskRow& r);
+ANNAL_EXPORT void AppendJson(std::string& out, const ScheduleRow& r);
+ANNAL_EXPORT void AppendJson(std::string& out, const WatcherRow& r);
+ANNAL_EXPORT void AppendJson(std::string& out, const RuleRow& r);
+ANNAL_EXPORT void AppendJson(std::string& out, const IntegrationRow& r);
+ANNAL_EXPORT void AppendJson(std::string& out, const ApprovalRow& r);
+ANNAL_EXPORT void AppendJson(std::string& out, const QueueDepthRow& r);
+ANNAL_EXPORT void AppendJson(std::string& out, const AutonomyCurrentRow& r);
+ANNAL_EXPORT void AppendJson(std::string& out, const AutonomyChangeRow& r);
+ANNAL_EXPORT void AppendJson(std::string& out, const AlarmRow& r);
 // A declared table's row (annal/projection.h): its key fields, then its
 // other fields, by their declared names; floats in their shortest exact form.
-void AppendJson(std::string& out, const TableSpec& table, const TableRow& row);
+ANNAL_EXPORT void AppendJson(std::string& out, const TableSpec& table,
+                             const TableRow& row);
 // A bound on the first field of `table`'s index `index`, from its text form
 // (as `annal query --from` and HTTP's `from=` take it): an int in decimal, a
 // str as it is, a bool as true or false. nullopt for an unknown index or a
 // text that is not of the field's type.
-std::optional<Value> ParseIndexBound(const TableSpec& table, std::string_view index,
-                                     std::string_view text);
+ANNAL_EXPORT std::optional<Value> ParseIndexBound(const TableSpec& table,
+                                                  std::string_view index,
+                                                  std::string_view text);
 
 // The report of Engine::Verify as one JSON object and a newline (what
 // `annal verify --json` prints): identical, events, head_seq, head_hash, and
 // per projection its row counts, identical, digest and differences.
-std::string ToJson(const VerifyReport& report);
+ANNAL_EXPORT std::string ToJson(const VerifyReport& report);
 
 }  // namespace annal

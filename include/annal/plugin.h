@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "annal/export.h"
 #include "annal/projection.h"
 #include "annal/status.h"
 
@@ -48,7 +49,8 @@ constexpr uint64_t PluginLayout() {
 // Loads the plugin at `path` and returns its projections. kInvalidInput
 // naming the file when it cannot be loaded, has no entry point, or was
 // built for another ABI or layout.
-Result<std::vector<std::shared_ptr<Projection>>> LoadPlugin(const std::string& path);
+ANNAL_EXPORT Result<std::vector<std::shared_ptr<Projection>>> LoadPlugin(
+    const std::string& path);
 
 }  // namespace annal
 

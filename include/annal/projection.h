@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "annal/events.h"
+#include "annal/export.h"
 
 namespace annal {
 
@@ -73,7 +74,7 @@ using Values = std::vector<Value>;
 // does not match the table's declaration (a missing or extra value, a wrong
 // type, a null where the field is not optional), and an unknown table,
 // throw std::invalid_argument, which rejects the batch.
-class ProjectionTx {
+class ANNAL_EXPORT ProjectionTx {
  public:
   // The other fields of the row at `key`, in declared order; nullopt when
   // there is none.
@@ -86,7 +87,7 @@ class ProjectionTx {
   ~ProjectionTx() = default;
 };
 
-class Projection {
+class ANNAL_EXPORT Projection {
  public:
   virtual ~Projection() = default;
   // [a-z][a-z0-9_]{0,62}, not a built-in projection's name.

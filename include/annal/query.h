@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "annal/export.h"
 #include "annal/rows.h"
 
 namespace annal {
@@ -68,7 +69,7 @@ struct QueryPage {
 };
 
 // "open", "acked", "resolved" (EnumNames<AlarmState>); nullopt otherwise.
-std::optional<AlarmState> ParseAlarmState(std::string_view name);
+ANNAL_EXPORT std::optional<AlarmState> ParseAlarmState(std::string_view name);
 
 // Projection fingerprints by name: the nine in kProjections order, then the
 // projections of your own the engine holds (Options::projections order).
@@ -78,7 +79,7 @@ std::optional<AlarmState> ParseAlarmState(std::string_view name);
 using Fingerprints = std::vector<std::pair<std::string, uint64_t>>;
 // The names in `after` whose fingerprints differ from, or are missing in,
 // `before`, in `after`'s order.
-std::vector<std::string> ChangedProjections(const Fingerprints& before,
-                                            const Fingerprints& after);
+ANNAL_EXPORT std::vector<std::string> ChangedProjections(const Fingerprints& before,
+                                                         const Fingerprints& after);
 
 }  // namespace annal

@@ -15,10 +15,11 @@
 #include <string_view>
 
 #include "annal/engine.h"
+#include "annal/export.h"
 
 namespace annal {
 
-class StoreReplication {
+class ANNAL_EXPORT StoreReplication {
  public:
   explicit StoreReplication(Engine& engine) : engine_(engine) {}
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "annal/events.h"
+#include "annal/export.h"
 #include "annal/projection.h"
 #include "annal/query.h"
 #include "annal/rows.h"
@@ -30,7 +31,7 @@ using Rows = Result<std::vector<Row>>;
 template <class Row>
 using MaybeRow = Result<std::optional<Row>>;
 
-class Snapshot {
+class ANNAL_EXPORT Snapshot {
  public:
   Snapshot(Snapshot&&) noexcept;
   Snapshot& operator=(Snapshot&&) noexcept;

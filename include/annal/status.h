@@ -11,9 +11,11 @@
 #include <string>
 #include <utility>
 
+#include "annal/export.h"
+
 namespace annal {
 
-class [[nodiscard]] Status {
+class [[nodiscard]] ANNAL_EXPORT Status {
  public:
   enum class Code : uint8_t {
     kOk,

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "annal/events.h"
+#include "annal/export.h"
 
 namespace annal {
 
@@ -26,7 +27,7 @@ struct WorkloadOptions {
   int64_t start_ts = 1'700'000'000'000'000;
 };
 
-class Workload {
+class ANNAL_EXPORT Workload {
  public:
   explicit Workload(WorkloadOptions options = {});
   ~Workload();

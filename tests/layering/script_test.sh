@@ -3,7 +3,7 @@
 # must fail, naming the file, and the clean tree must pass. A layer check
 # that could not fail would let any layer include any other.
 set -euo pipefail
-check="$(cd "$(dirname "$0")/.." && pwd)/tools/check_layers.sh"
+check="$(cd "$(dirname "$0")/../.." && pwd)/tools/check_layers.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -32,4 +32,4 @@ printf '#include "store/keys.h"\n#include <vector>\n#include "log_generated.h"\n
 printf '#include "keys.h"\n#include <lmdb.h>\n' > "$root/store/ok.cc"
 ANNAL_LAYERS_ROOT="$root" bash "$check"
 bash "$check"  # and this repository
-echo "layering_test: ok"
+echo "layering script test: ok"
