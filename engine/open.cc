@@ -16,6 +16,7 @@
 #include "projectors/compiled_in.h"
 #include "store/keys.h"
 #include "store/meta.h"
+#include "store/new_data_file.h"
 #include "store/page_check.h"
 
 namespace annal {
@@ -78,7 +79,10 @@ Status CheckDirectory(const std::string& dir, const Options& o, bool* fresh,
     // Another process creating the store at the same moment: it is one now.
     if (entry.path().filename() == "data.mdb")
       return CheckDirectory(dir, o, fresh, made_dir);
-    if (entry.path().filename() != "lock.mdb") {
+    const std::string name = entry.path().filename().string();
+    // A creator that died mid-way (store/new_data_file.h) left its work.
+    if (name.rfind(kCreatingPrefix, 0) == 0) continue;
+    if (name != "lock.mdb") {
       return Status::NotAStore(
           dir + " is not empty and holds no annal store; refusing to create one there");
     }
@@ -249,6 +253,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
       return Status::Corruption(dir + "/data.mdb is damaged: " + *problem);
     if (Status st = PreallocateLockFile(dir, file_mode, s->options.read_only); !st.ok())
       return st;
+    if (fresh) CreateDataFile(dir, file_mode, s->options.initial_map_size);
     int rc = mdb_env_open(s->env.handle(), dir.c_str(), flags, file_mode);
     if (rc == MDB_INVALID) {
       return Status::NotAStore(dir +

@@ -1,0 +1,114 @@
+// The program the crash simulator records (README.md): one write path of
+// annal's, on a new store, noting each acknowledged append.
+//
+//   crash_writer DIR SCENARIO BATCH BATCHES [THREADS]
+//
+// Each scenario appends BATCHES batches of BATCH generated events and, after
+// each append that returned success, notes "ack LAST" (the receipt's last
+// seq) through the recorder, if one is loaded:
+//   appends     durable appends from THREADS threads (default 1; several
+//               share commits: group commit)
+//   nosync      the same with Options::sync off
+//   deferred    deferred mode, the projector run after every third batch
+//   growth      a 64 KiB map at open: it grows in the middle of batches
+//   rebuild     Rebuild (the blue/green swap) halfway
+//   projection  tool_stats (tests/tool_stats.h) is added a third of the way
+//               (its first build, at open) and moved to version 2 two thirds
+//               of the way (a rebuild at open)
+// crash_check opens each crash state as the scenario's last open did
+// (OpenOptions below).
+#include <dlfcn.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "annal/engine.h"
+#include "annal/workload.h"
+#include "tests/crashsim/scenario_options.h"
+
+namespace {
+
+using annal::crashsim::OpenOptions;
+
+void Note(const std::string& text) {
+  static auto note =
+      reinterpret_cast<void (*)(const char*)>(dlsym(RTLD_DEFAULT, "annal_crashrec_note"));
+  if (note) note(text.c_str());
+}
+
+int Fail(const annal::Status& st) {
+  fprintf(stderr, "crash_writer: %s\n", st.ToString().c_str());
+  return 1;
+}
+
+// Appends `batches` batches from `workload`; false on an error other than a
+// rule (several threads' generated streams may break one together).
+bool AppendSome(annal::Engine& engine, annal::Workload& workload, size_t batch,
+                size_t batches, const std::string& scenario) {
+  for (size_t b = 0; b < batches; ++b) {
+    const std::vector<annal::Event> events = workload.Take(batch);
+    auto receipt = engine.Append(events);
+    if (!receipt.ok()) {
+      if (receipt.status().code() == annal::Status::Code::kRejected) continue;
+      Fail(receipt.status());
+      return false;
+    }
+    Note("ack " + std::to_string(receipt->last_seq));
+    if (scenario == "deferred" && b % 3 == 2) {
+      if (auto projected = engine.ProjectPending(); !projected.ok()) {
+        Fail(projected.status());
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 5) {
+    fprintf(stderr, "usage: crash_writer DIR SCENARIO BATCH BATCHES [THREADS]\n");
+    return 2;
+  }
+  const std::string dir = argv[1], scenario = argv[2];
+  const size_t batch = std::strtoul(argv[3], nullptr, 10);
+  const size_t batches = std::strtoul(argv[4], nullptr, 10);
+  const size_t threads = argc > 5 ? std::strtoul(argv[5], nullptr, 10) : 1;
+  annal::Workload workload({.seed = 7});
+
+  if (scenario == "projection") {
+    // Three opens: without tool_stats, with version 1, with version 2.
+    for (uint32_t version = 0; version <= 2; ++version) {
+      auto engine = annal::Engine::Open(dir, OpenOptions(scenario, version));
+      if (!engine.ok()) return Fail(engine.status());
+      if (!AppendSome(**engine, workload, batch, batches / 3, scenario)) return 1;
+    }
+    return 0;
+  }
+  auto opened = annal::Engine::Open(dir, OpenOptions(scenario, 0));
+  if (!opened.ok()) return Fail(opened.status());
+  annal::Engine& engine = **opened;
+  if (scenario == "rebuild") {
+    if (!AppendSome(engine, workload, batch, batches / 2, scenario)) return 1;
+    if (annal::Status st = engine.Rebuild(); !st.ok()) return Fail(st);
+    return AppendSome(engine, workload, batch, batches - batches / 2, scenario) ? 0 : 1;
+  }
+  std::vector<std::thread> workers;
+  std::vector<int> failed(threads, 0);
+  for (size_t t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      annal::Workload own({.seed = 7 + t});
+      failed[t] = AppendSome(engine, own, batch, batches, scenario) ? 0 : 1;
+    });
+  }
+  for (auto& w : workers) w.join();
+  for (int f : failed)
+    if (f) return 1;
+  return 0;
+}

@@ -1,0 +1,346 @@
+// The crash simulator's recorder: an LD_PRELOAD library that records every
+// write, truncation and sync a process makes to the files of one directory
+// (tests/crashsim/README.md says why an interposer rather than FUSE).
+//
+//   ANNAL_CRASHREC_DIR=/path/to/store ANNAL_CRASHREC_OUT=run.rec
+//     LD_PRELOAD=libannal_crashrec.so program ...
+//
+// Each call goes through to the C library unchanged; what it did is then
+// appended to the recording (recording.h), under one lock, so the order of
+// the recording is an order the kernel saw. The program notes moments of
+// its own (an append acknowledged) through annal_crashrec_note, which it
+// finds with dlsym. Descriptors are told apart by the file they name
+// (/proc/self/fd), so data.mdb opened twice by LMDB is one file.
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "tests/crashsim/recording.h"
+
+using annal::crashsim::OpHeader;
+using annal::crashsim::OpKind;
+
+namespace {
+
+template <class F>
+F Real(const char* name) {
+  static_assert(sizeof(F) == sizeof(void*));
+  void* f = dlsym(RTLD_NEXT, name);
+  if (!f) abort();  // the C library lacks it: nothing sensible to do
+  return reinterpret_cast<F>(f);
+}
+
+struct Watched {
+  uint32_t file;
+  bool durable;  // opened O_DSYNC or O_SYNC
+};
+
+class Recorder {
+ public:
+  Recorder() {
+    const char* dir = getenv("ANNAL_CRASHREC_DIR");
+    const char* out = getenv("ANNAL_CRASHREC_OUT");
+    if (!dir || !out) return;
+    char real[PATH_MAX];
+    // The directory may not exist yet: watch the path as given then.
+    prefix_ = std::string(realpath(dir, real) ? real : dir) + "/";
+    out_ = Real<int (*)(const char*, int, ...)>("open")(
+        out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  }
+
+  // After a successful open of `fd`; `existed`: the path was there before.
+  void Opened(int fd, int flags, bool existed) {
+    if (out_ < 0 || fd < 0) return;
+    const std::string name = NameOf(PathOf(fd));
+    if (name.empty()) return;
+    struct stat st;
+    if (fstat(fd, &st) != 0 ||
+        (S_ISDIR(st.st_mode) && name != annal::crashsim::kDirectory))
+      return;  // a directory below: its entries are not modelled
+    std::lock_guard lock(mu_);
+    const uint32_t id = IdOf(name);
+    if (!existed) Emit(OpKind::kCreate, id, 0, nullptr, 0);
+    fds_[fd] = {id, (flags & (O_DSYNC | O_SYNC)) != 0};
+  }
+  // After a successful rename of the paths `from` (no longer there) and `to`.
+  void Renamed(const std::string& from, const std::string& to) {
+    if (out_ < 0) return;
+    const std::string old_name = NameOf(from), new_name = NameOf(to);
+    if (old_name.empty() || new_name.empty()) return;  // across the border: not modelled
+    std::lock_guard lock(mu_);
+    const uint32_t id = IdOf(old_name);
+    Emit(OpKind::kRename, id, 0, new_name.data(), new_name.size());
+    ids_.erase(old_name);
+    ids_[new_name] = id;  // the next open of the new name is the same file
+  }
+  // `path` absolute, its directory resolved; for a path that may be gone.
+  static std::string Resolved(int dirfd, const char* path) {
+    std::string p = path;
+    if (p.empty() || p[0] != '/') {
+      const std::string base = dirfd == AT_FDCWD ? CurrentDir() : PathOf(dirfd);
+      p = base + "/" + p;
+    }
+    const size_t slash = p.rfind('/');
+    char real[PATH_MAX];
+    const std::string parent = slash == 0 ? "/" : p.substr(0, slash);
+    if (!realpath(parent.c_str(), real)) return p;
+    return std::string(real) + (slash == 0 ? "" : "/") + p.substr(slash + 1);
+  }
+  void Closed(int fd) {
+    std::lock_guard lock(mu_);
+    fds_.erase(fd);
+  }
+  void Wrote(int fd, uint64_t offset, const void* data, ssize_t n) {
+    if (n <= 0) return;
+    std::lock_guard lock(mu_);
+    auto it = fds_.find(fd);
+    if (it == fds_.end()) return;
+    Emit(it->second.durable ? OpKind::kDurableWrite : OpKind::kWrite, it->second.file,
+         offset, data, static_cast<size_t>(n));
+  }
+  void Wrote(int fd, uint64_t offset, const iovec* iov, int count, ssize_t n) {
+    for (int i = 0; i < count && n > 0; ++i) {
+      const ssize_t part = std::min<ssize_t>(n, static_cast<ssize_t>(iov[i].iov_len));
+      Wrote(fd, offset, iov[i].iov_base, part);
+      offset += static_cast<uint64_t>(part);
+      n -= part;
+    }
+  }
+  void Truncated(int fd, uint64_t size) { Simple(fd, OpKind::kTruncate, size); }
+  void Synced(int fd) { Simple(fd, OpKind::kSync, 0); }
+  void Note(const char* text) {
+    if (out_ < 0) return;
+    std::string s(text);
+    std::lock_guard lock(mu_);
+    Emit(OpKind::kNote, 0, 0, s.data(), s.size());
+  }
+  bool Watching(int fd) {
+    std::lock_guard lock(mu_);
+    return fds_.count(fd) != 0;
+  }
+
+ private:
+  static std::string CurrentDir() {
+    char buf[PATH_MAX];
+    return getcwd(buf, sizeof buf) ? std::string(buf) : std::string();
+  }
+  // The name of `path` inside the watched directory; "" outside it.
+  std::string NameOf(const std::string& path) const {
+    if (path + "/" == prefix_) return annal::crashsim::kDirectory;
+    if (path.compare(0, prefix_.size(), prefix_) != 0) return "";
+    return path.substr(prefix_.size());
+  }
+  uint32_t IdOf(const std::string& name) {  // under mu_
+    auto [it, added] = ids_.try_emplace(name, next_id_);
+    if (added) {
+      ++next_id_;
+      Emit(OpKind::kFile, it->second, 0, name.data(), name.size());
+    }
+    return it->second;
+  }
+  static std::string PathOf(int fd) {
+    char link[64], target[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    const ssize_t n = readlink(link, target, sizeof target - 1);
+    return n > 0 ? std::string(target, static_cast<size_t>(n)) : std::string();
+  }
+  void Simple(int fd, OpKind kind, uint64_t offset) {
+    std::lock_guard lock(mu_);
+    auto it = fds_.find(fd);
+    if (it != fds_.end()) Emit(kind, it->second.file, offset, nullptr, 0);
+  }
+  // Written straight through: the recording must hold every operation even
+  // when the program is killed right after.
+  void Emit(OpKind kind, uint32_t file, uint64_t offset, const void* data, size_t size) {
+    static auto write_all = Real<ssize_t (*)(int, const void*, size_t)>("write");
+    std::string buf(sizeof(OpHeader) + size, '\0');
+    OpHeader h{static_cast<uint8_t>(kind), file, offset, size};
+    memcpy(buf.data(), &h, sizeof h);
+    if (size) memcpy(buf.data() + sizeof h, data, size);
+    for (size_t done = 0; done < buf.size();) {
+      const ssize_t n = write_all(out_, buf.data() + done, buf.size() - done);
+      if (n <= 0) abort();  // a recording with a hole would prove nothing
+      done += static_cast<size_t>(n);
+    }
+  }
+
+  std::mutex mu_;
+  std::string prefix_;
+  int out_ = -1;
+  std::map<std::string, uint32_t> ids_;  // by current name
+  uint32_t next_id_ = 0;
+  std::map<int, Watched> fds_;
+};
+
+Recorder& TheRecorder() {
+  static Recorder recorder;
+  return recorder;
+}
+
+bool Exists(const char* path) {
+  struct stat st;
+  return ::stat(path, &st) == 0;
+}
+
+int Open(const char* name, const char* path, int flags, mode_t mode) {
+  const bool existed = Exists(path);
+  const int fd = Real<int (*)(const char*, int, ...)>(name)(path, flags, mode);
+  TheRecorder().Opened(fd, flags, existed);
+  return fd;
+}
+
+int OpenAt(const char* name, int dirfd, const char* path, int flags, mode_t mode) {
+  struct stat st;
+  const bool existed = fstatat(dirfd, path, &st, 0) == 0;
+  const int fd =
+      Real<int (*)(int, const char*, int, ...)>(name)(dirfd, path, flags, mode);
+  TheRecorder().Opened(fd, flags, existed);
+  return fd;
+}
+
+mode_t ModeOf(int flags, va_list ap) {
+  return (flags & (O_CREAT | O_TMPFILE)) ? static_cast<mode_t>(va_arg(ap, int)) : 0;
+}
+
+}  // namespace
+
+extern "C" {
+
+void annal_crashrec_note(const char* text) { TheRecorder().Note(text); }
+
+int open(const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  const mode_t mode = ModeOf(flags, ap);
+  va_end(ap);
+  return Open("open", path, flags, mode);
+}
+int open64(const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  const mode_t mode = ModeOf(flags, ap);
+  va_end(ap);
+  return Open("open64", path, flags, mode);
+}
+int openat(int dirfd, const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  const mode_t mode = ModeOf(flags, ap);
+  va_end(ap);
+  return OpenAt("openat", dirfd, path, flags, mode);
+}
+int openat64(int dirfd, const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  const mode_t mode = ModeOf(flags, ap);
+  va_end(ap);
+  return OpenAt("openat64", dirfd, path, flags, mode);
+}
+int close(int fd) {
+  TheRecorder().Closed(fd);
+  return Real<int (*)(int)>("close")(fd);
+}
+
+ssize_t pwrite(int fd, const void* buf, size_t n, off_t offset) {
+  const ssize_t r =
+      Real<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite")(fd, buf, n, offset);
+  TheRecorder().Wrote(fd, static_cast<uint64_t>(offset), buf, r);
+  return r;
+}
+ssize_t pwrite64(int fd, const void* buf, size_t n, off_t offset) {
+  const ssize_t r =
+      Real<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite64")(fd, buf, n, offset);
+  TheRecorder().Wrote(fd, static_cast<uint64_t>(offset), buf, r);
+  return r;
+}
+ssize_t pwritev(int fd, const iovec* iov, int count, off_t offset) {
+  const ssize_t r =
+      Real<ssize_t (*)(int, const iovec*, int, off_t)>("pwritev")(fd, iov, count, offset);
+  TheRecorder().Wrote(fd, static_cast<uint64_t>(offset), iov, count, r);
+  return r;
+}
+ssize_t write(int fd, const void* buf, size_t n) {
+  const bool watched = TheRecorder().Watching(fd);
+  const off_t at = watched ? lseek(fd, 0, SEEK_CUR) : 0;
+  const ssize_t r = Real<ssize_t (*)(int, const void*, size_t)>("write")(fd, buf, n);
+  if (watched) TheRecorder().Wrote(fd, static_cast<uint64_t>(at), buf, r);
+  return r;
+}
+ssize_t writev(int fd, const iovec* iov, int count) {
+  const bool watched = TheRecorder().Watching(fd);
+  const off_t at = watched ? lseek(fd, 0, SEEK_CUR) : 0;
+  const ssize_t r = Real<ssize_t (*)(int, const iovec*, int)>("writev")(fd, iov, count);
+  if (watched) TheRecorder().Wrote(fd, static_cast<uint64_t>(at), iov, count, r);
+  return r;
+}
+int ftruncate(int fd, off_t size) {
+  const int r = Real<int (*)(int, off_t)>("ftruncate")(fd, size);
+  if (r == 0) TheRecorder().Truncated(fd, static_cast<uint64_t>(size));
+  return r;
+}
+int ftruncate64(int fd, off_t size) {
+  const int r = Real<int (*)(int, off_t)>("ftruncate64")(fd, size);
+  if (r == 0) TheRecorder().Truncated(fd, static_cast<uint64_t>(size));
+  return r;
+}
+// Extending a file with posix_fallocate: recorded as the size it gives
+// (zeros), durable like any other size change, at the next sync.
+int posix_fallocate(int fd, off_t offset, off_t len) {
+  const int r = Real<int (*)(int, off_t, off_t)>("posix_fallocate")(fd, offset, len);
+  struct stat st;
+  if (r == 0 && fstat(fd, &st) == 0)
+    TheRecorder().Truncated(fd, static_cast<uint64_t>(st.st_size));
+  return r;
+}
+int posix_fallocate64(int fd, off_t offset, off_t len) {
+  const int r = Real<int (*)(int, off_t, off_t)>("posix_fallocate64")(fd, offset, len);
+  struct stat st;
+  if (r == 0 && fstat(fd, &st) == 0)
+    TheRecorder().Truncated(fd, static_cast<uint64_t>(st.st_size));
+  return r;
+}
+int rename(const char* from, const char* to) {
+  const std::string old_path = Recorder::Resolved(AT_FDCWD, from);
+  const int r = Real<int (*)(const char*, const char*)>("rename")(from, to);
+  if (r == 0) TheRecorder().Renamed(old_path, Recorder::Resolved(AT_FDCWD, to));
+  return r;
+}
+int renameat(int from_dir, const char* from, int to_dir, const char* to) {
+  const std::string old_path = Recorder::Resolved(from_dir, from);
+  const int r = Real<int (*)(int, const char*, int, const char*)>("renameat")(
+      from_dir, from, to_dir, to);
+  if (r == 0) TheRecorder().Renamed(old_path, Recorder::Resolved(to_dir, to));
+  return r;
+}
+int renameat2(int from_dir, const char* from, int to_dir, const char* to,
+              unsigned flags) {
+  const std::string old_path = Recorder::Resolved(from_dir, from);
+  const int r = Real<int (*)(int, const char*, int, const char*, unsigned)>("renameat2")(
+      from_dir, from, to_dir, to, flags);
+  if (r == 0) TheRecorder().Renamed(old_path, Recorder::Resolved(to_dir, to));
+  return r;
+}
+int fsync(int fd) {
+  const int r = Real<int (*)(int)>("fsync")(fd);
+  if (r == 0) TheRecorder().Synced(fd);
+  return r;
+}
+int fdatasync(int fd) {
+  const int r = Real<int (*)(int)>("fdatasync")(fd);
+  if (r == 0) TheRecorder().Synced(fd);
+  return r;
+}
+
+}  // extern "C"
