@@ -152,11 +152,33 @@ Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group,
 
 using namespace internal;
 
+namespace {
+
+// A batch committed whose meta page's sync failed. It cannot be taken back:
+// readers see it, and the next commit's syncs make it durable (its data
+// pages were synced before the meta page was written; the next commit
+// writes the other meta page, over a tree that holds this batch). A retried
+// fsync would proceed as if the failed write-back had happened (the kernel
+// may have dropped the page's dirty state), so there is no retry: the caller
+// is told, with the seqs, and must not append the batch again.
+Status NotDurable(const AppendReceipt& receipt, int rc) {
+  return Status::IOError(
+      "the batch was committed as seqs " + std::to_string(receipt.first_seq) + " to " +
+      std::to_string(receipt.last_seq) +
+      ", but the sync that makes it durable failed (mdb_env_sync: " + mdb_strerror(rc) +
+      "): it is in the store, and the next commit's sync makes it "
+      "durable; do not append it again");
+}
+
+}  // namespace
+
+int Engine::Impl::TrySyncMeta() {
+  if (!options.sync || options.read_only) return MDB_SUCCESS;
+  return mdb_env_sync(env.handle(), 1);
+}
+
 void Engine::Impl::SyncMeta() {
-  if (!options.sync || options.read_only) return;
-  if (int rc = mdb_env_sync(env.handle(), 1); rc != MDB_SUCCESS) {
-    lmdb::error::raise("mdb_env_sync", rc);
-  }
+  if (int rc = TrySyncMeta(); rc != MDB_SUCCESS) lmdb::error::raise("mdb_env_sync", rc);
 }
 
 void Engine::Impl::Counters::Commit(std::chrono::steady_clock::duration took) {
@@ -246,17 +268,17 @@ Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
   // commit meanwhile. This process's next leader waits for this group to
   // leave the queue; letting it commit during this sync was measured slower
   // (docs/performance-notes.md).
+  int sync_rc = MDB_SUCCESS;
   if (st.ok() && committed) {
-    st = Guard([&] {
-      s.SyncMeta();
-      return Status::Ok();
-    });
+    sync_rc = s.TrySyncMeta();
     s.counters.Commit(std::chrono::steady_clock::now() - *committed);
   }
   {
     MutexLock lock(s.group_mutex);
     for (PendingAppend* p : group) {
       if (!st.ok()) p->result = st;
+      if (sync_rc != MDB_SUCCESS && p->result.ok())
+        p->result = NotDurable(*p->result, sync_rc);
       if (p->result.ok()) {
         s.counters.batches.fetch_add(1, std::memory_order_relaxed);
         s.counters.events.fetch_add(p->batch.size(), std::memory_order_relaxed);

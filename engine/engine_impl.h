@@ -138,6 +138,9 @@ struct ANNAL_HIDDEN Engine::Impl {
   // group before it is acknowledged).
   void CommitDurably(internal::Txn& txn);
   void SyncMeta();
+  // SyncMeta's error code instead of an exception (0: synced, or nothing to
+  // sync): for Append, which tells each batch of its group what happened.
+  int TrySyncMeta();
 
   // Runs `attempt` (one transaction) until it neither fills the map nor meets
   // a map another process grew; errors become a Status (Guard). The one

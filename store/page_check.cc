@@ -91,7 +91,9 @@ std::optional<std::string> CheckMetaPagesOnce(int fd) {
     return std::nullopt;
   }
   const uint32_t psize = m0.dbs[0].pad;
-  if (auto p = CheckMeta(m0, 0)) return *p;
+  const std::optional<std::string> damaged0 = CheckMeta(m0, 0);
+  if (damaged0 && (psize < 512 || psize > 65536 || (psize & (psize - 1))))
+    return *damaged0;
   got[1] = ::pread(fd, buf[1], sizeof buf[1], psize);
   struct stat st;
   if (::fstat(fd, &st) != 0) return std::nullopt;
@@ -104,10 +106,17 @@ std::optional<std::string> CheckMetaPagesOnce(int fd) {
   const auto m1 = Load<MetaRecord>(buf[1] + kPageHeader);
   if (h0.pgno != 0) return "meta page 0 says it is page " + N(h0.pgno);
   if (!(h1.flags & kMetaPage) || h1.pgno != 1) return "meta page 1 is not a meta page";
-  if (auto p = CheckMeta(m1, 1)) return *p;
-  if (m1.dbs[0].pad != psize) return "its two meta pages give different page sizes";
+  const std::optional<std::string> damaged1 = CheckMeta(m1, 1);
+  // A damaged meta page of an earlier transaction than an intact one is
+  // never read: LMDB takes the later. LMDB itself leaves one so after a
+  // failed meta write (it writes the old transaction id back over the new
+  // page, mdb_env_write_meta), and the next commit rewrites it.
+  if (damaged0 && (damaged1 || m0.txnid >= m1.txnid)) return *damaged0;
+  if (damaged1 && (damaged0 || m1.txnid >= m0.txnid)) return *damaged1;
+  if (!damaged0 && !damaged1 && m1.dbs[0].pad != psize)
+    return "its two meta pages give different page sizes";
   // LMDB reads the meta page of the later transaction (page 0 on a tie).
-  const MetaRecord& m = m1.txnid > m0.txnid ? m1 : m0;
+  const MetaRecord& m = damaged0 ? m1 : damaged1 ? m0 : m1.txnid > m0.txnid ? m1 : m0;
   // The file may end before last_page (pages allocated and freed unwritten
   // in one commit), never before a root: the walk checks every other page.
   for (int i = 0; i < 2; ++i) {

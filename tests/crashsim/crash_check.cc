@@ -45,7 +45,8 @@ using namespace annal::crashsim;
 namespace {
 
 // What the run acknowledged: the seq (or toy record) of each "ack N" note,
-// by the index of the operation it came after.
+// by the index of the operation it came after; and every batch's end
+// (acknowledged, or "end N": committed, its caller told it failed).
 struct Acks {
   std::map<size_t, uint64_t> at;  // op index -> acknowledged seq
   std::set<uint64_t> all;
@@ -67,10 +68,13 @@ Acks AcksOf(const Recording& r) {
   Acks acks;
   for (size_t i = 0; i < r.ops.size(); ++i) {
     const Op& op = r.ops[i];
-    if (op.kind == OpKind::kNote && op.data.rfind("ack ", 0) == 0) {
+    if (op.kind != OpKind::kNote) continue;
+    if (op.data.rfind("ack ", 0) == 0) {
       const uint64_t n = std::strtoull(op.data.c_str() + 4, nullptr, 10);
       acks.at[i] = n;
       acks.all.insert(n);
+    } else if (op.data.rfind("end ", 0) == 0) {  // a batch's end, not acknowledged
+      acks.all.insert(std::strtoull(op.data.c_str() + 4, nullptr, 10));
     }
   }
   return acks;

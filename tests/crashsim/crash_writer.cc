@@ -15,6 +15,12 @@
 //   projection  tool_stats (tests/tool_stats.h) is added a third of the way
 //               (its first build, at open) and moved to version 2 two thirds
 //               of the way (a rebuild at open)
+//   faults      durable appends under an injected fault (the recorder's
+//               ANNAL_CRASHREC_FAIL): the append that meets it must fail
+//               with kIOError naming the error and leave nothing visible;
+//               the batch is then appended again (the store stays usable,
+//               reopened if need be), and the store verifies at the end.
+//               Exits 1 naming what broke.
 // crash_check opens each crash state as the scenario's last open did
 // (OpenOptions below).
 #include <dlfcn.h>
@@ -23,6 +29,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -69,6 +76,88 @@ bool AppendSome(annal::Engine& engine, annal::Workload& workload, size_t batch,
   return true;
 }
 
+// nullopt when the engine cannot be read (LMDB refuses an environment
+// after some failed writes until it is opened again).
+std::optional<uint64_t> LastSeq(annal::Engine& engine) {
+  auto snap = engine.Read();
+  if (!snap.ok() || !snap->LastSeq().ok()) return std::nullopt;
+  return *snap->LastSeq();
+}
+
+// The "faults" scenario (above).
+int AppendThroughFaults(const std::string& dir, size_t batch, size_t batches) {
+  annal::Workload workload({.seed = 7});
+  auto opened = annal::Engine::Open(dir, OpenOptions("faults", 0));
+  if (!opened.ok()) {  // the fault hit the store's creation: an error, not a crash
+    if (opened.status().code() != annal::Status::Code::kIOError)
+      return Fail(opened.status());
+    opened = annal::Engine::Open(dir, OpenOptions("faults", 0));
+    if (!opened.ok()) return Fail(opened.status());
+  }
+  std::unique_ptr<annal::Engine> engine = std::move(*opened);
+  uint64_t appended = 0;
+  for (size_t b = 0; b < batches; ++b) {
+    const std::vector<annal::Event> events = workload.Take(batch);
+    const std::optional<uint64_t> before = LastSeq(*engine);
+    if (!before) return Fail(annal::Status::Internal("the store cannot be read"));
+    auto receipt = engine->Append(events);
+    if (!receipt.ok()) {
+      const annal::Status& st = receipt.status();
+      fprintf(stderr, "crash_writer: append %zu failed: %s\n", b, st.ToString().c_str());
+      if (st.code() != annal::Status::Code::kIOError) return 1;
+      const std::optional<uint64_t> after = LastSeq(*engine);
+      if (st.message().find("was committed as seqs") != std::string::npos) {
+        // Committed, its sync failed: whole, visible, not to be appended again.
+        if (after != *before + events.size()) {
+          fprintf(stderr,
+                  "crash_writer: a batch said committed is not whole in the store\n");
+          return 1;
+        }
+        Note("end " + std::to_string(*after));  // a batch's end, not acknowledged
+        appended += events.size();
+        continue;
+      }
+      if (after && after != before) {
+        fprintf(stderr, "crash_writer: the failed append is visible\n");
+        return 1;
+      }
+      receipt = engine->Append(events);
+      if (!receipt.ok()) {  // the engine refuses after the fault: reopen
+        engine.reset();
+        auto again = annal::Engine::Open(dir, OpenOptions("faults", 0));
+        if (!again.ok()) return Fail(again.status());
+        engine = std::move(*again);
+        if (LastSeq(*engine) != before) {
+          fprintf(stderr, "crash_writer: the failed append is in the reopened store\n");
+          return 1;
+        }
+        receipt = engine->Append(events);
+        if (!receipt.ok()) return Fail(receipt.status());
+      }
+    }
+    appended += events.size();
+    Note("ack " + std::to_string(receipt->last_seq));
+  }
+  auto report = engine->Verify();
+  if (!report.ok() && report.status().code() == annal::Status::Code::kIOError) {
+    // The fault met Verify's own commit: an error, and then a second try.
+    engine.reset();
+    auto again = annal::Engine::Open(dir, OpenOptions("faults", 0));
+    if (!again.ok()) return Fail(again.status());
+    engine = std::move(*again);
+    report = engine->Verify();
+  }
+  if (!report.ok()) return Fail(report.status());
+  const uint64_t held = LastSeq(*engine).value_or(0);
+  if (!report->identical() || held != appended) {
+    fprintf(
+        stderr, "crash_writer: the store does not verify, or holds %llu events of %llu\n",
+        static_cast<unsigned long long>(held), static_cast<unsigned long long>(appended));
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -82,6 +171,7 @@ int main(int argc, char** argv) {
   const size_t threads = argc > 5 ? std::strtoul(argv[5], nullptr, 10) : 1;
   annal::Workload workload({.seed = 7});
 
+  if (scenario == "faults") return AppendThroughFaults(dir, batch, batches);
   if (scenario == "projection") {
     // Three opens: without tool_stats, with version 1, with version 2.
     for (uint32_t version = 0; version <= 2; ++version) {

@@ -11,7 +11,13 @@
 // its own (an append acknowledged) through annal_crashrec_note, which it
 // finds with dlsym. Descriptors are told apart by the file they name
 // (/proc/self/fd), so data.mdb opened twice by LMDB is one file.
+//
+// Faults: ANNAL_CRASHREC_FAIL=KIND:N:ERRNO makes the Nth (from 1) call of
+// KIND on the directory's files fail with ERRNO (EIO or ENOSPC) without
+// doing anything; KIND is "write" (any write call) or "sync" (fsync and
+// fdatasync). The failure is recorded as a note ("fault write 3 EIO").
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -58,6 +64,26 @@ class Recorder {
     prefix_ = std::string(realpath(dir, real) ? real : dir) + "/";
     out_ = Real<int (*)(const char*, int, ...)>("open")(
         out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (const char* fail = getenv("ANNAL_CRASHREC_FAIL")) {
+      char kind[16] = {0}, err[16] = {0};
+      if (sscanf(fail, "%15[a-z]:%lu:%15[A-Z]", kind, &fail_at_, err) == 3) {
+        fail_kind_ = kind;
+        fail_errno_ = strcmp(err, "ENOSPC") == 0 ? ENOSPC : EIO;
+      }
+    }
+  }
+
+  // Whether this call of `kind` ("write", "sync") on `fd` is the one to
+  // fail; if so errno is set and the fault noted.
+  bool Fails(int fd, const char* kind) {
+    std::lock_guard lock(mu_);
+    if (fail_kind_ != kind || fds_.count(fd) == 0) return false;
+    if (++calls_ != fail_at_) return false;
+    const std::string note = "fault " + fail_kind_ + " " + std::to_string(fail_at_) +
+                             " " + (fail_errno_ == ENOSPC ? "ENOSPC" : "EIO");
+    Emit(OpKind::kNote, 0, 0, note.data(), note.size());
+    errno = fail_errno_;
+    return true;
   }
 
   // After a successful open of `fd`; `existed`: the path was there before.
@@ -182,6 +208,9 @@ class Recorder {
   std::map<std::string, uint32_t> ids_;  // by current name
   uint32_t next_id_ = 0;
   std::map<int, Watched> fds_;
+  std::string fail_kind_;  // "": no fault
+  unsigned long fail_at_ = 0, calls_ = 0;
+  int fail_errno_ = EIO;
 };
 
 Recorder& TheRecorder() {
@@ -254,24 +283,28 @@ int close(int fd) {
 }
 
 ssize_t pwrite(int fd, const void* buf, size_t n, off_t offset) {
+  if (TheRecorder().Fails(fd, "write")) return -1;
   const ssize_t r =
       Real<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite")(fd, buf, n, offset);
   TheRecorder().Wrote(fd, static_cast<uint64_t>(offset), buf, r);
   return r;
 }
 ssize_t pwrite64(int fd, const void* buf, size_t n, off_t offset) {
+  if (TheRecorder().Fails(fd, "write")) return -1;
   const ssize_t r =
       Real<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite64")(fd, buf, n, offset);
   TheRecorder().Wrote(fd, static_cast<uint64_t>(offset), buf, r);
   return r;
 }
 ssize_t pwritev(int fd, const iovec* iov, int count, off_t offset) {
+  if (TheRecorder().Fails(fd, "write")) return -1;
   const ssize_t r =
       Real<ssize_t (*)(int, const iovec*, int, off_t)>("pwritev")(fd, iov, count, offset);
   TheRecorder().Wrote(fd, static_cast<uint64_t>(offset), iov, count, r);
   return r;
 }
 ssize_t write(int fd, const void* buf, size_t n) {
+  if (TheRecorder().Fails(fd, "write")) return -1;
   const bool watched = TheRecorder().Watching(fd);
   const off_t at = watched ? lseek(fd, 0, SEEK_CUR) : 0;
   const ssize_t r = Real<ssize_t (*)(int, const void*, size_t)>("write")(fd, buf, n);
@@ -279,6 +312,7 @@ ssize_t write(int fd, const void* buf, size_t n) {
   return r;
 }
 ssize_t writev(int fd, const iovec* iov, int count) {
+  if (TheRecorder().Fails(fd, "write")) return -1;
   const bool watched = TheRecorder().Watching(fd);
   const off_t at = watched ? lseek(fd, 0, SEEK_CUR) : 0;
   const ssize_t r = Real<ssize_t (*)(int, const iovec*, int)>("writev")(fd, iov, count);
@@ -333,11 +367,13 @@ int renameat2(int from_dir, const char* from, int to_dir, const char* to,
   return r;
 }
 int fsync(int fd) {
+  if (TheRecorder().Fails(fd, "sync")) return -1;
   const int r = Real<int (*)(int)>("fsync")(fd);
   if (r == 0) TheRecorder().Synced(fd);
   return r;
 }
 int fdatasync(int fd) {
+  if (TheRecorder().Fails(fd, "sync")) return -1;
   const int r = Real<int (*)(int)>("fdatasync")(fd);
   if (r == 0) TheRecorder().Synced(fd);
   return r;
