@@ -21,6 +21,11 @@
 //               the batch is then appended again (the store stays usable,
 //               reopened if need be), and the store verifies at the end.
 //               Exits 1 naming what broke.
+//   faults-deferred, faults-rebuild
+//               the same in deferred mode with the projector after each
+//               batch, or with Rebuild halfway; a projector run, rebuild or
+//               verify that meets the fault fails with kIOError and
+//               succeeds once the store is reopened
 // crash_check opens each crash state as the scenario's last open did
 // (OpenOptions below).
 #include <dlfcn.h>
@@ -84,28 +89,76 @@ std::optional<uint64_t> LastSeq(annal::Engine& engine) {
   return *snap->LastSeq();
 }
 
-// The "faults" scenario (above).
-int AppendThroughFaults(const std::string& dir, size_t batch, size_t batches) {
-  annal::Workload workload({.seed = 7});
-  auto opened = annal::Engine::Open(dir, OpenOptions("faults", 0));
-  if (!opened.ok()) {  // the fault hit the store's creation: an error, not a crash
-    if (opened.status().code() != annal::Status::Code::kIOError)
-      return Fail(opened.status());
-    opened = annal::Engine::Open(dir, OpenOptions("faults", 0));
-    if (!opened.ok()) return Fail(opened.status());
+// The "faults" scenarios (above).
+class FaultRun {
+ public:
+  FaultRun(std::string dir, std::string scenario)
+      : dir_(std::move(dir)), scenario_(std::move(scenario)) {}
+
+  int Run(size_t batch, size_t batches) {
+    // A fault in the store's creation is an error; the second open creates it.
+    if (!Reopen() && !Reopen()) return 1;
+    annal::Workload workload({.seed = 7});
+    for (size_t b = 0; b < batches; ++b) {
+      if (int rc = AppendOne(workload.Take(batch), b); rc != 0) return rc;
+      // Deferred: the projector after each batch; rebuild: halfway.
+      if (scenario_ == "faults-deferred" &&
+          !Retried([&] { return engine_->ProjectPending().status(); }))
+        return 1;
+      if (scenario_ == "faults-rebuild" && b == batches / 2 &&
+          !Retried([&] { return engine_->Rebuild(); }))
+        return 1;
+    }
+    if (scenario_ == "faults-deferred" &&
+        !Retried([&] { return engine_->ProjectPending().status(); }))
+      return 1;
+    annal::Result<annal::VerifyReport> report = annal::Status::Internal("not verified");
+    if (!Retried([&] { return (report = engine_->Verify()).status(); })) return 1;
+    const uint64_t held = LastSeq(*engine_).value_or(0);
+    if (!report->identical() || held != appended_) {
+      fprintf(stderr,
+              "crash_writer: the store does not verify, or holds %llu events of %llu\n",
+              static_cast<unsigned long long>(held),
+              static_cast<unsigned long long>(appended_));
+      return 1;
+    }
+    return 0;
   }
-  std::unique_ptr<annal::Engine> engine = std::move(*opened);
-  uint64_t appended = 0;
-  for (size_t b = 0; b < batches; ++b) {
-    const std::vector<annal::Event> events = workload.Take(batch);
-    const std::optional<uint64_t> before = LastSeq(*engine);
+
+ private:
+  bool Reopen() {
+    engine_.reset();
+    auto opened = annal::Engine::Open(dir_, OpenOptions(scenario_, 0));
+    if (!opened.ok()) {
+      fprintf(stderr, "crash_writer: %s\n", opened.status().ToString().c_str());
+      if (opened.status().code() != annal::Status::Code::kIOError) std::exit(1);
+      return false;
+    }
+    engine_ = std::move(*opened);
+    return true;
+  }
+
+  // `op` once, and once more after reopening when the fault failed it.
+  template <class Op>
+  bool Retried(Op op) {
+    annal::Status st = op();
+    if (st.ok()) return true;
+    fprintf(stderr, "crash_writer: %s\n", st.ToString().c_str());
+    if (st.code() != annal::Status::Code::kIOError || !Reopen()) return false;
+    st = op();
+    if (!st.ok()) fprintf(stderr, "crash_writer: again: %s\n", st.ToString().c_str());
+    return st.ok();
+  }
+
+  int AppendOne(const std::vector<annal::Event>& events, size_t b) {
+    const std::optional<uint64_t> before = LastSeq(*engine_);
     if (!before) return Fail(annal::Status::Internal("the store cannot be read"));
-    auto receipt = engine->Append(events);
+    auto receipt = engine_->Append(events);
     if (!receipt.ok()) {
       const annal::Status& st = receipt.status();
       fprintf(stderr, "crash_writer: append %zu failed: %s\n", b, st.ToString().c_str());
       if (st.code() != annal::Status::Code::kIOError) return 1;
-      const std::optional<uint64_t> after = LastSeq(*engine);
+      const std::optional<uint64_t> after = LastSeq(*engine_);
       if (st.message().find("was committed as seqs") != std::string::npos) {
         // Committed, its sync failed: whole, visible, not to be appended again.
         if (after != *before + events.size()) {
@@ -114,49 +167,33 @@ int AppendThroughFaults(const std::string& dir, size_t batch, size_t batches) {
           return 1;
         }
         Note("end " + std::to_string(*after));  // a batch's end, not acknowledged
-        appended += events.size();
-        continue;
+        appended_ += events.size();
+        return 0;
       }
       if (after && after != before) {
         fprintf(stderr, "crash_writer: the failed append is visible\n");
         return 1;
       }
-      receipt = engine->Append(events);
+      receipt = engine_->Append(events);
       if (!receipt.ok()) {  // the engine refuses after the fault: reopen
-        engine.reset();
-        auto again = annal::Engine::Open(dir, OpenOptions("faults", 0));
-        if (!again.ok()) return Fail(again.status());
-        engine = std::move(*again);
-        if (LastSeq(*engine) != before) {
+        if (!Reopen()) return 1;
+        if (LastSeq(*engine_) != before) {
           fprintf(stderr, "crash_writer: the failed append is in the reopened store\n");
           return 1;
         }
-        receipt = engine->Append(events);
+        receipt = engine_->Append(events);
         if (!receipt.ok()) return Fail(receipt.status());
       }
     }
-    appended += events.size();
+    appended_ += events.size();
     Note("ack " + std::to_string(receipt->last_seq));
+    return 0;
   }
-  auto report = engine->Verify();
-  if (!report.ok() && report.status().code() == annal::Status::Code::kIOError) {
-    // The fault met Verify's own commit: an error, and then a second try.
-    engine.reset();
-    auto again = annal::Engine::Open(dir, OpenOptions("faults", 0));
-    if (!again.ok()) return Fail(again.status());
-    engine = std::move(*again);
-    report = engine->Verify();
-  }
-  if (!report.ok()) return Fail(report.status());
-  const uint64_t held = LastSeq(*engine).value_or(0);
-  if (!report->identical() || held != appended) {
-    fprintf(
-        stderr, "crash_writer: the store does not verify, or holds %llu events of %llu\n",
-        static_cast<unsigned long long>(held), static_cast<unsigned long long>(appended));
-    return 1;
-  }
-  return 0;
-}
+
+  std::string dir_, scenario_;
+  std::unique_ptr<annal::Engine> engine_;
+  uint64_t appended_ = 0;
+};
 
 }  // namespace
 
@@ -171,7 +208,8 @@ int main(int argc, char** argv) {
   const size_t threads = argc > 5 ? std::strtoul(argv[5], nullptr, 10) : 1;
   annal::Workload workload({.seed = 7});
 
-  if (scenario == "faults") return AppendThroughFaults(dir, batch, batches);
+  if (scenario.rfind("faults", 0) == 0)
+    return FaultRun(dir, scenario).Run(batch, batches);
   if (scenario == "projection") {
     // Three opens: without tool_stats, with version 1, with version 2.
     for (uint32_t version = 0; version <= 2; ++version) {

@@ -63,24 +63,25 @@ case "$scenario" in
     record import "$ANNAL_CLI" --db DIR import "$tmp/events.jsonl"
     check import annal durable --acked 5000 --batches-of 1000
     ;;
-  faults)
+  faults | faults-deferred | faults-rebuild)
     # EIO and ENOSPC (in turn) at each write, then at each sync, of a run of
-    # durable appends, one fault per run, until a run ends before its fault:
-    # crash_writer's faults scenario checks the error, that nothing of the
-    # failed append is visible, that the store stays usable, and verify.
+    # durable appends (deferred: with the projector; rebuild: with a
+    # rebuild), one fault per run, until a run ends before its fault:
+    # crash_writer checks the error, that nothing of the failed append is
+    # visible, that the store stays usable, and verify.
     for kind in write sync; do
       for ((n = 1; ; n++)); do
         errno_name=$([ $((n % 2)) = 0 ] && echo EIO || echo ENOSPC)
         rm -rf "$tmp/faults" "$tmp/faults.rec"
-        if ! ANNAL_CRASHREC_FAIL=$kind:$n:$errno_name record faults "$CRASH_WRITER" DIR faults 10 10 \
-             2> "$tmp/faults.err"; then
+        if ! ANNAL_CRASHREC_FAIL=$kind:$n:$errno_name record faults "$CRASH_WRITER" DIR \
+             "$scenario" 10 10 2> "$tmp/faults.err"; then
           echo "FAILED with $kind $n $errno_name:"
           cat "$tmp/faults.err"
           exit 1
         fi
         grep -aq "fault $kind $n" "$tmp/faults.rec" || break
       done
-      echo "faults: $((n - 1)) runs, $kind $((n - 1)) of $((n - 1)) failing in turn: all passed"
+      echo "$scenario: a fault at each $kind, $((n - 1)) runs: all passed"
     done
     ;;
   nosync)

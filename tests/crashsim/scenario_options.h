@@ -15,7 +15,7 @@ namespace annal::crashsim {
 inline Options OpenOptions(const std::string& scenario, uint32_t tool_stats_version) {
   Options o;
   o.sync = scenario != "nosync";
-  if (scenario == "deferred") o.mode = Mode::kDeferred;
+  if (scenario == "deferred" || scenario == "faults-deferred") o.mode = Mode::kDeferred;
   if (scenario == "growth") o.initial_map_size = size_t{64} << 10;
   if (tool_stats_version > 0) {
     o.projections = {std::make_shared<testing::ToolStats>(tool_stats_version)};
