@@ -4,7 +4,7 @@
 //
 //   crash_check RECORDING annal|toy durable|writes-kept [--scenario NAME]
 //               [--seed N] [--blocks N] [--acked N] [--batches-of N]
-//               [--expect-violations]
+//               [--refusal-before-ack] [--expect-violations]
 //
 // annal: the state opens with Engine::Open (no repair step) with the
 // options of crash_writer's SCENARIO (default appends), Verify passes, the
@@ -19,7 +19,10 @@
 // file.
 // --acked N: the program acknowledged seq N by exiting (`annal import`);
 // --batches-of N: every multiple of N is the end of a batch too (a program
-// that notes nothing on the way). --seed picks the random states, --blocks how many of
+// that notes nothing on the way). --refusal-before-ack: before the first
+// acknowledgement a state may be refused, with an error, rather than open
+// (a backup's directory: nothing was promised of it yet). --seed picks the
+// random states, --blocks how many of
 // them per crash point (ExploreOptions::random_blocks). Prints the counts and the first
 // violations; exits 1 on a violation, or, with --expect-violations, when
 // there was none (the simulator's own test).
@@ -114,12 +117,14 @@ annal::Options OptionsOf(const std::string& scenario) {
 struct Checker {
   const Acks& acks;
   bool durable;
+  bool refusal_before_ack;
   std::string scenario;
   std::map<uint64_t, std::string> final_hashes;
 
   // The first thing wrong with the store in `dir`, or "" when nothing is.
   std::string Annal(const CrashState& s, const fs::path& dir) const {
     auto engine = annal::Engine::Open(dir.string(), OptionsOf(scenario));
+    if (!engine.ok() && refusal_before_ack && acks.MostBefore(s.point) == 0) return "";
     if (!engine.ok()) return "does not open: " + engine.status().ToString();
     auto report = (*engine)->Verify();
     if (!report.ok()) return "verify failed: " + report.status().ToString();
@@ -179,6 +184,7 @@ int main(int argc, char** argv) {
     bool expect_violations = false;
     std::string scenario = "appends";
     uint64_t acked_at_end = 0, batches_of = 0;
+    bool refusal_before_ack = false;
     for (int i = 4; i < argc; ++i) {
       const bool has_value = i + 1 < argc;
       if (strcmp(argv[i], "--seed") == 0 && has_value) {
@@ -191,6 +197,8 @@ int main(int argc, char** argv) {
         batches_of = std::strtoull(argv[++i], nullptr, 10);
       } else if (strcmp(argv[i], "--scenario") == 0 && has_value) {
         scenario = argv[++i];
+      } else if (strcmp(argv[i], "--refusal-before-ack") == 0) {
+        refusal_before_ack = true;
       } else if (strcmp(argv[i], "--expect-violations") == 0) {
         expect_violations = true;
       } else {
@@ -207,7 +215,8 @@ int main(int argc, char** argv) {
       acks.all.insert(end);
     const fs::path dir =
         fs::temp_directory_path() / ("annal-crash-" + std::to_string(getpid()));
-    Checker checker{acks, strcmp(argv[3], "durable") == 0, scenario, {}};
+    Checker checker{
+        acks, strcmp(argv[3], "durable") == 0, refusal_before_ack, scenario, {}};
     if (annal_subject) checker.final_hashes = FinalHashes(r, dir, OptionsOf(scenario));
 
     size_t violations = 0;

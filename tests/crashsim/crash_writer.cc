@@ -15,6 +15,8 @@
 //   projection  tool_stats (tests/tool_stats.h) is added a third of the way
 //               (its first build, at open) and moved to version 2 two thirds
 //               of the way (a rebuild at open)
+//   backup      appends to DIR.src (not recorded), then Backup(DIR), noting
+//               "ack LAST" once it returned
 //   faults      durable appends under an injected fault (the recorder's
 //               ANNAL_CRASHREC_FAIL): the append that meets it must fail
 //               with kIOError naming the error and leave nothing visible;
@@ -70,7 +72,7 @@ bool AppendSome(annal::Engine& engine, annal::Workload& workload, size_t batch,
       Fail(receipt.status());
       return false;
     }
-    Note("ack " + std::to_string(receipt->last_seq));
+    if (scenario != "backup") Note("ack " + std::to_string(receipt->last_seq));
     if (scenario == "deferred" && b % 3 == 2) {
       if (auto projected = engine.ProjectPending(); !projected.ok()) {
         Fail(projected.status());
@@ -210,6 +212,19 @@ int main(int argc, char** argv) {
 
   if (scenario.rfind("faults", 0) == 0)
     return FaultRun(dir, scenario).Run(batch, batches);
+  if (scenario == "backup") {
+    // The source's appends are not the recorded store's: only the backup's
+    // return is noted.
+    auto source = annal::Engine::Open(dir + ".src", OpenOptions(scenario, 0));
+    if (!source.ok()) return Fail(source.status());
+    if (!AppendSome(**source, workload, batch, batches, scenario)) return 1;
+    auto backup = (*source)->Backup(dir);
+    if (!backup.ok()) return Fail(backup.status());
+    auto last = LastSeq(**source);
+    if (!last) return Fail(annal::Status::Internal("the source cannot be read"));
+    Note("ack " + std::to_string(*last));
+    return 0;
+  }
   if (scenario == "projection") {
     // Three opens: without tool_stats, with version 1, with version 2.
     for (uint32_t version = 0; version <= 2; ++version) {

@@ -2,7 +2,8 @@
 # Power-loss scenarios (README.md): record a run with the interposer, then
 # check every crash state of it. SCENARIO: self-test, or one of
 # crash_writer's (appends, group, nosync, deferred, growth, rebuild,
-# projection), or import (`annal import`).
+# projection, backup), or import (`annal import`), or faults, faults-deferred,
+# faults-rebuild (EIO and ENOSPC injected).
 # CRASHREC, CRASH_WRITER, TOY_WRITER, CRASH_CHECK, ANNAL_CLI: the built
 # programs (ctest sets them). SEED (default 1) picks the random crash states, BLOCKS
 # (default 4) how many per crash point; ROUNDS (default 1) repeats each
@@ -56,6 +57,11 @@ case "$scenario" in
     ;;
   growth)
     annal growth growth 100 20
+    ;;
+  backup)
+    # A backup promises nothing until Backup returns; after, all of it.
+    record backup "$CRASH_WRITER" DIR backup 10 30
+    check backup annal durable --scenario backup --refusal-before-ack
     ;;
   import)
     # `annal import` acknowledges by exiting; it commits every 1000 lines.
