@@ -17,6 +17,9 @@
 //               of the way (a rebuild at open)
 //   backup      appends to DIR.src (not recorded), then Backup(DIR), noting
 //               "ack LAST" once it returned
+//   promote     a replica at DIR takes DIR.src's log (half the batches) a
+//               batch at a time (AppendStored), is promoted, and appends the
+//               other half
 //   faults      durable appends under an injected fault (the recorder's
 //               ANNAL_CRASHREC_FAIL): the append that meets it must fail
 //               with kIOError naming the error and leave nothing visible;
@@ -32,6 +35,7 @@
 // (OpenOptions below).
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -42,6 +46,7 @@
 #include <vector>
 
 #include "annal/engine.h"
+#include "annal/replication.h"
 #include "annal/workload.h"
 #include "tests/crashsim/scenario_options.h"
 
@@ -63,7 +68,7 @@ int Fail(const annal::Status& st) {
 // Appends `batches` batches from `workload`; false on an error other than a
 // rule (several threads' generated streams may break one together).
 bool AppendSome(annal::Engine& engine, annal::Workload& workload, size_t batch,
-                size_t batches, const std::string& scenario) {
+                size_t batches, const std::string& scenario, bool unrecorded = false) {
   for (size_t b = 0; b < batches; ++b) {
     const std::vector<annal::Event> events = workload.Take(batch);
     auto receipt = engine.Append(events);
@@ -72,7 +77,8 @@ bool AppendSome(annal::Engine& engine, annal::Workload& workload, size_t batch,
       Fail(receipt.status());
       return false;
     }
-    if (scenario != "backup") Note("ack " + std::to_string(receipt->last_seq));
+    // backup and promote append to a source store first: not the recorded one.
+    if (!unrecorded) Note("ack " + std::to_string(receipt->last_seq));
     if (scenario == "deferred" && b % 3 == 2) {
       if (auto projected = engine.ProjectPending(); !projected.ok()) {
         Fail(projected.status());
@@ -197,6 +203,37 @@ class FaultRun {
   uint64_t appended_ = 0;
 };
 
+// The "promote" scenario: a replica made at DIR takes a primary's log (at
+// DIR.src, not recorded) a batch at a time, is promoted, and appends on.
+int Promote(const std::string& dir, annal::Workload& workload, size_t batch,
+            size_t batches) {
+  auto primary = annal::Engine::Open(dir + ".src", OpenOptions("promote", 0));
+  if (!primary.ok()) return Fail(primary.status());
+  if (!AppendSome(**primary, workload, batch, batches / 2, "promote", true)) return 1;
+  std::vector<std::string> stored;
+  auto snap = (*primary)->Read();
+  if (!snap.ok()) return Fail(snap.status());
+  annal::Status scanned = snap->ScanStored(1, [&](uint64_t, std::string_view value) {
+    stored.emplace_back(value);
+    return true;
+  });
+  if (!scanned.ok()) return Fail(scanned);
+  auto replica = annal::Engine::Open(dir, OpenOptions("promote", 0));
+  if (!replica.ok()) return Fail(replica.status());
+  annal::StoreReplication replication(**replica);
+  if (annal::Status st = replication.MakeReplica(); !st.ok()) return Fail(st);
+  for (size_t first = 0; first < stored.size(); first += batch) {
+    std::vector<std::string_view> values(
+        stored.begin() + static_cast<ptrdiff_t>(first),
+        stored.begin() + static_cast<ptrdiff_t>(std::min(stored.size(), first + batch)));
+    auto head = replication.AppendStored(first + 1, values);
+    if (!head.ok()) return Fail(head.status());
+    Note("ack " + std::to_string(*head));
+  }
+  if (annal::Status st = replication.Promote(); !st.ok()) return Fail(st);
+  return AppendSome(**replica, workload, batch, batches - batches / 2, "promote") ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -217,7 +254,7 @@ int main(int argc, char** argv) {
     // return is noted.
     auto source = annal::Engine::Open(dir + ".src", OpenOptions(scenario, 0));
     if (!source.ok()) return Fail(source.status());
-    if (!AppendSome(**source, workload, batch, batches, scenario)) return 1;
+    if (!AppendSome(**source, workload, batch, batches, scenario, true)) return 1;
     auto backup = (*source)->Backup(dir);
     if (!backup.ok()) return Fail(backup.status());
     auto last = LastSeq(**source);
@@ -225,6 +262,7 @@ int main(int argc, char** argv) {
     Note("ack " + std::to_string(*last));
     return 0;
   }
+  if (scenario == "promote") return Promote(dir, workload, batch, batches);
   if (scenario == "projection") {
     // Three opens: without tool_stats, with version 1, with version 2.
     for (uint32_t version = 0; version <= 2; ++version) {

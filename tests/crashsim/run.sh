@@ -2,7 +2,7 @@
 # Power-loss scenarios (README.md): record a run with the interposer, then
 # check every crash state of it. SCENARIO: self-test, or one of
 # crash_writer's (appends, group, nosync, deferred, growth, rebuild,
-# projection, backup), or import (`annal import`), or faults, faults-deferred,
+# projection, backup, promote), or import (`annal import`), or faults, faults-deferred,
 # faults-rebuild (EIO and ENOSPC injected).
 # CRASHREC, CRASH_WRITER, TOY_WRITER, CRASH_CHECK, ANNAL_CLI: the built
 # programs (ctest sets them). SEED (default 1) picks the random crash states, BLOCKS
@@ -52,7 +52,7 @@ case "$scenario" in
   group)
     annal sixteen-threads appends 1 8 16
     ;;
-  deferred | rebuild | projection)
+  deferred | rebuild | projection | promote)
     annal "$scenario" "$scenario" 10 30
     ;;
   growth)
