@@ -13,18 +13,31 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 root=$(pwd)
 
+# Each stage's time is printed when the next begins ("-- NAME: N s"), so a
+# CI log shows where its minutes go.
+stage_name=""
+stage_start=$SECONDS
+stage() {
+  [ -n "$stage_name" ] && echo "-- $stage_name: $((SECONDS - stage_start)) s"
+  stage_name=$1
+  stage_start=$SECONDS
+  [ "$1" = "end" ] || echo "== $1"
+}
+
+stage "installing what is missing"
 bash tools/install-deps.sh
 
-echo "== formatting (clang-format) and layering"
+stage "formatting (clang-format) and layering"
 bash tools/check_format.sh
 bash tools/check_layers.sh
 
-echo "== release build and tests"
+stage "release build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build -j "$jobs"
+stage "release tests"
 (cd build && ctest -j "$jobs" --output-on-failure)
 
-echo "== embedding examples against the installed package"
+stage "embedding examples against the installed package"
 prefix="$PWD/build/prefix"
 rm -rf "$prefix" build/example
 cmake --install build --prefix "$prefix" > /dev/null
@@ -49,7 +62,7 @@ rm -rf "$plugin_store"
 echo "approvals requested: $requested, counted by the plugin: $counted"
 [ "$requested" -gt 0 ] && [ "$requested" = "$counted" ] || { echo "the plugin example counted wrong"; exit 1; }
 
-echo "== the Python package, installed with pip into a virtual environment"
+stage "the Python package, installed with pip into a virtual environment"
 venv=build/venv
 rm -rf "$venv"
 /usr/bin/python3 -m venv --system-site-packages "$venv"  # pytest, hypothesis: Debian's
@@ -58,22 +71,24 @@ ANNAL_PY_BUILD_DIR="$PWD/build" "$venv/bin/pip" install -q --no-build-isolation 
 (cd tests/python && ANNAL_CLI="$root/build/tools/annal" "$root/$venv/bin/python" -m pytest -q \
    -p no:cacheprovider test_api.py test_misuse.py test_threads.py)
 
-echo "== clang build of the engine with its lock annotations checked (-Wthread-safety -Werror)"
+stage "clang build of the engine with its lock annotations checked (-Wthread-safety -Werror)"
 CXX=clang++ cmake -S . -B build-clang -G Ninja -DANNAL_THREAD_SAFETY=ON -DANNAL_BUILD_TESTS=OFF \
       -DANNAL_BUILD_BENCH=OFF > /dev/null
 cmake --build build-clang -j "$jobs" --target annal_engine
 
-echo "== AddressSanitizer + UndefinedBehaviorSanitizer build and tests"
+stage "AddressSanitizer + UndefinedBehaviorSanitizer build"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DANNAL_SANITIZE=ON \
       -DANNAL_BUILD_BENCH=OFF > /dev/null
 cmake --build build-asan -j "$jobs"
+stage "AddressSanitizer + UndefinedBehaviorSanitizer tests"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j "$jobs" --output-on-failure)
 
-echo "== ThreadSanitizer build and tests"
+stage "ThreadSanitizer build"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANNAL_TSAN=ON \
       -DANNAL_BUILD_BENCH=OFF > /dev/null
 cmake --build build-tsan -j "$jobs"
+stage "ThreadSanitizer tests"
 # Under ThreadSanitizer only what runs threads or processes against one
 # store: single-threaded suites (parsers, rules, damaged files, golden bytes,
 # models, the page, property tests) are checked by the release and ASan runs,
@@ -84,5 +99,7 @@ tsan_skip+='|http_page|http_read_api|python_(rows|property|examples|sqlite_peer)
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tools/tsan.supp \
    ctest -j "$jobs" --output-on-failure -E "$tsan_skip")
 
-echo "== libFuzzer targets, ${FUZZ_SECONDS:-60}s each"
+stage "libFuzzer targets, ${FUZZ_SECONDS:-60}s each"
 bash tools/fuzz.sh "${FUZZ_SECONDS:-60}"
+stage end
+echo "all stages passed in $SECONDS s"
