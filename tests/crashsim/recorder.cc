@@ -32,6 +32,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <type_traits>
 
 #include "tests/crashsim/recording.h"
 
@@ -243,58 +244,88 @@ mode_t ModeOf(int flags, va_list ap) {
   return (flags & (O_CREAT | O_TMPFILE)) ? static_cast<mode_t>(va_arg(ap, int)) : 0;
 }
 
+// The bodies of the entry points below, each after the C library's `name`.
+ssize_t WriteAt(const char* name, int fd, const void* buf, size_t n, off_t offset) {
+  if (TheRecorder().Fails(fd, "write")) return -1;
+  const ssize_t r =
+      Real<ssize_t (*)(int, const void*, size_t, off_t)>(name)(fd, buf, n, offset);
+  TheRecorder().Wrote(fd, static_cast<uint64_t>(offset), buf, r);
+  return r;
+}
+// write and writev: at the descriptor's offset.
+template <class Buffer, class Count>
+ssize_t WriteHere(const char* name, int fd, Buffer buf, Count n) {
+  if (TheRecorder().Fails(fd, "write")) return -1;
+  const bool watched = TheRecorder().Watching(fd);
+  const off_t at = watched ? lseek(fd, 0, SEEK_CUR) : 0;
+  const ssize_t r = Real<ssize_t (*)(int, Buffer, Count)>(name)(fd, buf, n);
+  if (!watched) return r;
+  if constexpr (std::is_same_v<Buffer, const iovec*>) {
+    TheRecorder().Wrote(fd, static_cast<uint64_t>(at), buf, n, r);
+  } else {
+    TheRecorder().Wrote(fd, static_cast<uint64_t>(at), buf, r);
+  }
+  return r;
+}
+int TruncateTo(const char* name, int fd, off_t size) {
+  const int r = Real<int (*)(int, off_t)>(name)(fd, size);
+  if (r == 0) TheRecorder().Truncated(fd, static_cast<uint64_t>(size));
+  return r;
+}
+// Extending a file with posix_fallocate: recorded as the size it gives
+// (zeros), durable like any other size change, at the next sync.
+int Allocate(const char* name, int fd, off_t offset, off_t len) {
+  const int r = Real<int (*)(int, off_t, off_t)>(name)(fd, offset, len);
+  struct stat st;
+  if (r == 0 && fstat(fd, &st) == 0)
+    TheRecorder().Truncated(fd, static_cast<uint64_t>(st.st_size));
+  return r;
+}
+int Sync(const char* name, int fd) {
+  if (TheRecorder().Fails(fd, "sync")) return -1;
+  const int r = Real<int (*)(int)>(name)(fd);
+  if (r == 0) TheRecorder().Synced(fd);
+  return r;
+}
+
 }  // namespace
+
+// The mode argument of an open call, present only when the flags create.
+#define ANNAL_OPEN_MODE(flags)           \
+  va_list ap;                            \
+  va_start(ap, flags);                   \
+  const mode_t mode = ModeOf(flags, ap); \
+  va_end(ap)
 
 extern "C" {
 
 void annal_crashrec_note(const char* text) { TheRecorder().Note(text); }
 
 int open(const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  const mode_t mode = ModeOf(flags, ap);
-  va_end(ap);
+  ANNAL_OPEN_MODE(flags);
   return Open("open", path, flags, mode);
 }
 int open64(const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  const mode_t mode = ModeOf(flags, ap);
-  va_end(ap);
+  ANNAL_OPEN_MODE(flags);
   return Open("open64", path, flags, mode);
 }
 int openat(int dirfd, const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  const mode_t mode = ModeOf(flags, ap);
-  va_end(ap);
+  ANNAL_OPEN_MODE(flags);
   return OpenAt("openat", dirfd, path, flags, mode);
 }
 int openat64(int dirfd, const char* path, int flags, ...) {
-  va_list ap;
-  va_start(ap, flags);
-  const mode_t mode = ModeOf(flags, ap);
-  va_end(ap);
+  ANNAL_OPEN_MODE(flags);
   return OpenAt("openat64", dirfd, path, flags, mode);
 }
 int close(int fd) {
   TheRecorder().Closed(fd);
   return Real<int (*)(int)>("close")(fd);
 }
-
 ssize_t pwrite(int fd, const void* buf, size_t n, off_t offset) {
-  if (TheRecorder().Fails(fd, "write")) return -1;
-  const ssize_t r =
-      Real<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite")(fd, buf, n, offset);
-  TheRecorder().Wrote(fd, static_cast<uint64_t>(offset), buf, r);
-  return r;
+  return WriteAt("pwrite", fd, buf, n, offset);
 }
 ssize_t pwrite64(int fd, const void* buf, size_t n, off_t offset) {
-  if (TheRecorder().Fails(fd, "write")) return -1;
-  const ssize_t r =
-      Real<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite64")(fd, buf, n, offset);
-  TheRecorder().Wrote(fd, static_cast<uint64_t>(offset), buf, r);
-  return r;
+  return WriteAt("pwrite64", fd, buf, n, offset);
 }
 ssize_t pwritev(int fd, const iovec* iov, int count, off_t offset) {
   if (TheRecorder().Fails(fd, "write")) return -1;
@@ -304,46 +335,18 @@ ssize_t pwritev(int fd, const iovec* iov, int count, off_t offset) {
   return r;
 }
 ssize_t write(int fd, const void* buf, size_t n) {
-  if (TheRecorder().Fails(fd, "write")) return -1;
-  const bool watched = TheRecorder().Watching(fd);
-  const off_t at = watched ? lseek(fd, 0, SEEK_CUR) : 0;
-  const ssize_t r = Real<ssize_t (*)(int, const void*, size_t)>("write")(fd, buf, n);
-  if (watched) TheRecorder().Wrote(fd, static_cast<uint64_t>(at), buf, r);
-  return r;
+  return WriteHere("write", fd, buf, n);
 }
 ssize_t writev(int fd, const iovec* iov, int count) {
-  if (TheRecorder().Fails(fd, "write")) return -1;
-  const bool watched = TheRecorder().Watching(fd);
-  const off_t at = watched ? lseek(fd, 0, SEEK_CUR) : 0;
-  const ssize_t r = Real<ssize_t (*)(int, const iovec*, int)>("writev")(fd, iov, count);
-  if (watched) TheRecorder().Wrote(fd, static_cast<uint64_t>(at), iov, count, r);
-  return r;
+  return WriteHere("writev", fd, iov, count);
 }
-int ftruncate(int fd, off_t size) {
-  const int r = Real<int (*)(int, off_t)>("ftruncate")(fd, size);
-  if (r == 0) TheRecorder().Truncated(fd, static_cast<uint64_t>(size));
-  return r;
-}
-int ftruncate64(int fd, off_t size) {
-  const int r = Real<int (*)(int, off_t)>("ftruncate64")(fd, size);
-  if (r == 0) TheRecorder().Truncated(fd, static_cast<uint64_t>(size));
-  return r;
-}
-// Extending a file with posix_fallocate: recorded as the size it gives
-// (zeros), durable like any other size change, at the next sync.
+int ftruncate(int fd, off_t size) { return TruncateTo("ftruncate", fd, size); }
+int ftruncate64(int fd, off_t size) { return TruncateTo("ftruncate64", fd, size); }
 int posix_fallocate(int fd, off_t offset, off_t len) {
-  const int r = Real<int (*)(int, off_t, off_t)>("posix_fallocate")(fd, offset, len);
-  struct stat st;
-  if (r == 0 && fstat(fd, &st) == 0)
-    TheRecorder().Truncated(fd, static_cast<uint64_t>(st.st_size));
-  return r;
+  return Allocate("posix_fallocate", fd, offset, len);
 }
 int posix_fallocate64(int fd, off_t offset, off_t len) {
-  const int r = Real<int (*)(int, off_t, off_t)>("posix_fallocate64")(fd, offset, len);
-  struct stat st;
-  if (r == 0 && fstat(fd, &st) == 0)
-    TheRecorder().Truncated(fd, static_cast<uint64_t>(st.st_size));
-  return r;
+  return Allocate("posix_fallocate64", fd, offset, len);
 }
 int rename(const char* from, const char* to) {
   const std::string old_path = Recorder::Resolved(AT_FDCWD, from);
@@ -366,17 +369,7 @@ int renameat2(int from_dir, const char* from, int to_dir, const char* to,
   if (r == 0) TheRecorder().Renamed(old_path, Recorder::Resolved(to_dir, to));
   return r;
 }
-int fsync(int fd) {
-  if (TheRecorder().Fails(fd, "sync")) return -1;
-  const int r = Real<int (*)(int)>("fsync")(fd);
-  if (r == 0) TheRecorder().Synced(fd);
-  return r;
-}
-int fdatasync(int fd) {
-  if (TheRecorder().Fails(fd, "sync")) return -1;
-  const int r = Real<int (*)(int)>("fdatasync")(fd);
-  if (r == 0) TheRecorder().Synced(fd);
-  return r;
-}
+int fsync(int fd) { return Sync("fsync", fd); }
+int fdatasync(int fd) { return Sync("fdatasync", fd); }
 
 }  // extern "C"
