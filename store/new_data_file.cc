@@ -66,9 +66,14 @@ void CreateDataFile(const std::string& dir, mode_t mode, size_t map_size) {
       lmdb::error::raise("mdb_env_sync (a new store's data file)", rc);
   }
   const std::string made = work + "/data.mdb", target = dir + "/data.mdb";
-  const int rc =
+  int rc =
       ::renameat2(AT_FDCWD, made.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE);
-  if (rc != 0 && errno != EEXIST) RaiseIf(true, "renameat2 (a new store's data file)");
+  if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {
+    // A file system without RENAME_NOREPLACE (NFS): link(2) refuses an
+    // existing name too; the work directory goes below.
+    rc = ::link(made.c_str(), target.c_str());
+  }
+  if (rc != 0 && errno != EEXIST) RaiseIf(true, "rename (a new store's data file)");
   SyncDirectory(dir);
 }
 
