@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The power-loss simulator's long run (tests/crashsim/README.md): every
 # scenario, ROUNDS times with new seeds, BLOCKS random crash states per
-# crash point. The defaults check over a million crash states (about an
+# crash point (the fault scenarios have no random part: they run once per
+# round all the same). The defaults check over a million crash states (about an
 # hour on two cores); CI runs each scenario once with BLOCKS=16. Prints each
 # check, then the total and the violations. Usage:
 #   bash tools/power_loss.sh [ROUNDS] [BLOCKS]
@@ -19,7 +20,8 @@ export CRASHREC=$PWD/$b/libannal_crashrec.so CRASH_WRITER=$PWD/$b/crash_writer \
 export ROUNDS=$rounds BLOCKS=$blocks SEED=${SEED:-$RANDOM}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-for scenario in self-test appends group deferred growth rebuild projection import nosync; do
+for scenario in self-test appends group deferred growth rebuild projection backup promote import nosync \
+  faults faults-deferred faults-rebuild; do
   bash tests/crashsim/run.sh "$scenario" | tee -a "$log" | grep -v '^violation' || {
     echo "power loss: scenario $scenario FAILED (seed $SEED)"
     grep '^violation' "$log" | head -20
