@@ -71,6 +71,10 @@ class Explorer {
   size_t Run() {
     for (size_t i = 0; i < r_.ops.size(); ++i) {
       const Op& op = r_.ops[i];
+      if (op.kind == OpKind::kNote) {  // names no file
+        if (o_.at_notes) StatesAt(i);
+        continue;
+      }
       FileTrack& f = files_[op.file];
       switch (op.kind) {
         case OpKind::kCreate:
@@ -116,9 +120,7 @@ class Explorer {
               durable_name_[op.file] = name_[op.file];
           }
           break;
-        case OpKind::kNote:
-          if (o_.at_notes) StatesAt(i);
-          break;
+        case OpKind::kNote:  // above
         case OpKind::kFile:  // declarations: not in Recording::ops
           break;
       }
