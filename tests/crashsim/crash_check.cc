@@ -7,23 +7,23 @@
 //               [--refusal-before-ack] [--expect-violations]
 //
 // annal: the state opens with Engine::Open (no repair step) with the
-// options of crash_writer's SCENARIO (default appends), Verify passes, the
-// projections are projected no further than the log holds,
-// its log is a prefix of the run's final log (the chain hash at its head is
-// the final run's at that seq, and the chain covers every record before),
-// it ends at the end of an acknowledged batch (batches whole or absent),
-// and with the durable contract it holds every append acknowledged before
-// the crash. writes-kept (the `sync` off contract, docs/reliability.md):
-// the same, of the states where every write reached the disk (what a crash
-// of the process leaves) only. toy: every acknowledged record of toy_writer is in its
-// file.
-// --acked N: the program acknowledged seq N by exiting (`annal import`);
+// options of crash_writer's SCENARIO (default appends); Verify passes; the
+// projections claim no seq past the log's head; the log is a prefix of the
+// run's final log (the chain hash at its head is the final run's at that
+// seq, and the chain covers every record before); it ends at the end of a
+// batch (batches whole or absent); and, with the durable contract, it holds
+// every append acknowledged before the crash. writes-kept (the `sync` off
+// contract, docs/reliability.md): the same, of the states where every write
+// reached the disk (what a crash of the process leaves) only. toy: every
+// acknowledged record of toy_writer is in its file.
+//
+// --acked N: the program acknowledged seq N by exiting (`annal import`).
 // --batches-of N: every multiple of N is the end of a batch too (a program
 // that notes nothing on the way). --refusal-before-ack: before the first
 // acknowledgement a state may be refused, with an error, rather than open
 // (a backup's directory: nothing was promised of it yet). --seed picks the
-// random states, --blocks how many of
-// them per crash point (ExploreOptions::random_blocks). Prints the counts and the first
+// random states, --blocks how many of them per crash point
+// (ExploreOptions::random_blocks). Prints the counts and the first
 // violations; exits 1 on a violation, or, with --expect-violations, when
 // there was none (the simulator's own test).
 #include <unistd.h>

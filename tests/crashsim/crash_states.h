@@ -6,9 +6,10 @@
 // to it before; an O_DSYNC write keeps itself); of each file's writes since
 // its last sync, any may be lost, in any order, in 4 KiB blocks, and a
 // block may be torn in 512-byte sectors. A file created in the run and never
-// synced may be missing. Crash points are the moments just before each
-// sync, where the most is unsynced, and the end of the run: a crash between
-// two syncs is one of the states of the next one (a prefix of its writes).
+// synced may be missing; a rename holds once the directory is synced. Crash
+// points are the moments just before each sync and rename, where the most
+// is unsynced, and the end of the run: a crash between two syncs is one of
+// the states of the next one (a prefix of its writes).
 // Not thread-safe; the states it hands out are valid during the call.
 #pragma once
 
