@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace annal::internal {
 
@@ -157,23 +158,28 @@ constexpr uint64_t kNearlyFullBytes = uint64_t{1} << 20;
 }  // namespace
 
 std::string DescribeLmdbError(const lmdb::error& e, const std::string& dir) {
+  // What became of the transaction: a failed mdb_env_sync comes after its
+  // commit (the meta page is written unsynced, engine_impl.h), so it is in
+  // the store and the next commit's sync makes it durable; any other failed
+  // write aborted it.
+  const std::string fate =
+      std::string_view(e.what()).starts_with("mdb_env_sync")
+          ? "the transaction was committed, but not synced: the next "
+            "commit's sync makes it durable"
+          : "the transaction was rolled back, nothing of it written";
   // LMDB reports a short write as EIO: on a filesystem with (almost) nothing
   // left, that is a full disk, and the user should be told so.
   if (e.code() == EIO && !dir.empty()) {
     struct statvfs fs;
     if (statvfs(dir.c_str(), &fs) == 0 && fs.f_bavail * fs.f_frsize < kNearlyFullBytes) {
       return "no space left on device for " + dir + " (" +
-             std::to_string(fs.f_bavail * fs.f_frsize >> 10) +
-             " KiB free; the transaction was rolled back, nothing of it written): " +
-             e.what();
+             std::to_string(fs.f_bavail * fs.f_frsize >> 10) + " KiB free; " + fate +
+             "): " + e.what();
     }
   }
   switch (e.code()) {
     case ENOSPC:
-      return std::string(
-                 "no space left on device (the transaction was rolled back, nothing of "
-                 "it written): ") +
-             e.what();
+      return "no space left on device (" + fate + "): " + e.what();
     case EACCES:
     case EPERM:
       return std::string("permission denied: ") + e.what();

@@ -31,13 +31,16 @@ std::optional<std::string> CheckRoot(const DbRecord& db, uint64_t last,
   return std::nullopt;
 }
 
+bool IsPageSize(uint32_t psize) {
+  return psize >= 512 && psize <= 65536 && (psize & (psize - 1)) == 0;
+}
+
 std::optional<std::string> CheckMeta(const MetaRecord& m, int index) {
   const std::string at = "meta page " + N(index);
   if (m.magic != kMagic) return at + " lacks LMDB's magic";
   if (m.version != kDataVersion) return at + " has LMDB data version " + N(m.version);
   const uint32_t psize = m.dbs[0].pad;
-  if (psize < 512 || psize > 65536 || (psize & (psize - 1)) != 0)
-    return at + " gives a page size of " + N(psize);
+  if (!IsPageSize(psize)) return at + " gives a page size of " + N(psize);
   // mdb_env_write_meta puts transaction t on page t % 2 (a new file holds
   // transaction 0 on both); a reader reads the page its id picks.
   if (m.txnid != 0 && (m.txnid & 1) != static_cast<uint64_t>(index))
@@ -92,8 +95,7 @@ std::optional<std::string> CheckMetaPagesOnce(int fd) {
   }
   const uint32_t psize = m0.dbs[0].pad;
   const std::optional<std::string> damaged0 = CheckMeta(m0, 0);
-  if (damaged0 && (psize < 512 || psize > 65536 || (psize & (psize - 1))))
-    return *damaged0;
+  if (damaged0 && !IsPageSize(psize)) return *damaged0;  // meta page 1 cannot be found
   got[1] = ::pread(fd, buf[1], sizeof buf[1], psize);
   struct stat st;
   if (::fstat(fd, &st) != 0) return std::nullopt;

@@ -244,21 +244,26 @@ mode_t ModeOf(int flags, va_list ap) {
   return (flags & (O_CREAT | O_TMPFILE)) ? static_cast<mode_t>(va_arg(ap, int)) : 0;
 }
 
-// The bodies of the entry points below, each after the C library's `name`.
-ssize_t WriteAt(const char* name, int fd, const void* buf, size_t n, off_t offset) {
+// The C library's functions, each looked up once (by its entry point below).
+using WriteAtFn = ssize_t (*)(int, const void*, size_t, off_t);
+using TruncateFn = int (*)(int, off_t);
+using AllocateFn = int (*)(int, off_t, off_t);
+using SyncFn = int (*)(int);
+
+// The bodies of the entry points below, around the C library's `real`.
+ssize_t WriteAt(WriteAtFn real, int fd, const void* buf, size_t n, off_t offset) {
   if (TheRecorder().Fails(fd, "write")) return -1;
-  const ssize_t r =
-      Real<ssize_t (*)(int, const void*, size_t, off_t)>(name)(fd, buf, n, offset);
+  const ssize_t r = real(fd, buf, n, offset);
   TheRecorder().Wrote(fd, static_cast<uint64_t>(offset), buf, r);
   return r;
 }
 // write and writev: at the descriptor's offset.
 template <class Buffer, class Count>
-ssize_t WriteHere(const char* name, int fd, Buffer buf, Count n) {
+ssize_t WriteHere(ssize_t (*real)(int, Buffer, Count), int fd, Buffer buf, Count n) {
   if (TheRecorder().Fails(fd, "write")) return -1;
   const bool watched = TheRecorder().Watching(fd);
   const off_t at = watched ? lseek(fd, 0, SEEK_CUR) : 0;
-  const ssize_t r = Real<ssize_t (*)(int, Buffer, Count)>(name)(fd, buf, n);
+  const ssize_t r = real(fd, buf, n);
   if (!watched) return r;
   if constexpr (std::is_same_v<Buffer, const iovec*>) {
     TheRecorder().Wrote(fd, static_cast<uint64_t>(at), buf, n, r);
@@ -267,23 +272,23 @@ ssize_t WriteHere(const char* name, int fd, Buffer buf, Count n) {
   }
   return r;
 }
-int TruncateTo(const char* name, int fd, off_t size) {
-  const int r = Real<int (*)(int, off_t)>(name)(fd, size);
+int TruncateTo(TruncateFn real, int fd, off_t size) {
+  const int r = real(fd, size);
   if (r == 0) TheRecorder().Truncated(fd, static_cast<uint64_t>(size));
   return r;
 }
 // Extending a file with posix_fallocate: recorded as the size it gives
 // (zeros), durable like any other size change, at the next sync.
-int Allocate(const char* name, int fd, off_t offset, off_t len) {
-  const int r = Real<int (*)(int, off_t, off_t)>(name)(fd, offset, len);
+int Allocate(AllocateFn real, int fd, off_t offset, off_t len) {
+  const int r = real(fd, offset, len);
   struct stat st;
   if (r == 0 && fstat(fd, &st) == 0)
     TheRecorder().Truncated(fd, static_cast<uint64_t>(st.st_size));
   return r;
 }
-int Sync(const char* name, int fd) {
+int Sync(SyncFn real, int fd) {
   if (TheRecorder().Fails(fd, "sync")) return -1;
-  const int r = Real<int (*)(int)>(name)(fd);
+  const int r = real(fd);
   if (r == 0) TheRecorder().Synced(fd);
   return r;
 }
@@ -318,35 +323,48 @@ int openat64(int dirfd, const char* path, int flags, ...) {
   return OpenAt("openat64", dirfd, path, flags, mode);
 }
 int close(int fd) {
+  static const auto real = Real<int (*)(int)>("close");
   TheRecorder().Closed(fd);
-  return Real<int (*)(int)>("close")(fd);
+  return real(fd);
 }
 ssize_t pwrite(int fd, const void* buf, size_t n, off_t offset) {
-  return WriteAt("pwrite", fd, buf, n, offset);
+  static const auto real = Real<WriteAtFn>("pwrite");
+  return WriteAt(real, fd, buf, n, offset);
 }
 ssize_t pwrite64(int fd, const void* buf, size_t n, off_t offset) {
-  return WriteAt("pwrite64", fd, buf, n, offset);
+  static const auto real = Real<WriteAtFn>("pwrite64");
+  return WriteAt(real, fd, buf, n, offset);
 }
 ssize_t pwritev(int fd, const iovec* iov, int count, off_t offset) {
+  static const auto real = Real<ssize_t (*)(int, const iovec*, int, off_t)>("pwritev");
   if (TheRecorder().Fails(fd, "write")) return -1;
-  const ssize_t r =
-      Real<ssize_t (*)(int, const iovec*, int, off_t)>("pwritev")(fd, iov, count, offset);
+  const ssize_t r = real(fd, iov, count, offset);
   TheRecorder().Wrote(fd, static_cast<uint64_t>(offset), iov, count, r);
   return r;
 }
 ssize_t write(int fd, const void* buf, size_t n) {
-  return WriteHere("write", fd, buf, n);
+  static const auto real = Real<ssize_t (*)(int, const void*, size_t)>("write");
+  return WriteHere(real, fd, buf, n);
 }
 ssize_t writev(int fd, const iovec* iov, int count) {
-  return WriteHere("writev", fd, iov, count);
+  static const auto real = Real<ssize_t (*)(int, const iovec*, int)>("writev");
+  return WriteHere(real, fd, iov, count);
 }
-int ftruncate(int fd, off_t size) { return TruncateTo("ftruncate", fd, size); }
-int ftruncate64(int fd, off_t size) { return TruncateTo("ftruncate64", fd, size); }
+int ftruncate(int fd, off_t size) {
+  static const auto real = Real<TruncateFn>("ftruncate");
+  return TruncateTo(real, fd, size);
+}
+int ftruncate64(int fd, off_t size) {
+  static const auto real = Real<TruncateFn>("ftruncate64");
+  return TruncateTo(real, fd, size);
+}
 int posix_fallocate(int fd, off_t offset, off_t len) {
-  return Allocate("posix_fallocate", fd, offset, len);
+  static const auto real = Real<AllocateFn>("posix_fallocate");
+  return Allocate(real, fd, offset, len);
 }
 int posix_fallocate64(int fd, off_t offset, off_t len) {
-  return Allocate("posix_fallocate64", fd, offset, len);
+  static const auto real = Real<AllocateFn>("posix_fallocate64");
+  return Allocate(real, fd, offset, len);
 }
 int rename(const char* from, const char* to) {
   const std::string old_path = Recorder::Resolved(AT_FDCWD, from);
@@ -369,7 +387,13 @@ int renameat2(int from_dir, const char* from, int to_dir, const char* to,
   if (r == 0) TheRecorder().Renamed(old_path, Recorder::Resolved(to_dir, to));
   return r;
 }
-int fsync(int fd) { return Sync("fsync", fd); }
-int fdatasync(int fd) { return Sync("fdatasync", fd); }
+int fsync(int fd) {
+  static const auto real = Real<SyncFn>("fsync");
+  return Sync(real, fd);
+}
+int fdatasync(int fd) {
+  static const auto real = Real<SyncFn>("fdatasync");
+  return Sync(real, fd);
+}
 
 }  // extern "C"
