@@ -12,10 +12,13 @@
 // run's final log (the chain hash at its head is the final run's at that
 // seq, and the chain covers every record before); it ends at the end of a
 // batch (batches whole or absent); and, with the durable contract, it holds
-// every append acknowledged before the crash. writes-kept (the `sync` off
-// contract, docs/reliability.md): the same, of the states where every write
-// reached the disk (what a crash of the process leaves) only. toy: every
-// acknowledged record of toy_writer is in its file.
+// every append acknowledged before the crash; under either contract, every
+// seq published to a stream before the crash (`annal ship`, noted by
+// recorder_nats.cc), and the shipped marker names no seq past the log's
+// head. writes-kept (the `sync` off contract, docs/reliability.md): the
+// same, of the states where every write reached the disk (what a crash of
+// the process leaves) only. toy: every record of toy_writer acknowledged or
+// published is in its file.
 //
 // --acked N: the program acknowledged seq N by exiting (`annal import`).
 // --batches-of N: every multiple of N is the end of a batch too (a program
@@ -38,6 +41,7 @@
 #include <string>
 
 #include "annal/engine.h"
+#include "annal/replication.h"
 #include "tests/crashsim/crash_states.h"
 #include "tests/crashsim/scenario_options.h"
 #include "tests/crashsim/toy_log.h"
@@ -50,19 +54,25 @@ namespace {
 // What the run acknowledged: the seq (or toy record) of each "ack N" note,
 // by the index of the operation it came after; and every batch's end
 // (acknowledged, or "end N": committed, its caller told it failed).
+using Promises = std::map<size_t, uint64_t>;  // op index -> the seq promised
+
+uint64_t HighestBefore(const Promises& p, size_t point) {
+  uint64_t most = 0;
+  for (auto it = p.begin(); it != p.end() && it->first < point; ++it)
+    most = std::max(most, it->second);
+  return most;
+}
+
 struct Acks {
-  std::map<size_t, uint64_t> at;  // op index -> acknowledged seq
+  Promises at;         // acknowledged to the caller
+  Promises published;  // put on a stream ("published N", recorder_nats.cc)
   std::set<uint64_t> all;
-  uint64_t MostBefore(size_t point) const {
-    uint64_t most = 0;
-    for (auto it = at.begin(); it != at.end() && it->first < point; ++it)
-      most = std::max(most, it->second);
-    return most;
-  }
+  uint64_t MostBefore(size_t point) const { return HighestBefore(at, point); }
   std::vector<uint64_t> Before(size_t point) const {
     std::vector<uint64_t> v;
-    for (auto it = at.begin(); it != at.end() && it->first < point; ++it)
-      v.push_back(it->second);
+    for (const Promises* p : {&at, &published})
+      for (auto it = p->begin(); it != p->end() && it->first < point; ++it)
+        v.push_back(it->second);
     return v;
   }
 };
@@ -76,6 +86,8 @@ Acks AcksOf(const Recording& r) {
       const uint64_t n = std::strtoull(op.data.c_str() + 4, nullptr, 10);
       acks.at[i] = n;
       acks.all.insert(n);
+    } else if (op.data.rfind("published ", 0) == 0) {
+      acks.published[i] = std::strtoull(op.data.c_str() + 10, nullptr, 10);
     } else if (op.data.rfind("end ", 0) == 0) {  // a batch's end, not acknowledged
       acks.all.insert(std::strtoull(op.data.c_str() + 4, nullptr, 10));
     }
@@ -142,6 +154,17 @@ struct Checker {
     if (durable && *last < acked)
       return "lost acknowledged appends: holds seq " + std::to_string(*last) + ", seq " +
              std::to_string(acked) + " was acknowledged";
+    // Whatever the sync contract: a stream never runs ahead of the log.
+    const uint64_t published = HighestBefore(acks.published, s.point);
+    if (*last < published)
+      return "a record on the stream is not in the log: holds seq " +
+             std::to_string(*last) + ", seq " + std::to_string(published) +
+             " was published";
+    auto standing = annal::StoreReplication(**engine).StandingAt(*snap);
+    if (!standing.ok()) return "StandingAt failed: " + standing.status().ToString();
+    if (standing->shipped_seq.value_or(0) > *last)
+      return "the shipped marker names seq " + std::to_string(*standing->shipped_seq) +
+             ", past the log's " + std::to_string(*last);
     if (*last == 0) return "";
     if (!acks.all.count(*last))
       return "ends inside a batch: at seq " + std::to_string(*last);
@@ -160,7 +183,8 @@ struct Checker {
       const size_t at = n * kToyRecordBytes;
       if (it == s.files.end() || !it->second || it->second->size() < at + want.size() ||
           it->second->compare(at, want.size(), want) != 0)
-        return "acknowledged record " + std::to_string(n) + " is missing or damaged";
+        return "record " + std::to_string(n) +
+               " (acknowledged or published) is missing or damaged";
     }
     return "";
   }

@@ -112,16 +112,16 @@ class Explorer {
             durable_name_ = name_;
             renames_.clear();
           } else {
-            f.durable = AllOf(f);
-            f.pending.clear();
+            Settle(f, op.offset);
             if (durable_name_[op.file].empty() && !name_[op.file].empty() &&
                 std::find(durable_name_.begin(), durable_name_.end(), name_[op.file]) ==
                     durable_name_.end())
               durable_name_[op.file] = name_[op.file];
           }
           break;
-        case OpKind::kNote:  // above
-        case OpKind::kFile:  // declarations: not in Recording::ops
+        case OpKind::kNote:       // above
+        case OpKind::kFile:       // declarations: not in Recording::ops
+        case OpKind::kSyncBegin:  // folded into its kSync by ReadRecording
           break;
       }
     }
@@ -130,6 +130,22 @@ class Explorer {
   }
 
  private:
+  // A sync of `f` that covers the operations before index `covered`: a
+  // write another process made while the sync ran is left pending.
+  void Settle(FileTrack& f, uint64_t covered) {
+    std::string image = f.durable.value_or("");
+    std::vector<const Op*> after;
+    for (const Op* op : f.pending) {
+      if (static_cast<uint64_t>(op - r_.ops.data()) < covered) {
+        Apply(image, *op);
+      } else {
+        after.push_back(op);
+      }
+    }
+    f.durable = std::move(image);
+    f.pending = std::move(after);
+  }
+
   // `names` (by file id): `id` now holds `to`, and a file that held it is gone.
   static void Rename(std::vector<std::string>& names, uint32_t id,
                      const std::string& to) {

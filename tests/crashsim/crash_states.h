@@ -3,7 +3,8 @@
 //
 // The model is a disk with a volatile cache: at a crash, everything a sync
 // made durable is kept (a file's fsync/fdatasync keeps all that was written
-// to it before; an O_DSYNC write keeps itself); of each file's writes since
+// to it before the call began, by any process; an O_DSYNC write keeps
+// itself); of each file's writes since
 // its last sync, any may be lost, in any order, in 4 KiB blocks, and a
 // block may be torn in 512-byte sectors. A file created in the run and never
 // synced may be missing; a rename holds once the directory is synced. Crash

@@ -20,6 +20,11 @@
 //   promote     a replica at DIR takes DIR.src's log (half the batches) a
 //               batch at a time (AppendStored), is promoted, and appends the
 //               other half
+//   ship        durable appends while `annal ship` (started by run.sh on
+//               the store once it exists) publishes them: the first batch,
+//               then a wait until the stream has it (the shipped marker),
+//               then the rest 5 ms apart, then a wait until the stream has
+//               them all (30 s at most, else exit 1)
 //   faults      durable appends under an injected fault (the recorder's
 //               ANNAL_CRASHREC_FAIL): the append that meets it must fail
 //               with kIOError naming the error and leave nothing visible;
@@ -36,6 +41,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -95,6 +101,30 @@ std::optional<uint64_t> LastSeq(annal::Engine& engine) {
   auto snap = engine.Read();
   if (!snap.ok() || !snap->LastSeq().ok()) return std::nullopt;
   return *snap->LastSeq();
+}
+
+// Waits until the stream has acknowledged `seq` to `annal ship`.
+bool WaitUntilShipped(annal::Engine& engine, uint64_t seq) {
+  for (int waited_ms = 0; waited_ms < 30000; waited_ms += 5) {
+    auto shipped = annal::StoreReplication(engine).ReadMarker(
+        annal::StoreReplication::Marker::kShipped);
+    if (shipped.ok() && *shipped >= seq) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  fprintf(stderr, "crash_writer: seq %llu was not shipped within 30 s\n",
+          static_cast<unsigned long long>(seq));
+  return false;
+}
+
+int Ship(annal::Engine& engine, annal::Workload& workload, size_t batch, size_t batches) {
+  if (!AppendSome(engine, workload, batch, 1, "ship") || !WaitUntilShipped(engine, batch))
+    return 1;
+  for (size_t b = 1; b < batches; ++b) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (!AppendSome(engine, workload, batch, 1, "ship")) return 1;
+  }
+  auto last = LastSeq(engine);
+  return last && WaitUntilShipped(engine, *last) ? 0 : 1;
 }
 
 // The "faults" scenarios (above).
@@ -275,6 +305,7 @@ int main(int argc, char** argv) {
   auto opened = annal::Engine::Open(dir, OpenOptions(scenario, 0));
   if (!opened.ok()) return Fail(opened.status());
   annal::Engine& engine = **opened;
+  if (scenario == "ship") return Ship(engine, workload, batch, batches);
   if (scenario == "rebuild") {
     if (!AppendSome(engine, workload, batch, batches / 2, scenario)) return 1;
     if (annal::Status st = engine.Rebuild(); !st.ok()) return Fail(st);

@@ -7,10 +7,18 @@
 //
 // Each call goes through to the C library unchanged; what it did is then
 // appended to the recording (recording.h), under one lock, so the order of
-// the recording is an order the kernel saw. The program notes moments of
-// its own (an append acknowledged) through annal_crashrec_note, which it
-// finds with dlsym. Descriptors are told apart by the file they name
-// (/proc/self/fd), so data.mdb opened twice by LMDB is one file.
+// the recording is an order the kernel saw; a sync is recorded both when it
+// is called and when it returned, so that a write another thread or process
+// made while it ran is not taken as covered by it. The program notes
+// moments of its own (an append acknowledged) through annal_crashrec_note,
+// which it finds with dlsym; a JetStream publish through nats.c is noted
+// ("published SEQ") before it is sent (recorder_nats.cc). Descriptors are
+// told apart by the file they name (/proc/self/fd), so data.mdb opened
+// twice by LMDB is one file.
+//
+// Several processes may record into one OUT (a writer and `annal ship`):
+// it is opened for appending, never truncated (start with none), and each
+// operation is one write(2) to it.
 //
 // Faults: ANNAL_CRASHREC_FAIL=KIND:N:ERRNO makes the Nth (from 1) call of
 // KIND on the directory's files fail with ERRNO (EIO or ENOSPC) without
@@ -64,7 +72,8 @@ class Recorder {
     // The directory may not exist yet: watch the path as given then.
     prefix_ = std::string(realpath(dir, real) ? real : dir) + "/";
     out_ = Real<int (*)(const char*, int, ...)>("open")(
-        out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    next_id_ = static_cast<uint32_t>(getpid()) << annal::crashsim::kProcessShift;
     if (const char* fail = getenv("ANNAL_CRASHREC_FAIL")) {
       char kind[16] = {0}, err[16] = {0};
       if (sscanf(fail, "%15[a-z]:%lu:%15[A-Z]", kind, &fail_at_, err) == 3) {
@@ -146,6 +155,7 @@ class Recorder {
     }
   }
   void Truncated(int fd, uint64_t size) { Simple(fd, OpKind::kTruncate, size); }
+  void SyncBegins(int fd) { Simple(fd, OpKind::kSyncBegin, 0); }
   void Synced(int fd) { Simple(fd, OpKind::kSync, 0); }
   void Note(const char* text) {
     if (out_ < 0) return;
@@ -188,7 +198,8 @@ class Recorder {
     auto it = fds_.find(fd);
     if (it != fds_.end()) Emit(kind, it->second.file, offset, nullptr, 0);
   }
-  // Written straight through: the recording must hold every operation even
+  // Written straight through, in one write(2) (O_APPEND: whole among other
+  // processes' operations): the recording must hold every operation even
   // when the program is killed right after.
   void Emit(OpKind kind, uint32_t file, uint64_t offset, const void* data, size_t size) {
     static auto write_all = Real<ssize_t (*)(int, const void*, size_t)>("write");
@@ -288,6 +299,7 @@ int Allocate(AllocateFn real, int fd, off_t offset, off_t len) {
 }
 int Sync(SyncFn real, int fd) {
   if (TheRecorder().Fails(fd, "sync")) return -1;
+  TheRecorder().SyncBegins(fd);
   const int r = real(fd);
   if (r == 0) TheRecorder().Synced(fd);
   return r;

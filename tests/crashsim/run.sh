@@ -2,7 +2,8 @@
 # Power-loss scenarios (README.md): record a run with the interposer, then
 # check every crash state of it. SCENARIO: self-test, or one of
 # crash_writer's (appends, group, nosync, deferred, growth, rebuild,
-# projection, backup, promote), or import (`annal import`), or faults, faults-deferred,
+# projection, backup, promote, ship: with `annal ship` and a loopback
+# nats-server), or import (`annal import`), or faults, faults-deferred,
 # faults-rebuild (EIO and ENOSPC injected).
 # CRASHREC, CRASH_WRITER, TOY_WRITER, CRASH_CHECK, ANNAL_CLI: the built
 # programs (ctest sets them). SEED (default 1) picks the random crash states, BLOCKS
@@ -14,14 +15,32 @@ seed=${SEED:-1}
 rounds=${ROUNDS:-1}
 blocks=${BLOCKS:-4}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+servers=()
+trap 'for p in "${servers[@]}"; do kill "$p" 2> /dev/null || true; done; wait; rm -rf "$tmp"' EXIT
 
 record() {  # NAME COMMAND...: runs COMMAND, recorded, with its word DIR as $tmp/NAME
   local name=$1
   shift
   mkdir -p "$tmp/$name"
   ANNAL_CRASHREC_DIR="$tmp/$name" ANNAL_CRASHREC_OUT="$tmp/$name.rec" LD_PRELOAD="$CRASHREC" \
-    "${@/#DIR/$tmp/$name}" > /dev/null
+    ${exec_record:-} "${@/#DIR/$tmp/$name}" > /dev/null
+}
+# The same in the background, the program itself (not a subshell) as $!.
+record_in_background() { exec_record=exec record "$@" & }
+start_nats() {  # a JetStream server on a free loopback port; sets $nats_url
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "${NATS_SERVER:-nats-server}" -a 127.0.0.1 -p "$port" -js -sd "$tmp/jetstream" \
+    > "$tmp/nats.log" 2>&1 &
+  servers+=($!)
+  nats_url="nats://127.0.0.1:$port"
+  for ((i = 0; i < 500; i++)); do
+    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null && return 0
+    sleep 0.01
+  done
+  echo "nats-server did not start:" >&2
+  cat "$tmp/nats.log" >&2
+  return 1
 }
 check() {  # NAME SUBJECT CONTRACT [ARGS...]: crash_check of $tmp/NAME.rec
   local name=$1 subject=$2 contract=$3
@@ -43,6 +62,8 @@ case "$scenario" in
     check right toy durable
     record wrong "$TOY_WRITER" DIR 40 ack-before-sync
     check wrong toy durable --expect-violations
+    record early-publish "$TOY_WRITER" DIR 40 publish-before-sync
+    check early-publish toy durable --expect-violations
     ;;
   appends)
     annal batches-of-1 appends 1 60
@@ -62,6 +83,27 @@ case "$scenario" in
     # A backup promises nothing until Backup returns; after, all of it.
     record backup "$CRASH_WRITER" DIR backup 10 30
     check backup annal durable --scenario backup --refusal-before-ack
+    ;;
+  ship)
+    # `annal ship` publishes while crash_writer appends, both recorded into
+    # one recording (recorder_nats.cc notes each publish before it is
+    # sent): no crash state may lack a seq published before it. The writer
+    # waits, after its first batch, until the shipper has it on the stream.
+    start_nats
+    record_in_background ship "$CRASH_WRITER" DIR ship 1 60
+    writer=$!
+    until grep -aq "ack 1" "$tmp/ship.rec" 2> /dev/null; do sleep 0.01; done
+    record_in_background ship "$ANNAL_CLI" --db DIR ship --nats "$nats_url" --replicas 1 \
+      2> "$tmp/ship.err"
+    shipper=$!
+    servers+=("$shipper")
+    wait "$writer"
+    kill -TERM "$shipper"
+    wait "$shipper" || { echo "annal ship exited $?:"; cat "$tmp/ship.err"; exit 1; }
+    published=$(grep -ao "published [0-9]*" "$tmp/ship.rec" | wc -l)
+    echo "ship: $published publishes recorded"
+    [ "$published" -ge 60 ]
+    check ship annal durable --scenario ship
     ;;
   import)
     # `annal import` acknowledges by exiting; it commits every 1000 lines.
