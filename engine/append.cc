@@ -2,6 +2,7 @@
 // growing the map and retrying when it is full.
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <optional>
 
 #include "engine/engine_impl.h"
@@ -76,7 +77,7 @@ Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group,
     s.log_values.clear();
     s.log_values.shrink_to_fit();
   }
-  Txn txn(s.env.handle(), Txn::kWrite);
+  Txn txn = s.BeginWrite();
   const size_t slot = LiveSlot(txn.handle(), s.meta());
   const bool inline_mode = s.options.mode == Mode::kInline;
   if (auto stale = s.StaleIn(txn.handle(), slot); inline_mode && !stale.empty()) {
@@ -107,6 +108,10 @@ Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group,
     }
   }
   uint64_t next = first;
+  // The group's log values, for its journal frame.
+  std::string& frame = s.frame_values;
+  std::vector<size_t> frame_ends;
+  frame.clear();
   for (PendingAppend* p : group) {
     ChainHead batch_chain = chain;
     Status st;
@@ -123,6 +128,8 @@ Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group,
     }
     for (size_t i = 0; i < p->batch.size(); ++i) {
       PutOrThrow(txn.handle(), log, keys::Seq(next + i), s.log_values[i], MDB_APPEND);
+      frame += s.log_values[i];
+      frame_ends.push_back(frame.size());
     }
     p->result = AppendReceipt{next, next + p->batch.size() - 1};
     next += p->batch.size();
@@ -134,8 +141,18 @@ Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group,
   if (inline_mode) WriteProjected(txn.handle(), s.meta(), slot, chain.seq);
   AddDigests(txn.handle(), s.meta(), slot, lmdb_kv.deltas());
   lmdb_kv.CloseCursors();
+  std::vector<std::string_view> values;
+  values.reserve(frame_ends.size());
+  for (size_t i = 0, from = 0; i < frame_ends.size(); from = frame_ends[i++])
+    values.emplace_back(frame.data() + from, frame_ends[i] - from);
+  s.JournalFrame(txn.handle(), first, values);
   auto start = std::chrono::steady_clock::now();
-  txn.Commit();  // its meta page is synced by the caller, outside the lock
+  try {
+    txn.Commit();  // the caller syncs the journal, outside the lock
+  } catch (...) {
+    s.VoidFrame();
+    throw;
+  }
   *committed = start;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - start)
@@ -154,32 +171,24 @@ using namespace internal;
 
 namespace {
 
-// A batch committed whose meta page's sync failed. It cannot be taken back:
-// readers see it, and the next commit's syncs make it durable (its data
-// pages were synced before the meta page was written; the next commit
-// writes the other meta page, over a tree that holds this batch). A retried
-// fsync would proceed as if the failed write-back had happened (the kernel
-// may have dropped the page's dirty state), so there is no retry: the caller
-// is told, with the seqs, and must not append the batch again.
-Status NotDurable(const AppendReceipt& receipt, int rc) {
+// A batch committed whose journal sync failed. It cannot be taken back:
+// readers see it, and the next commit's checkpoint makes it durable (the
+// failed sync leaves the engine in doubt of its journal, so that commit
+// syncs data.mdb itself). A retried fsync would proceed as if the failed
+// write-back had happened (the kernel may have dropped the page's dirty
+// state), so there is no retry: the caller is told, with the seqs, and must
+// not append the batch again.
+Status NotDurable(const AppendReceipt& receipt, int err) {
   return Status::IOError(
       "the batch was committed as seqs " + std::to_string(receipt.first_seq) + " to " +
       std::to_string(receipt.last_seq) +
-      ", but the sync that makes it durable failed (mdb_env_sync: " + mdb_strerror(rc) +
-      "): it is in the store, and the next commit's sync makes it "
+      ", but the sync that makes it durable failed (fdatasync of the journal: " +
+      std::strerror(err) +
+      "): it is in the store, and the next commit's checkpoint makes it "
       "durable; do not append it again");
 }
 
 }  // namespace
-
-int Engine::Impl::TrySyncMeta() {
-  if (!options.sync || options.read_only) return MDB_SUCCESS;
-  return mdb_env_sync(env.handle(), 1);
-}
-
-void Engine::Impl::SyncMeta() {
-  if (int rc = TrySyncMeta(); rc != MDB_SUCCESS) lmdb::error::raise("mdb_env_sync", rc);
-}
 
 void Engine::Impl::Counters::Commit(std::chrono::steady_clock::duration took) {
   const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(took).count();
@@ -189,11 +198,6 @@ void Engine::Impl::Counters::Commit(std::chrono::steady_clock::duration took) {
     if (nanos <= kCommitSecondsBounds[i] * 1e9)
       within[i].fetch_add(1, std::memory_order_relaxed);
   }
-}
-
-void Engine::Impl::CommitDurably(Txn& txn) {
-  txn.Commit();
-  SyncMeta();
 }
 
 Status Engine::Impl::GrowMap(Growth growth, bool* changed) {
@@ -241,7 +245,7 @@ Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
     mine.stamped_ts[i] = batch[i].ts.value_or(now);
 
   // Group commit: the first of the waiting callers leads, taking the batches
-  // queued behind it into one transaction (one commit, one pair of fsyncs),
+  // queued behind it into one transaction (one commit, one journal sync),
   // in the order they joined; the others sleep until it hands them their
   // results. A caller alone leads a group of one.
   std::vector<PendingAppend*> group;
@@ -268,17 +272,16 @@ Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
   // commit meanwhile. This process's next leader waits for this group to
   // leave the queue; letting it commit during this sync was measured slower
   // (docs/performance-notes.md).
-  int sync_rc = MDB_SUCCESS;
+  int sync_rc = 0;
   if (st.ok() && committed) {
-    sync_rc = s.TrySyncMeta();
+    sync_rc = s.SyncJournal();
     s.counters.Commit(std::chrono::steady_clock::now() - *committed);
   }
   {
     MutexLock lock(s.group_mutex);
     for (PendingAppend* p : group) {
       if (!st.ok()) p->result = st;
-      if (sync_rc != MDB_SUCCESS && p->result.ok())
-        p->result = NotDurable(*p->result, sync_rc);
+      if (sync_rc != 0 && p->result.ok()) p->result = NotDurable(*p->result, sync_rc);
       if (p->result.ok()) {
         s.counters.batches.fetch_add(1, std::memory_order_relaxed);
         s.counters.events.fetch_add(p->batch.size(), std::memory_order_relaxed);

@@ -26,6 +26,7 @@
 #include "projectors/declared.h"
 #include "projectors/projector_set.h"
 #include "store/errors.h"
+#include "store/journal.h"
 #include "store/lmdb.h"
 #include "store/map_lock.h"
 #include "store/meta.h"
@@ -69,6 +70,8 @@ struct ANNAL_HIDDEN Engine::Impl {
   flatbuffers::FlatBufferBuilder record_builder GUARDED_BY(write_mutex){1024};
   // A batch's log values (record + chain hash), written once it is whole.
   std::vector<std::string> log_values GUARDED_BY(write_mutex);
+  // A group's log values one after another: its journal frame.
+  std::string frame_values GUARDED_BY(write_mutex);
 
   // Appenders of this process waiting for a group commit, in arrival order;
   // the front one leads (engine/append.cc). Never held with the locks above.
@@ -130,17 +133,62 @@ struct ANNAL_HIDDEN Engine::Impl {
   // thread of this process adopted the same size first).
   Status GrowMap(Growth growth, bool* changed = nullptr) EXCLUDES(map_mutex);
 
-  // Durable stores open LMDB with MDB_NOMETASYNC: a commit syncs its data
-  // pages but writes the meta page unsynced, and SyncMeta() (an fdatasync)
-  // makes it durable. An append returns only after both; the second runs
-  // after the write lock is released, so the projector and other processes'
-  // writers need not wait for it (this process's next group forms once the
-  // group before it is acknowledged).
-  void CommitDurably(internal::Txn& txn);
-  void SyncMeta();
-  // SyncMeta's error code instead of an exception (0: synced, or nothing to
-  // sync): for Append, which tells each batch of its group what happened.
-  int TrySyncMeta();
+  // Durability (engine/durability.cc, docs/format.md "The journal"). LMDB
+  // commits without syncing (MDB_NOSYNC); an append's log values go to the
+  // journal as one frame, and the journal's fdatasync (SyncJournal, after
+  // the write lock) makes the append durable. A checkpoint (an fdatasync of
+  // data.mdb, then the journal's header naming that state) makes everything
+  // committed durable; it is taken when this engine does not own the
+  // journal's last checkpoint (another process or engine took one or
+  // committed since), after every other kind of commit (CommitDurably), and
+  // every kCheckpointBytes of frames. A read transaction (the pin) holds the
+  // checkpoint's pages, so that LMDB never reuses them until the next one.
+  // nullopt: no journal (a read-only engine on a store that has none).
+  std::optional<internal::Journal> journal;
+  struct JournalState {
+    uint64_t generation = 0;  // of the checkpoint this engine took and pins
+    uint64_t offset = 0;      // where its next frame goes
+    uint64_t last_frame = 0;  // where its last frame went
+    uint64_t last_txnid = 0;  // this engine's last commit
+    bool in_doubt = false;    // a journal write or sync failed: checkpoint next
+    bool recovering = false;  // Open replays frames: no checkpoint until done
+    std::optional<internal::Txn> pin;
+    std::vector<internal::Journal::Frame> to_replay;  // by Open, then dropped
+  };
+  internal::Mutex journal_mutex ACQUIRED_AFTER(write_mutex);
+  JournalState journal_state GUARDED_BY(journal_mutex);
+  // A write transaction, this engine owning the journal's checkpoint (one
+  // taken first if not). Every write transaction of the store begins here.
+  internal::Txn BeginWrite() EXCLUDES(journal_mutex);
+  // Before an append's commit: its log values from `first_seq`, as a frame.
+  void JournalFrame(MDB_txn* txn, uint64_t first_seq,
+                    const std::vector<std::string_view>& values) EXCLUDES(journal_mutex);
+  // When that commit failed: the frame is voided, so that no recovery
+  // applies what the caller was told failed.
+  void VoidFrame() EXCLUDES(journal_mutex);
+  // After it: the fdatasync that makes it durable; 0, or the errno.
+  int SyncJournal() EXCLUDES(journal_mutex);
+  // Commits a transaction of BeginWrite's whose durability waits for the
+  // next checkpoint (a rebuild's scratch work).
+  void CommitUnsynced(internal::Txn& txn) EXCLUDES(journal_mutex);
+  // Commits and takes a checkpoint: durable on return.
+  void CommitDurably(internal::Txn& txn) EXCLUDES(journal_mutex);
+  // Takes a checkpoint inside the write transaction `txn`.
+  void Checkpoint(MDB_txn* txn) REQUIRES(journal_mutex);
+  // At close: a checkpoint if this engine journaled since its last one, so
+  // that the next open has nothing to replay.
+  void CloseJournal() EXCLUDES(journal_mutex);
+  // Recovery, in Open's order. OpenJournal, before LMDB opens data.mdb:
+  // when this engine is the store's only one and the journal holds what
+  // data.mdb may lack (a power loss, or a writer killed), puts data.mdb's
+  // meta pages back to the checkpoint and keeps the frames to replay; a
+  // read-only engine sets *needs_writer instead. StartRecovery, once LMDB
+  // opened it: holds the checkpoint's pages before anything is written.
+  // FinishRecovery, once the sub-databases are open: appends the frames
+  // again, takes a checkpoint and lets other engines open the store.
+  Status OpenJournal(bool* needs_writer) EXCLUDES(journal_mutex);
+  void StartRecovery() EXCLUDES(journal_mutex);
+  Status FinishRecovery() EXCLUDES(journal_mutex);
 
   // Runs `attempt` (one transaction) until it neither fills the map nor meets
   // a map another process grew; errors become a Status (Guard). The one
@@ -150,6 +198,14 @@ struct ANNAL_HIDDEN Engine::Impl {
 };
 
 namespace internal {
+
+// Logs values found in the journal at open (engine/durability.cc), as
+// Append logged them (engine/replicate.cc); projected afterwards.
+Status AppendJournaled(Engine::Impl& s, uint64_t first_seq,
+                       std::span<const std::string_view> stored);
+// Projects up to `batch` logged events past the live slot's projected seq
+// (Engine::ProjectPending; engine/projector_loop.cc). The count projected.
+Result<uint64_t> ProjectPendingIn(Engine::Impl& s, size_t batch);
 
 // A store directory's permission bits for files of `file_mode`: search
 // permission wherever the files are readable (0600 gives 0700).

@@ -214,7 +214,7 @@ Result<VerifyReport> Engine::Verify(ProgressFn progress) {
     if (Status st = replay.CatchUpInBatches(); !st.ok()) return st;
     SharedMapLock map_lock(s.map_mutex);
     // The writer lock: nothing is appended until we are done.
-    Txn txn(s.env.handle(), Txn::kWrite);
+    Txn txn = s.BeginWrite();
     if (LiveSlot(txn.handle(), s.meta()) != live)
       return Status::Busy("a rebuild ran meanwhile");
     if (Status st = replay.FinishIn(txn.handle()); !st.ok()) return st;
@@ -278,7 +278,7 @@ Status Engine::Rebuild(ProgressFn progress) {
     if (Status st = replay.CatchUpInBatches(); !st.ok()) return st;
     {
       SharedMapLock map_lock(s.map_mutex);
-      Txn txn(s.env.handle(), Txn::kWrite);
+      Txn txn = s.BeginWrite();
       if (LiveSlot(txn.handle(), s.meta()) != old_slot)
         return Status::Busy("a rebuild ran meanwhile");
       if (Status st = replay.FinishIn(txn.handle()); !st.ok()) return st;
@@ -287,7 +287,7 @@ Status Engine::Rebuild(ProgressFn progress) {
       s.CommitDurably(txn);  // readers and appends see the rebuilt slot from here on
     }
     SharedMapLock map_lock(s.map_mutex);
-    Txn txn(s.env.handle(), Txn::kWrite);
+    Txn txn = s.BeginWrite();
     ClearSlot(s, txn.handle(), old_slot);
     s.CommitDurably(txn);
     Log().info("rebuilt the projections of {} from {} events", s.dir, replay.done());

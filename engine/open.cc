@@ -82,7 +82,7 @@ Status CheckDirectory(const std::string& dir, const Options& o, bool* fresh,
     const std::string name = entry.path().filename().string();
     // A creator that died mid-way (store/new_data_file.h) left its work.
     if (name.rfind(kCreatingPrefix, 0) == 0) continue;
-    if (name != "lock.mdb") {
+    if (name != "lock.mdb" && name != "journal") {
       return Status::NotAStore(
           dir + " is not empty and holds no annal store; refusing to create one there");
     }
@@ -95,7 +95,7 @@ Status CheckDirectory(const std::string& dir, const Options& o, bool* fresh,
 // sub-database, inside one transaction.
 Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
   bool writable = !s.options.read_only;
-  Txn txn(s.env.handle(), writable ? Txn::kWrite : Txn::kReadOnly);
+  Txn txn = writable ? s.BeginWrite() : Txn(s.env.handle(), Txn::kReadOnly);
   MDB_dbi meta;
   int rc = mdb_dbi_open(txn.handle(), "meta", 0, &meta);
   bool creating = false;
@@ -215,7 +215,9 @@ mode_t DirectoryMode(uint32_t file_mode) {
 using namespace internal;
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Engine::~Engine() = default;
+Engine::~Engine() {
+  if (impl_ && impl_->env.handle()) impl_->CloseJournal();
+}
 const std::string& Engine::dir() const { return impl_->dir; }
 const std::vector<std::shared_ptr<Projection>>& Engine::projections() const {
   return impl_->projections;
@@ -242,12 +244,28 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
     s->env = lmdb::env::create();
     lmdb::env_set_max_dbs(s->env.handle(), kMaxLmdbDbs);
     lmdb::env_set_mapsize(s->env.handle(), s->options.initial_map_size);
-    unsigned flags = MDB_NOTLS;
-    if (!s->options.sync) flags |= MDB_NOSYNC;
-    // Durable: the meta page is synced by SyncMeta() (engine_impl.h).
-    if (s->options.sync && !s->options.read_only) flags |= MDB_NOMETASYNC;
+    // LMDB never syncs: the journal and its checkpoints make commits
+    // durable (engine/durability.cc).
+    unsigned flags = MDB_NOTLS | MDB_NOSYNC;
     if (s->options.read_only) flags |= MDB_RDONLY;
     const mode_t file_mode = s->options.file_mode & 0777;
+    bool needs_writer = false;
+    if (Status st = s->OpenJournal(&needs_writer); !st.ok()) return st;
+    if (needs_writer) {
+      // A read-only engine finds a journal to recover: a writable one does
+      // that, and is closed again, where the files may be written.
+      Options writer = s->options;
+      writer.read_only = false;
+      auto recovered = Engine::Open(dir, writer);
+      if (!recovered.ok()) {
+        return Status::IOError("cannot open " + dir +
+                               " read-only: it must first be recovered from its journal "
+                               "(after a power loss or a killed writer), which failed: " +
+                               recovered.status().ToString());
+      }
+      recovered->reset();
+      if (Status st = s->OpenJournal(&needs_writer); !st.ok()) return st;
+    }
     // Before LMDB maps the file: a short or damaged one would crash it.
     if (auto problem = CheckMetaPages(dir + "/data.mdb"))
       return Status::Corruption(dir + "/data.mdb is damaged: " + *problem);
@@ -288,12 +306,18 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
       });
       if (!pages.ok()) return pages;
     }
+    if (!s->options.read_only && !s->journal) {
+      s->journal = Journal::Open(dir, true, file_mode);
+      s->journal->LockShared();
+    }
+    s->StartRecovery();
     // Another process may grow the map between mdb_env_open and the first
     // transaction (MDB_MAP_RESIZED): adopt its size and open again.
     if (Status st = s->RetryingOnMapFull([&] { return OpenSubDatabases(*s, fresh); });
         !st.ok()) {
       return st;
     }
+    if (Status st = s->FinishRecovery(); !st.ok()) return st;
     if (fresh) {
       // The umask must not narrow (or the caller's mode widen) what was asked.
       for (const char* f : {"/data.mdb", "/lock.mdb"})

@@ -21,10 +21,16 @@ Result<uint64_t> Engine::ProjectPending(size_t batch) {
   Impl& s = *impl_;
   if (s.options.read_only)
     return Status::InvalidInput("the projector needs a writable store");
+  return ProjectPendingIn(s, batch);
+}
+
+namespace internal {
+
+Result<uint64_t> ProjectPendingIn(Engine::Impl& s, size_t batch) {
   return s.RetryingOnMapFull([&]() -> Result<uint64_t> {
     SharedMapLock map_lock(s.map_mutex);
     MutexLock write_lock(s.write_mutex);  // shares the projectors with Append
-    Txn txn(s.env.handle(), Txn::kWrite);
+    Txn txn = s.BeginWrite();
     const size_t slot = LiveSlot(txn.handle(), s.meta());
     if (auto stale = s.StaleIn(txn.handle(), slot); !stale.empty()) {
       throw StaleError(stale.front().message);
@@ -45,6 +51,8 @@ Result<uint64_t> Engine::ProjectPending(size_t batch) {
     return to - from;
   });
 }
+
+}  // namespace internal
 
 Status Engine::RunProjector(const std::atomic<bool>& stop, size_t batch) {
   Impl& s = *impl_;

@@ -29,13 +29,13 @@ Replayer::Replayer(Engine::Impl& s, size_t target_slot, Mode mode, ProgressFn pr
 
 void Replayer::ClearTarget() {
   SharedMapLock map_lock(s_.map_mutex);
-  Txn txn(s_.env.handle(), Txn::kWrite);
+  Txn txn = s_.BeginWrite();
   for (Db db : s_.dbs) {
     if (IsDerived(db))
       lmdb::dbi_drop(txn.handle(), s_.slots[slot_][static_cast<size_t>(db)], false);
   }
   WriteDigests(txn.handle(), s_.meta(), slot_, {});
-  txn.Commit();  // scratch: made durable with the commit that uses it
+  s_.CommitUnsynced(txn);  // scratch: made durable with the commit that uses it
 }
 
 LoggedEvent DecodeChecked(const LogRecord& r) {
@@ -114,10 +114,15 @@ Status Replayer::CatchUpInBatches() {
       // A retried batch starts again from where this one started.
       done_ = done_before, projected_ = projected_before, prev_ = prev_before;
       SharedMapLock map_lock(s_.map_mutex);
-      Txn txn(s_.env.handle(), mode_ == Mode::kCheckOnly ? Txn::kReadOnly : Txn::kWrite);
+      const bool check_only = mode_ == Mode::kCheckOnly;
+      Txn txn = check_only ? Txn(s_.env.handle(), Txn::kReadOnly) : s_.BeginWrite();
       Status applied = ApplyBatch(txn.handle(), kBatchEvents, &at_end);
       if (!applied.ok()) return applied;
-      txn.Commit();  // scratch: made durable with the commit that uses it
+      if (check_only) {
+        txn.Commit();
+      } else {
+        s_.CommitUnsynced(txn);  // scratch: made durable with the commit that uses it
+      }
       return Status::Ok();
     });
     if (!st.ok()) return st;

@@ -19,18 +19,27 @@ namespace {
 
 constexpr std::string_view kReplica = "replica";
 
+enum class Source : uint8_t { kStream, kJournal };
+
+// Stored log values from a stream (a replica's) or from the journal (a
+// recovery, engine/durability.cc), in one transaction: logged unchanged,
+// and, from a stream, projected.
 Result<uint64_t> AppendStoredOnce(Engine::Impl& s, uint64_t first_seq,
                                   std::span<const std::string_view> stored,
-                                  Status* failure) REQUIRES_SHARED(s.map_mutex)
-    REQUIRES(s.write_mutex) {
-  Txn txn(s.env.handle(), Txn::kWrite);
-  if (ReadMode(txn.handle(), s.meta()) != kReplica) {
+                                  Status* failure, Source source = Source::kStream)
+    REQUIRES_SHARED(s.map_mutex) REQUIRES(s.write_mutex) {
+  const char* from = source == Source::kStream ? "replicated" : "journaled";
+  // Journaled values are logged only: the projections catch up after the
+  // recovery (FinishRecovery), with the projectors this engine runs now.
+  const bool project = source == Source::kStream;
+  Txn txn = s.BeginWrite();
+  if (source == Source::kStream && ReadMode(txn.handle(), s.meta()) != kReplica) {
     return Status::InvalidInput(s.dir +
                                 " is not a replica (`annal replica` makes an empty "
                                 "store one)");
   }
   const size_t slot = LiveSlot(txn.handle(), s.meta());
-  if (auto stale = s.StaleIn(txn.handle(), slot); !stale.empty()) {
+  if (auto stale = s.StaleIn(txn.handle(), slot); project && !stale.empty()) {
     throw StaleError(stale.front().message);
   }
   const uint64_t head = LogHead(txn.handle(), s.log());
@@ -41,13 +50,13 @@ Result<uint64_t> AppendStoredOnce(Engine::Impl& s, uint64_t first_seq,
   }
   if (first_seq != head + 1) {
     return Status::InvalidInput(
-        "replicated records from seq " + std::to_string(first_seq) +
+        std::string(from) + " records from seq " + std::to_string(first_seq) +
         " do not follow this store's head at seq " + std::to_string(head));
   }
   LmdbKv lmdb_kv(txn.handle(), s.slots[slot]);
   BufferedKv kv(lmdb_kv);
   if (uint64_t projected = ReadProjected(txn.handle(), s.meta(), slot);
-      projected < head) {
+      project && projected < head) {
     Status st = ProjectLogged(s.projectors, kv, txn.handle(), s.log(), projected, head);
     if (!st.ok()) return st;
   }
@@ -60,26 +69,44 @@ Result<uint64_t> AppendStoredOnce(Engine::Impl& s, uint64_t first_seq,
     try {
       r = DecodeLogValue(seq, stored[i], buf, &hash);
     } catch (const CorruptionError& e) {
-      *failure = Status::Corruption(std::string("replicated ") + e.what());
+      *failure = Status::Corruption(std::string(from) + " " + e.what());
       if (i == 0) return *failure;
       break;
     }
     if (Status st = AdmitLogged(s.validator, kv, r); !st.ok()) return st;
-    if (Status st = s.projectors.Apply(kv, *r.record); !st.ok()) {
-      return Status::Corruption("replicated record at seq " + std::to_string(seq) + ": " +
-                                st.message());
+    if (Status st = project ? s.projectors.Apply(kv, *r.record) : Status::Ok();
+        !st.ok()) {
+      return Status::Corruption(std::string(from) + " record at seq " +
+                                std::to_string(seq) + ": " + st.message());
     }
     PutOrThrow(txn.handle(), s.log(), keys::Seq(seq), stored[i], MDB_APPEND);
     chain = {seq, r.hash};
   }
   kv.Flush();
   WriteChainHead(txn.handle(), s.meta(), chain);
-  WriteProjected(txn.handle(), s.meta(), slot, chain.seq);
+  if (project) WriteProjected(txn.handle(), s.meta(), slot, chain.seq);
   AddDigests(txn.handle(), s.meta(), slot, lmdb_kv.deltas());
   lmdb_kv.CloseCursors();
-  txn.Commit();
+  s.CommitDurably(txn);
   return chain.seq;
 }
+
+}  // namespace
+
+Status AppendJournaled(Engine::Impl& s, uint64_t first_seq,
+                       std::span<const std::string_view> stored) {
+  Status failure;
+  Result<uint64_t> head = s.RetryingOnMapFull([&]() -> Result<uint64_t> {
+    failure = Status::Ok();
+    SharedMapLock map_lock(s.map_mutex);
+    MutexLock write_lock(s.write_mutex);
+    return AppendStoredOnce(s, first_seq, stored, &failure, Source::kJournal);
+  });
+  if (!head.ok()) return head.status();
+  return failure;
+}
+
+namespace {
 
 // Moves the store's role in one durable transaction; `change` decides.
 template <class F>
@@ -89,7 +116,7 @@ Status ChangeRole(Engine::Impl& s, F&& change) {
   return s.RetryingOnMapFull([&]() -> Status {
     SharedMapLock map_lock(s.map_mutex);
     MutexLock write_lock(s.write_mutex);
-    Txn txn(s.env.handle(), Txn::kWrite);
+    Txn txn = s.BeginWrite();
     Status st = change(txn.handle(), ReadMode(txn.handle(), s.meta()));
     if (!st.ok()) return st;
     s.CommitDurably(txn);
@@ -139,12 +166,6 @@ Result<uint64_t> StoreReplication::AppendStored(
     return AppendStoredOnce(s, first_seq, stored, &failure);
   });
   if (head.ok()) {
-    if (Status st = Guard([&] {
-          s.SyncMeta();
-          return Status::Ok();
-        });
-        !st.ok())
-      return st;
     s.counters.batches.fetch_add(1, std::memory_order_relaxed);
     s.counters.events.fetch_add(*head - first_seq + 1, std::memory_order_relaxed);
   }

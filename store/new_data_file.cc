@@ -32,6 +32,8 @@ void RemoveLeftovers(const std::string& dir) {
   }
 }
 
+}  // namespace
+
 void SyncDirectory(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   RaiseIf(fd < 0, "open (the store's directory)");
@@ -41,8 +43,6 @@ void SyncDirectory(const std::string& dir) {
   errno = err;
   RaiseIf(failed, "fsync (the store's directory)");
 }
-
-}  // namespace
 
 void CreateDataFile(const std::string& dir, mode_t mode, size_t map_size) {
   RemoveLeftovers(dir);

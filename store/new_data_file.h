@@ -24,4 +24,8 @@ inline constexpr std::string_view kCreatingPrefix = ".creating-";
 // what crashed creators left behind.
 void CreateDataFile(const std::string& dir, mode_t mode, size_t map_size);
 
+// fsync of the directory: the files made or renamed in it stay after a
+// power loss.
+void SyncDirectory(const std::string& dir);
+
 }  // namespace annal::internal

@@ -5,7 +5,8 @@
 //   ANNAL_CRASHREC_DIR=/path/to/store ANNAL_CRASHREC_OUT=run.rec
 //     LD_PRELOAD=libannal_crashrec.so program ...
 //
-// Each call goes through to the C library unchanged; what it did is then
+// Each call (the above, and unlink, a rename to nothing) goes through to
+// the C library unchanged; what it did is then
 // appended to the recording (recording.h), under one lock, so the order of
 // the recording is an order the kernel saw; a sync is recorded both when it
 // is called and when it returned, so that a write another thread or process
@@ -19,6 +20,10 @@
 // Several processes may record into one OUT (a writer and `annal ship`):
 // it is opened for appending, never truncated (start with none), and each
 // operation is one write(2) to it.
+//
+// A wrong store, for the simulator's own test: ANNAL_CRASHREC_SKIP_SYNC=NAME
+// makes every fsync and fdatasync of the file NAME (say "journal") return
+// success without syncing, and records none.
 //
 // Faults: ANNAL_CRASHREC_FAIL=KIND:N:ERRNO makes the Nth (from 1) call of
 // KIND on the directory's files fail with ERRNO (EIO or ENOSPC) without
@@ -57,9 +62,17 @@ F Real(const char* name) {
   return reinterpret_cast<F>(f);
 }
 
+// Keeps errno as the C library's call left it: the recorder's own calls
+// (stat, readlink, its write) must not change what the program sees.
+struct ErrnoKept {
+  int saved = errno;
+  ~ErrnoKept() { errno = saved; }
+};
+
 struct Watched {
   uint32_t file;
-  bool durable;  // opened O_DSYNC or O_SYNC
+  bool durable;    // opened O_DSYNC or O_SYNC
+  bool skip_sync;  // ANNAL_CRASHREC_SKIP_SYNC names it
 };
 
 class Recorder {
@@ -74,6 +87,7 @@ class Recorder {
     out_ = Real<int (*)(const char*, int, ...)>("open")(
         out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     next_id_ = static_cast<uint32_t>(getpid()) << annal::crashsim::kProcessShift;
+    if (const char* skip = getenv("ANNAL_CRASHREC_SKIP_SYNC")) skip_sync_ = skip;
     if (const char* fail = getenv("ANNAL_CRASHREC_FAIL")) {
       char kind[16] = {0}, err[16] = {0};
       if (sscanf(fail, "%15[a-z]:%lu:%15[A-Z]", kind, &fail_at_, err) == 3) {
@@ -98,6 +112,7 @@ class Recorder {
 
   // After a successful open of `fd`; `existed`: the path was there before.
   void Opened(int fd, int flags, bool existed) {
+    ErrnoKept kept;
     if (out_ < 0 || fd < 0) return;
     const std::string name = NameOf(PathOf(fd));
     if (name.empty()) return;
@@ -108,10 +123,12 @@ class Recorder {
     std::lock_guard lock(mu_);
     const uint32_t id = IdOf(name);
     if (!existed) Emit(OpKind::kCreate, id, 0, nullptr, 0);
-    fds_[fd] = {id, (flags & (O_DSYNC | O_SYNC)) != 0};
+    fds_[fd] = {id, (flags & (O_DSYNC | O_SYNC)) != 0,
+                !skip_sync_.empty() && name == skip_sync_};
   }
   // After a successful rename of the paths `from` (no longer there) and `to`.
   void Renamed(const std::string& from, const std::string& to) {
+    ErrnoKept kept;
     if (out_ < 0) return;
     const std::string old_name = NameOf(from), new_name = NameOf(to);
     if (old_name.empty() || new_name.empty()) return;  // across the border: not modelled
@@ -120,6 +137,17 @@ class Recorder {
     Emit(OpKind::kRename, id, 0, new_name.data(), new_name.size());
     ids_.erase(old_name);
     ids_[new_name] = id;  // the next open of the new name is the same file
+  }
+  // After a successful unlink of `path`: a rename to nothing.
+  void Removed(const std::string& path) {
+    ErrnoKept kept;
+    if (out_ < 0) return;
+    const std::string name = NameOf(path);
+    if (name.empty()) return;
+    std::lock_guard lock(mu_);
+    const uint32_t id = IdOf(name);
+    Emit(OpKind::kRename, id, 0, nullptr, 0);
+    ids_.erase(name);  // a file made under the name next is another
   }
   // `path` absolute, its directory resolved; for a path that may be gone.
   static std::string Resolved(int dirfd, const char* path) {
@@ -135,10 +163,12 @@ class Recorder {
     return std::string(real) + (slash == 0 ? "" : "/") + p.substr(slash + 1);
   }
   void Closed(int fd) {
+    ErrnoKept kept;
     std::lock_guard lock(mu_);
     fds_.erase(fd);
   }
   void Wrote(int fd, uint64_t offset, const void* data, ssize_t n) {
+    ErrnoKept kept;
     if (n <= 0) return;
     std::lock_guard lock(mu_);
     auto it = fds_.find(fd);
@@ -158,10 +188,19 @@ class Recorder {
   void SyncBegins(int fd) { Simple(fd, OpKind::kSyncBegin, 0); }
   void Synced(int fd) { Simple(fd, OpKind::kSync, 0); }
   void Note(const char* text) {
+    ErrnoKept kept;
     if (out_ < 0) return;
     std::string s(text);
     std::lock_guard lock(mu_);
     Emit(OpKind::kNote, 0, 0, s.data(), s.size());
+  }
+  // Whether a sync of `fd` is to be skipped (and not recorded): the test
+  // double of a store that acknowledges before its sync.
+  bool SkipsSync(int fd) {
+    ErrnoKept kept;
+    std::lock_guard lock(mu_);
+    auto it = fds_.find(fd);
+    return it != fds_.end() && it->second.skip_sync;
   }
   bool Watching(int fd) {
     std::lock_guard lock(mu_);
@@ -194,6 +233,7 @@ class Recorder {
     return n > 0 ? std::string(target, static_cast<size_t>(n)) : std::string();
   }
   void Simple(int fd, OpKind kind, uint64_t offset) {
+    ErrnoKept kept;
     std::lock_guard lock(mu_);
     auto it = fds_.find(fd);
     if (it != fds_.end()) Emit(kind, it->second.file, offset, nullptr, 0);
@@ -220,12 +260,14 @@ class Recorder {
   std::map<std::string, uint32_t> ids_;  // by current name
   uint32_t next_id_ = 0;
   std::map<int, Watched> fds_;
+  std::string skip_sync_;  // "": none
   std::string fail_kind_;  // "": no fault
   unsigned long fail_at_ = 0, calls_ = 0;
   int fail_errno_ = EIO;
 };
 
 Recorder& TheRecorder() {
+  ErrnoKept kept;  // the first call builds it
   static Recorder recorder;
   return recorder;
 }
@@ -299,6 +341,7 @@ int Allocate(AllocateFn real, int fd, off_t offset, off_t len) {
 }
 int Sync(SyncFn real, int fd) {
   if (TheRecorder().Fails(fd, "sync")) return -1;
+  if (TheRecorder().SkipsSync(fd)) return 0;
   TheRecorder().SyncBegins(fd);
   const int r = real(fd);
   if (r == 0) TheRecorder().Synced(fd);
@@ -397,6 +440,18 @@ int renameat2(int from_dir, const char* from, int to_dir, const char* to,
   const int r = Real<int (*)(int, const char*, int, const char*, unsigned)>("renameat2")(
       from_dir, from, to_dir, to, flags);
   if (r == 0) TheRecorder().Renamed(old_path, Recorder::Resolved(to_dir, to));
+  return r;
+}
+int unlink(const char* path) {
+  const std::string gone = Recorder::Resolved(AT_FDCWD, path);
+  const int r = Real<int (*)(const char*)>("unlink")(path);
+  if (r == 0) TheRecorder().Removed(gone);
+  return r;
+}
+int unlinkat(int dirfd, const char* path, int flags) {
+  const std::string gone = Recorder::Resolved(dirfd, path);
+  const int r = Real<int (*)(int, const char*, int)>("unlinkat")(dirfd, path, flags);
+  if (r == 0 && !(flags & AT_REMOVEDIR)) TheRecorder().Removed(gone);
   return r;
 }
 int fsync(int fd) {

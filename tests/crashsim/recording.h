@@ -26,7 +26,8 @@ enum class OpKind : uint8_t {
                   // began is durable; `offset`: ReadRecording sets it to the
                   // index (in Recording::ops) of the first op it does not cover
   kNote,          // `data`: a note of the recorded program ("ack 12")
-  kRename,        // file `file` renamed to `data`: durable at the next sync of "."
+  kRename,        // file `file` renamed to `data` ("": removed): durable at the
+                  // next sync of "."
   kSyncBegin,     // a sync of `file` called (the recorder's; ReadRecording folds
                   // it into the kSync that follows it and leaves it out)
 };

@@ -64,6 +64,10 @@ case "$scenario" in
     check wrong toy durable --expect-violations
     record early-publish "$TOY_WRITER" DIR 40 publish-before-sync
     check early-publish toy durable --expect-violations
+    # annal acknowledging before its journal's sync (the recorder skips
+    # it): caught.
+    ANNAL_CRASHREC_SKIP_SYNC=journal record unsynced-journal "$CRASH_WRITER" DIR appends 1 30
+    check unsynced-journal annal durable --expect-violations
     ;;
   appends)
     annal batches-of-1 appends 1 60
