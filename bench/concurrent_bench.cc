@@ -3,8 +3,14 @@
 // (one Engine shared by the threads: its group commit) against the SQLite
 // peer with one connection per thread, each committing its own transaction
 // (WAL, synchronous=FULL, BEGIN IMMEDIATE, busy_timeout). Side by side in
-// one run; counters: events_per_s, p50_us and p99_us of one append.
+// one run, beside the disk's floor (one small append and its fdatasync, and
+// two); counters: events_per_s, p50_us and p99_us of one append, and
+// annal's group sizes (group_mean, groups_leN: the share of commits that
+// took at most N batches).
 //   build/bench/concurrent_bench --benchmark_counters_tabular=true
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -59,6 +65,18 @@ void RunThreads(benchmark::State& state, size_t threads, AppendFn&& append) {
   state.SetItemsProcessed(all.size());
 }
 
+// Group commit as the engine counted it: the mean batches per commit and
+// the share of commits that took one batch, at most 4, at most 16.
+void GroupCounters(benchmark::State& state, const EngineStats& stats) {
+  if (stats.commits == 0) return;
+  const double commits = static_cast<double>(stats.commits);
+  state.counters["group_mean"] = static_cast<double>(stats.append_batches) / commits;
+  for (size_t i : {size_t{0}, size_t{2}, size_t{4}}) {
+    state.counters["groups_le" + std::to_string(kGroupBatchesBounds[i])] =
+        static_cast<double>(stats.groups_within[i]) / commits;
+  }
+}
+
 void AnnalCell(benchmark::State& state, size_t threads) {
   for (auto _ : state) {
     std::string dir = ScratchDir("concurrent");
@@ -66,7 +84,33 @@ void AnnalCell(benchmark::State& state, size_t threads) {
     RunThreads(state, threads, [&](size_t t, size_t i) {
       if (!engine->Append(EventOf(t, i)).ok()) std::abort();
     });
+    GroupCounters(state, engine->Stats());
     engine.reset();
+    std::filesystem::remove_all(dir);
+  }
+}
+
+// The floor a durable append cannot go below on this disk: a small append
+// to a file and its fdatasync, one thread (`files` = 2: two such, to two
+// files, as LMDB's data-then-meta pair of syncs).
+void FloorCell(benchmark::State& state, size_t files) {
+  for (auto _ : state) {
+    std::string dir = ScratchDir("floor");
+    std::filesystem::create_directories(dir);
+    std::vector<int> fds;
+    for (size_t f = 0; f < files; ++f) {
+      fds.push_back(::open((dir + "/f" + std::to_string(f)).c_str(),
+                           O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+      if (fds.back() < 0) std::abort();
+    }
+    const std::string record(200, 'r');
+    RunThreads(state, 1, [&](size_t, size_t) {
+      for (int fd : fds) {
+        if (::write(fd, record.data(), record.size()) != 200 || ::fdatasync(fd) != 0)
+          std::abort();
+      }
+    });
+    for (int fd : fds) ::close(fd);
     std::filesystem::remove_all(dir);
   }
 }
@@ -91,6 +135,14 @@ void SqliteCell(benchmark::State& state, size_t threads) {
 }
 
 void Register() {
+  for (size_t files : {1, 2}) {
+    benchmark::RegisterBenchmark(
+        ("Concurrent/floor/syncs:" + std::to_string(files) + "/threads:1").c_str(),
+        FloorCell, files)
+        ->UseManualTime()
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond);
+  }
   for (size_t threads : {1, 4, 16, 64}) {
     const std::string t = "/threads:" + std::to_string(threads);
     benchmark::RegisterBenchmark(("Concurrent/annal/durable" + t).c_str(), AnnalCell,

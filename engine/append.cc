@@ -190,7 +190,12 @@ Status NotDurable(const AppendReceipt& receipt, int err) {
 
 }  // namespace
 
-void Engine::Impl::Counters::Commit(std::chrono::steady_clock::duration took) {
+void Engine::Impl::Counters::Commit(std::chrono::steady_clock::duration took,
+                                    size_t batches) {
+  for (size_t i = 0; i < kGroupBatchesBounds.size(); ++i) {
+    if (batches <= kGroupBatchesBounds[i])
+      groups_within[i].fetch_add(1, std::memory_order_relaxed);
+  }
   const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(took).count();
   commits.fetch_add(1, std::memory_order_relaxed);
   commit_nanos.fetch_add(static_cast<uint64_t>(nanos), std::memory_order_relaxed);
@@ -270,12 +275,13 @@ Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
   });
   // After the write lock: the projector and other processes' writers may
   // commit meanwhile. This process's next leader waits for this group to
-  // leave the queue; letting it commit during this sync was measured slower
-  // (docs/performance-notes.md).
+  // leave the queue: the callers that come meanwhile make its group. (Letting
+  // it commit during this sync gave smaller groups and, on two cores, fewer
+  // events per second: docs/performance-notes.md.)
   int sync_rc = 0;
   if (st.ok() && committed) {
     sync_rc = s.SyncJournal();
-    s.counters.Commit(std::chrono::steady_clock::now() - *committed);
+    s.counters.Commit(std::chrono::steady_clock::now() - *committed, group.size());
   }
   {
     MutexLock lock(s.group_mutex);

@@ -59,6 +59,7 @@ void Engine::Impl::Checkpoint(MDB_txn* txn) {
   st.offset = Journal::kFramesOffset;
   st.last_txnid = base;
   st.in_doubt = false;
+  counters.checkpoints.fetch_add(1, std::memory_order_relaxed);
 }
 
 Txn Engine::Impl::BeginWrite() {

@@ -122,7 +122,9 @@ struct ANNAL_HIDDEN Engine::Impl {
     std::atomic<uint64_t> batches{0}, events{0}, rejected{0};
     std::atomic<uint64_t> commits{0}, commit_nanos{0};
     std::array<std::atomic<uint64_t>, kCommitSecondsBounds.size()> within{};
-    void Commit(std::chrono::steady_clock::duration took);
+    std::array<std::atomic<uint64_t>, kGroupBatchesBounds.size()> groups_within{};
+    std::atomic<uint64_t> checkpoints{0};
+    void Commit(std::chrono::steady_clock::duration took, size_t batches);
   } counters;
 
   enum class Growth : uint8_t {
@@ -166,7 +168,8 @@ struct ANNAL_HIDDEN Engine::Impl {
   // When that commit failed: the frame is voided, so that no recovery
   // applies what the caller was told failed.
   void VoidFrame() EXCLUDES(journal_mutex);
-  // After it: the fdatasync that makes it durable; 0, or the errno.
+  // After it, outside the write lock: the fdatasync that makes it durable;
+  // 0, or the errno.
   int SyncJournal() EXCLUDES(journal_mutex);
   // Commits a transaction of BeginWrite's whose durability waits for the
   // next checkpoint (a rebuild's scratch work).

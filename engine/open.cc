@@ -384,6 +384,9 @@ EngineStats Engine::Stats() const {
   stats.commit_seconds_sum = c.commit_nanos.load(std::memory_order_relaxed) / 1e9;
   for (size_t i = 0; i < stats.commits_within.size(); ++i)
     stats.commits_within[i] = c.within[i].load(std::memory_order_relaxed);
+  for (size_t i = 0; i < stats.groups_within.size(); ++i)
+    stats.groups_within[i] = c.groups_within[i].load(std::memory_order_relaxed);
+  stats.checkpoints = c.checkpoints.load(std::memory_order_relaxed);
   return stats;
 }
 

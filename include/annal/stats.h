@@ -15,6 +15,10 @@ inline constexpr std::array<double, 14> kCommitSecondsBounds = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
     0.025,  0.05,    0.1,    0.25,  0.5,    1.0,   2.5};
 
+// Upper bounds of the group-size histogram: batches per commit group.
+inline constexpr std::array<uint64_t, 8> kGroupBatchesBounds = {1,  2,  4,  8,
+                                                                16, 32, 64, 128};
+
 struct EngineStats {
   uint64_t map_size = 0;     // bytes of address space mapped now
   uint32_t map_growths = 0;  // times this Engine grew the map
@@ -28,6 +32,11 @@ struct EngineStats {
   uint64_t commits = 0;
   double commit_seconds_sum = 0;
   std::array<uint64_t, kCommitSecondsBounds.size()> commits_within{};
+  // The same commits by how many callers' batches each took (group commit),
+  // cumulative: groups_within[i] took at most kGroupBatchesBounds[i].
+  std::array<uint64_t, kGroupBatchesBounds.size()> groups_within{};
+  // Checkpoints this Engine took (docs/format.md, "The journal").
+  uint64_t checkpoints = 0;
 };
 
 }  // namespace annal
