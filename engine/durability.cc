@@ -129,10 +129,17 @@ void Engine::Impl::CommitUnsynced(Txn& txn) {
 void Engine::Impl::CommitDurably(Txn& txn) {
   const uint64_t id = mdb_txn_id(txn.handle());
   CommitUnsynced(txn);
-  if (!journal || options.read_only || LastCommitted(env.handle()) < id) return;
+  // Sync off: durable at the next checkpoint, whenever that comes.
+  if (!journal || options.read_only || !options.sync || LastCommitted(env.handle()) < id)
+    return;
   Txn after(env.handle(), Txn::kWrite);
   MutexLock lock(journal_mutex);
-  if (!journal_state.recovering) Checkpoint(after.handle());
+  if (journal_state.recovering) return;
+  try {
+    Checkpoint(after.handle());
+  } catch (const lmdb::error& e) {
+    lmdb::error::raise((std::string(kAfterCommit) + e.origin()).c_str(), e.code());
+  }
 }
 
 void Engine::Impl::CloseJournal() {

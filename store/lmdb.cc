@@ -158,14 +158,13 @@ constexpr uint64_t kNearlyFullBytes = uint64_t{1} << 20;
 }  // namespace
 
 std::string DescribeLmdbError(const lmdb::error& e, const std::string& dir) {
-  // What became of the transaction: a failed mdb_env_sync comes after its
-  // commit (the meta page is written unsynced, engine_impl.h), so it is in
-  // the store and the next commit's sync makes it durable; any other failed
-  // write aborted it.
+  // What became of the transaction: a checkpoint that failed after its
+  // commit (kAfterCommit, engine/durability.cc) leaves it in the store, and
+  // the next checkpoint makes it durable; any other failed write aborted it.
   const std::string fate =
-      std::string_view(e.what()).starts_with("mdb_env_sync")
+      std::string_view(e.origin()).starts_with(kAfterCommit)
           ? "the transaction was committed, but not synced: the next "
-            "commit's sync makes it durable"
+            "commit's checkpoint makes it durable"
           : "the transaction was rolled back, nothing of it written";
   // LMDB reports a short write as EIO: on a filesystem with (almost) nothing
   // left, that is a full disk, and the user should be told so.

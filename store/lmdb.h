@@ -126,4 +126,7 @@ namespace annal::internal {
 // A message for an LMDB failure that says what it means for the user; with
 // the store's directory, an I/O error on a full filesystem says "no space".
 std::string DescribeLmdbError(const lmdb::error& e, const std::string& dir = {});
+// The start of an error's origin when the transaction committed and only
+// making it durable failed (DescribeLmdbError tells the caller so).
+inline constexpr std::string_view kAfterCommit = "after the commit, ";
 }  // namespace annal::internal

@@ -32,13 +32,12 @@ struct Options {
   // Open for reading only: Append fails, the files are never written.
   bool read_only = false;
 
-  // Durable commits: each Append is on disk when it returns (fsync), and a
-  // power loss at any moment leaves a store that opens and verifies. Off,
-  // commits reach the OS but are never synced: a crash of the process loses
-  // nothing, but a power loss or kernel crash before the OS has written every
-  // page back may leave the store damaged (LMDB's MDB_NOSYNC; the OS writes
-  // pages back in any order), to be recreated. Use it for loads you can run
-  // again (docs/reliability.md, "Power loss").
+  // Durable commits: each Append is on disk when it returns (one fdatasync
+  // of the journal, docs/format.md), and a power loss at any moment leaves a
+  // store that opens and verifies. Off, Append returns without that sync: a
+  // crash of the process loses nothing, a power loss or kernel crash may take
+  // the last appends (never part of a batch, never the store's consistency:
+  // docs/reliability.md, "Power loss").
   bool sync = true;
 
   // The map's starting size. It grows by itself (doubling) when full, so this

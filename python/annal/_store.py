@@ -484,9 +484,9 @@ def open(path: str, mode: str = "inline", *, create: bool = True, read_only: boo
          projections: Optional[Sequence[Projection]] = None) -> Store:
     """Opens (creating it unless `create=False`) the store in directory
     `path`. `mode`: "inline" (projections in the append's transaction) or
-    "deferred" (a projector catches up later). `sync=False` trades safety
-    on a power loss for speed: a process crash loses nothing, a power loss
-    may damage the store (for loads you can run again).
+    "deferred" (a projector catches up later). `sync=False` trades the
+    last appends on a power loss for speed: a process crash loses nothing,
+    a power loss may take the latest batches (whole), never the store.
     `wait_for_ship` (seconds, 0 = off): each append returns only once
     `annal ship` has the batch acknowledged by the stream, so a failover
     loses none of it; after that long without, it raises NotShippedError

@@ -2,7 +2,7 @@
 // recording, written out as a store directory and checked as a user would
 // find it after the power came back.
 //
-//   crash_check RECORDING annal|toy durable|writes-kept [--scenario NAME]
+//   crash_check RECORDING annal|toy durable|writes-kept|consistent [--scenario NAME]
 //               [--seed N] [--blocks N] [--acked N] [--batches-of N]
 //               [--refusal-before-ack] [--expect-violations]
 //
@@ -15,10 +15,11 @@
 // every append acknowledged before the crash; under either contract, every
 // seq published to a stream before the crash (`annal ship`, noted by
 // recorder_nats.cc), and the shipped marker names no seq past the log's
-// head. writes-kept (the `sync` off contract, docs/reliability.md): the
-// same, of the states where every write reached the disk (what a crash of
-// the process leaves) only. toy: every record of toy_writer acknowledged or
-// published is in its file.
+// head. The `sync` off contract (docs/reliability.md) in two parts:
+// writes-kept, the same, of the states where every write reached the disk
+// (what a crash of the process leaves) only; consistent, every state, all
+// but the acknowledged appends (a power loss may take the last). toy:
+// every record of toy_writer acknowledged or published is in its file.
 //
 // --acked N: the program acknowledged seq N by exiting (`annal import`).
 // --batches-of N: every multiple of N is the end of a batch too (a program
@@ -195,7 +196,8 @@ struct Checker {
 int main(int argc, char** argv) {
   if (argc < 4) {
     fprintf(stderr,
-            "usage: crash_check RECORDING annal|toy durable|writes-kept [--seed N] "
+            "usage: crash_check RECORDING annal|toy durable|writes-kept|consistent "
+            "[--seed N] "
             "[--blocks N] [--expect-violations]\n");
     return 2;
   }
@@ -203,8 +205,10 @@ int main(int argc, char** argv) {
     const Recording r = ReadRecording(argv[1]);
     const bool annal_subject = strcmp(argv[2], "annal") == 0;
     const bool writes_kept = strcmp(argv[3], "writes-kept") == 0;
+    const bool consistent = strcmp(argv[3], "consistent") == 0;
     ExploreOptions options;
-    options.at_notes = writes_kept;  // no syncs to crash at: crash after each append
+    // No syncs to crash at: crash after each append too.
+    options.at_notes = writes_kept || consistent;
     bool expect_violations = false;
     std::string scenario = "appends";
     uint64_t acked_at_end = 0, batches_of = 0;

@@ -137,12 +137,14 @@ case "$scenario" in
     done
     ;;
   nosync)
-    # Sync off promises nothing on a power loss (docs/reliability.md): what
-    # it keeps is every write the OS holds. Checked at every point; and the
-    # same run checked against the durable contract must fail, or this
-    # scenario would not be exploring anything.
+    # Sync off (docs/reliability.md): every write the OS holds is kept; a
+    # power loss may take the last appends, never leave a store that does
+    # not open, fails verify or holds part of a batch. Checked at every
+    # point; and the same run checked against the durable contract must
+    # fail, or this scenario would not be exploring anything.
     record nosync "$CRASH_WRITER" DIR nosync 10 30
     check nosync annal writes-kept --scenario nosync
+    check nosync annal consistent --scenario nosync
     check nosync annal durable --scenario nosync --expect-violations
     ;;
   *)
