@@ -1,6 +1,8 @@
 // How a commit becomes durable: the journal's frames and checkpoints
 // (engine_impl.h says when each is taken; docs/format.md, "The journal",
 // says why it is safe under power loss).
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "engine/engine_impl.h"
@@ -188,36 +190,39 @@ Status Engine::Impl::OpenJournal(bool* needs_writer) {
   // Exclusive only while nobody else has the store open: then, and only
   // then, what data.mdb holds past the checkpoint may be what a power loss
   // left. Others wait (LockShared) until the recovery is done.
-  if (exclusive) {
-    const auto c = j->ReadCheckpoint();
+  const std::string data_file = dir + "/data.mdb";
+  const auto c = exclusive ? j->ReadCheckpoint() : std::nullopt;
+  // No data.mdb: a new store, whatever journal was left (its generation
+  // goes on).
+  if (c && ::access(data_file.c_str(), F_OK) == 0) {
     uint32_t page_size = 0;
-    std::optional<std::array<std::string, 2>> metas;
-    if (c) metas = Journal::ReadMetaPages(dir + "/data.mdb", &page_size);
-    if (c && metas) {
-      const uint64_t newest =
-          std::max(Journal::MetaTxnid((*metas)[0]), Journal::MetaTxnid((*metas)[1]));
-      if (newest < c->txnid) {
+    // Unreadable meta pages are what a power loss may leave: the
+    // checkpoint's are written back.
+    const auto metas = Journal::ReadMetaPages(data_file, &page_size);
+    const uint64_t newest =
+        metas ? std::max(Journal::MetaTxnid((*metas)[0]), Journal::MetaTxnid((*metas)[1]))
+              : ~uint64_t{0};
+    if (metas && newest < c->txnid) {
+      return Status::Corruption(
+          dir + "/journal names transaction " + std::to_string(c->txnid) +
+          " of data.mdb, which holds only " + std::to_string(newest) +
+          ": data.mdb is older than its journal (put back from a copy?); move the "
+          "journal aside to open data.mdb as it is");
+    }
+    std::vector<Journal::Frame> frames = j->ReadFrames(*c);
+    if (newest != c->txnid || !frames.empty()) {
+      if (options.read_only) {
+        *needs_writer = true;
+        return Status::Ok();  // j closes: its lock goes with it
+      }
+      if (metas && page_size != c->page_size)
         return Status::Corruption(
-            dir + "/journal names transaction " + std::to_string(c->txnid) +
-            " of data.mdb, which holds only " + std::to_string(newest) +
-            ": data.mdb is older than its journal (put back from a copy?); move the "
-            "journal aside to open data.mdb as it is");
-      }
-      std::vector<Journal::Frame> frames = j->ReadFrames(*c);
-      if (newest != c->txnid || !frames.empty()) {
-        if (options.read_only) {
-          *needs_writer = true;
-          return Status::Ok();  // j closes: its lock goes with it
-        }
-        if (page_size != c->page_size)
-          return Status::Corruption(
-              dir + "/journal's checkpoint has another page size than data.mdb");
-        Journal::RestoreMetaPages(dir + "/data.mdb", *c);
-        st.recovering = true;
-        st.to_replay = std::move(frames);
-        journal = std::move(j);
-        return Status::Ok();  // exclusive until FinishRecovery
-      }
+            dir + "/journal's checkpoint has another page size than data.mdb");
+      Journal::RestoreMetaPages(data_file, *c);
+      st.recovering = true;
+      st.to_replay = std::move(frames);
+      journal = std::move(j);
+      return Status::Ok();  // exclusive until FinishRecovery
     }
   }
   j->LockShared();
@@ -241,9 +246,11 @@ Status Engine::Impl::FinishRecovery() {
   for (const Journal::Frame& f : frames) {
     std::vector<std::string_view> values(f.values.begin(), f.values.end());
     if (Status st = AppendJournaled(*this, f.first_seq, values); !st.ok()) {
-      const std::string what = dir + "/journal: its frame from seq " +
-                               std::to_string(f.first_seq) +
-                               " cannot be applied: " + st.message();
+      const std::string what =
+          dir + "/journal: its frame from seq " + std::to_string(f.first_seq) +
+          " cannot be applied: " + st.message() + " (moving " + dir +
+          "/journal aside opens the store at its last checkpoint, without what the "
+          "journal holds past it)";
       return st.code() == Status::Code::kIOError ? Status::IOError(what)
                                                  : Status::Corruption(what);
     }
