@@ -299,20 +299,42 @@ def main():
         ratio = f"{eps(a) / eps(s):.1f}x" if a and s else "-"
         import_lines.append(f"| {dur} | {k(eps(a)) if a else '-'} | {k(eps(s)) if s else '-'} | {ratio} |")
 
-    conc_lines = ["| threads | annal events/s | annal p50 / p99 | SQLite events/s | SQLite p50 / p99 | annal / SQLite |", "|---|---|---|---|---|---|"]
-    conc_cells = {}
+    conc_lines = ["| threads | annal events/s | annal p50 / p99 | groups: mean batches, share of one | SQLite events/s | SQLite p50 / p99 | annal / SQLite |", "|---|---|---|---|---|---|---|"]
+    conc_cells, floor = {}, {}
     for b in conc:
         m = re.match(r"Concurrent/(annal|sqlite)/durable/threads:(\d+)", b["name"])
         if m:
             conc_cells.setdefault(int(m.group(2)), {})[m.group(1)] = b
+        m = re.match(r"Concurrent/floor/syncs:(\d+)/", b["name"])
+        if m:
+            floor[int(m.group(1))] = b
     def lat(b):
         return f"{b.get('p50_us', 0) / 1000:.2f} / {b.get('p99_us', 0) / 1000:.2f} ms"
+    for n, b in sorted(floor.items()):
+        conc_lines.append(f"| floor: {n} small append{'s' if n > 1 else ''} + fdatasync, 1 thread | {k(b['events_per_s'])} | {lat(b)} | | | | |")
     for th in sorted(conc_cells):
         c = conc_cells[th]
         if "annal" in c and "sqlite" in c:
             a, s = c["annal"], c["sqlite"]
-            conc_lines.append(f"| {th} | {k(a['events_per_s'])} | {lat(a)} | {k(s['events_per_s'])} | {lat(s)} | "
+            groups = f"{a.get('group_mean', 0):.1f}, {100 * a.get('groups_le1', 0):.0f}%" if "group_mean" in a else "-"
+            conc_lines.append(f"| {th} | {k(a['events_per_s'])} | {lat(a)} | {groups} | {k(s['events_per_s'])} | {lat(s)} | "
                               f"{a['events_per_s'] / s['events_per_s']:.1f}x |")
+
+    # Issue 24's targets: one sync per commit, from the same cells.
+    targets24 = ["| measure | figure | target | verdict |", "|---|---|---|---|"]
+    c1, c16 = conc_cells.get(1, {}), conc_cells.get(16, {})
+    if "annal" in c1 and "sqlite" in c1:
+        r = c1["annal"]["events_per_s"] / c1["sqlite"]["events_per_s"]
+        targets24.append(f"| 1 thread, durable single-event appends: annal / SQLite, events/s | {r:.2f}x | ≥ 1.5x | {verdict(r >= 1.5)} |")
+    if "annal" in c1 and 1 in floor:
+        r = c1["annal"]["events_per_s"] / floor[1]["events_per_s"]
+        targets24.append(f"| 1 thread, durable single-event: annal / the one-sync floor, events/s | {r:.2f}x | ≥ 0.8x | {verdict(r >= 0.8)} |")
+    if "annal" in c16 and "sqlite" in c16:
+        r = c16["annal"]["events_per_s"] / c16["sqlite"]["events_per_s"]
+        targets24.append(f"| 16 threads, durable single-event: annal / SQLite | {r:.1f}x | ≥ 10x | {verdict(r >= 10)} |")
+    if "annal" in c16 and 1 in floor:
+        r = c16["annal"]["p99_us"] / floor[1]["p99_us"]
+        targets24.append(f"| 16 threads: p99 append latency / the one-sync floor's | {r:.1f}x | ≤ 4x | {verdict(r <= 4)} |")
 
     # Issue 12's targets, each from cells measured side by side in this run.
     targets = ["| measure | figure | target | verdict |", "|---|---|---|---|"]
@@ -376,6 +398,10 @@ Each row measures its two sides in the same run, one after the other, on a
 shared and noisy 2-core machine: read ratios, not absolute rates.
 
 ![write cost and read speed-up](performance.svg)
+
+## Targets of issue 24 (one sync per commit)
+
+{chr(10).join(targets24)}
 
 ## Targets of issue 12 (speed)
 
