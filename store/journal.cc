@@ -92,17 +92,19 @@ std::optional<Journal> Journal::Open(const std::string& dir, bool writable,
                                      unsigned mode) {
   const std::string path = dir + "/journal";
   int fd = ::open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+  bool created = false;
   if (fd < 0 && errno == ENOENT && writable) {
     fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC,
                 static_cast<mode_t>(mode & 0777));
-    if (fd >= 0) {
-      ::fchmod(fd, static_cast<mode_t>(mode & 0777));  // whatever the umask
-      SyncDirectory(dir);  // a journal that vanished would take its frames along
-    }
+    created = fd >= 0;
   }
   if (fd < 0 && errno == ENOENT) return std::nullopt;
   if (fd < 0) Raise("open (journal)");
-  Journal j(fd);
+  Journal j(fd);  // closes it, whatever throws below
+  if (created) {
+    ::fchmod(fd, static_cast<mode_t>(mode & 0777));  // whatever the umask
+    SyncDirectory(dir);  // a journal that vanished would take its frames along
+  }
   // The header slots are written in place, never zeroed over.
   j.zeroed_to_ = std::max(FileSize(fd), kFramesOffset);
   return j;
