@@ -265,6 +265,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(const std::string& dir, Options opt
       }
       recovered->reset();
       if (Status st = s->OpenJournal(&needs_writer); !st.ok()) return st;
+      if (needs_writer)  // another writer died meanwhile: let the caller try again
+        return Status::Busy(dir + " needs a recovery from its journal again; try again");
     }
     // Before LMDB maps the file: a short or damaged one would crash it.
     if (auto problem = CheckMetaPages(dir + "/data.mdb"))
