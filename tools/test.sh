@@ -77,7 +77,10 @@ CXX=clang++ cmake -S . -B build-clang -G Ninja -DANNAL_THREAD_SAFETY=ON -DANNAL_
 cmake --build build-clang -j "$jobs" --target annal_engine
 
 stage "AddressSanitizer + UndefinedBehaviorSanitizer build"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DANNAL_SANITIZE=ON \
+# -O1, asserts kept (no NDEBUG): against -O0, measured 741 + 294 s for the
+# build and the tests, 508 + 693 s before (2026-12-05).
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DANNAL_SANITIZE=ON \
       -DANNAL_BUILD_BENCH=OFF > /dev/null
 cmake --build build-asan -j "$jobs"
 stage "AddressSanitizer + UndefinedBehaviorSanitizer tests"
