@@ -1,5 +1,5 @@
-// The journal of a durable store: the file that makes a commit durable with
-// one sync (docs/format.md, "The journal"). A commit's log values are
+// The journal of a store: the file that makes a commit durable with one
+// sync (docs/format.md, "The journal"). A commit's log values are
 // appended to it as one frame and the journal alone is synced; LMDB's own
 // commits are not synced then, and a checkpoint (an fdatasync of data.mdb)
 // makes them durable now and then. After a power loss, the store is put back
@@ -11,9 +11,9 @@
 // generation of the checkpoint it follows; a checkpoint starts a new
 // generation, so the frames of the one before read as ended.
 //
-// Not thread-safe: one Journal per Engine, used under its write lock (the
-// header and frames are written under LMDB's write lock, which serializes
-// every process). Views: none; what it reads is copied out.
+// Not thread-safe, but for Sync (an fdatasync, from any thread): one
+// Journal per Engine, written under LMDB's write lock, which serializes
+// every process. Views: none; what it reads is copied out.
 #pragma once
 
 #include <array>
