@@ -139,6 +139,17 @@ std::optional<Journal::Checkpoint> Journal::ReadCheckpoint() const {
   return best;
 }
 
+uint64_t Journal::NewestGeneration() const {
+  uint64_t newest = 0;
+  for (uint64_t i = 0; i < 2; ++i) {
+    uint64_t g = 0;
+    if (::pread(fd_, &g, sizeof g, static_cast<off_t>(i * kSlotBytes + 16)) ==
+        static_cast<ssize_t>(sizeof g))
+      newest = std::max(newest, g);
+  }
+  return newest;
+}
+
 void Journal::WriteCheckpoint(const Checkpoint& c) {
   std::string slot(kSlotUsed, '\0');
   std::memcpy(slot.data(), kMagic, 8);

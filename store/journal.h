@@ -55,6 +55,10 @@ class Journal {
 
   // The newest valid checkpoint; nullopt for a new journal.
   std::optional<Checkpoint> ReadCheckpoint() const;
+  // The highest generation either slot names, checksum unchecked: cheap, for
+  // telling whether another engine took a checkpoint (a torn slot may name
+  // a bogus one, which only costs a needless checkpoint).
+  uint64_t NewestGeneration() const;
   // Writes `c` into the slot its generation picks and syncs the journal.
   void WriteCheckpoint(const Checkpoint& c);
   // The frames of `c`'s generation, in order, up to the first that is torn,

@@ -73,6 +73,7 @@ TEST(Journal, TheValidCheckpointOfTheHigherGenerationCounts) {
   j->WriteCheckpoint(CheckpointOf(1));
   j->WriteCheckpoint(CheckpointOf(2));
   EXPECT_EQ(j->ReadCheckpoint()->generation, 2u);
+  EXPECT_EQ(j->NewestGeneration(), 2u);
   EXPECT_EQ(j->ReadCheckpoint()->meta[1], std::string(Journal::kMetaBytes, 'b'));
   // Generation 2 (slot 0) torn: generation 1 is the checkpoint again.
   Flip(dir.Sub("journal"), 40);
