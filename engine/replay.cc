@@ -1,6 +1,7 @@
 #include "engine/replay.h"
 
 #include "engine/project.h"
+#include "engine/replay_feed.h"
 #include "events/log_reader.h"
 #include "events/record_codec.h"
 #include "store/buffered_kv.h"
@@ -15,6 +16,27 @@ namespace {
 // the hot keys of a batch (its byte budget bounds the memory).
 constexpr size_t kBatchEvents = 50000;
 constexpr uint64_t kProgressEvery = 50000;
+
+// The records of a replay's final transaction, read in it on the replay's
+// own thread (few: what was appended since the last batch), as ReplayFeed
+// gives them.
+class InlineFeed {
+ public:
+  InlineFeed(MDB_txn* txn, MDB_dbi log, uint64_t from, uint64_t to, const Hash& prev,
+             bool decode)
+      : reader_(txn, log, from, to, ChainCheck::kVerify, prev), decode_(decode) {}
+  ReplayFeed::Item* Next() {
+    const LogRecord* r = reader_.Next();
+    if (!r) return nullptr;
+    item_ = {r->seq, r->record, r->hash, decode_ ? DecodeChecked(*r).event : Event{}};
+    return &item_;
+  }
+
+ private:
+  LogReader reader_;
+  bool decode_;
+  ReplayFeed::Item item_;
+};
 
 }  // namespace
 
@@ -47,19 +69,22 @@ LoggedEvent DecodeChecked(const LogRecord& r) {
   return ev;
 }
 
-Status AdmitLogged(Validator& validator, Kv& kv, const LogRecord& r) {
-  LoggedEvent ev = DecodeChecked(r);
+Status AdmitDecoded(Validator& validator, Kv& kv, const Event& event, uint64_t seq) {
   kv.Restrict(kRegistryMask);
-  if (auto broken = validator.Admit(kv, ev.event)) {
-    return Status::Corruption("log record at seq " + std::to_string(r.seq) +
+  if (auto broken = validator.Admit(kv, event)) {
+    return Status::Corruption("log record at seq " + std::to_string(seq) +
                               " breaks a rule on replay: " + *broken);
   }
   return Status::Ok();
 }
 
-Status Replayer::ApplyOne(Kv& kv, const LogRecord& r) {
+Status AdmitLogged(Validator& validator, Kv& kv, const LogRecord& r) {
+  return AdmitDecoded(validator, kv, DecodeChecked(r).event, r.seq);
+}
+
+Status Replayer::ApplyOne(Kv& kv, const ReplayFeed::Item& r) {
   if (mode_ == Mode::kApply) {
-    if (Status st = AdmitLogged(validator_, kv, r); !st.ok()) return st;
+    if (Status st = AdmitDecoded(validator_, kv, r.event, r.seq); !st.ok()) return st;
     if (r.seq <= limit_ && projected_ == r.seq - 1) {
       if (Status st = projectors_.Apply(kv, *r.record); !st.ok()) return st;
       projected_ = r.seq;
@@ -84,20 +109,38 @@ Status Replayer::ProjectBehind(Kv& kv, MDB_txn* txn) {
   return st;
 }
 
-Status Replayer::ApplyBatch(MDB_txn* txn, size_t max_events, bool* at_end) {
+template <class Feed>
+Status Replayer::ApplyFrom(Kv& kv, Feed&& feed, size_t max_events, bool* at_end) {
+  size_t n = 0;
+  for (; n < max_events; ++n) {
+    ReplayFeed::Item* r = feed.Next();
+    if (!r) break;
+    if (Status st = ApplyOne(kv, *r); !st.ok()) return st;
+  }
+  *at_end = n < max_events;
+  return Status::Ok();
+}
+
+Status Replayer::ApplyBatch(MDB_txn* txn, size_t max_events, Reading reading,
+                            bool* at_end) {
   LmdbKv lmdb_kv(txn, s_.slots[slot_]);
   BufferedKv kv(lmdb_kv);  // flushed sorted: the scratch slot fills front to back
   limit_ = ProjectLimit(txn);
   if (Status st = ProjectBehind(kv, txn); !st.ok()) return st;
-  LogReader reader(txn, s_.log(), done_ + 1, UINT64_MAX, ChainCheck::kVerify, prev_);
-  const LogRecord* r = nullptr;
-  for (size_t n = 0; n < max_events && (r = reader.Next()); ++n) {
-    if (Status st = ApplyOne(kv, *r); !st.ok()) return st;
-  }
+  const bool decode = mode_ == Mode::kApply;
+  const uint64_t from = done_ + 1;
+  const uint64_t to =
+      max_events >= UINT64_MAX - from ? UINT64_MAX : from + max_events - 1;
+  Status applied =
+      reading == Reading::kAhead
+          ? ApplyFrom(kv, ReplayFeed(s_.env.handle(), s_.log(), from, to, prev_, decode),
+                      max_events, at_end)
+          : ApplyFrom(kv, InlineFeed(txn, s_.log(), from, to, prev_, decode), max_events,
+                      at_end);
+  if (!applied.ok()) return applied;
   if (Status st = ProjectBehind(kv, txn); !st.ok()) return st;
   kv.Flush();
   if (mode_ == Mode::kApply) AddDigests(txn, s_.meta(), slot_, lmdb_kv.deltas());
-  *at_end = r == nullptr;
   return Status::Ok();
 }
 
@@ -116,7 +159,7 @@ Status Replayer::CatchUpInBatches() {
       SharedMapLock map_lock(s_.map_mutex);
       const bool check_only = mode_ == Mode::kCheckOnly;
       Txn txn = check_only ? Txn(s_.env.handle(), Txn::kReadOnly) : s_.BeginWrite();
-      Status applied = ApplyBatch(txn.handle(), kBatchEvents, &at_end);
+      Status applied = ApplyBatch(txn.handle(), kBatchEvents, Reading::kAhead, &at_end);
       if (!applied.ok()) return applied;
       if (check_only) {
         txn.Commit();
@@ -132,7 +175,8 @@ Status Replayer::CatchUpInBatches() {
 
 Status Replayer::FinishIn(MDB_txn* txn) {
   for (bool at_end = false; !at_end;) {
-    if (Status st = ApplyBatch(txn, SIZE_MAX, &at_end); !st.ok()) return st;
+    if (Status st = ApplyBatch(txn, SIZE_MAX, Reading::kInline, &at_end); !st.ok())
+      return st;
   }
   ChainHead head = ReadChainHead(txn, s_.meta());
   if (head.seq != done_ || head.hash != prev_) {

@@ -11,6 +11,7 @@
 
 #include "annal/maintenance.h"
 #include "engine/engine_impl.h"
+#include "engine/replay_feed.h"
 #include "events/log_reader.h"
 #include "projectors/projector_set.h"
 #include "validator/validate.h"
@@ -20,6 +21,8 @@ namespace annal::internal {
 // Checks a logged record's fields and runs the validator on it, as its
 // Append did (the registry moves on); a refusal is kCorruption naming the seq.
 Status AdmitLogged(Validator& validator, Kv& kv, const LogRecord& r);
+// The same for a record decoded already.
+Status AdmitDecoded(Validator& validator, Kv& kv, const Event& event, uint64_t seq);
 // A logged record decoded, its fields checked as an append checks them
 // (validator/check_fields.h): what every reader of events from the log (replay,
 // time travel, Snapshot::ScanLog) takes. Throws CorruptionError naming the
@@ -53,10 +56,16 @@ class Replayer {
   const Hash& head() const { return prev_; }
 
  private:
+  // Where a batch's records are read: ahead, by a ReplayFeed's thread in a
+  // read transaction of its own, or in the batch's transaction (the final
+  // one, whose new records no other transaction may see yet).
+  enum class Reading : uint8_t { kAhead, kInline };
   // Applies up to `max_events` records after done_; sets *at_end when the
   // log has no more.
-  Status ApplyBatch(MDB_txn* txn, size_t max_events, bool* at_end);
-  Status ApplyOne(Kv& kv, const LogRecord& record);
+  Status ApplyBatch(MDB_txn* txn, size_t max_events, Reading reading, bool* at_end);
+  template <class Feed>
+  Status ApplyFrom(Kv& kv, Feed&& feed, size_t max_events, bool* at_end);
+  Status ApplyOne(Kv& kv, const ReplayFeed::Item& record);
   // The seq the projections should reach in this transaction.
   uint64_t ProjectLimit(MDB_txn* txn) const;
   // Projects logged records the validator pass went past (when the limit grew).

@@ -1,6 +1,7 @@
 // Replay, verify and rebuild (issue 3): the projections equal the log's
 // replay after any generated stream; tampering behind the engine's back is
 // found and named, and rebuild repairs it; a damaged log stops the replay.
+
 #include <gmock/gmock.h>
 #include <lmdb.h>
 
@@ -9,6 +10,9 @@
 #include <thread>
 
 #include "annal/workload.h"
+#include "engine/replay_feed.h"
+#include "events/log_reader.h"
+#include "events/record_codec.h"
 #include "store/digest.h"
 #include "store/keys.h"
 #include "store/schema.h"
@@ -328,6 +332,78 @@ TEST_F(LogDamage, ARemovedTailIsFoundByTheChainHead) {
   });
   ExpectVerifyFails(
       "the log ends at seq 2999 but meta records its chain head at seq 3000");
+}
+
+// The log's handle, usable from then on by every transaction of raw's
+// environment (LMDB keeps a handle private to its transaction until that ends).
+unsigned SharedLogDbi(RawStore& raw) {
+  const unsigned log = raw.Dbi("log");
+  raw.Commit();
+  return log;
+}
+
+// The feed's records, read ahead on a thread of their own, are the log
+// reader's, chunk after chunk, decoded as a replay decodes them; a bounded
+// range ends where asked.
+TEST(ReplayFeed, GivesWhatTheLogReaderGivesAcrossChunks) {
+  TempDir dir;
+  Fill(*MustOpen(dir.path()), {.seed = 52}, 5000);
+  RawStore raw(dir.path(), /*write=*/false);
+  const unsigned log = SharedLogDbi(raw);
+  internal::Txn txn(raw.env(), internal::Txn::kReadOnly);
+  internal::LogReader reader(txn.handle(), log, 1, UINT64_MAX,
+                             internal::ChainCheck::kVerify);
+  internal::ReplayFeed feed(raw.env(), log, 1, 4100, {}, /*decode=*/true);
+  uint64_t n = 0;
+  while (internal::ReplayFeed::Item* item = feed.Next()) {
+    const internal::LogRecord* r = reader.Next();
+    ASSERT_NE(r, nullptr);
+    ++n;
+    ASSERT_EQ(item->seq, n);
+    ASSERT_EQ(item->hash, r->hash) << n;
+    ASSERT_EQ(item->record->seq(), n);
+    ASSERT_EQ(item->event, internal::DecodeRecord(*r->record).event) << n;
+  }
+  EXPECT_EQ(n, 4100u);
+  EXPECT_EQ(feed.Next(), nullptr) << "and stays ended";
+}
+
+// A replay that stops early (a rule broken at some record) leaves the
+// reader blocked on a full queue: the feed's end must release it.
+TEST(ReplayFeed, EndsPromptlyWhenTheReplayStopsEarly) {
+  TempDir dir;
+  Fill(*MustOpen(dir.path()), {.seed = 53}, 20000);
+  RawStore raw(dir.path(), /*write=*/false);
+  const unsigned log = SharedLogDbi(raw);
+  for (int i = 0; i < 20; ++i) {
+    internal::ReplayFeed feed(raw.env(), log, 1, UINT64_MAX, {}, true);
+    for (int k = 0; k < i * 100; ++k) ASSERT_NE(feed.Next(), nullptr);
+  }
+}
+
+// A damaged record reaches the replay at its place, after every record
+// before it, as the log reader's own error.
+TEST(ReplayFeed, ADamagedRecordFailsAtItsPlace) {
+  TempDir dir;
+  Fill(*MustOpen(dir.path()), {.seed = 54}, 3000);
+  {
+    RawStore raw(dir.path());
+    const unsigned log = raw.Dbi("log");
+    std::string v = *raw.Get(log, internal::keys::Seq(2500));
+    v[v.size() / 2] ^= 1;
+    raw.Put(log, internal::keys::Seq(2500), v);
+    raw.Commit();
+  }
+  RawStore raw(dir.path(), /*write=*/false);
+  internal::ReplayFeed feed(raw.env(), SharedLogDbi(raw), 1, UINT64_MAX, {}, true);
+  uint64_t last = 0;
+  try {
+    while (internal::ReplayFeed::Item* item = feed.Next()) last = item->seq;
+    ADD_FAILURE() << "the damage went unnoticed";
+  } catch (const internal::CorruptionError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("log record at seq 2500"));
+  }
+  EXPECT_EQ(last, 2499u);
 }
 
 TEST(Replay, LogOnlyPrintsTheHeadHashThatAnOperatorCanKeep) {
