@@ -78,6 +78,13 @@ struct ANNAL_HIDDEN Engine::Impl {
   internal::Mutex group_mutex;
   std::condition_variable_any group_cv;
   std::deque<internal::PendingAppend*> group_queue GUARDED_BY(group_mutex);
+  // The last group's batches and how long its commit and sync took: a new
+  // leader with fewer waiting gives the callers that group released that
+  // long to come back (Gather in engine/append.cc), signalled on gather_cv.
+  size_t last_group GUARDED_BY(group_mutex) = 0;
+  std::chrono::steady_clock::duration last_group_took GUARDED_BY(group_mutex){};
+  bool gathering GUARDED_BY(group_mutex) = false;
+  std::condition_variable_any gather_cv;
   // What the projectors' code declares (the nine and Options::projections);
   // set once at Open, before any other thread sees the engine, then read
   // without a lock.

@@ -6,8 +6,9 @@
 // everything built from them.
 //
 // Memory is bounded: at most kChunksInFlight chunks of kChunkRecords records
-// wait between the threads (one more being filled, one being applied). A failure of the reader (a corrupt record)
-// reaches the replay at that record's place, as the same exception.
+// wait between the threads (one more being filled, one being applied). A failure of the
+// reader (a corrupt record) reaches the replay at that record's place, as the same
+// exception.
 //
 // A ReplayFeed belongs to the replay's thread. The caller keeps the
 // environment's map size fixed (holds the map lock shared) for the feed's
