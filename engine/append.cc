@@ -45,7 +45,7 @@ Status AppendBatch(Engine::Impl& s, Kv& kv, const PendingAppend& p, uint64_t fir
     if (auto broken = s.validator.Admit(kv, ev)) {
       return Status::Rejected(Describe(i, ev, *broken), i);
     }
-    EncodeRecord(s.record_builder, seq, p.stamped_ts[i], ev);
+    EncodeRecord(s.record_builder, seq, p.stamped_ts[i], s.validator.Logged(ev));
     std::string_view bytes(
         reinterpret_cast<const char*>(s.record_builder.GetBufferPointer()),
         s.record_builder.GetSize());

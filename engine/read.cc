@@ -8,6 +8,7 @@
 #include "store/chain.h"
 #include "store/keys.h"
 #include "store/meta.h"
+#include "validator/declared_rules.h"
 #include "validator/validate.h"
 
 namespace annal {
@@ -233,6 +234,29 @@ Status Snapshot::ScanLog(uint64_t from_seq,
       if (!visit(DecodeChecked(*r))) break;
     }
     return Status::Ok();
+  });
+}
+
+}  // namespace annal
+
+namespace annal {
+
+Result<std::vector<EventTypeDeclared>> Snapshot::EventTypes() const {
+  return Guard([&]() -> Result<std::vector<EventTypeDeclared>> {
+    std::vector<EventTypeDeclared> out;
+    const char kind = static_cast<char>(EntityKind::kEventType);
+    Cursor c(impl_->txn.handle(), impl_->Dbi(Db::kRegistry));
+    std::string_view k, v;
+    for (bool more = c.Seek(std::string_view(&kind, 1), &k, &v); more && k[0] == kind;
+         more = c.Get(MDB_NEXT, &k, &v)) {
+      const std::string_view type = keys::DecodeId(k.substr(1));
+      auto d = DecodeDeclaration(type, v);
+      if (!d)
+        throw CorruptionError("the registry's declaration of event type \"" +
+                              std::string(type) + "\" is damaged");
+      out.push_back(std::move(*d));
+    }
+    return out;
   });
 }
 

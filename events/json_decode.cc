@@ -1,11 +1,13 @@
 // JSONL → Event, on simdjson's DOM parser (which also rejects invalid UTF-8).
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 
 #include "annal/jsonl.h"
 #include "common/hidden.h"
 #include "common/printable.h"
+#include "events/declared.h"
 
 namespace annal {
 namespace {
@@ -14,7 +16,7 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 
 // More fields than any event has, with room for the envelope.
-constexpr size_t kMaxFields = 16;
+constexpr size_t kMaxFields = internal::kMaxDeclaredFields + 8;
 
 struct Field {
   std::string_view name;
@@ -94,6 +96,29 @@ Status ReadValue(std::string_view name, const Field* f, V* out) {
   }
 }
 
+// A declared event's field as given: its declaration is checked at the
+// front door (the validator), where the store's declarations are known.
+Status ReadDeclared(std::string_view name, element v, Value* out) {
+  switch (v.type()) {
+    case element_type::STRING:
+      *out = std::string(v.get_string().value());
+      return Status::Ok();
+    case element_type::INT64:
+      *out = v.get_int64().value();
+      return Status::Ok();
+    case element_type::UINT64:
+      return Bad(Quoted(name) + " is out of range");
+    case element_type::DOUBLE:
+      *out = v.get_double().value();
+      return Status::Ok();
+    case element_type::BOOL:
+      *out = v.get_bool().value();
+      return Status::Ok();
+    default:
+      return Bad(Quoted(name) + " must be an int, a str, a bool or a float");
+  }
+}
+
 }  // namespace
 
 struct ANNAL_HIDDEN JsonDecoder::Impl {
@@ -148,10 +173,28 @@ Result<Event> JsonDecoder::Decode(std::string_view line) {
   Event ev;
   std::string type;
   if (Status st = ReadValue("type", find("type"), &type); !st.ok()) return st;
-  if (!EmplaceBody(type, ev.body)) return Bad("unknown event type \"" + type + "\"");
+  const bool declared = !EmplaceBody(type, ev.body);
+  if (declared && !internal::IsDeclaredTypeName(type))
+    return Bad("unknown event type \"" + common::Printable(type, false) + "\"");
   if (Status st = ReadValue("ts", find("ts"), &ev.ts); !st.ok()) return st;
   if (Status st = ReadValue("actor", find("actor"), &ev.actor); !st.ok()) return st;
   find("seq");  // output only: assigned by the engine, ignored here
+  if (declared) {
+    // An event of your own: every other field is one of its own, null is
+    // absent; whether they are the declared ones is the validator's to say.
+    DeclaredEvent d{type, {}};
+    for (size_t i = 0; i < n; ++i) {
+      if (fields[i].used || fields[i].value.is_null()) continue;
+      Value v;
+      if (Status st = ReadDeclared(fields[i].name, fields[i].value, &v); !st.ok())
+        return st;
+      d.fields.emplace_back(std::string(fields[i].name), std::move(v));
+    }
+    std::sort(d.fields.begin(), d.fields.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    ev.body = std::move(d);
+    return ev;
+  }
 
   Status status;
   std::visit(

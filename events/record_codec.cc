@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "events/declared.h"
 #include "events/enum_cast.h"
 
 namespace annal::internal {
@@ -150,6 +151,14 @@ struct BodyEncoder {
   auto Build(const AlarmResolved&, const S& s) {
     return fb::CreateAlarmResolved(b, s[0]);
   }
+  auto Build(const EventTypeDeclared& e, const S& s) {
+    return fb::CreateEventTypeDeclared(b, s[0], e.version, s[1]);
+  }
+  auto Build(const DeclaredEvent& e, const S&) {
+    auto type = b.CreateString(e.type);
+    auto fields = b.CreateVector(EncodeDeclaredFields(e));
+    return fb::CreateDeclaredEvent(b, type, fields);
+  }
 };
 
 std::string Str(const String* s) { return s ? s->str() : std::string(); }
@@ -286,6 +295,17 @@ EventBody DecodeBody(const fb::Record& r) {
       return AlarmAcked{Str(r.event_as_AlarmAcked()->alarm_id())};
     case T::AlarmResolved:
       return AlarmResolved{Str(r.event_as_AlarmResolved()->alarm_id())};
+    case T::EventTypeDeclared: {
+      auto* e = r.event_as_EventTypeDeclared();
+      return EventTypeDeclared{Str(e->name()), e->version(), Str(e->fields())};
+    }
+    case T::DeclaredEvent: {
+      auto* e = r.event_as_DeclaredEvent();
+      auto fields = DecodeDeclaredFields(e->fields()->data(), e->fields()->size());
+      // VerifiedRecord() checked the map's values: a broken invariant.
+      if (!fields) throw std::logic_error("declared event with malformed fields");
+      return DeclaredEvent{Str(e->type()), std::move(*fields)};
+    }
     case T::NONE:
       break;
   }
@@ -328,6 +348,10 @@ bool EnumsInRange(const fb::Record& r) {
       return InRange(r.event_as_IntegrationAuthChanged()->auth_status());
     case T::AlarmRaised:
       return InRange(r.event_as_AlarmRaised()->severity());
+    case T::DeclaredEvent: {  // (named for what it checks: the values' kinds)
+      auto* f = r.event_as_DeclaredEvent()->fields();
+      return DecodeDeclaredFields(f->data(), f->size()).has_value();
+    }
     default:
       return true;
   }

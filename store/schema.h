@@ -147,12 +147,13 @@ enum class EntityKind : char {
   kApproval = 'P',
   kAlarm = 'A',
   kAutonomy = 'L',
+  kEventType = 'E',  // an event type of your own: its current declaration
 };
 struct EntityKindSpec {
   EntityKind kind;
   std::string_view name;  // in reports
 };
-inline constexpr std::array<EntityKindSpec, 9> kEntityKinds = {{
+inline constexpr std::array<EntityKindSpec, 10> kEntityKinds = {{
     {EntityKind::kTask, "task"},
     {EntityKind::kSchedule, "schedule"},
     {EntityKind::kToolCall, "tool call"},
@@ -162,6 +163,7 @@ inline constexpr std::array<EntityKindSpec, 9> kEntityKinds = {{
     {EntityKind::kApproval, "approval"},
     {EntityKind::kAlarm, "alarm"},
     {EntityKind::kAutonomy, "autonomy level"},
+    {EntityKind::kEventType, "event type"},
 }};
 
 // The names of meta's records (docs/format.md); "@<slot>" follows the

@@ -5,6 +5,7 @@
 
 #include "events/json_writer.h"
 #include "store/keys.h"
+#include "validator/declared_rules.h"
 #include "validator/validate.h"
 
 namespace annal::internal {
@@ -51,7 +52,8 @@ std::string Named(Kind k, std::string_view id) {
 
 class Admission {
  public:
-  Admission(Kv& kv, AlignedBuf& buf) : kv_(kv), buf_(buf) {}
+  Admission(Kv& kv, AlignedBuf& buf, std::optional<DeclaredEvent>* logged)
+      : kv_(kv), buf_(buf), logged_(logged) {}
 
   Verdict operator()(const TaskCreated& e) { return Create(kTask, e.task_id, 0); }
   Verdict operator()(const TaskStatusChanged& e) {
@@ -187,6 +189,13 @@ class Admission {
     return std::nullopt;
   }
 
+  Verdict operator()(const EventTypeDeclared& e) {
+    return AdmitDeclaration(kv_, e, buf_);
+  }
+  Verdict operator()(const DeclaredEvent& e) {
+    return AdmitDeclared(kv_, e, buf_, logged_);
+  }
+
  private:
   std::optional<Entry> Load(Kind k, std::string_view id) {
     if (!kv_.Get(Db::kRegistry, keys::Registry(k, id), buf_)) return std::nullopt;
@@ -260,13 +269,24 @@ class Admission {
 
   Kv& kv_;
   AlignedBuf& buf_;
+  std::optional<DeclaredEvent>* logged_;
   Entry loaded_;
 };
 
 }  // namespace
 
 std::optional<std::string> Validator::Admit(Kv& kv, const Event& ev) {
-  return std::visit(Admission(kv, buf_), ev.body);
+  logged_ = nullptr;
+  declared_.reset();
+  std::optional<std::string> verdict =
+      std::visit(Admission(kv, buf_, &declared_), ev.body);
+  if (!verdict && declared_) {
+    normalized_.body = std::move(*declared_);
+    normalized_.ts = ev.ts;
+    normalized_.actor = ev.actor;
+    logged_ = &normalized_;
+  }
+  return verdict;
 }
 
 }  // namespace annal::internal

@@ -1,5 +1,7 @@
+#include <cmath>
 #include <type_traits>
 
+#include "events/declared.h"
 #include "store/keys.h"
 #include "validator/validate.h"
 
@@ -61,6 +63,31 @@ std::optional<std::string> CheckString(std::string_view field, std::string_view 
   return std::nullopt;
 }
 
+// A declared event's fields taken alone: well named, in name order, once
+// each, no nulls, text as any text field's; whether they are the declared
+// ones is Admit's to say.
+std::optional<std::string> CheckDeclaredEvent(const DeclaredEvent& e) {
+  if (!IsDeclaredTypeName(e.type) || IsBuiltInTypeName(e.type))
+    return "an event type of your own is named [a-z][a-z0-9_.]{0,62}, not a built-in's";
+  if (e.fields.size() > kMaxDeclaredFields)
+    return "more than " + std::to_string(kMaxDeclaredFields) + " fields";
+  for (size_t i = 0; i < e.fields.size(); ++i) {
+    const auto& [name, value] = e.fields[i];
+    if (!IsFieldName(name) || IsEnvelopeName(name))
+      return "\"" + name + "\" cannot name a field (they are [a-z][a-z0-9_]{0,62})";
+    if (i > 0 && !(e.fields[i - 1].first < name))
+      return "fields must be in name order, each once (\"" + name + "\")";
+    if (std::holds_alternative<std::monostate>(value))
+      return "field \"" + name + "\" is null: leave an absent field out";
+    if (auto* s = std::get_if<std::string>(&value)) {
+      if (auto err = CheckString(name, *s)) return err;
+    }
+    if (auto* d = std::get_if<double>(&value); d && !std::isfinite(*d))
+      return "field \"" + name + "\" is not a finite number";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> CheckFields(const Event& ev) {
@@ -88,6 +115,12 @@ std::optional<std::string> CheckFields(const Event& ev) {
         if constexpr (std::is_same_v<E, AutonomyLevelChanged>) {
           if (!err && (body.level < 0 || body.level > 5))
             err = "\"level\" must be 0 to 5";
+        }
+        if constexpr (std::is_same_v<E, EventTypeDeclared>) {
+          if (!err) err = CheckDeclaration(body);
+        }
+        if constexpr (std::is_same_v<E, DeclaredEvent>) {
+          if (!err) err = CheckDeclaredEvent(body);
         }
       },
       ev.body);

@@ -26,9 +26,16 @@ class Validator {
  public:
   // The broken rule, or nullopt when admitted (and then recorded in `kv`).
   std::optional<std::string> Admit(Kv& kv, const Event& ev);
+  // The event last admitted as it must be logged: `ev` itself, or its
+  // normalized form (a declared event's int given for a float field). Valid
+  // until the next Admit.
+  const Event& Logged(const Event& ev) const { return logged_ ? *logged_ : ev; }
 
  private:
   AlignedBuf buf_;
+  std::optional<DeclaredEvent> declared_;
+  Event normalized_;
+  const Event* logged_ = nullptr;
 };
 
 bool IsValidUtf8(std::string_view s);

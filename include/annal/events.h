@@ -17,7 +17,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
+
+#include "annal/export.h"
 
 namespace annal {
 
@@ -303,6 +307,59 @@ struct AlarmResolved {
   ANNAL_EVENT(AlarmResolved, "alarm_resolved") { f("alarm_id", s.alarm_id); }
 };
 
+// Events of your own (docs/events.md, "Events of your own"). Their fields
+// have these types; a declared projection's fields (annal/projection.h) too.
+enum class FieldType : uint8_t { kInt, kStr, kBool, kFloat };
+template <>
+struct EnumNames<FieldType> {  // NameOf(type): "int", "str", "bool", "float"
+  static constexpr std::array<std::string_view, 4> kNames = {"int", "str", "bool",
+                                                             "float"};
+};
+
+// A field: its name ([a-z][a-z0-9_]{0,62}), its type, and whether it may be
+// null. A key field is kInt or kStr and never optional.
+struct FieldSpec {
+  std::string name;
+  FieldType type = FieldType::kInt;
+  bool optional = false;
+  bool operator==(const FieldSpec&) const = default;
+};
+// A field's value: std::monostate is null (an optional field only).
+using Value = std::variant<std::monostate, int64_t, std::string, bool, double>;
+using Values = std::vector<Value>;
+// Declares an event type of your own, or extends it: logged like any
+// event, so a replica and a rebuild see it in order. Version 1 declares;
+// each extension is the next version and keeps every field as it was,
+// adding optional ones at the end (anything narrower is refused).
+struct EventTypeDeclared {
+  std::string name;  // [a-z][a-z0-9_.]{0,62}, not a built-in type's
+  int64_t version = 1;
+  // The fields in order, "name:type" joined by commas, a "?" after the type
+  // of an optional one: "amount:float,currency:str,note:str?" (FieldListText).
+  std::string fields;
+  ANNAL_EVENT(EventTypeDeclared, "event_type_declared") {
+    f("name", s.name), f("version", s.version), f("fields", s.fields);
+  }
+};
+
+// An event of a declared type. Its fields by name, in name order; an absent
+// optional field is left out (null on the wire). The validator checks them
+// against the type's declaration; a float field given an int logs a float.
+struct DeclaredEvent {
+  std::string type;
+  std::vector<std::pair<std::string, Value>> fields;
+  static constexpr std::string_view kType = "";  // its `type` names it
+  bool operator==(const DeclaredEvent&) const = default;
+  // No built-in kind of field: each codec writes these fields itself.
+  template <class Self, class F>
+  static void Fields(Self&, F&&) {}
+};
+
+// The field list of EventTypeDeclared::fields as specs, nullopt when it is
+// not one; and back.
+ANNAL_EXPORT std::optional<std::vector<FieldSpec>> ParseFieldList(std::string_view text);
+ANNAL_EXPORT std::string FieldListText(const std::vector<FieldSpec>& fields);
+
 #undef ANNAL_EVENT
 
 // The alternatives' order is the log schema's union order (fbs/log.fbs):
@@ -317,7 +374,7 @@ using EventBody =
                  IntegrationSucceeded, IntegrationFailed, IntegrationAuthChanged,
                  IntegrationRateLimited, ApprovalRequested, ApprovalGranted,
                  ApprovalDenied, ApprovalExpired, AutonomyLevelChanged, AlarmRaised,
-                 AlarmAcked, AlarmResolved>;
+                 AlarmAcked, AlarmResolved, EventTypeDeclared, DeclaredEvent>;
 
 // Sets `out` to a default body of the event type whose wire name is `type`
 // (for decoders of other forms than the JSONL codec's); false when no type
@@ -325,7 +382,8 @@ using EventBody =
 template <size_t I = 0>
 bool EmplaceBody(std::string_view type, EventBody& out) {
   if constexpr (I < std::variant_size_v<EventBody>) {
-    if (std::variant_alternative_t<I, EventBody>::kType == type) {
+    using Body = std::variant_alternative_t<I, EventBody>;
+    if (!Body::kType.empty() && Body::kType == type) {
       out.emplace<I>();
       return true;
     }
@@ -348,7 +406,9 @@ struct Event {
 
   bool operator==(const Event&) const = default;
 
+  // Its wire name: a built-in type's, or a declared event's own.
   std::string_view type() const {
+    if (auto* d = std::get_if<DeclaredEvent>(&body)) return d->type;
     return std::visit([](const auto& b) { return b.kType; }, body);
   }
 };

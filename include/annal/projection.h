@@ -30,21 +30,6 @@
 
 namespace annal {
 
-enum class FieldType : uint8_t { kInt, kStr, kBool, kFloat };
-template <>
-struct EnumNames<FieldType> {  // NameOf(type): "int", "str", "bool", "float"
-  static constexpr std::array<std::string_view, 4> kNames = {"int", "str", "bool",
-                                                             "float"};
-};
-
-// A field: its name ([a-z][a-z0-9_]{0,62}), its type, and whether it may be
-// null. A key field is kInt or kStr and never optional.
-struct FieldSpec {
-  std::string name;
-  FieldType type = FieldType::kInt;
-  bool optional = false;
-};
-
 // An index of a table, for a query in another order than the key's: the
 // rows ordered by `fields` (names of the table's key or other fields, each
 // int, str or bool; false before true), then by key. Its own sub-database,
@@ -65,10 +50,6 @@ struct TableSpec {
   std::vector<FieldSpec> fields;  // the other fields, in declared order
   std::vector<IndexSpec> indexes;
 };
-
-// A field's value: std::monostate is null (an optional field only).
-using Value = std::variant<std::monostate, int64_t, std::string, bool, double>;
-using Values = std::vector<Value>;
 
 // What Apply reads and writes: its own tables only. A key or a row that
 // does not match the table's declaration (a missing or extra value, a wrong

@@ -116,6 +116,9 @@ class ANNAL_EXPORT Snapshot {
   // Every projection the store holds (the nine and those of your own) and
   // the version it was built with: what a writer must register.
   Result<std::map<std::string, uint32_t>> RecordedProjections() const;
+  // The event types of your own declared in the store, in name order, each
+  // at its current version (docs/events.md, "Events of your own").
+  Result<std::vector<EventTypeDeclared>> EventTypes() const;
   // The size of each sub-database a projection keeps (what /metrics and
   // `annal dashboard` report): its rows, index entries or private state,
   // counted by LMDB without reading them. Built-in ones in store order, then

@@ -55,9 +55,13 @@ TypeInfo Fields(std::string_view name) {
 
 std::vector<TypeInfo> EventSchema() {
   std::vector<TypeInfo> out;
+  // (DeclaredEvent, whose kType is empty, has no class: a declared
+  // event is a dict of its own fields.)
   [&]<size_t... I>(std::index_sequence<I...>) {
-    ((out.push_back(Fields<std::variant_alternative_t<I, EventBody>>(
-         std::variant_alternative_t<I, EventBody>::kType))),
+    ((std::variant_alternative_t<I, EventBody>::kType.empty()
+          ? void()
+          : out.push_back(Fields<std::variant_alternative_t<I, EventBody>>(
+                std::variant_alternative_t<I, EventBody>::kType))),
      ...);
   }
   (std::make_index_sequence<std::variant_size_v<EventBody>>());
