@@ -238,3 +238,48 @@ TEST(DeclaredEvents, AProjectionOfYourOwnReadsThem) {
 
 }  // namespace
 }  // namespace annal::testing
+
+namespace annal::testing {
+namespace {
+
+TEST(DeclaredEvents, SchemaAddDeclaresOnceAndListPrintsTheDocument) {
+  TempDir dir;
+  const std::string file = dir.Sub("types.json"), db = dir.Sub("s");
+  {
+    std::ofstream f(file);
+    f << R"([{"name":"budget.exceeded","fields":[{"name":"amount","type":"float"},)"
+         R"({"name":"note","type":"str","optional":true}]},)"
+         R"({"name":"deploy.done","version":1,"fields":[]}])";
+  }
+  auto add = RunShell(AnnalCli() + " --db " + db + " schema add " + file + " 2>&1");
+  EXPECT_EQ(add.exit_code, 0) << add.out;
+  EXPECT_THAT(add.out, HasSubstr("budget.exceeded version 1: declared"));
+  auto again = RunShell(AnnalCli() + " --db " + db + " schema add " + file + " 2>&1");
+  EXPECT_THAT(again.out, HasSubstr("budget.exceeded version 1: unchanged"));
+  auto list = RunShell(AnnalCli() + " --db " + db + " schema list");
+  EXPECT_EQ(list.out,
+            R"({"name":"budget.exceeded","version":1,"fields":[{"name":"amount",)"
+            R"("type":"float","optional":false},{"name":"note","type":"str",)"
+            R"("optional":true}]})"
+            "\n"
+            R"({"name":"deploy.done","version":1,"fields":[]})"
+            "\n");
+  {
+    std::ofstream f(file);
+    f << R"({"name":"budget.exceeded","version":2,"fields":[{"name":"amount","type":"float"}]})";
+  }
+  auto narrower = RunShell(AnnalCli() + " --db " + db + " schema add " + file + " 2>&1");
+  EXPECT_EQ(narrower.exit_code, 1);
+  EXPECT_THAT(narrower.out, HasSubstr("drops field \"note\""));
+  {
+    std::ofstream f(file);
+    f << R"({"name":"x","fields":[{"name":"a","type":"date"}]})";
+  }
+  auto bad = RunShell(AnnalCli() + " --db " + db + " schema add " + file + " 2>&1");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.out,
+              HasSubstr("\"type\" must be int, str, bool or float, not \"date\""));
+}
+
+}  // namespace
+}  // namespace annal::testing

@@ -46,6 +46,16 @@ ANNAL_EXPORT std::string ToJson(const LoggedEvent& ev);
 // JSON is (for callers that wrap rows in JSON of their own).
 ANNAL_EXPORT void AppendJsonString(std::string& out, std::string_view s);
 
+// Event type declarations from their JSON document (`annal schema add`,
+// docs/events.md): one object {"name", "version" (default 1), "fields": [{"name",
+// "type" (int, str, bool, float), "optional" (default false)}]} or an array
+// of them. kInvalidInput names what is wrong; the rules of a declaration
+// (names, versions, extensions) are the validator's, at append.
+ANNAL_EXPORT Result<std::vector<EventTypeDeclared>> ParseDeclarations(
+    std::string_view json);
+// One declaration as that document's object.
+ANNAL_EXPORT void AppendDeclarationJson(std::string& out, const EventTypeDeclared& d);
+
 // Appends one projection row as a JSON object with exactly the fields of
 // docs/events.md, absent values as null.
 ANNAL_EXPORT void AppendJson(std::string& out, const ActiveTaskRow& r);
