@@ -22,7 +22,7 @@ from annal import _annal
 builtins_open = builtins.open  # `open` below is annal.open
 from annal._errors import BusyError, Error, InvalidArgument, NotShippedError
 from annal._events import Event
-from annal._projection import Projection, _declarations
+from annal._projection import Projection, _declarations, _field_type
 from annal._rows import Row, RowList, _Page
 from annal._types import (ROW_CLASSES, ActiveTaskRow, AlarmRow, ApprovalRow,
                           IntegrationRow, QueueDepthRow, RuleRow, ScheduleRow,
@@ -356,6 +356,27 @@ class Store(_Handle):
                 "wait_for_ship: is `annal ship` running? The batch is in the store: do not "
                 "append it again", Receipt(first, last))
         return Receipt(first, last)
+
+    def declare_event_type(self, name: str, fields: Mapping[str, Any],
+                           version: int = 1) -> Receipt:
+        """Declares an event type of your own, or extends it (docs/events.md,
+        "Events of your own"): `fields` maps each name, in order, to int,
+        str, bool or float, or Optional of one. Version 1 declares; version
+        N+1 keeps every field of N and adds optional ones. The declaration
+        is an event in the log; a refusal raises RejectedError saying why.
+        Events of the type are then appended as dicts:
+        {"type": name, "amount": 12.5, ...}."""
+        items = []
+        for field, t in fields.items():
+            type_name, optional = _field_type(field, t)
+            items.append(f"{field}:{type_name}{'?' if optional else ''}")
+        return self.append({"type": "event_type_declared", "name": name,
+                            "version": _int("version", version), "fields": ",".join(items)})
+
+    def event_types(self) -> List[Dict[str, Any]]:
+        """The declared event types, in name order, each at its current
+        version: {"name", "version", "fields": "amount:float,note:str?"}."""
+        return [dict(name=n, version=v, fields=f) for n, v, f in self._native.event_types()]
 
     def read(self, as_of: Optional[int] = None) -> Snapshot:
         """A read view as of the latest commit or, with `as_of`, as it was

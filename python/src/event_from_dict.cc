@@ -1,5 +1,6 @@
 #include "python/src/event_from_dict.h"
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -123,6 +124,38 @@ Status UnknownKey(PyObject* dict, const Event& ev, std::string_view type) {
   return Bad("unknown field for " + std::string(type));  // not reached
 }
 
+// The fields of a declared event's dict: every key but the envelope's, None
+// as absent, in name order; their declaration is the validator's to check.
+Result<std::vector<std::pair<std::string, Value>>> DeclaredFields(PyObject* dict) {
+  std::vector<std::pair<std::string, Value>> out;
+  PyObject *key, *value;
+  Py_ssize_t pos = 0;
+  while (PyDict_Next(dict, &pos, &key, &value)) {
+    std::string name;
+    if (!ReadString("", key, &name).ok()) return Bad("a field's name must be a string");
+    if (name == "type" || name == "ts" || name == "actor" || name == "seq") continue;
+    if (value == Py_None) continue;
+    if (PyBool_Check(value)) {
+      out.emplace_back(name, value == Py_True);
+    } else if (PyLong_Check(value)) {
+      int64_t i = 0;
+      if (Status st = ReadInt(name, value, &i); !st.ok()) return st;
+      out.emplace_back(name, i);
+    } else if (PyFloat_Check(value)) {
+      out.emplace_back(name, PyFloat_AsDouble(value));
+    } else if (PyUnicode_Check(value)) {
+      std::string s;
+      if (Status st = ReadString(name, value, &s); !st.ok()) return st;
+      out.emplace_back(name, std::move(s));
+    } else {
+      return Bad(Quoted(name) + " must be an int, a str, a bool or a float");
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
 }  // namespace
 
 Result<Event> EventFromDict(PyObject* dict) {
@@ -138,10 +171,17 @@ Result<Event> EventFromDict(PyObject* dict) {
   Event ev;
   std::string type;
   if (Status st = ReadValue("type", find("type"), &type); !st.ok()) return st;
-  if (!EmplaceBody(type, ev.body)) return Bad("unknown event type \"" + type + "\"");
+  const bool declared = !EmplaceBody(type, ev.body);
   if (Status st = ReadValue("ts", find("ts"), &ev.ts); !st.ok()) return st;
   if (Status st = ReadValue("actor", find("actor"), &ev.actor); !st.ok()) return st;
   find("seq");  // output only: assigned by the engine, ignored here
+  if (declared) {
+    // An event of your own (or no event at all: Append says which).
+    auto fields = DeclaredFields(dict);
+    if (!fields.ok()) return fields.status();
+    ev.body = DeclaredEvent{std::move(type), std::move(*fields)};
+    return ev;
+  }
   Status status;
   std::visit(
       [&](auto& body) {

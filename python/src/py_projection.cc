@@ -248,10 +248,29 @@ pyb::handle Interned(std::string_view name) {
 
 pyb::dict EventToDict(const LoggedEvent& ev) {
   pyb::dict d;
-  d[Interned("type")] = Interned(ev.event.type());
+  auto* declared = std::get_if<DeclaredEvent>(&ev.event.body);
+  // (A declared type's name is the event's own string, not a static one.)
+  d[Interned("type")] =
+      declared ? pyb::str(declared->type)
+               : pyb::reinterpret_borrow<pyb::str>(Interned(ev.event.type()));
   d[Interned("seq")] = pyb::int_(ev.seq);
   if (ev.event.ts) d[Interned("ts")] = pyb::int_(*ev.event.ts);
   if (ev.event.actor) d[Interned("actor")] = pyb::str(*ev.event.actor);
+  if (declared) {
+    for (const auto& [name, value] : declared->fields) {
+      pyb::str key(name);
+      if (auto* i = std::get_if<int64_t>(&value)) {
+        d[key] = pyb::int_(*i);
+      } else if (auto* s = std::get_if<std::string>(&value)) {
+        d[key] = pyb::str(*s);
+      } else if (auto* b = std::get_if<bool>(&value)) {
+        d[key] = pyb::bool_(*b);
+      } else if (auto* f = std::get_if<double>(&value)) {
+        d[key] = pyb::float_(*f);
+      }
+    }
+    return d;
+  }
   std::visit(
       [&](const auto& body) {
         using E = std::decay_t<decltype(body)>;

@@ -115,6 +115,15 @@ void BindStore(pyb::module_& m) {
            [](PyStore& s) {
              return WithEngine(s, [](Engine& e) { return ToJson(Check(e.Verify())); });
            })
+      .def("event_types",
+           [](PyStore& s) {
+             return WithEngine(s, [](Engine& e) {
+               std::vector<std::tuple<std::string, int64_t, std::string>> out;
+               for (auto& d : Check(Check(e.Read()).EventTypes()))
+                 out.emplace_back(d.name, d.version, d.fields);
+               return out;
+             });
+           })
       .def("verify_log",
            [](PyStore& s) {
              return WithEngine(s, [](Engine& e) {

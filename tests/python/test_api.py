@@ -64,7 +64,7 @@ def test_a_rejected_event_aborts_its_batch(store):
 
 
 @pytest.mark.parametrize("event,index,words", [
-    ({"type": "nope"}, 1, 'unknown event type "nope"'),
+    ({"type": "nope", "x": [1]}, 1, 'field "x" must be an int, a str, a bool or a float'),
     ({"type": "task_created", "task_id": "t"}, 1, 'missing required field "name"'),
     ({"type": "task_created", "task_id": 5, "name": "n"}, 1, "must be a string"),
     ({"type": "alarm_raised", "alarm_id": "a", "severity": "dire", "source": "s",
@@ -86,6 +86,16 @@ def test_malformed_events_are_invalid_arguments(store, event, index, words):
         store.append([{"type": "task_created", "task_id": "ok", "name": "n"}, event])
     assert e.value.index == index and words in str(e.value)
     assert isinstance(e.value, ValueError)
+    assert list(store.export()) == []
+
+
+def test_an_undeclared_type_is_a_rejection_naming_the_rule(store):
+    # A type neither built in nor declared could be an event of your own:
+    # the validator, which knows the store's declarations, refuses it.
+    with pytest.raises(annal.RejectedError, match="neither built in nor declared") as e:
+        store.append([{"type": "task_created", "task_id": "ok", "name": "n"},
+                      {"type": "nope"}])
+    assert e.value.index == 1
     assert list(store.export()) == []
 
 

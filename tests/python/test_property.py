@@ -88,7 +88,7 @@ BREAKING = [  # (event, the exception): each breaks a rule or the event format
     ({"type": "tool_call_started", "call_id": "no-such-call"}, annal.RejectedError),
     ({"type": "autonomy_level_changed", "level": 9}, annal.RejectedError),
     ({"type": "task_created", "task_id": "", "name": "n"}, annal.RejectedError),
-    ({"type": "no_such_type"}, annal.InvalidArgument),
+    ({"type": "no_such_type"}, annal.RejectedError),
     ({"type": "task_created", "task_id": "x", "name": "n", "colour": 1},
      annal.InvalidArgument),
     ({"type": "alarm_raised", "alarm_id": 7}, annal.InvalidArgument),
