@@ -173,3 +173,20 @@ def test_malformed_requests_are_refused_and_the_server_lives_on(writable, raw):
         answer = c.recv(4096)
     assert answer == b"" or answer.split(b" ")[1][:1] == b"4", answer[:80]
     assert s.get_json("/v1/status")["head_seq"] == 500
+
+
+def test_events_of_your_own_are_declared_and_appended_over_http(writable):
+    db, s = writable
+    declare = ('{"type":"event_type_declared","name":"budget.exceeded","version":1,'
+               '"fields":"amount:float,team_id:str"}')
+    event = '{"type":"budget.exceeded","ts":1800000000000000,"amount":3,"team_id":"t9"}'
+    status, _, data = s.request("POST", "/v1/events", body=declare + "\n" + event + "\n")
+    assert status == 200, data
+    bad = '{"type":"budget.exceeded","amount":"three","team_id":"t9"}'
+    status, _, data = s.request("POST", "/v1/events", body=bad + "\n")
+    assert status == 422
+    err = json.loads(data)
+    assert err["line"] == 1 and 'field \\"amount\\" must be a float' in data.decode()
+    exported = annal("--db", db, "export").stdout.splitlines()
+    assert exported[-1] == ('{"type":"budget.exceeded","seq":502,"ts":1800000000000000,'
+                            '"amount":3.0,"team_id":"t9"}')

@@ -98,3 +98,21 @@ def test_ship_refuses_a_stream_that_is_another_stores_log(cluster, tmp_path):
     run(short, "import", "-", input=generate(100, seed=5))
     r = run(short, "ship", "--nats", cluster.urls, "--once", check=False)
     assert r.returncode == 1 and b"past this store's log" in r.stderr, r.stderr
+
+
+def test_events_of_your_own_reach_a_replica_byte_for_byte(cluster, tmp_path):
+    primary, replica = str(tmp_path / "primary"), str(tmp_path / "replica")
+    lines = [
+        '{"type":"event_type_declared","name":"deploy.done","version":1,'
+        '"fields":"service:str,seconds:float,ok:bool?"}',
+        '{"type":"deploy.done","ts":1,"service":"api","seconds":12}',
+        '{"type":"event_type_declared","name":"deploy.done","version":2,'
+        '"fields":"service:str,seconds:float,ok:bool?,region:str?"}',
+        '{"type":"deploy.done","ts":2,"service":"db","seconds":0.5,"region":"eu"}',
+    ]
+    run(primary, "import", "-", input=("\n".join(lines) + "\n").encode())
+    run(primary, "ship", "--nats", cluster.urls, "--replicas", "1", "--once")
+    run(replica, "replica", "--nats", cluster.urls, "--once")
+    assert_same_store(primary, replica)
+    assert run(replica, "schema", "list").stdout == run(primary, "schema", "list").stdout
+    assert b'"region":"eu"' in export(replica)
