@@ -9,6 +9,9 @@
 //   appends     durable appends from THREADS threads (default 1; several
 //               share commits: group commit)
 //   nosync      the same with Options::sync off
+//   declared    appends whose first batch declares an event type of your
+//               own, each batch one event of it, and halfway the type's
+//               version 2 (docs/events.md, "Events of your own")
 //   deferred    deferred mode, the projector run after every third batch
 //   growth      a 64 KiB map at open: it grows in the middle of batches
 //   rebuild     Rebuild (the blue/green swap) halfway
@@ -71,12 +74,29 @@ int Fail(const annal::Status& st) {
   return 1;
 }
 
+// The "declared" scenario's additions to batch `b` of `batches`.
+void WithDeclaredEvents(std::vector<annal::Event>& events, size_t b, size_t batches) {
+  const std::string v1 = "service:str,seconds:float,ok:bool?";
+  if (b == 0)
+    events.insert(events.begin(), annal::EventTypeDeclared{"deploy.done", 1, v1});
+  if (b == batches / 2) {
+    events.insert(events.begin(),
+                  annal::EventTypeDeclared{"deploy.done", 2, v1 + ",region:str?"});
+  }
+  annal::DeclaredEvent deploy{"deploy.done",
+                              {{"seconds", static_cast<double>(b) / 4},
+                               {"service", "svc-" + std::to_string(b % 7)}}};
+  if (b >= batches / 2) deploy.fields.insert(deploy.fields.begin(), {"region", "eu"});
+  events.push_back(deploy);
+}
+
 // Appends `batches` batches from `workload`; false on an error other than a
 // rule (several threads' generated streams may break one together).
 bool AppendSome(annal::Engine& engine, annal::Workload& workload, size_t batch,
                 size_t batches, const std::string& scenario, bool unrecorded = false) {
   for (size_t b = 0; b < batches; ++b) {
-    const std::vector<annal::Event> events = workload.Take(batch);
+    std::vector<annal::Event> events = workload.Take(batch);
+    if (scenario == "declared") WithDeclaredEvents(events, b, batches);
     auto receipt = engine.Append(events);
     if (!receipt.ok()) {
       if (receipt.status().code() == annal::Status::Code::kRejected) continue;

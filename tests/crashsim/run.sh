@@ -77,6 +77,9 @@ case "$scenario" in
   group)
     annal sixteen-threads appends 1 8 16
     ;;
+  declared)
+    annal declared declared 4 30
+    ;;
   deferred | rebuild | projection | promote)
     annal "$scenario" "$scenario" 10 30
     ;;
