@@ -1,6 +1,3 @@
-#include <charconv>
-#include <cmath>
-
 #include "annal/jsonl.h"
 #include "events/json_writer.h"
 
@@ -52,30 +49,6 @@ void AppendJsonString(std::string& out, std::string_view s) {
 
 using internal::JsonObject;
 
-namespace {
-
-// A declared event's value; a float always with a fraction or an exponent
-// ("5.0", not "5"), so that it reads back as a float anywhere.
-void AppendDeclaredValue(std::string& out, const Value& v) {
-  if (auto* n = std::get_if<int64_t>(&v)) {
-    out += std::to_string(*n);
-  } else if (auto* s = std::get_if<std::string>(&v)) {
-    internal::AppendJsonString(out, *s);
-  } else if (auto* b = std::get_if<bool>(&v)) {
-    out += *b ? "true" : "false";
-  } else if (auto* d = std::get_if<double>(&v); d && std::isfinite(*d)) {
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof buf, *d);  // shortest round-trip form
-    std::string_view text(buf, r.ptr - buf);
-    out += text;
-    if (text.find_first_of(".e") == std::string_view::npos) out += ".0";
-  } else {
-    out += "null";  // (the validator refuses floats JSON cannot hold)
-  }
-}
-
-}  // namespace
-
 void AppendJson(std::string& out, const Event& ev, std::optional<uint64_t> seq) {
   JsonObject o(out);
   o.Field("type", ev.type());
@@ -87,7 +60,7 @@ void AppendJson(std::string& out, const Event& ev, std::optional<uint64_t> seq) 
       out += ',';
       internal::AppendJsonString(out, name);
       out += ':';
-      AppendDeclaredValue(out, value);
+      internal::AppendJsonValue(out, value, /*float_fraction=*/true);
     }
     return;
   }

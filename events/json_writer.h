@@ -13,6 +13,11 @@
 namespace annal::internal {
 
 void AppendJsonString(std::string& out, std::string_view s);
+// A field's value (annal/events.h): null, an integer, a string, a bool, or a
+// float in its shortest exact form (null when JSON cannot hold it); with
+// `float_fraction`, a float always has a fraction or an exponent ("5.0"),
+// so that it reads back as a float anywhere.
+void AppendJsonValue(std::string& out, const Value& v, bool float_fraction = false);
 
 class JsonObject {
  public:

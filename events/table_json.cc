@@ -6,23 +6,29 @@
 #include "events/json_writer.h"
 
 namespace annal {
-namespace {
+namespace internal {
 
-void AppendValue(std::string& out, const Value& v) {
+void AppendJsonValue(std::string& out, const Value& v, bool float_fraction) {
   if (auto* n = std::get_if<int64_t>(&v)) {
     out += std::to_string(*n);
   } else if (auto* s = std::get_if<std::string>(&v)) {
-    internal::AppendJsonString(out, *s);
+    AppendJsonString(out, *s);
   } else if (auto* b = std::get_if<bool>(&v)) {
     out += *b ? "true" : "false";
   } else if (auto* d = std::get_if<double>(&v); d && std::isfinite(*d)) {
     char buf[32];
     auto r = std::to_chars(buf, buf + sizeof buf, *d);  // shortest round-trip form
-    out.append(buf, r.ptr);
+    const std::string_view text(buf, r.ptr - buf);
+    out += text;
+    if (float_fraction && text.find_first_of(".e") == std::string_view::npos) out += ".0";
   } else {
-    out += "null";  // null, or a float JSON cannot hold (Put refuses those)
+    out += "null";  // null, or a float JSON cannot hold (Put and Append refuse those)
   }
 }
+
+}  // namespace internal
+
+namespace {
 
 void AppendFields(std::string& out, const std::vector<FieldSpec>& specs,
                   const Values& values, bool& first) {
@@ -31,7 +37,7 @@ void AppendFields(std::string& out, const std::vector<FieldSpec>& specs,
     first = false;
     internal::AppendJsonString(out, specs[i].name);
     out += ':';
-    AppendValue(out, values[i]);
+    internal::AppendJsonValue(out, values[i]);
   }
 }
 
