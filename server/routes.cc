@@ -250,6 +250,20 @@ void ApiServer::Impl::Status(const httplib::Request& req, httplib::Response& res
   res.set_content(out, "application/json");
 }
 
+void ApiServer::Impl::EventTypes(const httplib::Request& req, httplib::Response& res) {
+  Params p(req, {});
+  Snapshot snap = Read();
+  std::string out = "{\"event_types\":[";
+  bool first = true;
+  for (const EventTypeDeclared& d : Must(snap.EventTypes())) {
+    out += first ? "" : ",";
+    first = false;
+    AppendDeclarationJson(out, d);
+  }
+  out += "]}";
+  res.set_content(out, "application/json");
+}
+
 void ApiServer::Impl::Events(const httplib::Request& req, httplib::Response& res) {
   Params p(req, {"after", "limit"});
   Snapshot snap = Read();

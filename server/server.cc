@@ -18,11 +18,12 @@
 namespace annal::server {
 namespace {
 
-constexpr std::array<Endpoint, 7> kEndpoints = {{
+constexpr std::array<Endpoint, 8> kEndpoints = {{
     {"/", "GET"},
     {"/v1/projections", "GET"},
     {"/v1/projections/", "GET"},
     {"/v1/status", "GET"},
+    {"/v1/event-types", "GET"},
     {"/v1/events", "GET POST"},
     {"/v1/feed", "GET"},
     {"/metrics", "GET"},
@@ -159,6 +160,7 @@ void ApiServer::Impl::Handle() {
   http.Get("/v1/projections", route(&Impl::Projections));
   http.Get(R"(/v1/projections/([^/]+))", route(&Impl::Projection));
   http.Get("/v1/status", route(&Impl::Status));
+  http.Get("/v1/event-types", route(&Impl::EventTypes));
   http.Get("/v1/events", route(&Impl::Events));
   http.Get("/v1/feed", route(&Impl::Feed));
   http.Get("/metrics", route(&Impl::Metrics));

@@ -112,6 +112,8 @@ struct ApiServer::Impl {
   // The projections, built-in and declared, with their tables' columns.
   void Projections(const httplib::Request& req, httplib::Response& res);
   void Status(const httplib::Request& req, httplib::Response& res);
+  // The event types of your own declared in the store (docs/events.md).
+  void EventTypes(const httplib::Request& req, httplib::Response& res);
   void Events(const httplib::Request& req, httplib::Response& res);
   void Feed(const httplib::Request& req, httplib::Response& res);
   // One step of an open feed: an event, a heartbeat, or nothing after a

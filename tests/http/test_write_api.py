@@ -91,6 +91,7 @@ def guarded(tmp_path, serve):
 
 
 @pytest.mark.parametrize("path", ["/v1/status", "/v1/projections/alarms", "/v1/events",
+                                  "/v1/event-types",
                                   "/metrics", "/v1/feed", "/v1/projections/nope",
                                   "/nowhere"])
 def test_every_path_but_the_page_needs_the_token(guarded, path):
@@ -190,3 +191,7 @@ def test_events_of_your_own_are_declared_and_appended_over_http(writable):
     exported = annal("--db", db, "export").stdout.splitlines()
     assert exported[-1] == ('{"type":"budget.exceeded","seq":502,"ts":1800000000000000,'
                             '"amount":3.0,"team_id":"t9"}')
+    assert s.get_json("/v1/event-types") == {"event_types": [
+        {"name": "budget.exceeded", "version": 1,
+         "fields": [{"name": "amount", "type": "float", "optional": False},
+                    {"name": "team_id", "type": "str", "optional": False}]}]}
