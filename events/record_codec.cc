@@ -157,7 +157,7 @@ struct BodyEncoder {
   auto Build(const DeclaredEvent& e, const S&) {
     auto type = b.CreateString(e.type);
     auto fields = b.CreateVector(EncodeDeclaredFields(e));
-    return fb::CreateDeclaredEvent(b, type, fields);
+    return fb::CreateDeclaredEvent(b, type, fields, e.version);
   }
 };
 
@@ -304,7 +304,7 @@ EventBody DecodeBody(const fb::Record& r) {
       auto fields = DecodeDeclaredFields(e->fields()->data(), e->fields()->size());
       // VerifiedRecord() checked the map's values: a broken invariant.
       if (!fields) throw std::logic_error("declared event with malformed fields");
-      return DeclaredEvent{Str(e->type()), std::move(*fields)};
+      return DeclaredEvent{Str(e->type()), std::move(*fields), e->version()};
     }
     case T::NONE:
       break;

@@ -60,6 +60,7 @@ TEST(DeclaredEvents, ADeclarationThenItsEventsInOneBatchAreLoggedAsGiven) {
   auto log = Log(*e);
   ASSERT_EQ(log.size(), 2u);
   EXPECT_EQ(std::get<EventTypeDeclared>(log[0].event.body), kBudgetV1);
+  std::get<DeclaredEvent>(ev.body).version = 1;  // stamped at append
   EXPECT_EQ(log[1].event, ev);
   EXPECT_EQ(log[1].event.type(), "budget.exceeded");
   auto types = e->Read()->EventTypes();
@@ -74,7 +75,9 @@ TEST(DeclaredEvents, AFloatFieldGivenAnIntIsLoggedAsAFloat) {
   DeclaredEvent given = Budget(0);
   given.fields[0].second = int64_t{7};
   ASSERT_TRUE(Put(*e, {kBudgetV1, given}).ok());
-  EXPECT_EQ(std::get<DeclaredEvent>(Log(*e)[1].event.body), Budget(7.0));
+  DeclaredEvent expected = Budget(7.0);
+  expected.version = 1;
+  EXPECT_EQ(std::get<DeclaredEvent>(Log(*e)[1].event.body), expected);
 }
 
 TEST(DeclaredEvents, BadEventsAreRefusedNamingTheFieldAndTheRule) {
@@ -141,6 +144,16 @@ TEST(DeclaredEvents, ADeclarationIsExtendedByOptionalFieldsAndNeverNarrowed) {
   later.fields.insert(later.fields.begin() + 1, {"approved_by", std::string("bo")});
   ASSERT_TRUE(Put(*e, {Budget(1), v2, later, Budget(2)}).ok());
   EXPECT_EQ(e->Read()->EventTypes()->at(0), v2);
+  // Each event is stamped with the version it was checked against.
+  auto log = Log(*e);
+  ASSERT_EQ(log.size(), 6u);
+  EXPECT_EQ(std::get<DeclaredEvent>(log[2].event.body).version, 1);
+  EXPECT_EQ(std::get<DeclaredEvent>(log[4].event.body).version, 2);
+  EXPECT_EQ(std::get<DeclaredEvent>(log[5].event.body).version, 2);
+  DeclaredEvent stale = Budget(4);
+  stale.version = 1;
+  EXPECT_THAT(AppendError(*e, {stale}),
+              HasSubstr("checked against version 1, not the current one"));
   EXPECT_TRUE(e->Verify()->identical()) << "a rebuild sees each version in its order";
 }
 

@@ -69,6 +69,7 @@ std::optional<std::string> CheckString(std::string_view field, std::string_view 
 std::optional<std::string> CheckDeclaredEvent(const DeclaredEvent& e) {
   if (!IsDeclaredTypeName(e.type) || IsBuiltInTypeName(e.type))
     return "an event type of your own is named [a-z][a-z0-9_.]{0,62}, not a built-in's";
+  if (e.version < 0) return "\"version\" must be 0 (the current one) or more";
   if (e.fields.size() > kMaxDeclaredFields)
     return "more than " + std::to_string(kMaxDeclaredFields) + " fields";
   for (size_t i = 0; i < e.fields.size(); ++i) {

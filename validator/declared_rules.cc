@@ -123,6 +123,14 @@ std::optional<std::string> AdmitDeclared(Kv& kv, const DeclaredEvent& e, Aligned
                            std::to_string(declared->version) +
                            " declares them: " + declared->fields;
   auto fail = [&](std::string what) { return what + " (rule: " + rule + ")"; };
+  if (e.version != 0 && e.version != declared->version) {
+    return fail("it was checked against version " + std::to_string(e.version) +
+                ", not the current one");
+  }
+  if (e.version == 0) {  // stamped with the version it is checked against
+    *logged = e;
+    (*logged)->version = declared->version;
+  }
   for (const auto& [name, value] : e.fields) {
     const FieldSpec* spec = nullptr;
     for (const FieldSpec& s : specs) {

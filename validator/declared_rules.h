@@ -28,8 +28,9 @@ std::optional<std::string> AdmitDeclaration(Kv& kv, const EventTypeDeclared& d,
                                             AlignedBuf& buf);
 
 // Every field declared and of its declared type, every required one given.
-// A float field given an int is admitted as that float: `*logged` is then
-// the event as it must be logged (left empty when it is `e` as given).
+// `*logged` is the event as it must be logged, when that is not `e` as
+// given: stamped with the declaration's version, a float field given an int
+// holding that float.
 std::optional<std::string> AdmitDeclared(Kv& kv, const DeclaredEvent& e, AlignedBuf& buf,
                                          std::optional<DeclaredEvent>* logged);
 

@@ -348,6 +348,11 @@ struct EventTypeDeclared {
 struct DeclaredEvent {
   std::string type;
   std::vector<std::pair<std::string, Value>> fields;
+  // The declaration's version it was checked against, stamped at append
+  // (0 given: the current one; another than the current is refused). It is
+  // in the log, not in JSONL: an export imported elsewhere is stamped
+  // again, by the declarations its own lines replay in order.
+  int64_t version = 0;
   static constexpr std::string_view kType = "";  // its `type` names it
   bool operator==(const DeclaredEvent&) const = default;
   // No built-in kind of field: each codec writes these fields itself.
