@@ -26,7 +26,8 @@ std::optional<std::string> CheckDeclaration(const EventTypeDeclared& d);
 // The fields as one FlexBuffers map (its keys sorted, as FlexBuffers sorts
 // them): ints, strings, bools and floats; an absent field is not in it.
 std::vector<uint8_t> EncodeDeclaredFields(const DeclaredEvent& e);
-// The map back, in key order; nullopt when the bytes hold anything else.
+// The map back, in key order; nullopt when the bytes hold anything else
+// (another kind of value, keys out of order or twice).
 std::optional<std::vector<std::pair<std::string, Value>>> DecodeDeclaredFields(
     const uint8_t* data, size_t size);
 

@@ -40,6 +40,9 @@ std::optional<std::vector<std::pair<std::string, Value>>> DecodeDeclaredFields(
   for (size_t i = 0; i < keys.size(); ++i) {
     if (!keys[i].IsKey()) return std::nullopt;
     std::string name(keys[i].AsKey());
+    // Keys in strictly increasing byte order, as a builder writes them
+    // (lookups in a map rely on it; the verifier does not check it).
+    if (!out.empty() && !(out.back().first < name)) return std::nullopt;
     auto v = values[i];
     if (v.IsInt()) {
       out.emplace_back(std::move(name), v.AsInt64());

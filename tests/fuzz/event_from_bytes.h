@@ -4,6 +4,7 @@
 // (invalid UTF-8, NUL bytes, over-long, out of range).
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -65,11 +66,61 @@ EventBody BodyAt(size_t index, std::index_sequence<I...>) {
   return body;
 }
 
+// An event of your own: a type and fields from small pools (so that a
+// declaration made earlier in the input meets its events), values of every
+// kind, sometimes out of order, twice, or null.
+inline DeclaredEvent DeclaredFromBytes(FuzzInput& in) {
+  static constexpr std::string_view kTypes[] = {"ev.a", "ev.b", "task_created", "Ev"};
+  static constexpr std::string_view kNames[] = {"a", "b", "c_id", "ts"};
+  DeclaredEvent e{std::string(kTypes[in.Below(4)]), {}};
+  const size_t n = in.Below(4);
+  for (size_t i = 0; i < n; ++i) {
+    std::string name(kNames[in.Below(4)]);
+    switch (in.Below(5)) {
+      case 0:
+        e.fields.emplace_back(name, FuzzNumber(in));
+        break;
+      case 1:
+        e.fields.emplace_back(name, name.ends_with("_id") ? FuzzId(in) : FuzzText(in));
+        break;
+      case 2:
+        e.fields.emplace_back(name, in.Bool());
+        break;
+      case 3:
+        e.fields.emplace_back(name, static_cast<double>(FuzzNumber(in)) / 4);
+        break;
+      default:
+        e.fields.emplace_back(name, std::monostate{});
+    }
+  }
+  if (in.Bool()) {
+    std::sort(e.fields.begin(), e.fields.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
+  }
+  if (in.Byte() > 240) e.version = FuzzNumber(in);
+  return e;
+}
+
 inline Event EventFromBytes(FuzzInput& in) {
   constexpr size_t kTypes = std::variant_size_v<EventBody>;
   Event ev;
   ev.body = BodyAt(in.Below(kTypes), std::make_index_sequence<kTypes>());
   std::visit([&](auto& body) { body.Fields(body, FieldFiller{in}); }, ev.body);
+  if (auto* d = std::get_if<DeclaredEvent>(&ev.body)) *d = DeclaredFromBytes(in);
+  if (auto* d = std::get_if<EventTypeDeclared>(&ev.body); d && in.Byte() < 224) {
+    // Mostly a declaration of the pool's types, valid or an extension's
+    // near miss; else the filler's hostile texts stand.
+    static constexpr std::string_view kLists[] = {"a:int",
+                                                  "a:int,b:str?",
+                                                  "a:int,b:str?,c_id:str?",
+                                                  "a:float,c_id:str",
+                                                  "b:bool",
+                                                  "a:int,b:str",
+                                                  ""};
+    d->name = in.Bool() ? "ev.a" : "ev.b";
+    d->version = static_cast<int64_t>(in.Below(3)) + 1;
+    d->fields = std::string(kLists[in.Below(7)]);
+  }
   if (in.Bool()) ev.ts = FuzzNumber(in);
   if (in.Bool()) ev.actor = FuzzText(in);
   return ev;
