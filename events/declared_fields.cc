@@ -3,6 +3,8 @@
 // reading the log) and new optional fields cost no schema change.
 #include <flatbuffers/flexbuffers.h>
 
+#include <cmath>
+
 #include "events/declared.h"
 
 namespace annal::internal {
@@ -50,7 +52,7 @@ std::optional<std::vector<std::pair<std::string, Value>>> DecodeDeclaredFields(
       out.emplace_back(std::move(name), v.AsString().str());
     } else if (v.IsBool()) {
       out.emplace_back(std::move(name), v.AsBool());
-    } else if (v.IsFloat()) {
+    } else if (v.IsFloat() && std::isfinite(v.AsDouble())) {  // (as the validator admits)
       out.emplace_back(std::move(name), v.AsDouble());
     } else {
       return std::nullopt;

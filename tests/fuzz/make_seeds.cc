@@ -70,6 +70,18 @@ int main(int argc, char** argv) {
 
   Workload w;
   std::vector<Event> events = w.Take(4000);
+  // Events of your own: a declaration and an event of it, every kind of value.
+  Event declared =
+      EventTypeDeclared{"deploy.done", 1, "ok:bool,region:str?,seconds:float,tries:int"};
+  declared.ts = 1;
+  Event deploy = DeclaredEvent{"deploy.done",
+                               {{"ok", true},
+                                {"region", std::string("eu")},
+                                {"seconds", 12.25},
+                                {"tries", int64_t{3}}},
+                               1};
+  deploy.ts = 2;
+  events.insert(events.begin(), {declared, deploy});
   for (int f = 0; f < 8; ++f) {
     std::string lines;
     for (int i = 0; i < 6; ++i) {
