@@ -108,11 +108,18 @@ void ParseAhead(LineReader& reader, size_t batch_size,
                [&](ParsedBatch&& b) { return parsed.Put(std::move(b)); });
     parsed.Finish();
   });
+  // Joined on every way out, a throw from `commit` included.
+  struct Joined {
+    internal::Handoff<ParsedBatch>& parsed;
+    std::thread& parsing;
+    ~Joined() {
+      parsed.Close();
+      parsing.join();
+    }
+  } joined{parsed, parsing};
   while (auto b = parsed.Take()) {
     if (!commit(std::move(*b))) break;
   }
-  parsed.Close();
-  parsing.join();
 }
 
 int Import(const Globals& g, const ImportFlags& f) {
