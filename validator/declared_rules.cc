@@ -137,7 +137,10 @@ std::optional<std::string> AdmitDeclared(Kv& kv, const DeclaredEvent& e, Aligned
       if (s.name == name) spec = &s;
     }
     if (!spec) return fail("field " + Quote(name) + " is not declared");
-    const FieldType given = *TypeOf(value);  // (CheckFields refused nulls)
+    const std::optional<FieldType> type = TypeOf(value);
+    if (!type)
+      return fail("field " + Quote(name) + " is null");  // (CheckFields says so first)
+    const FieldType given = *type;
     if (given == spec->type) continue;
     if (given == FieldType::kInt && spec->type == FieldType::kFloat) {
       if (!*logged) *logged = e;
