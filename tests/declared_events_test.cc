@@ -294,5 +294,43 @@ TEST(DeclaredEvents, SchemaAddDeclaresOnceAndListPrintsTheDocument) {
               HasSubstr("\"type\" must be int, str, bool or float, not \"date\""));
 }
 
+// The same declarations in YAML: the same rules, the same store.
+TEST(DeclaredEvents, SchemaAddReadsYaml) {
+  TempDir dir;
+  const std::string yaml = dir.Sub("types.yaml"), json = dir.Sub("types.json");
+  {
+    std::ofstream f(yaml);
+    f << "# our deploys\n"
+         "- name: deploy.done\n"
+         "  version: 1\n"
+         "  fields:\n"
+         "    - {name: service, type: str}\n"
+         "    - name: region\n"
+         "      type: str\n"
+         "      optional: true\n";
+  }
+  {
+    std::ofstream f(json);
+    f << R"([{"name":"deploy.done","version":1,"fields":[{"name":"service","type":"str"},)"
+         R"({"name":"region","type":"str","optional":true}]}])";
+  }
+  auto add_and_list = [&](const std::string& db, const std::string& file) {
+    return RunShell(AnnalCli() + " --db " + db + " schema add " + file + " 2>&1 && " +
+                    AnnalCli() + " --db " + db + " schema list");
+  };
+  auto from_yaml = add_and_list(dir.Sub("y"), yaml);
+  auto from_json = add_and_list(dir.Sub("j"), json);
+  EXPECT_EQ(from_yaml.exit_code, 0) << from_yaml.out;
+  EXPECT_EQ(from_yaml.out, from_json.out);
+  {
+    std::ofstream f(yaml);
+    f << "- name: [unclosed\n";
+  }
+  auto bad =
+      RunShell(AnnalCli() + " --db " + dir.Sub("y") + " schema add " + yaml + " 2>&1");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.out, HasSubstr("malformed YAML"));
+}
+
 }  // namespace
 }  // namespace annal::testing

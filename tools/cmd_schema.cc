@@ -1,6 +1,7 @@
 // annal --db DIR schema add FILE | schema list: event types of your own
 // (docs/events.md, "Events of your own"). `add` appends the declarations
-// of FILE (JSON: one declaration or an array) in one batch, leaving out
+// of FILE (JSON, or YAML when it is named *.yaml or *.yml: one declaration
+// or a list) in one batch, leaving out
 // those the store holds already as they are, so that a deploy may run it
 // every time; `list` prints each declared type at its current version.
 #include <fmt/core.h>
@@ -11,6 +12,7 @@
 
 #include "annal/jsonl.h"
 #include "tools/command.h"
+#include "tools/yaml_to_json.h"
 
 namespace annal::cli {
 namespace {
@@ -23,7 +25,15 @@ int Add(const Globals& g, const std::string& file) {
   }
   std::stringstream text;
   text << in.rdbuf();
-  auto declared = ParseDeclarations(text.str());
+  // YAML by its name; JSON otherwise (JSON is YAML too, but the JSON
+  // reader's messages are the more precise).
+  std::string json = text.str();
+  if (file.ends_with(".yaml") || file.ends_with(".yml")) {
+    auto converted = YamlToJson(json);
+    if (!converted.ok()) return Report("schema add", converted.status());
+    json = std::move(*converted);
+  }
+  auto declared = ParseDeclarations(json);
   if (!declared.ok()) return Report("schema add", declared.status());
   auto engine = OpenOrReport(g, Options{});
   auto snap = engine->Read();
@@ -71,7 +81,9 @@ static Run AddSchema(CLI::App& app, const Globals& g) {
   auto file = std::make_shared<std::string>();
   auto* add = cmd->add_subcommand(
       "add", "append the declarations of FILE (JSON) that the store does not hold yet");
-  add->add_option("file", *file, "a JSON declaration, or an array of them")->required();
+  add->add_option("file", *file,
+                  "a JSON (or, named *.yaml, YAML) declaration, or a list of them")
+      ->required();
   auto* list = cmd->add_subcommand("list", "print each declared event type as JSON");
   return [&g, file, add, list] {
     if (add->parsed()) return Add(g, *file);

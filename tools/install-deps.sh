@@ -14,6 +14,7 @@ packages=(
   clang libclang-rt-dev  # libFuzzer and the sanitizer runtimes (tools/fuzz.sh)
   clang-format           # tools/check_format.sh
   libcpp-httplib-dev     # annal serve
+  libyaml-cpp-dev        # annal schema add FILE.yaml
   python3-pytest python3-prometheus-client   # the HTTP API tests
   chromium chromium-driver python3-selenium  # the dashboard page test
   python3-dev pybind11-dev python3-pybind11   # the Python module (python/)
