@@ -9,7 +9,12 @@
 // Plain values with no hidden state: safe to build and copy on any thread.
 // Each struct lists its fields once, through Fields(), in the order the JSONL
 // codec prints them; `kType` is its name on the wire. A `bool` field is
-// optional on the wire and keeps its default when absent.
+// optional on the wire and keeps its default when absent. Event types of
+// your own are declared in the store (EventTypeDeclared) and appended as
+// DeclaredEvent, whose fields are values by name:
+//
+//   annal::Event d = annal::EventTypeDeclared{"budget.exceeded", 1, "amount:float"};
+//   annal::Event e = annal::DeclaredEvent{"budget.exceeded", {{"amount", 12.5}}};
 #pragma once
 
 #include <array>
@@ -324,9 +329,11 @@ struct FieldSpec {
   bool optional = false;
   bool operator==(const FieldSpec&) const = default;
 };
+
 // A field's value: std::monostate is null (an optional field only).
 using Value = std::variant<std::monostate, int64_t, std::string, bool, double>;
 using Values = std::vector<Value>;
+
 // Declares an event type of your own, or extends it: logged like any
 // event, so a replica and a rebuild see it in order. Version 1 declares;
 // each extension is the next version and keeps every field as it was,
@@ -411,7 +418,8 @@ struct Event {
 
   bool operator==(const Event&) const = default;
 
-  // Its wire name: a built-in type's, or a declared event's own.
+  // Its wire name: a built-in type's (static), or a declared event's own
+  // (valid as long as this event is, unchanged).
   std::string_view type() const {
     if (auto* d = std::get_if<DeclaredEvent>(&body)) return d->type;
     return std::visit([](const auto& b) { return b.kType; }, body);
