@@ -18,18 +18,16 @@ std::string FreshDir() {
   return dir;
 }
 
-// Appends `events` pre-built events in batches of state.range(0).
-void BM_Append(benchmark::State& state, bool sync, bool random_ids) {
-  const size_t batch = state.range(0), events = state.range(1);
-  annal::Workload w({.seed = 1, .random_ids = random_ids});
-  std::vector<annal::Event> stream = w.Take(events);
+// Times appending `stream` in batches of `batch` to a fresh store opened
+// with `o`, after `prepare(engine)` (untimed).
+template <class PrepareFn>
+void TimeAppends(benchmark::State& state, const std::vector<annal::Event>& stream,
+                 size_t batch, const annal::Options& o, PrepareFn&& prepare) {
   for (auto _ : state) {
     state.PauseTiming();
     std::string dir = FreshDir();
-    annal::Options o;
-    o.sync = sync;
-    o.initial_map_size = size_t{1} << 30;
     auto engine = std::move(annal::Engine::Open(dir, o).value());
+    prepare(*engine);
     state.ResumeTiming();
     for (size_t i = 0; i < stream.size(); i += batch) {
       auto r = engine->Append(
@@ -41,7 +39,16 @@ void BM_Append(benchmark::State& state, bool sync, bool random_ids) {
     std::filesystem::remove_all(dir);
     state.ResumeTiming();
   }
-  state.SetItemsProcessed(state.iterations() * events);
+  state.SetItemsProcessed(state.iterations() * stream.size());
+}
+
+// Appends `events` pre-built events in batches of state.range(0).
+void BM_Append(benchmark::State& state, bool sync, bool random_ids) {
+  annal::Workload w({.seed = 1, .random_ids = random_ids});
+  annal::Options o;
+  o.sync = sync;
+  o.initial_map_size = size_t{1} << 30;
+  TimeAppends(state, w.Take(state.range(1)), state.range(0), o, [](annal::Engine&) {});
 }
 
 // Events of your own (docs/events.md): 20,000 events of a declared type with
@@ -49,9 +56,8 @@ void BM_Append(benchmark::State& state, bool sync, bool random_ids) {
 // map; the nine projections ignore them), batches of 1000, no-sync; beside
 // BM_Append/nosync_seq_ids/1000 (the generated stream of built-in events).
 void BM_AppendDeclared(benchmark::State& state) {
-  const size_t batch = 1000, events = 20000;
   std::vector<annal::Event> stream;
-  for (size_t i = 0; i < events; ++i) {
+  for (size_t i = 0; i < 20000; ++i) {
     stream.push_back(
         annal::DeclaredEvent{"deploy.done",
                              {{"ok", i % 3 != 0},
@@ -60,26 +66,13 @@ void BM_AppendDeclared(benchmark::State& state) {
                               {"service", "svc-" + std::to_string(i % 50)}}});
     stream.back().ts = 1'700'000'000'000'000 + static_cast<int64_t>(i);
   }
-  for (auto _ : state) {
-    state.PauseTiming();
-    std::string dir = FreshDir();
-    annal::Options o;
-    o.sync = false;
-    auto engine = std::move(annal::Engine::Open(dir, o).value());
+  annal::Options o;
+  o.sync = false;
+  TimeAppends(state, stream, 1000, o, [&](annal::Engine& engine) {
     const annal::Event declaration = annal::EventTypeDeclared{
         "deploy.done", 1, "ok:bool,region:str?,seconds:float,service:str"};
-    if (!engine->Append(std::span(&declaration, 1)).ok()) state.SkipWithError("declare");
-    state.ResumeTiming();
-    for (size_t i = 0; i < stream.size(); i += batch) {
-      auto r = engine->Append(std::span(stream).subspan(i, batch));
-      if (!r.ok()) state.SkipWithError(r.status().ToString().c_str());
-    }
-    state.PauseTiming();
-    engine.reset();
-    std::filesystem::remove_all(dir);
-    state.ResumeTiming();
-  }
-  state.SetItemsProcessed(state.iterations() * events);
+    if (!engine.Append(std::span(&declaration, 1)).ok()) state.SkipWithError("declare");
+  });
 }
 BENCHMARK(BM_AppendDeclared)->Unit(benchmark::kMillisecond);
 
