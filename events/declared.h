@@ -30,5 +30,8 @@ std::vector<uint8_t> EncodeDeclaredFields(const DeclaredEvent& e);
 // (another kind of value, keys out of order or twice).
 std::optional<std::vector<std::pair<std::string, Value>>> DecodeDeclaredFields(
     const uint8_t* data, size_t size);
+// Whether DecodeDeclaredFields would decode the bytes, without building
+// the fields (the record verifier's check).
+bool DeclaredFieldsWellFormed(const uint8_t* data, size_t size);
 
 }  // namespace annal::internal

@@ -29,35 +29,56 @@ std::vector<uint8_t> EncodeDeclaredFields(const DeclaredEvent& e) {
   return b.GetBuffer();
 }
 
-std::optional<std::vector<std::pair<std::string, Value>>> DecodeDeclaredFields(
-    const uint8_t* data, size_t size) {
-  if (size == 0) return std::nullopt;
+namespace {
+
+// Calls each(name, value) for every field of a well-formed map, in order;
+// false (at the first fault) when the bytes are not one: a key out of order
+// or twice (lookups in a map rely on the order; the verifier does not check
+// it), a value of another kind, a float the validator would not admit.
+template <class Each>
+bool WalkFields(const uint8_t* data, size_t size, Each&& each) {
+  if (size == 0) return false;
   auto root = flexbuffers::GetRoot(data, size);
-  if (!root.IsMap()) return std::nullopt;
+  if (!root.IsMap()) return false;
   auto map = root.AsMap();
   auto keys = map.Keys();
   auto values = map.Values();
-  std::vector<std::pair<std::string, Value>> out;
-  out.reserve(keys.size());
+  std::string_view last;
   for (size_t i = 0; i < keys.size(); ++i) {
-    if (!keys[i].IsKey()) return std::nullopt;
-    std::string name(keys[i].AsKey());
-    // Keys in strictly increasing byte order, as a builder writes them
-    // (lookups in a map rely on it; the verifier does not check it).
-    if (!out.empty() && !(out.back().first < name)) return std::nullopt;
+    if (!keys[i].IsKey()) return false;
+    const std::string_view name(keys[i].AsKey());
+    if (i > 0 && !(last < name)) return false;
+    last = name;
     auto v = values[i];
-    if (v.IsInt()) {
-      out.emplace_back(std::move(name), v.AsInt64());
-    } else if (v.IsString()) {
-      out.emplace_back(std::move(name), v.AsString().str());
-    } else if (v.IsBool()) {
-      out.emplace_back(std::move(name), v.AsBool());
-    } else if (v.IsFloat() && std::isfinite(v.AsDouble())) {  // (as the validator admits)
-      out.emplace_back(std::move(name), v.AsDouble());
-    } else {
-      return std::nullopt;
-    }
+    const bool known = v.IsInt() || v.IsString() || v.IsBool() ||
+                       (v.IsFloat() && std::isfinite(v.AsDouble()));
+    if (!known) return false;
+    each(name, v);
   }
+  return true;
+}
+
+}  // namespace
+
+bool DeclaredFieldsWellFormed(const uint8_t* data, size_t size) {
+  return WalkFields(data, size, [](std::string_view, const flexbuffers::Reference&) {});
+}
+
+std::optional<std::vector<std::pair<std::string, Value>>> DecodeDeclaredFields(
+    const uint8_t* data, size_t size) {
+  std::vector<std::pair<std::string, Value>> out;
+  const bool ok = WalkFields(data, size, [&](std::string_view name, const auto& v) {
+    if (v.IsInt()) {
+      out.emplace_back(name, v.AsInt64());
+    } else if (v.IsString()) {
+      out.emplace_back(name, v.AsString().str());
+    } else if (v.IsBool()) {
+      out.emplace_back(name, v.AsBool());
+    } else {
+      out.emplace_back(name, v.AsDouble());
+    }
+  });
+  if (!ok) return std::nullopt;
   return out;
 }
 

@@ -350,7 +350,7 @@ bool EnumsInRange(const fb::Record& r) {
       return InRange(r.event_as_AlarmRaised()->severity());
     case T::DeclaredEvent: {  // (named for what it checks: the values' kinds)
       auto* f = r.event_as_DeclaredEvent()->fields();
-      return DecodeDeclaredFields(f->data(), f->size()).has_value();
+      return DeclaredFieldsWellFormed(f->data(), f->size());
     }
     default:
       return true;
