@@ -119,8 +119,8 @@ Result<Snapshot> Engine::ReadAsOf(uint64_t seq) const {
     mdb_env_info(impl_->env.handle(), &info);
     auto store = MakePrivateStore(info.me_mapsize, impl_->dbs);
     size_t map_bytes = std::max(info.me_mapsize, kMinMapBytes);
-    Validator validator;
-    ProjectorSet projectors(impl_->projections);
+    Validator validator(impl_->upcasters.get());
+    ProjectorSet projectors(impl_->projections, impl_->upcasters.get());
     uint64_t done = 0;
     Hash chain{};
     while (done < seq) {
@@ -140,6 +140,7 @@ Result<Snapshot> Engine::ReadAsOf(uint64_t seq) const {
                                                  store->dbis, 0);
     view->own_store = std::move(store);
     view->declared = &impl_->declared;
+    view->upcasters = impl_->upcasters.get();
     view->as_of = seq;
     return Snapshot(std::move(view));
   });

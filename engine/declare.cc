@@ -16,13 +16,15 @@ namespace annal::internal {
 Status DeclareProjections(Engine::Impl& s) {
   std::optional<ProjectorSet> set;
   try {
-    set.emplace(s.projections);
+    s.upcasters = std::make_shared<const UpcasterSet>(s.options.upcasters);
+    set.emplace(s.projections, s.upcasters.get());
   } catch (const std::invalid_argument& e) {
     return Status::InvalidInput(e.what());
   } catch (const std::length_error& e) {
     return Status::InvalidInput(e.what());
   }
   s.code_versions = set->Versions();
+  s.code_versions.merge(s.upcasters->Versions());
   s.projector_names = set->Names();
   std::set<std::string> names;
   for (const std::string& name : s.projector_names) {
@@ -43,6 +45,7 @@ Status DeclareProjections(Engine::Impl& s) {
   }
   MutexLock lock(s.write_mutex);  // (no other thread yet: for the analysis)
   s.projectors = std::move(*set);
+  s.validator = Validator(s.upcasters.get());
   return Status::Ok();
 }
 
@@ -64,7 +67,8 @@ Status BuildDeclaredProjections(Engine::Impl& s, Engine& engine) {
   if (!read.ok()) return read;
   std::string missing;
   for (const auto& [name, version] : recorded) {
-    if (!s.code_versions.contains(name)) missing += (missing.empty() ? "" : ", ") + name;
+    if (!IsUpcastEntry(name) && !s.code_versions.contains(name))
+      missing += (missing.empty() ? "" : ", ") + name;
   }
   if (!missing.empty()) {
     return Status::InvalidInput(
@@ -79,6 +83,12 @@ Status BuildDeclaredProjections(Engine::Impl& s, Engine& engine) {
     for (const StaleProjection& st : stale) {
       if (st.name == name) building += (building.empty() ? "" : ", ") + name;
     }
+  }
+  if (std::string changed = UpcastersChanged(s.code_versions, recorded);
+      !changed.empty()) {
+    Log().info("rebuilding the projections of {} through its upcasters (upcaster {})",
+               s.dir, changed);
+    return engine.Rebuild();
   }
   if (building.empty()) return Status::Ok();
   Log().info("building projection(s) {} of {} from its log", building, s.dir);

@@ -52,6 +52,10 @@ struct ANNAL_HIDDEN Engine::Impl {
   // from `options`, which is handed on as given (a backup reopens its copy
   // with it, and must not find the compiled-in ones listed twice).
   std::vector<std::shared_ptr<Projection>> projections;
+  // Options::upcasters, indexed; set at Open before the projectors, which
+  // point to it (and replays, time travel and snapshots) for the engine's life.
+  std::shared_ptr<const internal::UpcasterSet> upcasters =
+      std::make_shared<const internal::UpcasterSet>();
   lmdb::env env{nullptr};
   // Handles of every sub-database per slot; meta and log are the same in both.
   std::array<internal::DbHandles, internal::kSlots> slots{};

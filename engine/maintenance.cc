@@ -134,6 +134,7 @@ std::vector<SkippedProjection> Unreplayable(const Engine::Impl& s,
   std::vector<SkippedProjection> out;
   for (const auto& [name, version] :
        SlotVersions(live.txn.handle(), live.meta(), live.slot)) {
+    if (IsUpcastEntry(name)) continue;
     bool loaded = false;
     for (const std::string& n : s.projector_names) loaded |= n == name;
     if (!loaded) {
@@ -158,10 +159,8 @@ std::vector<std::string> NotHeldAtTheirVersion(Engine::Impl& s, size_t slot) {
   Txn txn(s.env.handle(), Txn::kReadOnly);
   const Versions held = SlotVersions(txn.handle(), s.meta(), slot);
   std::vector<std::string> names;
-  for (const auto& [name, version] : s.code_versions) {
-    auto it = held.find(name);
-    if (it == held.end() || it->second != version) names.push_back(name);
-  }
+  for (const StaleProjection& p : StaleProjections(s.code_versions, held))
+    names.push_back(p.name);
   return names;
 }
 

@@ -33,6 +33,7 @@ Result<Snapshot> Engine::Read() const {
     view->stale_mask = mask;
     view->stale = std::move(stale);
     view->declared = &impl_->declared;
+    view->upcasters = impl_->upcasters.get();
     return Snapshot(std::move(view));
   });
 }
@@ -167,7 +168,9 @@ Result<std::string> Snapshot::StoreMode() const {
 
 Result<std::map<std::string, uint32_t>> Snapshot::RecordedProjections() const {
   return Guard([&]() -> Result<std::map<std::string, uint32_t>> {
-    return SlotVersions(impl_->txn.handle(), impl_->meta(), impl_->slot);
+    auto versions = SlotVersions(impl_->txn.handle(), impl_->meta(), impl_->slot);
+    std::erase_if(versions, [](const auto& v) { return IsUpcastEntry(v.first); });
+    return versions;
   });
 }
 
@@ -225,13 +228,30 @@ Result<Snapshot::Lag> Snapshot::ProjectionLag() const {
 }
 
 Status Snapshot::ScanLog(uint64_t from_seq,
-                         const std::function<bool(const LoggedEvent&)>& visit) const {
+                         const std::function<bool(const LoggedEvent&)>& visit,
+                         LogView view) const {
   return Guard([&]() -> Status {
+    const UpcasterSet* upcasters =
+        impl_->upcasters && !impl_->upcasters->empty() ? impl_->upcasters : nullptr;
     // Seq 0 is no record: a scan from it starts at the first.
     LogReader reader(impl_->txn.handle(), impl_->Dbi(Db::kLog),
                      std::max<uint64_t>(from_seq, 1));
     while (const LogRecord* r = reader.Next()) {
-      if (!visit(DecodeChecked(*r))) break;
+      LoggedEvent ev = DecodeChecked(*r);
+      if (upcasters && view == LogView::kAsWritten) {
+        // Shape 1 said outright where the type has others: the same record,
+        // and a JSONL export that an import elsewhere reads in its shape.
+        if (!ev.event.shape && !std::holds_alternative<DeclaredEvent>(ev.event.body) &&
+            upcasters->StampFor(ev.event.type()))
+          ev.event.shape = 1;
+      } else if (upcasters && upcasters->Needs(*r->record)) {
+        try {
+          ev.event = UpcastChecked(*upcasters, std::move(ev.event), ev.seq);
+        } catch (const UpcastError& e) {
+          return Status::Rejected(e.what());
+        }
+      }
+      if (!visit(ev)) break;
     }
     return Status::Ok();
   });

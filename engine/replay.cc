@@ -47,7 +47,8 @@ Replayer::Replayer(Engine::Impl& s, size_t target_slot, Mode mode, ProgressFn pr
       mode_(mode),
       match_slot_(match_slot),
       progress_(std::move(progress)),
-      projectors_(s.projections) {}
+      validator_(s.upcasters.get()),
+      projectors_(s.projections, s.upcasters.get()) {}
 
 void Replayer::ClearTarget() {
   SharedMapLock map_lock(s_.map_mutex);

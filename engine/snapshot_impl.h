@@ -31,6 +31,7 @@ struct SnapshotState {
   std::optional<uint64_t> as_of;  // set in a view of time travel
   // The engine's declared projections (the Snapshot does not outlive it).
   const std::vector<DeclaredProjection>* declared = nullptr;
+  const UpcasterSet* upcasters = nullptr;  // the engine's, for ScanLog
   // Sub-databases of stale projections, and why: queries on them refuse.
   uint64_t stale_mask = 0;
   std::vector<StaleProjection> stale;

@@ -96,6 +96,17 @@ Status ReadValue(std::string_view name, const Field* f, V* out) {
   }
 }
 
+// A built-in event's shape (annal/upcast.h): 1 to 2^32-1, absent when null.
+Status ReadShape(const Field* f, std::optional<uint32_t>* out) {
+  if (!f || f->value.is_null()) return Status::Ok();
+  int64_t v = 0;
+  if (Status st = ReadInt("shape", f->value, &v); !st.ok()) return st;
+  if (v < 1 || v > int64_t{UINT32_MAX})
+    return Bad("field \"shape\" must be from 1 to " + std::to_string(UINT32_MAX));
+  *out = static_cast<uint32_t>(v);
+  return Status::Ok();
+}
+
 // A declared event's field as given: its declaration is checked at the
 // front door (the validator), where the store's declarations are known.
 Status ReadDeclared(std::string_view name, element v, Value* out) {
@@ -178,6 +189,9 @@ Result<Event> JsonDecoder::Decode(std::string_view line) {
     return Bad("unknown event type \"" + common::Printable(type, false) + "\"");
   if (Status st = ReadValue("ts", find("ts"), &ev.ts); !st.ok()) return st;
   if (Status st = ReadValue("actor", find("actor"), &ev.actor); !st.ok()) return st;
+  if (!declared) {  // (an event of your own may have a field named so)
+    if (Status st = ReadShape(find("shape"), &ev.shape); !st.ok()) return st;
+  }
   find("seq");  // output only: assigned by the engine, ignored here
   if (declared) {
     // An event of your own: every other field is one of its own, null is

@@ -55,6 +55,7 @@ void AppendJson(std::string& out, const Event& ev, std::optional<uint64_t> seq) 
   o.FieldIfSet("seq", seq);
   o.FieldIfSet("ts", ev.ts);
   o.FieldIfSet("actor", ev.actor);
+  o.FieldIfSet("shape", ev.shape);
   if (auto* d = std::get_if<DeclaredEvent>(&ev.body)) {
     for (const auto& [name, value] : d->fields) {
       out += ',';

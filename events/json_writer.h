@@ -33,6 +33,7 @@ class JsonObject {
   void Field(std::string_view name, bool v) { Key(name), out_ += v ? "true" : "false"; }
   void Field(std::string_view name, int64_t v) { Key(name), out_ += std::to_string(v); }
   void Field(std::string_view name, uint64_t v) { Key(name), out_ += std::to_string(v); }
+  void Field(std::string_view name, uint32_t v) { Key(name), out_ += std::to_string(v); }
   template <class E>
   requires std::is_enum_v<E>
   void Field(std::string_view name, E v) { Field(name, NameOf(v)); }

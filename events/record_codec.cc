@@ -320,7 +320,7 @@ void EncodeRecord(FlatBufferBuilder& b, uint64_t seq, int64_t ts, const Event& e
   Offset<String> actor = ev.actor ? b.CreateString(*ev.actor) : Offset<String>();
   Offset<void> body = std::visit(BodyEncoder{b}, ev.body);
   auto type = static_cast<fb::Event>(ev.body.index() + 1);
-  auto rec = fb::CreateRecord(b, seq, ts, actor, type, body);
+  auto rec = fb::CreateRecord(b, seq, ts, actor, type, body, ev.shape.value_or(0));
   b.TrackMinAlign(8);  // size a multiple of 8: see store/keys.h
   fb::FinishRecordBuffer(b, rec);
 }
@@ -375,6 +375,7 @@ LoggedEvent DecodeRecord(const fbs::Record& rec) {
   LoggedEvent out{rec.seq(), Event(DecodeBody(rec))};
   out.event.ts = rec.ts();
   if (rec.actor()) out.event.actor = rec.actor()->str();
+  if (rec.shape() != 0) out.event.shape = rec.shape();
   return out;
 }
 

@@ -1,8 +1,10 @@
 #include "projectors/projector_set.h"
 
+#include "events/record_codec.h"
 #include "projectors/declared.h"
 #include "store/lmdb.h"
 #include "store/schema.h"
+#include "validator/validate.h"
 
 namespace annal::internal {
 namespace {
@@ -29,7 +31,9 @@ Status ApplyDeclared(Projector& p, Kv& kv, const fbs::Record& rec) {
 
 }  // namespace
 
-ProjectorSet::ProjectorSet(const std::vector<std::shared_ptr<Projection>>& declared) {
+ProjectorSet::ProjectorSet(const std::vector<std::shared_ptr<Projection>>& declared,
+                           const UpcasterSet* upcasters)
+    : upcasters_(upcasters && !upcasters->empty() ? upcasters : nullptr) {
   for (auto& p : MakeProjectors()) {
     const uint64_t mask = OwnedMask(p->name());
     entries_.push_back({std::move(p), mask, false});
@@ -42,6 +46,18 @@ ProjectorSet::ProjectorSet(const std::vector<std::shared_ptr<Projection>>& decla
 }
 
 Status ProjectorSet::Apply(Kv& kv, const fbs::Record& rec) {
+  if (!upcasters_ || !upcasters_->Needs(rec)) return ApplyAll(kv, rec);
+  LoggedEvent logged = DecodeRecord(rec);
+  try {
+    logged.event = UpcastChecked(*upcasters_, std::move(logged.event), logged.seq);
+  } catch (const UpcastError& e) {
+    return Status::Rejected(e.what(), 0);
+  }
+  EncodeRecord(upcast_, logged.seq, logged.event.ts.value_or(rec.ts()), logged.event);
+  return ApplyAll(kv, *fbs::GetRecord(upcast_.GetBufferPointer()));
+}
+
+Status ProjectorSet::ApplyAll(Kv& kv, const fbs::Record& rec) {
   for (const Entry& e : entries_) {
     kv.Restrict(e.mask);
     if (e.declared) {

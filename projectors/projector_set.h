@@ -14,6 +14,7 @@
 
 #include "annal/projection.h"
 #include "annal/status.h"
+#include "events/upcast.h"
 #include "log_generated.h"
 #include "projectors/projector.h"
 
@@ -23,11 +24,15 @@ class ProjectorSet {
  public:
   // The nine, then the declared projections in the order given (their
   // declarations checked: std::invalid_argument when one is unsound).
-  explicit ProjectorSet(const std::vector<std::shared_ptr<Projection>>& declared = {});
+  // Records in a shape one of `upcasters` reads are projected as upcast
+  // (the set outlives this one; none when null).
+  explicit ProjectorSet(const std::vector<std::shared_ptr<Projection>>& declared = {},
+                        const UpcasterSet* upcasters = nullptr);
 
-  // Runs every projector on `rec`. A built-in projector's failure becomes a
-  // kCorruption Status naming it and the seq (the validator admitted the
-  // record, so the store or the code is broken); a declared one's, whatever
+  // Runs every projector on `rec`, upcast first when it is in an older shape
+  // (a transform that fails: kRejected naming the upcaster and the seq). A built-in
+  // projector's failure becomes a kCorruption Status naming it and the seq (the validator
+  // admitted the record, so the store or the code is broken); a declared one's, whatever
   // it throws, a kRejected Status naming it and the seq. Storage errors
   // (lmdb::error) propagate so that the caller can grow the map and retry.
   Status Apply(Kv& kv, const fbs::Record& rec);
@@ -43,7 +48,11 @@ class ProjectorSet {
     uint64_t mask;
     bool declared;
   };
+  Status ApplyAll(Kv& kv, const fbs::Record& rec);
+
   std::vector<Entry> entries_;
+  const UpcasterSet* upcasters_;
+  flatbuffers::FlatBufferBuilder upcast_;  // an upcast record, re-encoded
 };
 
 }  // namespace annal::internal

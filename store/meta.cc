@@ -112,10 +112,34 @@ void WriteSlotVersions(MDB_txn* txn, MDB_dbi meta, size_t slot, const Versions& 
   PutOrThrow(txn, meta, VersionsKey(slot), text);
 }
 
+std::string UpcastersChanged(const Versions& code, const Versions& recorded) {
+  std::string changed;
+  auto add = [&](std::string_view entry, std::string what) {
+    changed += (changed.empty() ? "" : ", ") +
+               std::string(entry.substr(kUpcastEntryPrefix.size())) + " " + what;
+  };
+  for (const auto& [name, version] : code) {
+    if (!IsUpcastEntry(name)) continue;
+    auto it = recorded.find(name);
+    if (it == recorded.end()) {
+      add(name, "added");
+    } else if (it->second != version) {
+      add(name,
+          "version " + std::to_string(it->second) + " -> " + std::to_string(version));
+    }
+  }
+  for (const auto& [name, version] : recorded) {
+    if (IsUpcastEntry(name) && !code.contains(name)) add(name, "removed");
+  }
+  return changed;
+}
+
 std::vector<StaleProjection> StaleProjections(const Versions& code,
                                               const Versions& recorded) {
   std::vector<StaleProjection> stale;
+  const std::string upcasters = UpcastersChanged(code, recorded);
   for (const auto& [name, version] : code) {
+    if (IsUpcastEntry(name)) continue;
     auto it = recorded.find(name);
     if (it == recorded.end() || it->second != version) {
       stale.push_back({name, "projection " + name + " was built by projector version " +
@@ -123,6 +147,10 @@ std::vector<StaleProjection> StaleProjections(const Versions& code,
                                                        : std::to_string(it->second)) +
                                  ", this annal has version " + std::to_string(version) +
                                  "; run `annal rebuild`"});
+    } else if (!upcasters.empty()) {
+      stale.push_back({name, "projection " + name +
+                                 " was built through other upcasters (upcaster " +
+                                 upcasters + "); run `annal rebuild`"});
     }
   }
   return stale;

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/chain.h"
@@ -46,13 +47,23 @@ struct VerifiedDigests {
 std::optional<VerifiedDigests> ReadVerified(MDB_txn* txn, MDB_dbi meta);
 void WriteVerified(MDB_txn* txn, MDB_dbi meta, const VerifiedDigests& v);
 
-// name -> version, as declared by the code or as recorded for a slot.
+// name -> version, as declared by the code or as recorded for a slot: each
+// projector's, and each upcaster's the projections were built through,
+// named "upcast:<type>/<shape>" (events/upcast.h).
 using Versions = std::map<std::string, uint32_t>;
+inline constexpr std::string_view kUpcastEntryPrefix = "upcast:";
+inline bool IsUpcastEntry(std::string_view name) {
+  return name.starts_with(kUpcastEntryPrefix);
+}
+// The upcasters whose entries differ between the two, described ("" when
+// none does): a change to any of them rebuilds every projection.
+std::string UpcastersChanged(const Versions& code, const Versions& recorded);
 Versions SlotVersions(MDB_txn* txn, MDB_dbi meta, size_t slot);
 void WriteSlotVersions(MDB_txn* txn, MDB_dbi meta, size_t slot, const Versions& v);
 
-// Projectors whose recorded version differs from the code's, with a message
-// for the operator; empty when every projection is current.
+// Projectors whose recorded version differs from the code's, or all of them
+// when the upcasters do, with a message for the operator; empty when every
+// projection is current.
 struct StaleProjection {
   std::string name, message;
 };

@@ -1,4 +1,6 @@
-// annal --db DIR export: the log as JSONL, seq included, in seq order.
+// annal --db DIR export: the log as JSONL, seq included, in seq order; each
+// event in its type's current shape (through the loaded upcasters), or with
+// --as-written as logged.
 #include <iostream>
 
 #include "annal/jsonl.h"
@@ -7,15 +9,22 @@
 namespace annal::cli {
 
 static Run AddExport(CLI::App& app, const Globals& g) {
-  app.add_subcommand("export", "print the audit log as JSONL, seq included");
-  return [&g] {
+  auto* cmd = app.add_subcommand("export", "print the audit log as JSONL, seq included");
+  auto as_written = std::make_shared<bool>(false);
+  cmd->add_flag("--as-written", *as_written,
+                "each event as logged, not through the upcasters of --plugin (what an "
+                "import elsewhere replays; docs/events.md, \"Evolution\")");
+  return [&g, as_written] {
     auto view = OpenForReading(g, "export");
     Out out;
-    Status st = view.snapshot->ScanLog(1, [&](const LoggedEvent& ev) {
-      AppendJson(out.buf(), ev.event, ev.seq);
-      out.EndLine();
-      return true;
-    });
+    Status st = view.snapshot->ScanLog(
+        1,
+        [&](const LoggedEvent& ev) {
+          AppendJson(out.buf(), ev.event, ev.seq);
+          out.EndLine();
+          return true;
+        },
+        *as_written ? Snapshot::LogView::kAsWritten : Snapshot::LogView::kCurrent);
     out.Flush();
     if (!st.ok()) {
       return Report("export", st);

@@ -67,6 +67,7 @@ bool MissesProjections(const Globals& g) {
   options.check_pages = false;  // the open that verifies walks the pages once
   options.allow_other_owner = g.allow_other_owner;
   options.projections = g.projections;
+  options.upcasters = g.upcasters;
   auto opened = Engine::Open(g.db, options);
   if (!opened.ok()) return false;
   const Engine& engine = **opened;

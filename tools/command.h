@@ -21,9 +21,10 @@ struct Globals {
   bool verbose = false;
   bool allow_other_owner = false;
   std::vector<std::string> plugins;  // --plugin PATH.so, in order
-  // Their projections, loaded before the command runs; every store the
-  // command opens registers them (OpenOrReport).
+  // Their projections and upcasters, loaded before the command runs; every
+  // store the command opens registers them (OpenOrReport).
   std::vector<std::shared_ptr<Projection>> projections;
+  std::vector<Upcaster> upcasters;
 };
 
 // Exit codes: 0 done, 1 the work failed (a rejected event, a refused store),

@@ -24,6 +24,8 @@ std::unique_ptr<Engine> OpenOrReport(const Globals& g, Options options) {
   options.allow_other_owner = options.allow_other_owner || g.allow_other_owner;
   options.projections.insert(options.projections.end(), g.projections.begin(),
                              g.projections.end());
+  options.upcasters.insert(options.upcasters.end(), g.upcasters.begin(),
+                           g.upcasters.end());
   auto engine = Engine::Open(g.db, std::move(options));
   if (!engine.ok()) {
     std::cerr << "annal: " << engine.status().ToString() << "\n";
@@ -104,8 +106,8 @@ int main(int argc, char** argv) {
                "open a store another user owns (an auditor's read-only copy)");
   app.add_flag("-v,--verbose", g.verbose, "log engine events (map growth, slow commits)");
   app.add_option("--plugin", g.plugins,
-                 "load projections of your own from this shared object (repeatable; "
-                 "docs/projections.md)");
+                 "load projections (and upcasters) of your own from this shared object "
+                 "(repeatable; docs/projections.md)");
 
   std::map<CLI::App*, Run> commands;
   auto add = [&](Run run) { commands[app.get_subcommands({}).back()] = std::move(run); };
@@ -125,6 +127,12 @@ int main(int argc, char** argv) {
       return kUsage;
     }
     g.projections.insert(g.projections.end(), loaded->begin(), loaded->end());
+    auto upcasters = annal::LoadPluginUpcasters(path);
+    if (!upcasters.ok()) {
+      std::cerr << "annal: " << upcasters.status().message() << "\n";
+      return kUsage;
+    }
+    g.upcasters.insert(g.upcasters.end(), upcasters->begin(), upcasters->end());
   }
   for (auto& [sub, run] : commands) {
     if (!sub->parsed()) continue;

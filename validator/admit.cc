@@ -52,8 +52,9 @@ std::string Named(Kind k, std::string_view id) {
 
 class Admission {
  public:
-  Admission(Kv& kv, AlignedBuf& buf, std::optional<DeclaredEvent>* logged)
-      : kv_(kv), buf_(buf), logged_(logged) {}
+  Admission(Kv& kv, AlignedBuf& buf, std::optional<DeclaredEvent>* logged,
+            const UpcasterSet* upcasters)
+      : kv_(kv), buf_(buf), logged_(logged), upcasters_(upcasters) {}
 
   Verdict operator()(const TaskCreated& e) { return Create(kTask, e.task_id, 0); }
   Verdict operator()(const TaskStatusChanged& e) {
@@ -190,7 +191,7 @@ class Admission {
   }
 
   Verdict operator()(const EventTypeDeclared& e) {
-    return AdmitDeclaration(kv_, e, buf_);
+    return AdmitDeclaration(kv_, e, buf_, upcasters_);
   }
   Verdict operator()(const DeclaredEvent& e) {
     return AdmitDeclared(kv_, e, buf_, logged_);
@@ -270,6 +271,7 @@ class Admission {
   Kv& kv_;
   AlignedBuf& buf_;
   std::optional<DeclaredEvent>* logged_;
+  const UpcasterSet* upcasters_;
   Entry loaded_;
 };
 
@@ -278,15 +280,33 @@ class Admission {
 std::optional<std::string> Validator::Admit(Kv& kv, const Event& ev) {
   logged_ = nullptr;
   declared_.reset();
+  const bool built_in = !std::holds_alternative<DeclaredEvent>(ev.body);
+  std::optional<uint32_t> stamp;
+  if (built_in) {
+    if (upcasters_) stamp = upcasters_->StampFor(ev.type());
+    if (ev.shape && *ev.shape > stamp.value_or(1)) {
+      return "shape " + std::to_string(*ev.shape) + " of " + std::string(ev.type()) +
+             " is newer than its current shape " + std::to_string(stamp.value_or(1)) +
+             " (rule: a built-in event's shape is at most one past the last upcaster "
+             "registered for its type, docs/events.md)";
+    }
+  }
   std::optional<std::string> verdict =
-      std::visit(Admission(kv, buf_, &declared_), ev.body);
-  if (!verdict && declared_) {
+      std::visit(Admission(kv, buf_, &declared_, upcasters_), ev.body);
+  if (verdict) return verdict;
+  if (declared_) {
     normalized_.body = std::move(*declared_);
     normalized_.ts = ev.ts;
     normalized_.actor = ev.actor;
+    normalized_.shape.reset();
+    logged_ = &normalized_;
+  } else if (built_in && (ev.shape == 1u || (!ev.shape && stamp))) {
+    // Stamped with the current shape; shape 1 is logged as none.
+    normalized_ = ev;
+    normalized_.shape = ev.shape ? std::nullopt : stamp;
     logged_ = &normalized_;
   }
-  return verdict;
+  return std::nullopt;
 }
 
 }  // namespace annal::internal

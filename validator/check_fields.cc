@@ -122,10 +122,24 @@ std::optional<std::string> CheckFields(const Event& ev) {
         }
         if constexpr (std::is_same_v<E, DeclaredEvent>) {
           if (!err) err = CheckDeclaredEvent(body);
+          if (!err && ev.shape)
+            err =
+                "an event of your own has no \"shape\": its declaration's version is its "
+                "shape";
         }
       },
       ev.body);
   return err;
+}
+
+Event UpcastChecked(const UpcasterSet& upcasters, Event ev, uint64_t seq) {
+  const std::string type(ev.type());
+  Event up = upcasters.Upcast(std::move(ev), seq);
+  if (auto broken = CheckFields(up)) {
+    throw UpcastError("the upcasters of " + type + " made the record at seq " +
+                      std::to_string(seq) + " malformed: " + *broken);
+  }
+  return up;
 }
 
 }  // namespace annal::internal

@@ -81,7 +81,8 @@ std::optional<EventTypeDeclared> LoadDeclaration(Kv& kv, std::string_view type,
 }
 
 std::optional<std::string> AdmitDeclaration(Kv& kv, const EventTypeDeclared& d,
-                                            AlignedBuf& buf) {
+                                            AlignedBuf& buf,
+                                            const UpcasterSet* upcasters) {
   const std::string rule =
       "a type is declared at version 1, then extended one version at a time by "
       "optional fields at the end";
@@ -100,10 +101,14 @@ std::optional<std::string> AdmitDeclaration(Kv& kv, const EventTypeDeclared& d,
     return "event type " + Quote(d.name) + " is at version " +
            std::to_string(current->version) + ": the next is " +
            std::to_string(current->version + 1) + " (rule: " + rule + ")";
+  } else if (upcasters && upcasters->Reads(d.name, current->version)) {
+    // Any shape: the upcaster brings the events logged under the current one to it.
   } else if (auto why =
                  Narrower(*ParseFieldList(current->fields), *ParseFieldList(d.fields))) {
     return "version " + std::to_string(d.version) + " of event type " + Quote(d.name) +
-           " is refused: " + *why + " (rule: " + rule + ")";
+           " is refused: " + *why + " (rule: " + rule +
+           "; any other change needs an upcaster from version " +
+           std::to_string(current->version) + ", docs/events.md \"Evolution\")";
   }
   kv.Put(Db::kRegistry, KeyOf(d.name), EncodeDeclaration(d));
   return std::nullopt;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "annal/events.h"
+#include "events/upcast.h"
 #include "store/kv.h"
 
 namespace annal::internal {
@@ -23,9 +24,11 @@ std::optional<EventTypeDeclared> LoadDeclaration(Kv& kv, std::string_view type,
                                                  AlignedBuf& buf);
 
 // Version 1 of a new type, the current version again unchanged, or the
-// next one adding optional fields at the end; recorded in the registry.
+// next one adding optional fields at the end, or any next one when one of
+// `upcasters` reads the current version; recorded in the registry.
 std::optional<std::string> AdmitDeclaration(Kv& kv, const EventTypeDeclared& d,
-                                            AlignedBuf& buf);
+                                            AlignedBuf& buf,
+                                            const UpcasterSet* upcasters);
 
 // Every field declared and of its declared type, every required one given.
 // `*logged` is the event as it must be logged, when that is not `e` as

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "annal/events.h"
+#include "events/upcast.h"
 #include "store/kv.h"
 
 namespace annal::internal {
@@ -24,6 +25,11 @@ std::optional<std::string> CheckFields(const Event& ev);
 // not thread-safe.
 class Validator {
  public:
+  // `upcasters` (the engine's, outliving this validator; none when null)
+  // admit a declaration narrower than the current one when an upcaster
+  // reads the current one, and stamp built-in events with their shape.
+  explicit Validator(const UpcasterSet* upcasters = nullptr) : upcasters_(upcasters) {}
+
   // The broken rule, or nullopt when admitted (and then recorded in `kv`).
   std::optional<std::string> Admit(Kv& kv, const Event& ev);
   // The event last admitted as it must be logged: `ev` itself, or its
@@ -32,6 +38,7 @@ class Validator {
   const Event& Logged(const Event& ev) const { return logged_ ? *logged_ : ev; }
 
  private:
+  const UpcasterSet* upcasters_;
   AlignedBuf buf_;
   std::optional<DeclaredEvent> declared_;
   Event normalized_;
@@ -39,5 +46,10 @@ class Validator {
 };
 
 bool IsValidUtf8(std::string_view s);
+
+// `ev` (logged at `seq`) through `upcasters` (UpcasterSet::Upcast), its
+// result checked like an appended event's fields: UpcastError naming the
+// upcaster otherwise.
+Event UpcastChecked(const UpcasterSet& upcasters, Event ev, uint64_t seq);
 
 }  // namespace annal::internal

@@ -351,6 +351,10 @@ struct Event {
   EventBody body;
   std::optional<int64_t> ts;
   std::optional<std::string> actor;
+  // A built-in event's shape (annal/upcast.h): absent is 1, or, at append,
+  // the type's current shape (stamped). An event of your own has none: its
+  // declaration's version is its shape.
+  std::optional<uint32_t> shape;
 
   Event() = default;
   template <class Body>

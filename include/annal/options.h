@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "annal/projection.h"
+#include "annal/upcast.h"
 
 namespace annal {
 
@@ -89,6 +90,14 @@ struct Options {
   // one new to it (or at another version) is built from the log during
   // Open. A read-only Open of a store that has not built one yet fails.
   std::vector<std::shared_ptr<Projection>> projections;
+
+  // Upcasters (annal/upcast.h, docs/events.md, "Evolution"): events logged
+  // in an older shape of their type are read in the current one. A store
+  // records the upcasters its projections were built through: another set
+  // (one added, removed, or at another version) rebuilds them during an
+  // Open for writing. Two upcasters reading the same shape of one type are
+  // refused (kInvalidInput).
+  std::vector<Upcaster> upcasters;
 
   // Commits slower than this are logged (at info level), in milliseconds.
   int64_t slow_commit_ms = 500;

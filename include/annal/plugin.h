@@ -18,11 +18,12 @@
 #include "annal/export.h"
 #include "annal/projection.h"
 #include "annal/status.h"
+#include "annal/upcast.h"
 
 namespace annal {
 
 // Bumped whenever what crosses the entry point changes.
-inline constexpr uint32_t kPluginAbi = 2;  // 2: TableSpec::indexes
+inline constexpr uint32_t kPluginAbi = 3;  // 2: TableSpec::indexes; 3: Event::shape
 
 // What a plugin's entry point returns: the ABI it was built for, the layout
 // fingerprint of the types it hands over, and its projections.
@@ -46,11 +47,26 @@ constexpr uint64_t PluginLayout() {
       ;
 }
 
-// Loads the plugin at `path` and returns its projections. kInvalidInput
+// A plugin's upcasters (annal/upcast.h): a second entry point,
+// `annal_upcasters_v1`, optional, defined with ANNAL_UPCASTERS below.
+struct UpcastersV1 {
+  uint32_t abi;
+  uint64_t layout;
+  void (*upcasters)(std::vector<Upcaster>* out);
+};
+constexpr uint64_t UpcasterLayout() {
+  return PluginLayout() ^ (uint64_t{sizeof(Upcaster)} << 56);
+}
+
+// Loads the plugin at `path` and returns its projections (none for a plugin
+// of upcasters only). kInvalidInput
 // naming the file when it cannot be loaded, has no entry point, or was
 // built for another ABI or layout.
 ANNAL_EXPORT Result<std::vector<std::shared_ptr<Projection>>> LoadPlugin(
     const std::string& path);
+// Loads the plugin at `path` and returns its upcasters: none when it has no
+// `annal_upcasters_v1`; kInvalidInput as LoadPlugin's otherwise.
+ANNAL_EXPORT Result<std::vector<Upcaster>> LoadPluginUpcasters(const std::string& path);
 
 }  // namespace annal
 
@@ -62,4 +78,14 @@ ANNAL_EXPORT Result<std::vector<std::shared_ptr<Projection>>> LoadPlugin(
     static const ::annal::PluginV1 plugin = {                                \
         ::annal::kPluginAbi, ::annal::PluginLayout(), (make_projections)};   \
     return &plugin;                                                          \
+  }
+
+// In one source file of a plugin, optionally: ANNAL_UPCASTERS(MakeUpcasters),
+// where MakeUpcasters appends the plugin's upcasters to the vector it is given.
+#define ANNAL_UPCASTERS(make_upcasters)                                         \
+  extern "C" __attribute__((visibility("default"))) const ::annal::UpcastersV1* \
+  annal_upcasters_v1() {                                                        \
+    static const ::annal::UpcastersV1 plugin = {                                \
+        ::annal::kPluginAbi, ::annal::UpcasterLayout(), (make_upcasters)};      \
+    return &plugin;                                                             \
   }

@@ -153,11 +153,17 @@ class ANNAL_EXPORT Snapshot {
   // the head. Seq 1's is the store's identity, shared by its replicas.
   Result<std::optional<std::string>> StoredHash(uint64_t seq) const;
 
+  // How ScanLog shows a record logged in an older shape of its type:
+  // through the engine's upcasters, in the current shape (annal/upcast.h),
+  // or as written (a built-in event of a type the upcasters know then
+  // says its shape, 1 included).
+  enum class LogView : uint8_t { kCurrent, kAsWritten };
   // Visits log entries from `from_seq` on, in seq order, until `visit`
   // returns false. A record that fails its checks stops the scan with
-  // kCorruption naming its seq.
-  Status ScanLog(uint64_t from_seq,
-                 const std::function<bool(const LoggedEvent&)>& visit) const;
+  // kCorruption naming its seq; an upcaster that fails, with kRejected
+  // naming it and the seq.
+  Status ScanLog(uint64_t from_seq, const std::function<bool(const LoggedEvent&)>& visit,
+                 LogView view = LogView::kCurrent) const;
 
  private:
   friend class Engine;
