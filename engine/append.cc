@@ -8,6 +8,7 @@
 #include "engine/engine_impl.h"
 #include "engine/logging.h"
 #include "engine/project.h"
+#include "engine/subject_keys.h"
 #include "events/log_reader.h"
 #include "events/record_codec.h"
 #include "store/buffered_kv.h"
@@ -34,18 +35,23 @@ std::string Describe(size_t index, const Event& ev, std::string_view what) {
 // Validates, logs and projects one caller's batch at seqs from `first`, on
 // top of `kv`; the log values wait in `log_values` until the batch is whole.
 // A rejected event or a failing projector fails this batch only.
-Status AppendBatch(Engine::Impl& s, Kv& kv, const PendingAppend& p, uint64_t first,
-                   ChainHead& chain, bool inline_mode,
+Status AppendBatch(Engine::Impl& s, MDB_txn* txn, Kv& kv, const PendingAppend& p,
+                   uint64_t first, ChainHead& chain, bool inline_mode,
                    std::vector<std::string>& log_values) REQUIRES(s.write_mutex) {
   log_values.resize(std::max(log_values.size(), p.batch.size()));
   for (size_t i = 0; i < p.batch.size(); ++i) {
     const Event& ev = p.batch[i];
     const uint64_t seq = first + i;
     kv.Restrict(kRegistryMask);
+    if (auto sealed = SealedLookalike(ev)) {
+      return Status::Rejected(Describe(i, ev, *sealed), i);
+    }
     if (auto broken = s.validator.Admit(kv, ev)) {
       return Status::Rejected(Describe(i, ev, *broken), i);
     }
-    EncodeRecord(s.record_builder, seq, p.stamped_ts[i], s.validator.Logged(ev));
+    EncodeRecord(
+        s.record_builder, seq, p.stamped_ts[i],
+        SealedForLog(txn, s.subject_keys(), s.validator.Logged(ev), seq, &s.sealed));
     std::string_view bytes(
         reinterpret_cast<const char*>(s.record_builder.GetBufferPointer()),
         s.record_builder.GetSize());
@@ -61,6 +67,24 @@ Status AppendBatch(Engine::Impl& s, Kv& kv, const PendingAppend& p, uint64_t fir
       return Status::Corruption(Describe(i, ev, st.message()));
     }
   }
+  return Status::Ok();
+}
+
+// The keys of the group's subjects that have none, durable before any
+// record sealed under them is (engine/subject_keys.h). The first event of a
+// new subject costs a commit and a checkpoint more; the rest, one read.
+Status CreateSubjectKeys(Engine::Impl& s, std::span<PendingAppend* const> group)
+    REQUIRES_SHARED(s.map_mutex) REQUIRES(s.write_mutex) {
+  SubjectKeyCreator creator;
+  for (PendingAppend* p : group) {
+    for (const Event& ev : p->batch) creator.Need(ev);
+  }
+  if (creator.empty()) return Status::Ok();
+  Txn txn = s.BeginWrite();
+  if (ReadMode(txn.handle(), s.meta()) == "replica")
+    return Status::Ok();  // refused below
+  creator.CreateIn(txn.handle(), s.subject_keys());
+  s.CommitDurably(txn);
   return Status::Ok();
 }
 
@@ -113,15 +137,18 @@ Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group,
   // The group's log values, for its journal frame.
   std::string& frame = s.frame_values;
   std::vector<size_t> frame_ends;
+  std::vector<std::string> forgotten;  // the subjects of its SubjectForgotten events
   frame.clear();
   for (PendingAppend* p : group) {
     ChainHead batch_chain = chain;
     Status st;
     if (group.size() == 1) {
-      st = AppendBatch(s, group_kv, *p, next, batch_chain, inline_mode, s.log_values);
+      st = AppendBatch(s, txn.handle(), group_kv, *p, next, batch_chain, inline_mode,
+                       s.log_values);
     } else {
       BufferedKv batch_kv(group_kv, SIZE_MAX);  // dropped if the batch fails
-      st = AppendBatch(s, batch_kv, *p, next, batch_chain, inline_mode, s.log_values);
+      st = AppendBatch(s, txn.handle(), batch_kv, *p, next, batch_chain, inline_mode,
+                       s.log_values);
       if (st.ok()) batch_kv.Flush();
     }
     if (!st.ok()) {
@@ -129,6 +156,8 @@ Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group,
       continue;
     }
     for (size_t i = 0; i < p->batch.size(); ++i) {
+      if (auto* forget = std::get_if<SubjectForgotten>(&p->batch[i].body))
+        forgotten.push_back(forget->subject);
       PutOrThrow(txn.handle(), log, keys::Seq(next + i), s.log_values[i], MDB_APPEND);
       frame += s.log_values[i];
       frame_ends.push_back(frame.size());
@@ -138,6 +167,10 @@ Status AppendGroupOnce(Engine::Impl& s, std::span<PendingAppend* const> group,
     chain = batch_chain;
   }
   if (next == first) return Status::Ok();  // every batch failed: nothing to commit
+  // After the group: what a batch of it sealed under a key it then forgets
+  // is erased with the rest (docs/security.md); a failed batch destroys none.
+  for (const std::string& subject : forgotten)
+    DestroySubjectKey(txn.handle(), s.subject_keys(), subject);
   group_kv.Flush();
   WriteChainHead(txn.handle(), s.meta(), chain);
   if (inline_mode) WriteProjected(txn.handle(), s.meta(), slot, chain.seq);
@@ -295,6 +328,7 @@ Result<AppendReceipt> Engine::Append(std::span<const Event> batch) {
     // One lock order everywhere: the map lock, then write_mutex.
     SharedMapLock map_lock(s.map_mutex);
     MutexLock write_lock(s.write_mutex);
+    if (Status st = CreateSubjectKeys(s, group); !st.ok()) return st;
     return AppendGroupOnce(s, group, &committed);
   });
   // After the write lock: the projector and other processes' writers may

@@ -103,6 +103,18 @@ Status ReplayBatch(MDB_txn* source, MDB_dbi source_log, PrivateStore& store, uin
   return Status::Ok();
 }
 
+// The keys as the engine's store holds them now, for the view's readers: a
+// subject forgotten since `seq` reads erased there too.
+void CopySubjectKeys(MDB_txn* source, MDB_dbi keys, PrivateStore& store) {
+  Txn txn(store.env.handle(), Txn::kWrite);
+  Cursor c(source, keys);
+  std::string_view k, v;
+  const MDB_dbi to = store.dbis[static_cast<size_t>(Db::kSubjectKeys)];
+  for (bool more = c.Get(MDB_FIRST, &k, &v); more; more = c.Get(MDB_NEXT, &k, &v))
+    PutOrThrow(txn.handle(), to, k, v);
+  txn.Commit();
+}
+
 }  // namespace
 
 Result<Snapshot> Engine::ReadAsOf(uint64_t seq) const {
@@ -136,6 +148,7 @@ Result<Snapshot> Engine::ReadAsOf(uint64_t seq) const {
         lmdb::env_set_mapsize(store->env.handle(), map_bytes);
       }
     }
+    CopySubjectKeys(source.handle(), impl_->subject_keys(), *store);
     auto view = std::make_unique<Snapshot::Impl>(Txn(store->env.handle(), Txn::kReadOnly),
                                                  store->dbis, 0);
     view->own_store = std::move(store);

@@ -61,6 +61,9 @@ struct ANNAL_HIDDEN Engine::Impl {
   std::array<internal::DbHandles, internal::kSlots> slots{};
   MDB_dbi meta() const { return slots[0][static_cast<size_t>(internal::Db::kMeta)]; }
   MDB_dbi log() const { return slots[0][static_cast<size_t>(internal::Db::kLog)]; }
+  MDB_dbi subject_keys() const {
+    return slots[0][static_cast<size_t>(internal::Db::kSubjectKeys)];
+  }
 
   // Held shared by transactions and snapshots, exclusively by map growth
   // (store/map_lock.h). Lock order: map_mutex (shared), then write_mutex,
@@ -72,6 +75,7 @@ struct ANNAL_HIDDEN Engine::Impl {
   internal::ProjectorSet projectors GUARDED_BY(write_mutex);
   internal::Validator validator GUARDED_BY(write_mutex);
   flatbuffers::FlatBufferBuilder record_builder GUARDED_BY(write_mutex){1024};
+  Event sealed GUARDED_BY(write_mutex);  // an event with its personal fields sealed
   // A batch's log values (record + chain hash), written once it is whole.
   std::vector<std::string> log_values GUARDED_BY(write_mutex);
   // A group's log values one after another: its journal frame.

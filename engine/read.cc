@@ -3,6 +3,7 @@
 #include "engine/engine_impl.h"
 #include "engine/replay.h"
 #include "engine/snapshot_impl.h"
+#include "engine/subject_keys.h"
 #include "events/log_reader.h"
 #include "events/record_codec.h"
 #include "store/chain.h"
@@ -236,8 +237,10 @@ Status Snapshot::ScanLog(uint64_t from_seq,
     // Seq 0 is no record: a scan from it starts at the first.
     LogReader reader(impl_->txn.handle(), impl_->Dbi(Db::kLog),
                      std::max<uint64_t>(from_seq, 1));
+    SubjectKeyReader keys(impl_->txn.handle(), impl_->Dbi(Db::kSubjectKeys));
     while (const LogRecord* r = reader.Next()) {
       LoggedEvent ev = DecodeChecked(*r);
+      keys.OpenEvent(ev.event);
       if (upcasters && view == LogView::kAsWritten) {
         // Shape 1 said outright where the type has others: the same record,
         // and a JSONL export that an import elsewhere reads in its shape.

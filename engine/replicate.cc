@@ -8,6 +8,7 @@
 #include "engine/project.h"
 #include "engine/replay.h"
 #include "engine/snapshot_impl.h"
+#include "engine/subject_keys.h"
 #include "events/log_reader.h"
 #include "store/buffered_kv.h"
 #include "store/keys.h"
@@ -74,6 +75,10 @@ Result<uint64_t> AppendStoredOnce(Engine::Impl& s, uint64_t first_seq,
       break;
     }
     if (Status st = AdmitLogged(s.validator, kv, r); !st.ok()) return st;
+    if (r.record->event_type() == fbs::Event::SubjectForgotten) {
+      DestroySubjectKey(txn.handle(), s.subject_keys(),
+                        r.record->event_as_SubjectForgotten()->subject()->string_view());
+    }
     if (Status st = project ? s.projectors.Apply(kv, *r.record) : Status::Ok();
         !st.ok()) {
       return Status::Corruption(std::string(from) + " record at seq " +

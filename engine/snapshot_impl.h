@@ -11,6 +11,7 @@
 #include "annal/snapshot.h"
 #include "common/hidden.h"
 #include "engine/engine_impl.h"
+#include "engine/subject_keys.h"
 #include "projectors/row_codec.h"
 #include "store/keys.h"
 
@@ -38,6 +39,9 @@ struct SnapshotState {
   // Copies of values LMDB did not place on an 8-byte boundary (should not
   // happen given our key and value sizes; kept so a row is never misread).
   std::deque<AlignedBuf> realigned;
+  // Personal values opened for this snapshot's readers (Opened).
+  std::optional<SubjectKeyReader> key_reader;
+  std::deque<std::string> opened;
 
   bool IsStale(std::string_view projection) const {
     for (const auto& s : stale) {
@@ -69,7 +73,33 @@ struct SnapshotState {
       throw CorruptionError("corrupt row in " + std::string(Spec(db).name) +
                             " at key of " + std::to_string(key.size()) + " bytes");
     }
-    return Decode(*t);
+    auto row = Decode(*t);
+    OpenSealed(row);
+    return row;
+  }
+
+  // A sealed personal value (events/sealed.h) opened with its subject's
+  // key, or kErasedValue; valid as long as the snapshot.
+  std::string_view Opened(std::string_view sealed) {
+    if (!key_reader) key_reader.emplace(txn.handle(), Dbi(Db::kSubjectKeys));
+    auto plain = key_reader->Open(sealed);
+    if (!plain) return kErasedValue;
+    return opened.emplace_back(std::move(*plain));
+  }
+  template <class Row>
+  void OpenSealed(Row& row) {
+    if constexpr (std::is_same_v<Row, StoredAlarm>) {
+      OpenSealed(row.row);
+    } else if constexpr (requires { Row::Fields(row, [](std::string_view, auto&) {}); }) {
+      Row::Fields(row, [&](std::string_view, auto& v) {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, std::string_view>) {
+          if (LooksSealed(v)) v = Opened(v);
+        } else if constexpr (std::is_same_v<V, OptView>) {
+          if (v && LooksSealed(*v)) v = Opened(*v);
+        }
+      });
+    }
   }
 
   template <class Fb>

@@ -83,6 +83,10 @@ TableRow ReadRow(SnapshotState& s, const DeclaredTable& t, std::string_view key,
     throw CorruptionError("a damaged row in " + std::string(Spec(t.db).name) + " at " +
                           std::to_string(key.size()) + "-byte key");
   }
+  for (Value& v : *fields) {  // sealed personal values copied by the projection
+    if (auto* text = std::get_if<std::string>(&v); text && LooksSealed(*text))
+      *text = std::string(s.Opened(*text));
+  }
   return {std::move(*key_values), std::move(*fields)};
 }
 

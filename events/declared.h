@@ -18,7 +18,7 @@ inline constexpr size_t kMaxDeclaredFields = 32;
 
 bool IsDeclaredTypeName(std::string_view name);  // [a-z][a-z0-9_.]{0,62}
 bool IsFieldName(std::string_view name);         // [a-z][a-z0-9_]{0,62}
-bool IsEnvelopeName(std::string_view name);      // type, ts, actor, seq
+bool IsEnvelopeName(std::string_view name);      // type, ts, actor, seq, subject, erased
 bool IsBuiltInTypeName(std::string_view name);
 // What is wrong with a declaration taken alone, or nullopt.
 std::optional<std::string> CheckDeclaration(const EventTypeDeclared& d);

@@ -76,7 +76,8 @@ bool IsFieldName(std::string_view name) {
 }
 
 bool IsEnvelopeName(std::string_view name) {
-  return name == "type" || name == "ts" || name == "actor" || name == "seq";
+  return name == "type" || name == "ts" || name == "actor" || name == "seq" ||
+         name == "subject" || name == "erased";
 }
 
 bool IsBuiltInTypeName(std::string_view name) {

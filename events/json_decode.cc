@@ -107,6 +107,21 @@ Status ReadShape(const Field* f, std::optional<uint32_t>* out) {
   return Status::Ok();
 }
 
+// The personal fields an export shows erased (docs/security.md).
+Status ReadErased(const Field* f, std::vector<std::string>* out) {
+  if (!f || f->value.is_null()) return Status::Ok();
+  simdjson::dom::array list;
+  if (f->value.get_array().get(list) != simdjson::SUCCESS)
+    return Bad("field \"erased\" must be a list of field names");
+  for (element name : list) {
+    std::string_view s;
+    if (name.get_string().get(s) != simdjson::SUCCESS)
+      return Bad("field \"erased\" must be a list of field names");
+    out->emplace_back(s);
+  }
+  return Status::Ok();
+}
+
 // A declared event's field as given: its declaration is checked at the
 // front door (the validator), where the store's declarations are known.
 Status ReadDeclared(std::string_view name, element v, Value* out) {
@@ -192,6 +207,8 @@ Result<Event> JsonDecoder::Decode(std::string_view line) {
   if (!declared) {  // (an event of your own may have a field named so)
     if (Status st = ReadShape(find("shape"), &ev.shape); !st.ok()) return st;
   }
+  if (Status st = ReadValue("subject", find("subject"), &ev.subject); !st.ok()) return st;
+  if (Status st = ReadErased(find("erased"), &ev.erased); !st.ok()) return st;
   find("seq");  // output only: assigned by the engine, ignored here
   if (declared) {
     // An event of your own: every other field is one of its own, null is
@@ -215,7 +232,12 @@ Result<Event> JsonDecoder::Decode(std::string_view line) {
       [&](auto& body) {
         using E = std::decay_t<decltype(body)>;
         E::Fields(body, [&](std::string_view name, auto& v) {
-          if (status.ok()) status = ReadValue(name, find(name), &v);
+          const Field* f = find(name);
+          // A value an export shows erased (null) imports empty.
+          if ((!f || f->value.is_null()) &&
+              std::find(ev.erased.begin(), ev.erased.end(), name) != ev.erased.end())
+            return;
+          if (status.ok()) status = ReadValue(name, f, &v);
         });
       },
       ev.body);

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "annal/jsonl.h"
 #include "events/json_writer.h"
 
@@ -54,8 +56,24 @@ void AppendJson(std::string& out, const Event& ev, std::optional<uint64_t> seq) 
   o.Field("type", ev.type());
   o.FieldIfSet("seq", seq);
   o.FieldIfSet("ts", ev.ts);
-  o.FieldIfSet("actor", ev.actor);
+  auto erased = [&](std::string_view name) {
+    return std::find(ev.erased.begin(), ev.erased.end(), name) != ev.erased.end();
+  };
+  if (erased("actor")) {
+    o.Field("actor", std::optional<std::string>());  // null: its subject was forgotten
+  } else {
+    o.FieldIfSet("actor", ev.actor);
+  }
   o.FieldIfSet("shape", ev.shape);
+  o.FieldIfSet("subject", ev.subject);
+  if (!ev.erased.empty()) {
+    out += ",\"erased\":[";
+    for (size_t i = 0; i < ev.erased.size(); ++i) {
+      if (i) out += ',';
+      internal::AppendJsonString(out, ev.erased[i]);
+    }
+    out += ']';
+  }
   if (auto* d = std::get_if<DeclaredEvent>(&ev.body)) {
     for (const auto& [name, value] : d->fields) {
       out += ',';
@@ -70,7 +88,10 @@ void AppendJson(std::string& out, const Event& ev, std::optional<uint64_t> seq) 
         using E = std::decay_t<decltype(body)>;
         E::Fields(body, [&](std::string_view name, const auto& v) {
           using V = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<V, OptString> || std::is_same_v<V, OptTime>) {
+          if (erased(name)) {
+            o.Field(name, std::optional<std::string>());
+          } else if constexpr (std::is_same_v<V, OptString> ||
+                               std::is_same_v<V, OptTime>) {
             o.FieldIfSet(name, v);
           } else {
             o.Field(name, v);

@@ -154,6 +154,9 @@ struct BodyEncoder {
   auto Build(const EventTypeDeclared& e, const S& s) {
     return fb::CreateEventTypeDeclared(b, s[0], e.version, s[1]);
   }
+  auto Build(const SubjectForgotten&, const S& s) {
+    return fb::CreateSubjectForgotten(b, s[0]);
+  }
   auto Build(const DeclaredEvent& e, const S&) {
     auto type = b.CreateString(e.type);
     auto fields = b.CreateVector(EncodeDeclaredFields(e));
@@ -306,6 +309,8 @@ EventBody DecodeBody(const fb::Record& r) {
       if (!fields) throw std::logic_error("declared event with malformed fields");
       return DeclaredEvent{Str(e->type()), std::move(*fields), e->version()};
     }
+    case T::SubjectForgotten:
+      return SubjectForgotten{Str(r.event_as_SubjectForgotten()->subject())};
     case T::NONE:
       break;
   }

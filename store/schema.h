@@ -37,6 +37,7 @@ enum class Db : uint8_t {
   kAlarmsByState,
   kAlarmsResolvedOrder,
   kAlarmsEvicted,
+  kSubjectKeys,
   kCount
 };
 inline constexpr size_t kDbCount = static_cast<size_t>(Db::kCount);
@@ -48,6 +49,7 @@ enum class Role : uint8_t {
   kProjection,  // a proj_* read model
   kIndex,       // an ordered index over a projection
   kState,       // a projector's private state, not queried
+  kKeys,        // the subjects' keys (erasure): not derived, not in the chain
 };
 
 // The shape of a sub-database's keys. store/keys.h builds and decodes each
@@ -124,6 +126,8 @@ inline constexpr std::array<DbSpec, kDbCount> kDbs = [] {
        K::kSeqId, "alarm", "resolved at seq", "empty"},
       {Db::kAlarmsEvicted, "aux_alarms_evicted", R::kState, "alarms", K::kId, "alarm", "",
        "fbs.AlarmRow"},
+      {Db::kSubjectKeys, "subject_keys", R::kKeys, "engine", K::kId, "subject", "",
+       "32-byte AES-256 key"},
   }};
 }();
 
@@ -216,7 +220,9 @@ constexpr bool IsDeclared(Db db) { return static_cast<size_t>(db) >= kDbCount; }
 // slot 0 under the names above, slot 1 under the name plus "@1". meta says
 // which slot is live; a rebuild fills the other and flips (docs/format.md).
 inline constexpr size_t kSlots = 2;
-constexpr bool IsDerived(Db db) { return db != Db::kMeta && db != Db::kLog; }
+constexpr bool IsDerived(Db db) {
+  return db != Db::kMeta && db != Db::kLog && db != Db::kSubjectKeys;
+}
 inline std::string SlotName(Db db, size_t slot) {
   std::string name(Spec(db).name);
   if (IsDerived(db) && slot == 1) name += "@1";

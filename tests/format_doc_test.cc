@@ -60,6 +60,8 @@ std::string DocWordsFor(Role role) {
       return "index";
     case Role::kState:
       return "projector state";
+    case Role::kKeys:
+      return "the subjects' keys";
   }
   return "?";
 }

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ pkg-config
-  liblmdb-dev liblmdb++-dev
+  liblmdb-dev liblmdb++-dev lmdb-utils
   libflatbuffers-dev flatbuffers-compiler
   libspdlog-dev libfmt-dev
   libsimdjson-dev libcli11-dev

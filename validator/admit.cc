@@ -193,6 +193,9 @@ class Admission {
   Verdict operator()(const EventTypeDeclared& e) {
     return AdmitDeclaration(kv_, e, buf_, upcasters_);
   }
+  Verdict operator()(const SubjectForgotten&) {
+    return std::nullopt;  // its effect is the key's destruction (engine/subject_keys.h)
+  }
   Verdict operator()(const DeclaredEvent& e) {
     return AdmitDeclared(kv_, e, buf_, logged_);
   }

@@ -71,6 +71,14 @@ class ANNAL_EXPORT Engine {
   Result<AppendReceipt> Append(const Event& event) {
     return Append(std::span(&event, 1));
   }
+  // Erasure (docs/security.md): appends SubjectForgotten{subject}, whose
+  // commit destroys the subject's key; from then on every read, export,
+  // projection and replica shows the personal values of events appended
+  // with that subject as erased (Event::erased, kErasedValue). The log and
+  // its hash chain are unchanged: verify still passes.
+  Result<AppendReceipt> Forget(std::string_view subject) {
+    return Append(Event(SubjectForgotten{std::string(subject)}));
+  }
 
   // A read view of the store as of the latest commit. Cheap; hold it briefly:
   // an open view keeps old pages from being reused, and the map cannot grow

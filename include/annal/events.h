@@ -313,21 +313,28 @@ struct AlarmResolved {
   ANNAL_EVENT(AlarmResolved, "alarm_resolved") { f("alarm_id", s.alarm_id); }
 };
 
+// Erasure (docs/security.md): the key of `subject` is destroyed in the
+// transaction that logs this, so from then on every read shows the
+// subject's personal values erased. Engine::Forget appends it.
+struct SubjectForgotten {
+  std::string subject;
+  ANNAL_EVENT(SubjectForgotten, "subject_forgotten") { f("subject", s.subject); }
+};
+
 #undef ANNAL_EVENT
 
 // The alternatives' order is the log schema's union order (fbs/log.fbs):
 // append new types at the end only.
-using EventBody =
-    std::variant<TaskCreated, TaskStatusChanged, TaskStepAdvanced, ScheduleCreated,
-                 ScheduleEnabled, ScheduleDisabled, ScheduleDeleted, ScheduleRunDue,
-                 ScheduleRunStarted, ScheduleRunMissed, ToolCallQueued, ToolCallStarted,
-                 ToolCallFinished, WatcherCreated, WatcherEnabled, WatcherDisabled,
-                 WatcherDeleted, WatcherTicked, RuleCreated, RuleEnabled, RuleDisabled,
-                 RuleDeleted, RuleHit, RuleSuppressed, IntegrationRegistered,
-                 IntegrationSucceeded, IntegrationFailed, IntegrationAuthChanged,
-                 IntegrationRateLimited, ApprovalRequested, ApprovalGranted,
-                 ApprovalDenied, ApprovalExpired, AutonomyLevelChanged, AlarmRaised,
-                 AlarmAcked, AlarmResolved, EventTypeDeclared, DeclaredEvent>;
+using EventBody = std::variant<
+    TaskCreated, TaskStatusChanged, TaskStepAdvanced, ScheduleCreated, ScheduleEnabled,
+    ScheduleDisabled, ScheduleDeleted, ScheduleRunDue, ScheduleRunStarted,
+    ScheduleRunMissed, ToolCallQueued, ToolCallStarted, ToolCallFinished, WatcherCreated,
+    WatcherEnabled, WatcherDisabled, WatcherDeleted, WatcherTicked, RuleCreated,
+    RuleEnabled, RuleDisabled, RuleDeleted, RuleHit, RuleSuppressed,
+    IntegrationRegistered, IntegrationSucceeded, IntegrationFailed,
+    IntegrationAuthChanged, IntegrationRateLimited, ApprovalRequested, ApprovalGranted,
+    ApprovalDenied, ApprovalExpired, AutonomyLevelChanged, AlarmRaised, AlarmAcked,
+    AlarmResolved, EventTypeDeclared, DeclaredEvent, SubjectForgotten>;
 
 // Sets `out` to a default body of the event type whose wire name is `type`
 // (for decoders of other forms than the JSONL codec's); false when no type
@@ -355,6 +362,13 @@ struct Event {
   // the type's current shape (stamped). An event of your own has none: its
   // declaration's version is its shape.
   std::optional<uint32_t> shape;
+  // Whose personal data the event holds (docs/security.md, "Erasure"): its
+  // personal fields (actor, an approval's context, an alarm's message) are
+  // logged sealed under this subject's key. Read back, it is the subject of
+  // the sealed values; `erased` names those whose key was destroyed
+  // (`forget`): an optional one then reads absent, a required one empty.
+  std::optional<std::string> subject;
+  std::vector<std::string> erased;
 
   Event() = default;
   template <class Body>
@@ -370,6 +384,11 @@ struct Event {
     return std::visit([](const auto& b) { return b.kType; }, body);
   }
 };
+
+// What a projection's row shows in place of a personal value whose subject
+// was forgotten (docs/security.md, "Erasure"); an event read back shows it
+// absent (or empty) and names it in Event::erased.
+inline constexpr std::string_view kErasedValue = "[erased]";
 
 // An event as the log holds it: seq and ts assigned.
 struct LoggedEvent {

@@ -1,0 +1,100 @@
+#include "engine/subject_keys.h"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "store/errors.h"
+#include "store/keys.h"
+#include "store/lmdb.h"
+
+namespace annal::internal {
+
+std::optional<SubjectKey> LoadSubjectKey(MDB_txn* txn, MDB_dbi keys,
+                                         std::string_view subject) {
+  auto v = GetInPlace(txn, keys, keys::Id(subject));
+  if (!v) return std::nullopt;
+  SubjectKey key;
+  if (v->size() != key.size())
+    throw CorruptionError("the key of subject " + std::string(subject) +
+                          " in subject_keys is not 32 bytes");
+  std::memcpy(key.data(), v->data(), key.size());
+  return key;
+}
+
+const Event& SealedForLog(MDB_txn* txn, MDB_dbi keys, const Event& ev, uint64_t seq,
+                          Event* scratch) {
+  if (!ev.subject) return ev;
+  auto key = LoadSubjectKey(txn, keys, *ev.subject);
+  if (!key) throw std::logic_error("subject " + *ev.subject + " has no key to seal with");
+  *scratch = ev;
+  for (PersonalField& f : PersonalFields(*scratch)) {
+    std::string* v = f.optional ? (*f.optional ? &**f.optional : nullptr) : f.required;
+    if (v) *v = Seal(*v, *ev.subject, *key, seq, f.name);
+  }
+  scratch->subject.reset();  // the sealed values name it
+  scratch->erased.clear();
+  return *scratch;
+}
+
+void SubjectKeyCreator::Need(const Event& ev) {
+  if (!ev.subject || !IsSubjectName(*ev.subject)) return;  // (the validator says why)
+  for (const std::string& s : subjects_) {
+    if (s == *ev.subject) return;
+  }
+  subjects_.push_back(*ev.subject);
+}
+
+void SubjectKeyCreator::CreateIn(MDB_txn* txn, MDB_dbi keys) const {
+  for (const std::string& subject : subjects_) {
+    if (LoadSubjectKey(txn, keys, subject)) continue;
+    const SubjectKey key = NewSubjectKey();
+    PutOrThrow(txn, keys, keys::Id(subject),
+               std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+  }
+}
+
+void DestroySubjectKey(MDB_txn* txn, MDB_dbi keys, std::string_view subject) {
+  const keys::Key k = keys::Id(subject);
+  MDB_val key{k.view().size(), const_cast<char*>(k.view().data())};
+  const int rc = mdb_del(txn, keys, &key, nullptr);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) lmdb::error::raise("mdb_del (a key)", rc);
+}
+
+std::optional<std::string> SubjectKeyReader::Open(std::string_view sealed) {
+  auto subject = SealedSubject(sealed);
+  if (!subject) return std::nullopt;
+  auto it = cache_.find(*subject);
+  if (it == cache_.end())
+    it = cache_.emplace(std::string(*subject), LoadSubjectKey(txn_, keys_, *subject))
+             .first;
+  if (!it->second) return std::nullopt;
+  return Unseal(sealed, *it->second);
+}
+
+void SubjectKeyReader::OpenEvent(Event& ev) {
+  for (PersonalField& f : PersonalFields(ev)) {
+    std::string* v = f.optional ? (*f.optional ? &**f.optional : nullptr) : f.required;
+    if (!v || !LooksSealed(*v)) continue;
+    if (auto subject = SealedSubject(*v)) ev.subject = std::string(*subject);
+    if (auto plain = Open(*v)) {
+      *v = std::move(*plain);
+    } else {
+      if (f.optional)
+        f.optional->reset();
+      else
+        v->clear();
+      ev.erased.emplace_back(f.name);
+    }
+  }
+}
+
+std::optional<std::string> SealedLookalike(const Event& ev) {
+  for (const auto& [name, value] : PersonalValues(ev)) {
+    if (LooksSealed(*value))
+      return "field \"" + std::string(name) +
+             "\" begins with U+0001, which marks a sealed value (docs/security.md)";
+  }
+  return std::nullopt;
+}
+
+}  // namespace annal::internal

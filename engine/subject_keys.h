@@ -1,0 +1,70 @@
+// The subjects' keys (docs/security.md, "Erasure"): one random AES-256 key
+// per subject in the subject_keys sub-database, never in the log, an
+// export or the stream. A key is created, committed and made durable in a
+// transaction of its own before the first record sealed under it (the
+// journal holds log values only: a power loss must not keep a record and
+// lose its key); it is destroyed in the transaction that logs the
+// subject's SubjectForgotten, from the append, a recovery or a replica's
+// stream alike. Everything here runs inside the caller's transaction.
+#pragma once
+
+#include <lmdb.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "annal/events.h"
+#include "events/sealed.h"
+
+namespace annal {
+namespace internal {
+
+std::optional<SubjectKey> LoadSubjectKey(MDB_txn* txn, MDB_dbi keys,
+                                         std::string_view subject);
+
+// The event as it must be logged at `seq`: `ev` itself when it has no
+// subject, else a copy in `*scratch` with its personal fields sealed.
+// std::logic_error when the subject has no key (EnsureSubjectKeys first).
+const Event& SealedForLog(MDB_txn* txn, MDB_dbi keys, const Event& ev, uint64_t seq,
+                          Event* scratch);
+
+// Keys for the subjects of `events` that have none, created in a write
+// transaction of their own and committed durably (Engine::Impl::CommitDurably).
+class SubjectKeyCreator {
+ public:
+  void Need(const Event& ev);
+  bool empty() const { return subjects_.empty(); }
+  void CreateIn(MDB_txn* txn, MDB_dbi keys) const;
+
+ private:
+  std::vector<std::string> subjects_;
+};
+
+// A logged SubjectForgotten's effect: its subject's key destroyed.
+void DestroySubjectKey(MDB_txn* txn, MDB_dbi keys, std::string_view subject);
+
+// Opens sealed values for reading, caching each subject's key.
+class SubjectKeyReader {
+ public:
+  SubjectKeyReader(MDB_txn* txn, MDB_dbi keys) : txn_(txn), keys_(keys) {}
+  // The plain value of a sealed one; nullopt when it is erased.
+  std::optional<std::string> Open(std::string_view sealed);
+  // Every sealed personal field of `ev` opened, or erased (absent or empty,
+  // and named in ev.erased); ev.subject set to theirs.
+  void OpenEvent(Event& ev);
+
+ private:
+  MDB_txn* txn_;
+  MDB_dbi keys_;
+  std::map<std::string, std::optional<SubjectKey>, std::less<>> cache_;
+};
+
+// Why a personal value given at the front door is refused (it looks
+// sealed), or nullopt.
+std::optional<std::string> SealedLookalike(const Event& ev);
+
+}  // namespace internal
+}  // namespace annal

@@ -1,0 +1,161 @@
+#include "events/sealed.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+
+#include "store/chain.h"
+
+namespace annal::internal {
+namespace {
+
+constexpr std::string_view kPrefix = "\x01S:";
+constexpr size_t kNonceBytes = 12, kTagBytes = 16;
+
+struct CtxFree {
+  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
+};
+using Ctx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
+
+// The nonce: the first 12 bytes of the hash chain's SHA-256 over the
+// field's name at the record's seq. Unique per (seq, field) in a store;
+// a key is never used by another store.
+std::array<uint8_t, kNonceBytes> NonceOf(uint64_t seq, std::string_view field) {
+  const Hash h = ChainHash(Hash{}, seq, field);
+  std::array<uint8_t, kNonceBytes> n;
+  std::copy_n(h.begin(), kNonceBytes, n.begin());
+  return n;
+}
+
+std::string Base64(const std::string& raw) {
+  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(raw.data()),
+                                static_cast<int>(raw.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+std::optional<std::string> FromBase64(std::string_view text) {
+  if (text.size() % 4 != 0) return std::nullopt;
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  if (n < 0) return std::nullopt;
+  size_t pad = 0;
+  for (size_t i = text.size(); i > 0 && text[i - 1] == '=' && pad < 2; --i) ++pad;
+  out.resize(static_cast<size_t>(n) - pad);
+  return out;
+}
+
+[[noreturn]] void Fail(const char* what) {
+  throw std::runtime_error(std::string("AES-256-GCM: ") + what + " failed");
+}
+
+}  // namespace
+
+bool IsSubjectName(std::string_view name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c >= '0' && c <= '9') ||
+                    std::string_view(":._@/+-").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+SubjectKey NewSubjectKey() {
+  SubjectKey key;
+  if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1)
+    throw std::runtime_error("RAND_bytes failed: no key for a new subject");
+  return key;
+}
+
+std::string Seal(std::string_view plain, std::string_view subject, const SubjectKey& key,
+                 uint64_t seq, std::string_view field) {
+  const auto nonce = NonceOf(seq, field);
+  Ctx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) Fail("a context");
+  std::string raw(kNonceBytes + plain.size() + kTagBytes, '\0');
+  auto* out = reinterpret_cast<unsigned char*>(raw.data());
+  std::copy(nonce.begin(), nonce.end(), out);
+  int len = 0;
+  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(),
+                         nonce.data()) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len,
+                        reinterpret_cast<const unsigned char*>(subject.data()),
+                        static_cast<int>(subject.size())) != 1 ||
+      EVP_EncryptUpdate(ctx.get(), out + kNonceBytes, &len,
+                        reinterpret_cast<const unsigned char*>(plain.data()),
+                        static_cast<int>(plain.size())) != 1 ||
+      EVP_EncryptFinal_ex(ctx.get(), out + kNonceBytes + len, &len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes,
+                          out + kNonceBytes + plain.size()) != 1)
+    Fail("sealing");
+  return std::string(kPrefix) + std::string(subject) + '\x01' + Base64(raw);
+}
+
+std::optional<std::string_view> SealedSubject(std::string_view v) {
+  if (!v.starts_with(kPrefix)) return std::nullopt;
+  v.remove_prefix(kPrefix.size());
+  const size_t end = v.find('\x01');
+  if (end == std::string_view::npos || !IsSubjectName(v.substr(0, end)))
+    return std::nullopt;
+  return v.substr(0, end);
+}
+
+std::optional<std::string> Unseal(std::string_view v, const SubjectKey& key) {
+  auto subject = SealedSubject(v);
+  if (!subject) return std::nullopt;
+  auto raw = FromBase64(v.substr(kPrefix.size() + subject->size() + 1));
+  if (!raw || raw->size() < kNonceBytes + kTagBytes) return std::nullopt;
+  const auto* in = reinterpret_cast<const unsigned char*>(raw->data());
+  const size_t n = raw->size() - kNonceBytes - kTagBytes;
+  std::string plain(n, '\0');
+  Ctx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) Fail("a context");
+  int len = 0;
+  std::string tag(raw->substr(kNonceBytes + n));
+  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), in) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), nullptr, &len,
+                        reinterpret_cast<const unsigned char*>(subject->data()),
+                        static_cast<int>(subject->size())) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len,
+                        in + kNonceBytes, static_cast<int>(n)) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) != 1)
+    Fail("opening");
+  if (EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len,
+                          &len) != 1)
+    return std::nullopt;  // not this key's
+  return plain;
+}
+
+std::vector<PersonalField> PersonalFields(Event& ev) {
+  std::vector<PersonalField> out;
+  out.push_back({"actor", &ev.actor, nullptr});
+  if (auto* a = std::get_if<ApprovalRequested>(&ev.body)) {
+    out.push_back({"context", &a->context, nullptr});
+  } else if (auto* a = std::get_if<AlarmRaised>(&ev.body)) {
+    out.push_back({"message", nullptr, &a->message});
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string_view, const std::string*>> PersonalValues(
+    const Event& ev) {
+  std::vector<std::pair<std::string_view, const std::string*>> out;
+  if (ev.actor) out.emplace_back("actor", &*ev.actor);
+  if (auto* a = std::get_if<ApprovalRequested>(&ev.body)) {
+    if (a->context) out.emplace_back("context", &*a->context);
+  } else if (auto* a = std::get_if<AlarmRaised>(&ev.body)) {
+    out.emplace_back("message", &a->message);
+  }
+  return out;
+}
+
+}  // namespace annal::internal

@@ -1,0 +1,60 @@
+// Personal data in the log (docs/security.md, "Erasure"): the personal
+// fields of an event, and their sealed form. An event appended with a
+// `subject` has each personal field (its actor, an approval's context, an
+// alarm's message) logged sealed: AES-256-GCM under the subject's key, the
+// nonce derived from the record's seq and the field's name (so the same
+// append always logs the same bytes), the subject as associated data.
+// Projections copy sealed values as they are; reads open them with the key
+// while it exists, and show them erased once `forget` has destroyed it.
+//
+// A sealed value is text: "\x01S:" subject "\x01" base64(nonce, ciphertext,
+// tag). No value given at the front door may begin with "\x01".
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "annal/events.h"
+
+namespace annal::internal {
+
+using SubjectKey = std::array<uint8_t, 32>;
+
+// [A-Za-z0-9:._@/+-]{1,128}: an opaque id, logged in clear beside each
+// sealed value (docs/security.md).
+bool IsSubjectName(std::string_view name);
+
+inline bool LooksSealed(std::string_view v) { return !v.empty() && v[0] == '\x01'; }
+
+// A new random key (OpenSSL's RAND_bytes); std::runtime_error when the
+// generator fails.
+SubjectKey NewSubjectKey();
+
+std::string Seal(std::string_view plain, std::string_view subject, const SubjectKey& key,
+                 uint64_t seq, std::string_view field);
+
+// The subject a sealed value belongs to; nullopt when `v` is not one.
+std::optional<std::string_view> SealedSubject(std::string_view v);
+// The plain value, or nullopt when the key does not open it (another key:
+// the subject was forgotten, and perhaps seen again since).
+std::optional<std::string> Unseal(std::string_view v, const SubjectKey& key);
+
+// The personal fields of an event: its actor, then its body's.
+struct PersonalField {
+  std::string_view name;
+  std::optional<std::string>* optional = nullptr;  // an optional field, or
+  std::string* required = nullptr;                 // a required one
+  const std::string* value() const {
+    return optional ? (*optional ? &**optional : nullptr) : required;
+  }
+};
+std::vector<PersonalField> PersonalFields(Event& ev);
+// The name and value of each personal field `ev` holds.
+std::vector<std::pair<std::string_view, const std::string*>> PersonalValues(
+    const Event& ev);
+
+}  // namespace annal::internal
