@@ -207,7 +207,11 @@ Result<Event> JsonDecoder::Decode(std::string_view line) {
   if (!declared) {  // (an event of your own may have a field named so)
     if (Status st = ReadShape(find("shape"), &ev.shape); !st.ok()) return st;
   }
-  if (Status st = ReadValue("subject", find("subject"), &ev.subject); !st.ok()) return st;
+  // (A subject_forgotten's "subject" is its own field, not the envelope's.)
+  if (!std::holds_alternative<SubjectForgotten>(ev.body)) {
+    if (Status st = ReadValue("subject", find("subject"), &ev.subject); !st.ok())
+      return st;
+  }
   if (Status st = ReadErased(find("erased"), &ev.erased); !st.ok()) return st;
   find("seq");  // output only: assigned by the engine, ignored here
   if (declared) {

@@ -20,7 +20,7 @@ export CRASHREC=$PWD/$b/libannal_crashrec.so CRASH_WRITER=$PWD/$b/crash_writer \
 export ROUNDS=$rounds BLOCKS=$blocks SEED=${SEED:-$RANDOM}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-for scenario in self-test appends group declared deferred growth rebuild projection backup promote ship import nosync \
+for scenario in self-test appends group declared erasure deferred growth rebuild projection backup promote ship import nosync \
   faults faults-deferred faults-rebuild; do
   bash tests/crashsim/run.sh "$scenario" | tee -a "$log" | grep -v '^violation' || {
     echo "power loss: scenario $scenario FAILED (seed $SEED)"

@@ -124,6 +124,10 @@ std::optional<std::string> CheckFields(const Event& ev) {
             err = "\"level\" must be 0 to 5";
         }
         if constexpr (std::is_same_v<E, SubjectForgotten>) {
+          if (!err && ev.subject)
+            err =
+                "a subject_forgotten names its subject in its own field, not as the "
+                "envelope's \"subject\"";
           if (!err && !IsSubjectName(body.subject))
             err = "\"subject\" must be 1 to 128 of A-Z a-z 0-9 : . _ @ / + -";
         }

@@ -10,12 +10,16 @@ from typing import Any, ClassVar, Dict, Optional
 @dataclass(frozen=True, kw_only=True)
 class Event:
     """An audit event. `ts` (µs since the epoch) absent: the engine stamps
-    its clock at append. `actor`: who did it, free text."""
+    its clock at append. `actor`: who did it, free text. `subject`: whose
+    personal data it holds (docs/security.md, "Erasure"): its personal
+    fields are logged sealed under that subject's key, which
+    `store.forget(subject)` destroys."""
 
     type: ClassVar[str] = ""
 
     ts: Optional[int] = None
     actor: Optional[str] = None
+    subject: Optional[str] = None
 
     def to_dict(self) -> Dict[str, Any]:
         """The event as its JSONL object: "type" and the fields that are set."""

@@ -373,6 +373,14 @@ class Store(_Handle):
         return self.append({"type": "event_type_declared", "name": name,
                             "version": _int("version", version), "fields": ",".join(items)})
 
+    def forget(self, subject: str) -> Receipt:
+        """Erasure (docs/security.md): logs a subject_forgotten event whose
+        commit destroys `subject`'s key. From then on every read, export and
+        projection shows the personal values of events appended with that
+        subject as erased (None, named in the event's "erased"); the hash
+        chain and verify are unchanged."""
+        return self.append({"type": "subject_forgotten", "subject": subject})
+
     def event_types(self) -> List[Dict[str, Any]]:
         """The declared event types, in name order, each at its current
         version: {"name", "version", "fields": "amount:float,note:str?"}."""

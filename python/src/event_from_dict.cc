@@ -106,7 +106,8 @@ Status UnknownKey(PyObject* dict, const Event& ev, std::string_view type) {
     std::string name;
     bool known = false;
     if (ReadString("", key, &name).ok()) {
-      known = name == "type" || name == "ts" || name == "actor" || name == "seq";
+      known = name == "type" || name == "ts" || name == "actor" || name == "seq" ||
+              name == "subject";
       std::visit(
           [&](const auto& body) {
             using E = std::decay_t<decltype(body)>;
@@ -133,7 +134,9 @@ Result<std::vector<std::pair<std::string, Value>>> DeclaredFields(PyObject* dict
   while (PyDict_Next(dict, &pos, &key, &value)) {
     std::string name;
     if (!ReadString("", key, &name).ok()) return Bad("a field's name must be a string");
-    if (name == "type" || name == "ts" || name == "actor" || name == "seq") continue;
+    if (name == "type" || name == "ts" || name == "actor" || name == "seq" ||
+        name == "subject")
+      continue;
     if (value == Py_None) continue;
     if (PyBool_Check(value)) {
       out.emplace_back(name, value == Py_True);
@@ -174,6 +177,10 @@ Result<Event> EventFromDict(PyObject* dict) {
   const bool declared = !EmplaceBody(type, ev.body);
   if (Status st = ReadValue("ts", find("ts"), &ev.ts); !st.ok()) return st;
   if (Status st = ReadValue("actor", find("actor"), &ev.actor); !st.ok()) return st;
+  if (!std::holds_alternative<SubjectForgotten>(ev.body)) {  // (its own field)
+    if (Status st = ReadValue("subject", find("subject"), &ev.subject); !st.ok())
+      return st;
+  }
   find("seq");  // output only: assigned by the engine, ignored here
   if (declared) {
     // An event of your own (or no event at all: Append says which).

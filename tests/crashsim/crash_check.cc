@@ -166,6 +166,9 @@ struct Checker {
     if (standing->shipped_seq.value_or(0) > *last)
       return "the shipped marker names seq " + std::to_string(*standing->shipped_seq) +
              ", past the log's " + std::to_string(*last);
+    if (scenario == "erasure") {
+      if (std::string why = Erasure(*snap); !why.empty()) return why;
+    }
     if (*last == 0) return "";
     if (!acks.all.count(*last))
       return "ends inside a batch: at seq " + std::to_string(*last);
@@ -174,6 +177,28 @@ struct Checker {
     if (!hash.ok() || !*hash || it == final_hashes.end() || **hash != it->second)
       return "its log is not a prefix of the run's: the chain differs at seq " +
              std::to_string(*last);
+    return "";
+  }
+
+  // Every personal value readable unless its subject's forget is in the
+  // log, and erased if it is (crash_writer's "erasure" scenario).
+  static std::string Erasure(const annal::Snapshot& snap) {
+    std::set<std::string> forgotten;
+    std::vector<annal::LoggedEvent> personal;
+    annal::Status st = snap.ScanLog(1, [&](const annal::LoggedEvent& ev) {
+      if (auto* f = std::get_if<annal::SubjectForgotten>(&ev.event.body))
+        forgotten.insert(f->subject);
+      if (ev.event.subject) personal.push_back(ev);
+      return true;
+    });
+    if (!st.ok()) return "ScanLog failed: " + st.ToString();
+    for (const annal::LoggedEvent& ev : personal) {
+      const bool erased = !ev.event.erased.empty();
+      if (erased != forgotten.count(*ev.event.subject) > 0)
+        return "seq " + std::to_string(ev.seq) + " of " + *ev.event.subject + " reads " +
+               (erased ? "erased, its subject not forgotten: its key was lost"
+                       : "in clear, its subject forgotten: its key outlived the forget");
+    }
     return "";
   }
 

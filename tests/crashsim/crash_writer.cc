@@ -12,6 +12,9 @@
 //   declared    appends whose first batch declares an event type of your
 //               own, each batch one event of it, and halfway the type's
 //               version 2 (docs/events.md, "Events of your own")
+//   erasure     each batch's first event given an actor and a subject
+//               (user:0 to user:3), its first batch a new subject's key;
+//               halfway, user:1 forgotten (docs/security.md, "Erasure")
 //   deferred    deferred mode, the projector run after every third batch
 //   growth      a 64 KiB map at open: it grows in the middle of batches
 //   rebuild     Rebuild (the blue/green swap) halfway
@@ -90,6 +93,18 @@ void WithDeclaredEvents(std::vector<annal::Event>& events, size_t b, size_t batc
   events.push_back(deploy);
 }
 
+// The "erasure" scenario's additions to batch `b` of `batches`: crash_check
+// finds every value of a subject not forgotten readable (its key durable
+// before its records) and every value of user:1 erased once its forget is in.
+void WithPersonalData(std::vector<annal::Event>& events, size_t b, size_t batches) {
+  if (events.empty()) return;
+  std::string subject = "user:" + std::to_string(b % 4);
+  if (b >= batches / 2 && subject == "user:1") subject = "user:2";
+  events.front().actor = "person " + std::to_string(b);
+  events.front().subject = subject;
+  if (b == batches / 2) events.push_back(annal::SubjectForgotten{"user:1"});
+}
+
 // Appends `batches` batches from `workload`; false on an error other than a
 // rule (several threads' generated streams may break one together).
 bool AppendSome(annal::Engine& engine, annal::Workload& workload, size_t batch,
@@ -97,6 +112,7 @@ bool AppendSome(annal::Engine& engine, annal::Workload& workload, size_t batch,
   for (size_t b = 0; b < batches; ++b) {
     std::vector<annal::Event> events = workload.Take(batch);
     if (scenario == "declared") WithDeclaredEvents(events, b, batches);
+    if (scenario == "erasure") WithPersonalData(events, b, batches);
     auto receipt = engine.Append(events);
     if (!receipt.ok()) {
       if (receipt.status().code() == annal::Status::Code::kRejected) continue;

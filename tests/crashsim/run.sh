@@ -80,6 +80,9 @@ case "$scenario" in
   declared)
     annal declared declared 4 30
     ;;
+  erasure)
+    annal erasure erasure 4 30
+    ;;
   deferred | rebuild | projection | promote)
     annal "$scenario" "$scenario" 10 30
     ;;

@@ -32,6 +32,20 @@ def test_a_rejected_line_writes_nothing_and_names_the_line(writable):
     assert s.get_json("/v1/status")["head_seq"] == 500
 
 
+def test_a_subject_is_forgotten_over_http(writable):
+    db, s = writable
+    raised = ('{"type":"alarm_raised","alarm_id":"gdpr-1","severity":"info","source":"s",'
+              '"message":"Ana\'s laptop","subject":"user:ana"}\n')
+    status, _, data = s.request("POST", "/v1/events", body=raised)
+    assert status == 200, data
+    forget = '{"type":"subject_forgotten","subject":"user:ana"}\n'
+    status, _, data = s.request("POST", "/v1/events", body=forget)
+    assert status == 200, data
+    exported = annal("--db", db, "export").stdout
+    assert "Ana's laptop" not in exported
+    assert '"subject":"user:ana","erased":["message"]' in exported
+
+
 def test_a_line_that_is_no_json_object_is_422(writable):
     _, s = writable
     status, _, data = s.request("POST", "/v1/events", body="\n[1,2]\n")
