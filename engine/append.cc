@@ -49,9 +49,9 @@ Status AppendBatch(Engine::Impl& s, MDB_txn* txn, Kv& kv, const PendingAppend& p
     if (auto broken = s.validator.Admit(kv, ev)) {
       return Status::Rejected(Describe(i, ev, *broken), i);
     }
-    EncodeRecord(
-        s.record_builder, seq, p.stamped_ts[i],
-        SealedForLog(txn, s.subject_keys(), s.validator.Logged(ev), seq, &s.sealed));
+    EncodeRecord(s.record_builder, seq, p.stamped_ts[i],
+                 SealedForLog(txn, s.subject_keys(), s.validator.Logged(ev), seq,
+                              s.validator.Personal(), &s.sealed));
     std::string_view bytes(
         reinterpret_cast<const char*>(s.record_builder.GetBufferPointer()),
         s.record_builder.GetSize());

@@ -1,5 +1,6 @@
 #include "engine/subject_keys.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -22,6 +23,7 @@ std::optional<SubjectKey> LoadSubjectKey(MDB_txn* txn, MDB_dbi keys,
 }
 
 const Event& SealedForLog(MDB_txn* txn, MDB_dbi keys, const Event& ev, uint64_t seq,
+                          const std::vector<std::string>& declared_personal,
                           Event* scratch) {
   if (!ev.subject) return ev;
   auto key = LoadSubjectKey(txn, keys, *ev.subject);
@@ -30,6 +32,14 @@ const Event& SealedForLog(MDB_txn* txn, MDB_dbi keys, const Event& ev, uint64_t 
   for (PersonalField& f : PersonalFields(*scratch)) {
     std::string* v = f.optional ? (*f.optional ? &**f.optional : nullptr) : f.required;
     if (v) *v = Seal(*v, *ev.subject, *key, seq, f.name);
+  }
+  if (auto* d = std::get_if<DeclaredEvent>(&scratch->body)) {
+    for (auto& [name, value] : d->fields) {
+      auto* text = std::get_if<std::string>(&value);
+      if (text && std::find(declared_personal.begin(), declared_personal.end(), name) !=
+                      declared_personal.end())
+        *text = Seal(*text, *ev.subject, *key, seq, name);
+    }
   }
   scratch->subject.reset();  // the sealed values name it
   scratch->erased.clear();
@@ -72,6 +82,19 @@ std::optional<std::string> SubjectKeyReader::Open(std::string_view sealed) {
 }
 
 void SubjectKeyReader::OpenEvent(Event& ev) {
+  if (auto* d = std::get_if<DeclaredEvent>(&ev.body)) {  // its personal fields
+    std::erase_if(d->fields, [&](auto& field) {
+      auto* text = std::get_if<std::string>(&field.second);
+      if (!text || !LooksSealed(*text)) return false;
+      if (auto subject = SealedSubject(*text)) ev.subject = std::string(*subject);
+      if (auto plain = Open(*text)) {
+        *text = std::move(*plain);
+        return false;
+      }
+      ev.erased.push_back(field.first);
+      return true;  // erased: absent
+    });
+  }
   for (PersonalField& f : PersonalFields(ev)) {
     std::string* v = f.optional ? (*f.optional ? &**f.optional : nullptr) : f.required;
     if (!v || !LooksSealed(*v)) continue;
@@ -93,6 +116,14 @@ std::optional<std::string> SealedLookalike(const Event& ev) {
     if (LooksSealed(*value))
       return "field \"" + std::string(name) +
              "\" begins with U+0001, which marks a sealed value (docs/security.md)";
+  }
+  if (auto* d = std::get_if<DeclaredEvent>(&ev.body)) {
+    for (const auto& [name, value] : d->fields) {
+      auto* text = std::get_if<std::string>(&value);
+      if (text && LooksSealed(*text))
+        return "field \"" + name +
+               "\" begins with U+0001, which marks a sealed value (docs/security.md)";
+    }
   }
   return std::nullopt;
 }

@@ -26,9 +26,11 @@ std::optional<SubjectKey> LoadSubjectKey(MDB_txn* txn, MDB_dbi keys,
                                          std::string_view subject);
 
 // The event as it must be logged at `seq`: `ev` itself when it has no
-// subject, else a copy in `*scratch` with its personal fields sealed.
-// std::logic_error when the subject has no key (EnsureSubjectKeys first).
+// subject, else a copy in `*scratch` with its personal fields sealed (an
+// event of your own's: those named in `declared_personal`).
+// std::logic_error when the subject has no key (SubjectKeyCreator first).
 const Event& SealedForLog(MDB_txn* txn, MDB_dbi keys, const Event& ev, uint64_t seq,
+                          const std::vector<std::string>& declared_personal,
                           Event* scratch);
 
 // Keys for the subjects of `events` that have none, created in a write

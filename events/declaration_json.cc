@@ -28,9 +28,11 @@ Result<FieldSpec> ReadField(element f, size_t i) {
     if (key == "type" && value.get_string().get(type) == simdjson::SUCCESS) continue;
     if (key == "optional" && value.get_bool().get(spec.optional) == simdjson::SUCCESS)
       continue;
+    if (key == "personal" && value.get_bool().get(spec.personal) == simdjson::SUCCESS)
+      continue;
     return Bad(at + "\"" + std::string(key) +
                "\" is not one of name (a string), type (a string), optional (true or "
-               "false)");
+               "false), personal (true or false)");
   }
   if (name.empty()) return Bad(at + "\"name\" is missing");
   spec.name = std::string(name);
@@ -109,6 +111,7 @@ void AppendDeclarationJson(std::string& out, const EventTypeDeclared& d) {
     fo.Field("name", f.name);
     fo.Field("type", NameOf(f.type));
     fo.Field("optional", f.optional);
+    if (f.personal) fo.Field("personal", true);
   }
   out += ']';
 }

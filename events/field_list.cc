@@ -30,6 +30,10 @@ std::optional<std::vector<FieldSpec>> ParseFieldList(std::string_view text) {
     FieldSpec f;
     f.name = std::string(item.substr(0, colon));
     std::string_view type = item.substr(colon + 1);
+    if (type.ends_with(":personal")) {
+      f.personal = true;
+      type.remove_suffix(std::string_view(":personal").size());
+    }
     if (!type.empty() && type.back() == '?') {
       f.optional = true;
       type.remove_suffix(1);
@@ -51,6 +55,7 @@ std::string FieldListText(const std::vector<FieldSpec>& fields) {
     out += ':';
     out += NameOf(f.type);
     if (f.optional) out += '?';
+    if (f.personal) out += ":personal";
   }
   return out;
 }
@@ -94,7 +99,7 @@ std::optional<std::string> CheckDeclaration(const EventTypeDeclared& d) {
   auto fields = ParseFieldList(d.fields);
   if (!fields) {
     return "fields must be \"name:type\" items joined by commas (type int, str, bool "
-           "or float, then ? when optional): \"" +
+           "or float, then ? when optional, then :personal when personal): \"" +
            d.fields + "\" is not";
   }
   if (FieldListText(*fields) != d.fields) return "fields must be written without spaces";
@@ -107,6 +112,10 @@ std::optional<std::string> CheckDeclaration(const EventTypeDeclared& d) {
       return "a field's name is [a-z][a-z0-9_]{0,62}; \"" + name + "\" is not";
     if (IsEnvelopeName(name))
       return "field \"" + name + "\" is an envelope field of every event";
+    if ((*fields)[i].personal && (*fields)[i].type != FieldType::kStr)
+      return "field \"" + name +
+             "\" is personal: only a str field may be (it is logged "
+             "sealed, docs/security.md)";
     for (size_t j = 0; j < i; ++j) {
       if ((*fields)[j].name == name) return "field \"" + name + "\" is declared twice";
     }

@@ -81,6 +81,9 @@ void AppendJson(std::string& out, const Event& ev, std::optional<uint64_t> seq) 
       out += ':';
       internal::AppendJsonValue(out, value, /*float_fraction=*/true);
     }
+    for (const std::string& name : ev.erased) {  // null: its subject was forgotten
+      if (name != "actor") o.Field(name, std::optional<std::string>());
+    }
     return;
   }
   std::visit(

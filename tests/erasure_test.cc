@@ -217,5 +217,44 @@ TEST(Erasure, TheCommandLineForgetsAndExportShowsTheMarker) {
   EXPECT_THAT(run(copy + " export"), Not(HasSubstr("Ana")));
 }
 
+// An event of your own's personal fields, declared so: sealed like the
+// built-ins' and erased by the same forget; a personal field must be a str,
+// and a declaration cannot make a field personal later.
+TEST(Erasure, DeclaredPersonalFieldsAreSealedAndErased) {
+  TempDir dir;
+  auto e = MustOpen(dir.path());
+  const EventTypeDeclared signup{"signup.done", 1,
+                                 "email:str:personal,plan:str,ref:str?"};
+  ASSERT_EQ(ParseFieldList(signup.fields)->at(0).personal, true);
+  DeclaredEvent ev{"signup.done",
+                   {{"email", std::string("ana.lindqvist@example.org")},
+                    {"plan", std::string("pro")}}};
+  ASSERT_TRUE(Put(*e, {signup, Of("user:ana", ev)}).ok());
+  auto log = Log(*e);
+  ASSERT_EQ(std::get<DeclaredEvent>(log[1].event.body).fields.at(0).second,
+            Value{std::string("ana.lindqvist@example.org")});
+  ASSERT_TRUE(e->Forget("user:ana").ok());
+  log = Log(*e);
+  const auto& erased = std::get<DeclaredEvent>(log[1].event.body);
+  ASSERT_EQ(erased.fields.size(), 1u);  // email erased: absent
+  EXPECT_EQ(erased.fields.at(0).first, "plan");
+  EXPECT_EQ(log[1].event.erased, std::vector<std::string>{"email"});
+  std::string line;
+  AppendJson(line, log[1].event, log[1].seq);
+  EXPECT_THAT(line, HasSubstr(R"("plan":"pro","email":null)"));
+  EXPECT_TRUE(e->Verify()->identical());
+  e.reset();
+  EXPECT_THAT(AllBytes(dir.path()), Not(HasSubstr("lindqvist@example")));
+
+  e = MustOpen(dir.path());
+  auto r = Put(*e, {EventTypeDeclared{"x.y", 1, "n:int:personal"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("only a str field may be"));
+  r = Put(*e, {EventTypeDeclared{"signup.done", 2,
+                                 "email:str:personal,plan:str:personal,ref:str?"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("field \"plan\" becomes personal"));
+}
+
 }  // namespace
 }  // namespace annal::testing

@@ -53,8 +53,8 @@ std::string Named(Kind k, std::string_view id) {
 class Admission {
  public:
   Admission(Kv& kv, AlignedBuf& buf, std::optional<DeclaredEvent>* logged,
-            const UpcasterSet* upcasters)
-      : kv_(kv), buf_(buf), logged_(logged), upcasters_(upcasters) {}
+            std::vector<std::string>* personal, const UpcasterSet* upcasters)
+      : kv_(kv), buf_(buf), logged_(logged), personal_(personal), upcasters_(upcasters) {}
 
   Verdict operator()(const TaskCreated& e) { return Create(kTask, e.task_id, 0); }
   Verdict operator()(const TaskStatusChanged& e) {
@@ -197,7 +197,7 @@ class Admission {
     return std::nullopt;  // its effect is the key's destruction (engine/subject_keys.h)
   }
   Verdict operator()(const DeclaredEvent& e) {
-    return AdmitDeclared(kv_, e, buf_, logged_);
+    return AdmitDeclared(kv_, e, buf_, logged_, personal_);
   }
 
  private:
@@ -274,6 +274,7 @@ class Admission {
   Kv& kv_;
   AlignedBuf& buf_;
   std::optional<DeclaredEvent>* logged_;
+  std::vector<std::string>* personal_;
   const UpcasterSet* upcasters_;
   Entry loaded_;
 };
@@ -283,6 +284,7 @@ class Admission {
 std::optional<std::string> Validator::Admit(Kv& kv, const Event& ev) {
   logged_ = nullptr;
   declared_.reset();
+  personal_.clear();
   const bool built_in = !std::holds_alternative<DeclaredEvent>(ev.body);
   std::optional<uint32_t> stamp;
   if (built_in) {
@@ -295,12 +297,13 @@ std::optional<std::string> Validator::Admit(Kv& kv, const Event& ev) {
     }
   }
   std::optional<std::string> verdict =
-      std::visit(Admission(kv, buf_, &declared_, upcasters_), ev.body);
+      std::visit(Admission(kv, buf_, &declared_, &personal_, upcasters_), ev.body);
   if (verdict) return verdict;
   if (declared_) {
     normalized_.body = std::move(*declared_);
     normalized_.ts = ev.ts;
     normalized_.actor = ev.actor;
+    normalized_.subject = ev.subject;
     normalized_.shape.reset();
     logged_ = &normalized_;
   } else if (built_in && (ev.shape == 1u || (!ev.shape && stamp))) {

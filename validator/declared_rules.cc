@@ -41,6 +41,9 @@ std::optional<std::string> Narrower(const std::vector<FieldSpec>& current,
     if (!was.optional && is.optional)
       return "required field " + Quote(was.name) +
              " becomes optional (events logged under it would read differently)";
+    if (was.personal != is.personal)
+      return "field " + Quote(was.name) + (is.personal ? " becomes" : " stops being") +
+             " personal (events logged before were sealed otherwise)";
   }
   for (size_t i = current.size(); i < next.size(); ++i) {
     if (!next[i].optional)
@@ -115,8 +118,10 @@ std::optional<std::string> AdmitDeclaration(Kv& kv, const EventTypeDeclared& d,
 }
 
 std::optional<std::string> AdmitDeclared(Kv& kv, const DeclaredEvent& e, AlignedBuf& buf,
-                                         std::optional<DeclaredEvent>* logged) {
+                                         std::optional<DeclaredEvent>* logged,
+                                         std::vector<std::string>* personal) {
   logged->reset();
+  personal->clear();
   auto declared = LoadDeclaration(kv, e.type, buf);
   if (!declared) {
     return "event type " + Quote(e.type) +
@@ -160,6 +165,7 @@ std::optional<std::string> AdmitDeclared(Kv& kv, const DeclaredEvent& e, Aligned
                 (given == FieldType::kInt ? "an " : "a ") + std::string(NameOf(given)));
   }
   for (const FieldSpec& s : specs) {
+    if (s.personal) personal->push_back(s.name);
     if (s.optional) continue;
     bool given = false;
     for (const auto& [name, value] : e.fields) given = given || name == s.name;

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "annal/events.h"
 #include "events/upcast.h"
@@ -33,8 +34,9 @@ std::optional<std::string> AdmitDeclaration(Kv& kv, const EventTypeDeclared& d,
 // Every field declared and of its declared type, every required one given.
 // `*logged` is the event as it must be logged, when that is not `e` as
 // given: stamped with the declaration's version, a float field given an int
-// holding that float.
+// holding that float. `*personal`: the names of the type's personal fields.
 std::optional<std::string> AdmitDeclared(Kv& kv, const DeclaredEvent& e, AlignedBuf& buf,
-                                         std::optional<DeclaredEvent>* logged);
+                                         std::optional<DeclaredEvent>* logged,
+                                         std::vector<std::string>* personal);
 
 }  // namespace annal::internal

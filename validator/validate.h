@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "annal/events.h"
 #include "events/upcast.h"
@@ -36,11 +37,15 @@ class Validator {
   // normalized form (a declared event's int given for a float field). Valid
   // until the next Admit.
   const Event& Logged(const Event& ev) const { return logged_ ? *logged_ : ev; }
+  // The personal fields (annal/declared_events.h) of the event of your own
+  // last admitted; empty after any other event. Valid until the next Admit.
+  const std::vector<std::string>& Personal() const { return personal_; }
 
  private:
   const UpcasterSet* upcasters_;
   AlignedBuf buf_;
   std::optional<DeclaredEvent> declared_;
+  std::vector<std::string> personal_;
   Event normalized_;
   const Event* logged_ = nullptr;
 };

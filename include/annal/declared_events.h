@@ -39,6 +39,9 @@ struct FieldSpec {
   std::string name;
   FieldType type = FieldType::kInt;
   bool optional = false;
+  // An event of your own's personal field (a str): logged sealed under the
+  // event's subject's key (docs/security.md, "Erasure"). Declarations only.
+  bool personal = false;
   bool operator==(const FieldSpec&) const = default;
 };
 
@@ -54,7 +57,8 @@ struct EventTypeDeclared {
   std::string name;  // [a-z][a-z0-9_.]{0,62}, not a built-in type's
   int64_t version = 1;
   // The fields in order, "name:type" joined by commas, a "?" after the type
-  // of an optional one: "amount:float,currency:str,note:str?" (FieldListText).
+  // of an optional one, ":personal" after a personal one (a str):
+  // "amount:float,currency:str,note:str?,email:str:personal" (FieldListText).
   std::string fields;
   static constexpr std::string_view kType = "event_type_declared";
   bool operator==(const EventTypeDeclared&) const = default;

@@ -4,6 +4,7 @@ forged onto the stream's subject stops the replica at its seq; a stream
 that is another store's log is refused by ship."""
 import json
 import os
+import pathlib
 import subprocess
 import urllib.request
 
@@ -116,3 +117,31 @@ def test_events_of_your_own_reach_a_replica_byte_for_byte(cluster, tmp_path):
     assert_same_store(primary, replica)
     assert run(replica, "schema", "list").stdout == run(primary, "schema", "list").stdout
     assert b'"region":"eu"' in export(replica)
+
+
+def test_a_forget_reaches_a_replica_and_no_plaintext_does(cluster, tmp_path):
+    """Erasure (docs/security.md): the stream carries sealed values and the
+    subject_forgotten record, never a key; the replica, like the primary,
+    holds no byte of the subject's plaintext and verifies."""
+    primary, replica = str(tmp_path / "primary"), str(tmp_path / "replica")
+    lines = [
+        '{"type":"task_created","ts":1,"task_id":"t1","name":"invoice"}',
+        '{"type":"alarm_raised","ts":1,"actor":"operator:ana-lindqvist",'
+        '"subject":"user:ana","alarm_id":"a1","severity":"info","source":"laptop",'
+        '"message":"laptop of Ana Lindqvist is offline"}',
+        '{"type":"approval_requested","ts":2,"subject":"user:ana","approval_id":"p1",'
+        '"task_id":"t1","action":"pay","context":"Ana Lindqvist, invoice 4711",'
+        '"expires_at":99}',
+    ]
+    run(primary, "import", "-", input=("\n".join(lines) + "\n").encode())
+    run(primary, "forget", "user:ana")
+    run(primary, "ship", "--nats", cluster.urls, "--replicas", "1", "--once")
+    run(replica, "replica", "--nats", cluster.urls, "--once")
+    assert_same_store(primary, replica)
+    exported = export(replica).decode()
+    assert '"erased":["actor","message"]' in exported
+    assert '"type":"subject_forgotten"' in exported
+    for db in (primary, replica):
+        for f in pathlib.Path(db).iterdir():
+            data = f.read_bytes()
+            assert b"Lindqvist" not in data and b"invoice 4711" not in data, f
