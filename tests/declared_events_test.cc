@@ -38,18 +38,6 @@ std::string AppendError(Engine& e, std::vector<Event> batch) {
   return r.status().message();
 }
 
-std::vector<LoggedEvent> Log(Engine& e) {
-  std::vector<LoggedEvent> out;
-  auto snap = e.Read();
-  EXPECT_TRUE(snap->ScanLog(1,
-                            [&](const LoggedEvent& ev) {
-                              out.push_back(ev);
-                              return true;
-                            })
-                  .ok());
-  return out;
-}
-
 TEST(DeclaredEvents, ADeclarationThenItsEventsInOneBatchAreLoggedAsGiven) {
   TempDir dir;
   auto e = MustOpen(dir.path());
@@ -57,7 +45,7 @@ TEST(DeclaredEvents, ADeclarationThenItsEventsInOneBatchAreLoggedAsGiven) {
   ev.actor = "operator:ana";
   ev.ts = 1'700'000'000'000'000;
   ASSERT_TRUE(Put(*e, {kBudgetV1, ev}).ok());
-  auto log = Log(*e);
+  auto log = LoggedEvents(*e);
   ASSERT_EQ(log.size(), 2u);
   EXPECT_EQ(std::get<EventTypeDeclared>(log[0].event.body), kBudgetV1);
   std::get<DeclaredEvent>(ev.body).version = 1;  // stamped at append
@@ -77,7 +65,7 @@ TEST(DeclaredEvents, AFloatFieldGivenAnIntIsLoggedAsAFloat) {
   ASSERT_TRUE(Put(*e, {kBudgetV1, given}).ok());
   DeclaredEvent expected = Budget(7.0);
   expected.version = 1;
-  EXPECT_EQ(std::get<DeclaredEvent>(Log(*e)[1].event.body), expected);
+  EXPECT_EQ(std::get<DeclaredEvent>(LoggedEvents(*e)[1].event.body), expected);
 }
 
 TEST(DeclaredEvents, BadEventsAreRefusedNamingTheFieldAndTheRule) {
@@ -105,7 +93,7 @@ TEST(DeclaredEvents, BadEventsAreRefusedNamingTheFieldAndTheRule) {
   null.fields.insert(null.fields.begin() + 2, {"note", std::monostate{}});
   EXPECT_THAT(AppendError(*e, {null}), HasSubstr("field \"note\" is null"));
   // Nothing of a refused batch was written.
-  EXPECT_EQ(Log(*e).size(), 1u);
+  EXPECT_EQ(LoggedEvents(*e).size(), 1u);
 }
 
 TEST(DeclaredEvents, ADeclarationIsExtendedByOptionalFieldsAndNeverNarrowed) {
@@ -145,7 +133,7 @@ TEST(DeclaredEvents, ADeclarationIsExtendedByOptionalFieldsAndNeverNarrowed) {
   ASSERT_TRUE(Put(*e, {Budget(1), v2, later, Budget(2)}).ok());
   EXPECT_EQ(e->Read()->EventTypes()->at(0), v2);
   // Each event is stamped with the version it was checked against.
-  auto log = Log(*e);
+  auto log = LoggedEvents(*e);
   ASSERT_EQ(log.size(), 6u);
   EXPECT_EQ(std::get<DeclaredEvent>(log[2].event.body).version, 1);
   EXPECT_EQ(std::get<DeclaredEvent>(log[4].event.body).version, 2);

@@ -41,18 +41,6 @@ std::vector<Event> Stream() {
           Of("user:bo", bo), plain};
 }
 
-std::vector<LoggedEvent> Log(const Engine& e) {
-  std::vector<LoggedEvent> out;
-  auto snap = e.Read();
-  EXPECT_TRUE(snap->ScanLog(1,
-                            [&](const LoggedEvent& ev) {
-                              out.push_back(ev);
-                              return true;
-                            })
-                  .ok());
-  return out;
-}
-
 // Every byte of every file under `dir`.
 std::string AllBytes(const std::string& dir) {
   std::string all;
@@ -71,7 +59,7 @@ TEST(Erasure, PersonalValuesAreSealedInTheFilesAndReadInClear) {
   TempDir dir;
   auto e = MustOpen(dir.path());
   ASSERT_TRUE(Put(*e, Stream()).ok());
-  auto log = Log(*e);
+  auto log = LoggedEvents(*e);
   EXPECT_EQ(log[0].event.actor, "operator:ana-lindqvist");
   EXPECT_EQ(log[0].event.subject, "user:ana");
   EXPECT_TRUE(log[0].event.erased.empty());
@@ -99,7 +87,7 @@ TEST(Erasure, ForgetErasesEverywhereAndTheChainAndProjectionsVerify) {
   auto forgot = e->Forget("user:ana");
   ASSERT_TRUE(forgot.ok()) << forgot.status().ToString();
 
-  auto log = Log(*e);
+  auto log = LoggedEvents(*e);
   ASSERT_EQ(log.size(), 6u);
   EXPECT_EQ(log[0].event.actor, std::nullopt);
   EXPECT_EQ(log[0].event.erased, std::vector<std::string>{"actor"});
@@ -155,7 +143,7 @@ TEST(Erasure, ASubjectSeenAgainAfterItsForgetGetsANewKey) {
   Event again = TaskCreated{"t2", "b", std::nullopt};
   again.actor = "ana again";
   ASSERT_TRUE(Put(*e, {Of("user:ana", again)}).ok());
-  auto log = Log(*e);
+  auto log = LoggedEvents(*e);
   EXPECT_EQ(log[0].event.actor, std::nullopt);  // the old key is gone for good
   EXPECT_EQ(log[2].event.actor, "ana again");
   EXPECT_TRUE(e->Verify()->identical());
@@ -230,11 +218,11 @@ TEST(Erasure, DeclaredPersonalFieldsAreSealedAndErased) {
                    {{"email", std::string("ana.lindqvist@example.org")},
                     {"plan", std::string("pro")}}};
   ASSERT_TRUE(Put(*e, {signup, Of("user:ana", ev)}).ok());
-  auto log = Log(*e);
+  auto log = LoggedEvents(*e);
   ASSERT_EQ(std::get<DeclaredEvent>(log[1].event.body).fields.at(0).second,
             Value{std::string("ana.lindqvist@example.org")});
   ASSERT_TRUE(e->Forget("user:ana").ok());
-  log = Log(*e);
+  log = LoggedEvents(*e);
   const auto& erased = std::get<DeclaredEvent>(log[1].event.body);
   ASSERT_EQ(erased.fields.size(), 1u);  // email erased: absent
   EXPECT_EQ(erased.fields.at(0).first, "plan");

@@ -172,6 +172,21 @@ Result<std::vector<Row>> AsRows(const Result<Row>& r) {
 
 }  // namespace
 
+std::vector<LoggedEvent> LoggedEvents(const Engine& engine, Snapshot::LogView view) {
+  std::vector<LoggedEvent> out;
+  auto snap = engine.Read();
+  EXPECT_TRUE(snap.ok()) << snap.status().ToString();
+  Status st = snap->ScanLog(
+      1,
+      [&](const LoggedEvent& ev) {
+        out.push_back(ev);
+        return true;
+      },
+      view);
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  return out;
+}
+
 std::string AllQueriesJson(const Engine& engine) {
   auto snap = engine.Read();
   EXPECT_TRUE(snap.ok()) << snap.status().ToString();

@@ -80,6 +80,10 @@ std::unique_ptr<Engine> MustOpen(const std::string& dir, Options options = {});
 // a few times, every alarm state) rendered as JSONL, one section per query.
 std::string AllQueriesJson(const Engine& engine);
 
+// The whole log, read through Snapshot::ScanLog in `view`.
+std::vector<LoggedEvent> LoggedEvents(
+    const Engine& engine, Snapshot::LogView view = Snapshot::LogView::kCurrent);
+
 // Runs a shell command line; returns its exit status and standard output.
 struct CommandResult {
   int exit_code = -1;

@@ -77,20 +77,6 @@ Options WithV2(uint32_t version = 1, double scale = 100) {
   return o;
 }
 
-std::vector<LoggedEvent> Log(const Engine& e, Snapshot::LogView view) {
-  std::vector<LoggedEvent> out;
-  auto snap = e.Read();
-  Status st = snap->ScanLog(
-      1,
-      [&](const LoggedEvent& ev) {
-        out.push_back(ev);
-        return true;
-      },
-      view);
-  EXPECT_TRUE(st.ok()) << st.ToString();
-  return out;
-}
-
 uint64_t Fingerprint(const Engine& e, const std::string& projection) {
   auto f = e.Read()->ProjectionFingerprints();
   EXPECT_TRUE(f.ok());
@@ -138,8 +124,8 @@ TEST(Upcast, AStoreWrittenInV1ProjectsWhatTheSameStreamWrittenInV2Does) {
   EXPECT_EQ(rows->rows[1].fields, (Values{int64_t{325}, int64_t{2}}));   // t2
 
   // Read through the upcaster by default; as written on request.
-  auto current = Log(*old_e, Snapshot::LogView::kCurrent);
-  auto written = Log(*old_e, Snapshot::LogView::kAsWritten);
+  auto current = LoggedEvents(*old_e, Snapshot::LogView::kCurrent);
+  auto written = LoggedEvents(*old_e, Snapshot::LogView::kAsWritten);
   ASSERT_EQ(current.size(), 7u);
   DeclaredEvent first_v2 = V2("t1", 1250);
   first_v2.version = 2;
@@ -275,7 +261,7 @@ TEST(Upcast, ABuiltInTypeEvolvesThroughTheSameMechanism) {
   ASSERT_TRUE(Put(*e, {AlarmRaised{"a2", Severity::kCritical, "cpu", "cpu: hot"}}).ok());
   EXPECT_EQ(AlarmMessages(*e),
             (std::vector<std::string>{"disk: nearly full", "cpu: hot"}));
-  auto written = Log(*e, Snapshot::LogView::kAsWritten);
+  auto written = LoggedEvents(*e, Snapshot::LogView::kAsWritten);
   EXPECT_EQ(written[0].event.shape, 1u);  // said outright: the type has others
   EXPECT_EQ(written[1].event.shape, 2u);  // stamped at append
   EXPECT_EQ(std::get<AlarmRaised>(written[0].event.body).message, "nearly full");
