@@ -80,6 +80,10 @@ Status CreateSubjectKeys(Engine::Impl& s, std::span<PendingAppend* const> group)
     for (const Event& ev : p->batch) creator.Need(ev);
   }
   if (creator.empty()) return Status::Ok();
+  {
+    Txn read(s.env.handle(), Txn::kReadOnly);  // most groups: every key is there
+    if (creator.DropThoseWithKeys(read.handle(), s.subject_keys())) return Status::Ok();
+  }
   Txn txn = s.BeginWrite();
   if (ReadMode(txn.handle(), s.meta()) == "replica")
     return Status::Ok();  // refused below

@@ -31,14 +31,14 @@ const Event& SealedForLog(MDB_txn* txn, MDB_dbi keys, const Event& ev, uint64_t 
   *scratch = ev;
   for (PersonalField& f : PersonalFields(*scratch)) {
     std::string* v = f.optional ? (*f.optional ? &**f.optional : nullptr) : f.required;
-    if (v) *v = Seal(*v, *ev.subject, *key, seq, f.name);
+    if (v) *v = Seal(*v, *ev.subject, *key);
   }
   if (auto* d = std::get_if<DeclaredEvent>(&scratch->body)) {
     for (auto& [name, value] : d->fields) {
       auto* text = std::get_if<std::string>(&value);
       if (text && std::find(declared_personal.begin(), declared_personal.end(), name) !=
                       declared_personal.end())
-        *text = Seal(*text, *ev.subject, *key, seq, name);
+        *text = Seal(*text, *ev.subject, *key);
     }
   }
   scratch->subject.reset();  // the sealed values name it
@@ -48,10 +48,14 @@ const Event& SealedForLog(MDB_txn* txn, MDB_dbi keys, const Event& ev, uint64_t 
 
 void SubjectKeyCreator::Need(const Event& ev) {
   if (!ev.subject || !IsSubjectName(*ev.subject)) return;  // (the validator says why)
-  for (const std::string& s : subjects_) {
-    if (s == *ev.subject) return;
-  }
-  subjects_.push_back(*ev.subject);
+  if (!subjects_.contains(*ev.subject)) subjects_.insert(*ev.subject);
+}
+
+bool SubjectKeyCreator::DropThoseWithKeys(MDB_txn* txn, MDB_dbi keys) {
+  std::erase_if(subjects_, [&](const std::string& subject) {
+    return GetInPlace(txn, keys, keys::Id(subject)).has_value();
+  });
+  return subjects_.empty();
 }
 
 void SubjectKeyCreator::CreateIn(MDB_txn* txn, MDB_dbi keys) const {

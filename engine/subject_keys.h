@@ -12,6 +12,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,16 +34,20 @@ const Event& SealedForLog(MDB_txn* txn, MDB_dbi keys, const Event& ev, uint64_t 
                           const std::vector<std::string>& declared_personal,
                           Event* scratch);
 
-// Keys for the subjects of `events` that have none, created in a write
-// transaction of their own and committed durably (Engine::Impl::CommitDurably).
+// Keys for the subjects of a group's events that have none: Need() each
+// event, drop those that have a key (a read transaction), then, if any is
+// left, create them in a write transaction committed durably
+// (engine/append.cc, CreateSubjectKeys).
 class SubjectKeyCreator {
  public:
   void Need(const Event& ev);
   bool empty() const { return subjects_.empty(); }
+  // Forgets the subjects that have a key in `txn`; true when none is left.
+  bool DropThoseWithKeys(MDB_txn* txn, MDB_dbi keys);
   void CreateIn(MDB_txn* txn, MDB_dbi keys) const;
 
  private:
-  std::vector<std::string> subjects_;
+  std::set<std::string, std::less<>> subjects_;
 };
 
 // A logged SubjectForgotten's effect: its subject's key destroyed.

@@ -7,26 +7,46 @@
 #include <memory>
 #include <stdexcept>
 
-#include "store/chain.h"
-
 namespace annal::internal {
 namespace {
 
 constexpr std::string_view kPrefix = "\x01S:";
 constexpr size_t kNonceBytes = 12, kTagBytes = 16;
 
-struct CtxFree {
-  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
-};
-using Ctx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
+// As in store/chain.cc: the cipher fetched once (EVP_aes_256_gcm() makes
+// OpenSSL 3 look it up on every init), one context per thread and
+// direction, set up for the cipher once; each value sets its key and nonce.
+// (Measured: a fresh context and lookup per value cost more than the
+// encryption; docs/performance-notes.md, "Issue 25".)
+EVP_CIPHER_CTX* ContextFor(bool encrypt) {
+  static EVP_CIPHER* const kAesGcm = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  struct Free {
+    void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
+  };
+  thread_local std::unique_ptr<EVP_CIPHER_CTX, Free> contexts[2];
+  auto& ctx = contexts[encrypt ? 1 : 0];
+  if (!ctx) {
+    ctx.reset(EVP_CIPHER_CTX_new());
+    if (!ctx || !kAesGcm ||
+        EVP_CipherInit_ex(ctx.get(), kAesGcm, nullptr, nullptr, nullptr,
+                          encrypt ? 1 : 0) != 1) {
+      ctx.reset();
+      throw std::runtime_error("AES-256-GCM: no cipher context (OpenSSL)");
+    }
+  }
+  return ctx.get();
+}
 
-// The nonce: the first 12 bytes of the hash chain's SHA-256 over the
-// field's name at the record's seq. Unique per (seq, field) in a store;
-// a key is never used by another store.
-std::array<uint8_t, kNonceBytes> NonceOf(uint64_t seq, std::string_view field) {
-  const Hash h = ChainHash(Hash{}, seq, field);
+// A random nonce, not one derived from the seq: a store restored from a
+// backup, or a replica promoted past records its old primary never
+// shipped, logs other values at the same seqs under the same keys, and
+// GCM must never see one nonce twice under a key. Replay never seals (the
+// sealed bytes are in the log), so nothing needs the nonce to be derivable.
+// 96 random bits per value: safe far past any subject's number of values.
+std::array<uint8_t, kNonceBytes> NewNonce() {
   std::array<uint8_t, kNonceBytes> n;
-  std::copy_n(h.begin(), kNonceBytes, n.begin());
+  if (RAND_bytes(n.data(), static_cast<int>(n.size())) != 1)
+    throw std::runtime_error("RAND_bytes failed: no nonce to seal with");
   return n;
 }
 
@@ -76,25 +96,23 @@ SubjectKey NewSubjectKey() {
   return key;
 }
 
-std::string Seal(std::string_view plain, std::string_view subject, const SubjectKey& key,
-                 uint64_t seq, std::string_view field) {
-  const auto nonce = NonceOf(seq, field);
-  Ctx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) Fail("a context");
+std::string Seal(std::string_view plain, std::string_view subject,
+                 const SubjectKey& key) {
+  const auto nonce = NewNonce();
+  EVP_CIPHER_CTX* ctx = ContextFor(true);
   std::string raw(kNonceBytes + plain.size() + kTagBytes, '\0');
   auto* out = reinterpret_cast<unsigned char*>(raw.data());
   std::copy(nonce.begin(), nonce.end(), out);
   int len = 0;
-  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(),
-                         nonce.data()) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len,
+  if (EVP_EncryptInit_ex(ctx, nullptr, nullptr, key.data(), nonce.data()) != 1 ||
+      EVP_EncryptUpdate(ctx, nullptr, &len,
                         reinterpret_cast<const unsigned char*>(subject.data()),
                         static_cast<int>(subject.size())) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), out + kNonceBytes, &len,
+      EVP_EncryptUpdate(ctx, out + kNonceBytes, &len,
                         reinterpret_cast<const unsigned char*>(plain.data()),
                         static_cast<int>(plain.size())) != 1 ||
-      EVP_EncryptFinal_ex(ctx.get(), out + kNonceBytes + len, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes,
+      EVP_EncryptFinal_ex(ctx, out + kNonceBytes + len, &len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes,
                           out + kNonceBytes + plain.size()) != 1)
     Fail("sealing");
   return std::string(kPrefix) + std::string(subject) + '\x01' + Base64(raw);
@@ -117,19 +135,18 @@ std::optional<std::string> Unseal(std::string_view v, const SubjectKey& key) {
   const auto* in = reinterpret_cast<const unsigned char*>(raw->data());
   const size_t n = raw->size() - kNonceBytes - kTagBytes;
   std::string plain(n, '\0');
-  Ctx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) Fail("a context");
+  EVP_CIPHER_CTX* ctx = ContextFor(false);
   int len = 0;
   std::string tag(raw->substr(kNonceBytes + n));
-  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), in) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len,
+  if (EVP_DecryptInit_ex(ctx, nullptr, nullptr, key.data(), in) != 1 ||
+      EVP_DecryptUpdate(ctx, nullptr, &len,
                         reinterpret_cast<const unsigned char*>(subject->data()),
                         static_cast<int>(subject->size())) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len,
+      EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(plain.data()), &len,
                         in + kNonceBytes, static_cast<int>(n)) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) != 1)
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) != 1)
     Fail("opening");
-  if (EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len,
+  if (EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(plain.data()) + len,
                           &len) != 1)
     return std::nullopt;  // not this key's
   return plain;

@@ -2,8 +2,9 @@
 // fields of an event, and their sealed form. An event appended with a
 // `subject` has each personal field (its actor, an approval's context, an
 // alarm's message) logged sealed: AES-256-GCM under the subject's key, the
-// nonce derived from the record's seq and the field's name (so the same
-// append always logs the same bytes), the subject as associated data.
+// nonce random (events/sealed.cc says why), the subject as associated data.
+// The sealed bytes are made once, at append: replay, recovery and replicas
+// take them from the log.
 // Projections copy sealed values as they are; reads open them with the key
 // while it exists, and show them erased once `forget` has destroyed it.
 //
@@ -34,8 +35,8 @@ inline bool LooksSealed(std::string_view v) { return !v.empty() && v[0] == '\x01
 // generator fails.
 SubjectKey NewSubjectKey();
 
-std::string Seal(std::string_view plain, std::string_view subject, const SubjectKey& key,
-                 uint64_t seq, std::string_view field);
+// std::runtime_error when OpenSSL fails (no randomness, no cipher).
+std::string Seal(std::string_view plain, std::string_view subject, const SubjectKey& key);
 
 // The subject a sealed value belongs to; nullopt when `v` is not one.
 std::optional<std::string_view> SealedSubject(std::string_view v);
