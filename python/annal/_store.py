@@ -358,18 +358,23 @@ class Store(_Handle):
         return Receipt(first, last)
 
     def declare_event_type(self, name: str, fields: Mapping[str, Any],
-                           version: int = 1) -> Receipt:
+                           version: int = 1, personal: Sequence[str] = ()) -> Receipt:
         """Declares an event type of your own, or extends it (docs/events.md,
         "Events of your own"): `fields` maps each name, in order, to int,
-        str, bool or float, or Optional of one. Version 1 declares; version
-        N+1 keeps every field of N and adds optional ones. The declaration
-        is an event in the log; a refusal raises RejectedError saying why.
-        Events of the type are then appended as dicts:
-        {"type": name, "amount": 12.5, ...}."""
+        str, bool or float, or Optional of one; `personal` names the str
+        fields that are personal (sealed under an event's subject,
+        docs/security.md). Version 1 declares; version N+1 keeps every field
+        of N and adds optional ones. The declaration is an event in the log;
+        a refusal raises RejectedError saying why. Events of the type are
+        then appended as dicts: {"type": name, "amount": 12.5, ...}."""
+        unknown = [f for f in personal if f not in fields]
+        if unknown:
+            raise InvalidArgument(f"personal field {unknown[0]!r} is not one of the fields")
         items = []
         for field, t in fields.items():
             type_name, optional = _field_type(field, t)
-            items.append(f"{field}:{type_name}{'?' if optional else ''}")
+            items.append(f"{field}:{type_name}{'?' if optional else ''}"
+                         f"{':personal' if field in personal else ''}")
         return self.append({"type": "event_type_declared", "name": name,
                             "version": _int("version", version), "fields": ",".join(items)})
 

@@ -1,5 +1,7 @@
 """Erasure from Python (issue 25; docs/security.md): events with a subject,
 store.forget, the erased marker in export and in rows; the chain verifies."""
+import pytest
+
 import annal
 
 
@@ -29,3 +31,19 @@ def test_forget_erases_a_subjects_personal_values(tmp_path):
     store.close()
     for f in (tmp_path / "s").iterdir():
         assert b"Ana's laptop" not in f.read_bytes()
+
+
+def test_a_declared_personal_field_is_sealed_and_erased(tmp_path):
+    store = annal.open(str(tmp_path / "s"))
+    store.declare_event_type("signup.done", {"email": str, "plan": str},
+                             personal=["email"])
+    assert store.event_types()[0]["fields"] == "email:str:personal,plan:str"
+    store.append({"type": "signup.done", "subject": "user:ana",
+                  "email": "ana@example.org", "plan": "pro"})
+    assert list(store.export())[1]["email"] == "ana@example.org"
+    store.forget("user:ana")
+    signup = list(store.export())[1]
+    assert signup["email"] is None and signup["erased"] == ["email"]
+    assert signup["plan"] == "pro"
+    with pytest.raises(annal.InvalidArgument):
+        store.declare_event_type("x.y", {"a": str}, personal=["b"])
