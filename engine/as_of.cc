@@ -106,6 +106,7 @@ Status ReplayBatch(MDB_txn* source, MDB_dbi source_log, PrivateStore& store, uin
 // The keys as the engine's store holds them now, for the view's readers: a
 // subject forgotten since `seq` reads erased there too.
 void CopySubjectKeys(MDB_txn* source, MDB_dbi keys, PrivateStore& store) {
+  if (keys == kNoSubjectKeys) return;
   Txn txn(store.env.handle(), Txn::kWrite);
   Cursor c(source, keys);
   std::string_view k, v;

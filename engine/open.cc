@@ -13,6 +13,7 @@
 #include "engine/declare.h"
 #include "engine/engine_impl.h"
 #include "engine/logging.h"
+#include "engine/subject_keys.h"
 #include "projectors/compiled_in.h"
 #include "store/keys.h"
 #include "store/meta.h"
@@ -146,6 +147,12 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
             "projection " + std::string(Spec(db).owner) + " is not in " + s.dir +
             " yet (it has no table " + name +
             "): open the store for writing once with it to build it");
+      }
+      if (rc == MDB_NOTFOUND && db == Db::kSubjectKeys) {
+        // A store written before erasure, opened read-only: no keys, and
+        // no sealed value either.
+        s.slots[slot][static_cast<size_t>(db)] = kNoSubjectKeys;
+        continue;
       }
       if (rc == MDB_NOTFOUND)
         return Status::Corruption(s.dir + " lacks sub-database " + name);

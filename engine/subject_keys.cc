@@ -12,6 +12,7 @@ namespace annal::internal {
 
 std::optional<SubjectKey> LoadSubjectKey(MDB_txn* txn, MDB_dbi keys,
                                          std::string_view subject) {
+  if (keys == kNoSubjectKeys) return std::nullopt;
   auto v = GetInPlace(txn, keys, keys::Id(subject));
   if (!v) return std::nullopt;
   SubjectKey key;

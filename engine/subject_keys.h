@@ -23,6 +23,10 @@
 namespace annal {
 namespace internal {
 
+// The handle of a store's subject_keys when it has none (a store written
+// before erasure, opened read-only): every lookup finds no key.
+inline constexpr MDB_dbi kNoSubjectKeys = ~MDB_dbi{0};
+
 std::optional<SubjectKey> LoadSubjectKey(MDB_txn* txn, MDB_dbi keys,
                                          std::string_view subject);
 

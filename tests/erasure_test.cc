@@ -244,5 +244,38 @@ TEST(Erasure, DeclaredPersonalFieldsAreSealedAndErased) {
   EXPECT_THAT(r.status().message(), HasSubstr("field \"plan\" becomes personal"));
 }
 
+// A store written before erasure has no subject_keys sub-database: a
+// read-only open (an auditor's copy) reads it as before; a writer adds it.
+TEST(Erasure, AStoreWithoutKeysOpensReadOnly) {
+  TempDir dir;
+  {
+    auto e = MustOpen(dir.path());
+    ASSERT_TRUE(Put(*e, Stream()).ok());
+  }
+  {  // drop the sub-database, as an older annal never made it
+    MDB_env* env = nullptr;
+    ASSERT_EQ(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 64);
+    ASSERT_EQ(mdb_env_open(env, dir.path().c_str(), 0, 0600), 0);
+    MDB_txn* txn = nullptr;
+    ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
+    MDB_dbi keys;
+    ASSERT_EQ(mdb_dbi_open(txn, "subject_keys", 0, &keys), 0);
+    ASSERT_EQ(mdb_drop(txn, keys, 1), 0);
+    ASSERT_EQ(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+  }
+  Options ro;
+  ro.read_only = true;
+  auto reader = MustOpen(dir.path(), ro);
+  auto log = LoggedEvents(*reader);
+  ASSERT_EQ(log.size(), 5u);
+  EXPECT_EQ(log[0].event.erased, std::vector<std::string>{"actor"});  // no key
+  EXPECT_EQ(log[4].event.actor, "system");
+  EXPECT_TRUE(reader->Read()->Alarms().ok());
+  auto as_of = reader->ReadAsOf(3);
+  EXPECT_TRUE(as_of.ok()) << as_of.status().ToString();
+}
+
 }  // namespace
 }  // namespace annal::testing
