@@ -148,9 +148,7 @@ Status OpenSubDatabases(Engine::Impl& s, bool fresh) {
             " yet (it has no table " + name +
             "): open the store for writing once with it to build it");
       }
-      if (rc == MDB_NOTFOUND && db == Db::kSubjectKeys) {
-        // A store written before erasure, opened read-only: no keys, and
-        // no sealed value either.
+      if (rc == MDB_NOTFOUND && db == Db::kSubjectKeys) {  // older store, read-only
         s.slots[slot][static_cast<size_t>(db)] = kNoSubjectKeys;
         continue;
       }
