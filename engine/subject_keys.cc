@@ -30,10 +30,9 @@ const Event& SealedForLog(MDB_txn* txn, MDB_dbi keys, const Event& ev, uint64_t 
   auto key = LoadSubjectKey(txn, keys, *ev.subject);
   if (!key) throw std::logic_error("subject " + *ev.subject + " has no key to seal with");
   *scratch = ev;
-  for (PersonalField& f : PersonalFields(*scratch)) {
-    std::string* v = f.optional ? (*f.optional ? &**f.optional : nullptr) : f.required;
-    if (v) *v = Seal(*v, *ev.subject, *key);
-  }
+  ForEachPersonal(*scratch, [&](std::string_view, std::string& v, auto*) {
+    v = Seal(v, *ev.subject, *key);
+  });
   if (auto* d = std::get_if<DeclaredEvent>(&scratch->body)) {
     for (auto& [name, value] : d->fields) {
       auto* text = std::get_if<std::string>(&value);
@@ -100,28 +99,31 @@ void SubjectKeyReader::OpenEvent(Event& ev) {
       return true;  // erased: absent
     });
   }
-  for (PersonalField& f : PersonalFields(ev)) {
-    std::string* v = f.optional ? (*f.optional ? &**f.optional : nullptr) : f.required;
-    if (!v || !LooksSealed(*v)) continue;
-    if (auto subject = SealedSubject(*v)) ev.subject = std::string(*subject);
-    if (auto plain = Open(*v)) {
-      *v = std::move(*plain);
-    } else {
-      if (f.optional)
-        f.optional->reset();
-      else
-        v->clear();
-      ev.erased.emplace_back(f.name);
-    }
-  }
+  std::optional<std::string>* erased_optional[2] = {};  // reset after the visit
+  size_t n = 0;
+  ForEachPersonal(
+      ev, [&](std::string_view name, std::string& v, std::optional<std::string>* holder) {
+        if (!LooksSealed(v)) return;
+        if (auto subject = SealedSubject(v)) ev.subject = std::string(*subject);
+        if (auto plain = Open(v)) {
+          v = std::move(*plain);
+          return;
+        }
+        v.clear();
+        if (holder) erased_optional[n++] = holder;
+        ev.erased.emplace_back(name);
+      });
+  for (size_t i = 0; i < n; ++i) erased_optional[i]->reset();
 }
 
 std::optional<std::string> SealedLookalike(const Event& ev) {
-  for (const auto& [name, value] : PersonalValues(ev)) {
-    if (LooksSealed(*value))
-      return "field \"" + std::string(name) +
-             "\" begins with U+0001, which marks a sealed value (docs/security.md)";
-  }
+  std::optional<std::string> why;
+  ForEachPersonal(ev, [&](std::string_view name, const std::string& v, auto*) {
+    if (!why && LooksSealed(v))
+      why = "field \"" + std::string(name) +
+            "\" begins with U+0001, which marks a sealed value (docs/security.md)";
+  });
+  if (why) return why;
   if (auto* d = std::get_if<DeclaredEvent>(&ev.body)) {
     for (const auto& [name, value] : d->fields) {
       auto* text = std::get_if<std::string>(&value);

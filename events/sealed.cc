@@ -152,27 +152,4 @@ std::optional<std::string> Unseal(std::string_view v, const SubjectKey& key) {
   return plain;
 }
 
-std::vector<PersonalField> PersonalFields(Event& ev) {
-  std::vector<PersonalField> out;
-  out.push_back({"actor", &ev.actor, nullptr});
-  if (auto* a = std::get_if<ApprovalRequested>(&ev.body)) {
-    out.push_back({"context", &a->context, nullptr});
-  } else if (auto* a = std::get_if<AlarmRaised>(&ev.body)) {
-    out.push_back({"message", nullptr, &a->message});
-  }
-  return out;
-}
-
-std::vector<std::pair<std::string_view, const std::string*>> PersonalValues(
-    const Event& ev) {
-  std::vector<std::pair<std::string_view, const std::string*>> out;
-  if (ev.actor) out.emplace_back("actor", &*ev.actor);
-  if (auto* a = std::get_if<ApprovalRequested>(&ev.body)) {
-    if (a->context) out.emplace_back("context", &*a->context);
-  } else if (auto* a = std::get_if<AlarmRaised>(&ev.body)) {
-    out.emplace_back("message", &a->message);
-  }
-  return out;
-}
-
 }  // namespace annal::internal

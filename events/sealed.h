@@ -44,18 +44,18 @@ std::optional<std::string_view> SealedSubject(std::string_view v);
 // the subject was forgotten, and perhaps seen again since).
 std::optional<std::string> Unseal(std::string_view v, const SubjectKey& key);
 
-// The personal fields of an event: its actor, then its body's.
-struct PersonalField {
-  std::string_view name;
-  std::optional<std::string>* optional = nullptr;  // an optional field, or
-  std::string* required = nullptr;                 // a required one
-  const std::string* value() const {
-    return optional ? (*optional ? &**optional : nullptr) : required;
+// The personal fields of `ev` (an Event, or a const one) that hold a value:
+// its actor, then its body's. visit(name, value, holder) gets each value
+// and, for an optional field, the optional that holds it (nullptr for a
+// required one). Allocates nothing: it runs for every appended and read event.
+template <class E, class Visit>
+void ForEachPersonal(E& ev, Visit&& visit) {
+  if (ev.actor) visit(std::string_view("actor"), *ev.actor, &ev.actor);
+  if (auto* a = std::get_if<ApprovalRequested>(&ev.body)) {
+    if (a->context) visit(std::string_view("context"), *a->context, &a->context);
+  } else if (auto* a = std::get_if<AlarmRaised>(&ev.body)) {
+    visit(std::string_view("message"), a->message, decltype(&ev.actor){});
   }
-};
-std::vector<PersonalField> PersonalFields(Event& ev);
-// The name and value of each personal field `ev` holds.
-std::vector<std::pair<std::string_view, const std::string*>> PersonalValues(
-    const Event& ev);
+}
 
 }  // namespace annal::internal
