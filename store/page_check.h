@@ -32,6 +32,8 @@ std::optional<std::string> CheckMetaPages(const std::string& path);
 // once, of the kind its depth needs (branch or leaf), with its nodes inside
 // it; overflow pages within the file; free pages not also in a tree.
 // nullopt when sound, else what is wrong, naming the page and the tree.
+// Also nullopt, unchecked, when another process commits so fast that for two
+// seconds every snapshot's meta page is overwritten before it can be read.
 // Throws lmdb::error when no read transaction can begin (MDB_MAP_RESIZED:
 // adopt the new size and call again).
 std::optional<std::string> CheckPages(MDB_env* env);
