@@ -96,8 +96,7 @@ SubjectKey NewSubjectKey() {
   return key;
 }
 
-std::string Seal(std::string_view plain, std::string_view subject,
-                 const SubjectKey& key) {
+std::string Encrypt(std::string_view plain, std::string_view aad, const SubjectKey& key) {
   const auto nonce = NewNonce();
   EVP_CIPHER_CTX* ctx = ContextFor(true);
   std::string raw(kNonceBytes + plain.size() + kTagBytes, '\0');
@@ -106,8 +105,8 @@ std::string Seal(std::string_view plain, std::string_view subject,
   int len = 0;
   if (EVP_EncryptInit_ex(ctx, nullptr, nullptr, key.data(), nonce.data()) != 1 ||
       EVP_EncryptUpdate(ctx, nullptr, &len,
-                        reinterpret_cast<const unsigned char*>(subject.data()),
-                        static_cast<int>(subject.size())) != 1 ||
+                        reinterpret_cast<const unsigned char*>(aad.data()),
+                        static_cast<int>(aad.size())) != 1 ||
       EVP_EncryptUpdate(ctx, out + kNonceBytes, &len,
                         reinterpret_cast<const unsigned char*>(plain.data()),
                         static_cast<int>(plain.size())) != 1 ||
@@ -115,7 +114,13 @@ std::string Seal(std::string_view plain, std::string_view subject,
       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes,
                           out + kNonceBytes + plain.size()) != 1)
     Fail("sealing");
-  return std::string(kPrefix) + std::string(subject) + '\x01' + Base64(raw);
+  return Base64(raw);
+}
+
+std::string Seal(std::string_view plain, std::string_view subject,
+                 const SubjectKey& key) {
+  return std::string(kPrefix) + std::string(subject) + '\x01' +
+         Encrypt(plain, subject, key);
 }
 
 std::optional<std::string_view> SealedSubject(std::string_view v) {
@@ -130,7 +135,12 @@ std::optional<std::string_view> SealedSubject(std::string_view v) {
 std::optional<std::string> Unseal(std::string_view v, const SubjectKey& key) {
   auto subject = SealedSubject(v);
   if (!subject) return std::nullopt;
-  auto raw = FromBase64(v.substr(kPrefix.size() + subject->size() + 1));
+  return Decrypt(v.substr(kPrefix.size() + subject->size() + 1), *subject, key);
+}
+
+std::optional<std::string> Decrypt(std::string_view encrypted, std::string_view aad,
+                                   const SubjectKey& key) {
+  auto raw = FromBase64(encrypted);
   if (!raw || raw->size() < kNonceBytes + kTagBytes) return std::nullopt;
   const auto* in = reinterpret_cast<const unsigned char*>(raw->data());
   const size_t n = raw->size() - kNonceBytes - kTagBytes;
@@ -140,15 +150,15 @@ std::optional<std::string> Unseal(std::string_view v, const SubjectKey& key) {
   std::string tag(raw->substr(kNonceBytes + n));
   if (EVP_DecryptInit_ex(ctx, nullptr, nullptr, key.data(), in) != 1 ||
       EVP_DecryptUpdate(ctx, nullptr, &len,
-                        reinterpret_cast<const unsigned char*>(subject->data()),
-                        static_cast<int>(subject->size())) != 1 ||
+                        reinterpret_cast<const unsigned char*>(aad.data()),
+                        static_cast<int>(aad.size())) != 1 ||
       EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(plain.data()), &len,
                         in + kNonceBytes, static_cast<int>(n)) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) != 1)
     Fail("opening");
   if (EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(plain.data()) + len,
                           &len) != 1)
-    return std::nullopt;  // not this key's
+    return std::nullopt;  // not this key's, or altered
   return plain;
 }
 

@@ -44,6 +44,14 @@ std::optional<std::string_view> SealedSubject(std::string_view v);
 // the subject was forgotten, and perhaps seen again since).
 std::optional<std::string> Unseal(std::string_view v, const SubjectKey& key);
 
+// AES-256-GCM under `key` with `aad` as associated data: base64(random
+// nonce, ciphertext, tag). Seal's core, and how a replica's subject keys
+// travel wrapped (annal/replication.h). Decrypt: nullopt when the key does
+// not open it or a byte was changed.
+std::string Encrypt(std::string_view plain, std::string_view aad, const SubjectKey& key);
+std::optional<std::string> Decrypt(std::string_view encrypted, std::string_view aad,
+                                   const SubjectKey& key);
+
 // The personal fields of `ev` (an Event, or a const one) that hold a value:
 // its actor, then its body's. visit(name, value, holder) gets each value
 // and, for an optional field, the optional that holds it (nullptr for a

@@ -7,10 +7,12 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "annal/replication.h"
+#include "replication/key_exchange.h"
 #include "replication/nats_handles.h"
 #include "replication/replication.h"
 #include "replication/stored.h"
@@ -68,7 +70,9 @@ struct MsgList {
 class Follower {
  public:
   Follower(Engine& engine, const FollowSettings& cfg, const std::atomic<bool>& stop)
-      : engine_(engine), cfg_(cfg), stop_(stop) {}
+      : engine_(engine), cfg_(cfg), stop_(stop) {
+    if (cfg.kek) keys_.emplace(engine, *cfg.kek, cfg.nats.KeysSubject());
+  }
   Result<Reached> Run();
 
  private:
@@ -84,6 +88,7 @@ class Follower {
   const FollowSettings& cfg_;
   const std::atomic<bool>& stop_;
   Nats nats_;
+  std::optional<KeyFetcher> keys_;
 };
 
 Result<bool> Follower::CaughtUp(uint64_t head) {
@@ -171,6 +176,7 @@ Status Follower::Consume(uint64_t* head, bool* done) {
       // nats.c 3.4.1 may answer a timeout at once after one: do not spin.
       if (Clock::now() - asked < std::chrono::milliseconds(5))
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (keys_) keys_->Idle(nats_.conn(), *head);
       if (cfg_.once || Clock::now() - last_progress > kStall) {
         auto caught_up = CaughtUp(*head);
         if (!caught_up.ok()) return caught_up.status();
@@ -185,7 +191,9 @@ Status Follower::Consume(uint64_t* head, bool* done) {
       continue;
     }
     if (s != NATS_OK) return Status::IOError(Describe("fetching", s, code));
+    const uint64_t applied_from = *head + 1;
     if (Status st = Apply(batch.list, head); !st.ok()) return st;
+    if (keys_ && *head >= applied_from) keys_->Applied(nats_.conn(), applied_from, *head);
     last_progress = Clock::now();
   }
   return Status::Ok();

@@ -13,10 +13,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "annal/engine.h"
+#include "annal/replication.h"
 
 namespace annal::replication {
 
@@ -29,6 +31,8 @@ struct NatsSettings {
   std::string tls_ca;             // CA bundle: turns TLS on
   std::string tls_cert, tls_key;  // a client certificate, when the servers ask
   std::string Subject() const { return subject.empty() ? stream + ".log" : subject; }
+  // Where the subjects' keys are asked for (core NATS, not the stream).
+  std::string KeysSubject() const { return stream + ".keys"; }
 };
 
 struct ShipSettings {
@@ -36,12 +40,17 @@ struct ShipSettings {
   int replicas = 3;   // of a stream ship creates
   bool once = false;  // return once the stream holds the whole log
   int window = 4096;  // publishes in flight, unacknowledged
+  // With it, replicas that hold the same one get the subjects' keys.
+  std::optional<StoreReplication::KeyEncryptionKey> kek;
 };
 
 struct FollowSettings {
   NatsSettings nats;
   bool once = false;  // return once the store holds the stream's last message
   int batch = 1000;   // records per fetch and per write transaction
+  // With it, the subjects' keys are asked of the shipper (it must hold the
+  // same one); without, sealed values read as erased.
+  std::optional<StoreReplication::KeyEncryptionKey> kek;
 };
 
 // What a run reached, for its caller's last line.

@@ -10,9 +10,11 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "annal/replication.h"
+#include "replication/key_exchange.h"
 #include "replication/nats_handles.h"
 #include "replication/replication.h"
 #include "replication/stored.h"
@@ -109,8 +111,10 @@ class Shipper {
   std::mutex error_mutex_;
   std::string error_;
   MarkerWriter marker_{engine_};
-  // Last: closed first, so no ack handler runs into the members above.
+  // Closed first, so no ack handler runs into the members above.
   Nats nats_;
+  // Before the connection goes: drained, no answer half written.
+  std::optional<KeyService> keys_;
 };
 
 void Shipper::OnAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* self) {
@@ -289,6 +293,11 @@ Result<Reached> Shipper::Run() {
         spdlog::warn("annal ship: {}; retrying", st.message());
         if (!backoff.Wait(stop_)) break;
         continue;
+      }
+      if (cfg_.kek) {
+        keys_.emplace(engine_, *cfg_.kek);
+        if (Status st = keys_->Start(nats_.conn(), cfg_.nats.KeysSubject()); !st.ok())
+          return st;
       }
     }
     auto next = Resume();

@@ -15,6 +15,7 @@ static Run AddReplica(CLI::App& app, const Globals& g) {
   auto flags = std::make_shared<NatsFlags>();
   auto follow = std::make_shared<replication::FollowSettings>();
   AddNatsFlags(cmd, *flags);
+  AddKeyFileFlag(cmd, *flags);
   cmd->add_option("--batch", follow->batch, "records per write transaction")
       ->check(Decimal(1, 100000))
       ->capture_default_str();
@@ -22,6 +23,14 @@ static Run AddReplica(CLI::App& app, const Globals& g) {
   return [&g, flags, follow] {
     auto engine = OpenOrReport(g, Options{});
     follow->nats = flags->Parsed();
+    if (!flags->key_file.empty()) {
+      auto kek = replication::ReadKeyFile(flags->key_file);
+      if (!kek.ok()) {
+        Report("replica", kek.status());
+        return kFailed;
+      }
+      follow->kek = *kek;
+    }
     InstallStopSignals();
     auto reached = replication::Follow(*engine, *follow, replication_stop);
     if (!reached.ok()) {

@@ -15,6 +15,7 @@ static Run AddShip(CLI::App& app, const Globals& g) {
   auto flags = std::make_shared<NatsFlags>();
   auto ship = std::make_shared<replication::ShipSettings>();
   AddNatsFlags(cmd, *flags);
+  AddKeyFileFlag(cmd, *flags);
   cmd->add_option("--replicas", ship->replicas, "replicas of a stream ship creates")
       ->check(Decimal(1, 5))
       ->capture_default_str();
@@ -28,6 +29,14 @@ static Run AddShip(CLI::App& app, const Globals& g) {
     options.read_only = true;  // ship reads the log; the marker is a file beside it
     auto engine = OpenOrReport(g, options);
     ship->nats = flags->Parsed();
+    if (!flags->key_file.empty()) {
+      auto kek = replication::ReadKeyFile(flags->key_file);
+      if (!kek.ok()) {
+        Report("ship", kek.status());
+        return kFailed;
+      }
+      ship->kek = *kek;
+    }
     InstallStopSignals();
     auto reached = replication::Ship(*engine, *ship, replication_stop);
     if (!reached.ok()) {

@@ -8,12 +8,14 @@
 #include <memory>
 #include <sstream>
 
+#include "replication/key_exchange.h"
 #include "replication/replication.h"
 
 namespace annal::cli {
 
 struct NatsFlags {
-  std::string urls;  // comma-separated, as given
+  std::string urls;      // comma-separated, as given
+  std::string key_file;  // the subject keys' key-encryption key
   replication::NatsSettings settings;
   // The settings with the URLs split.
   const replication::NatsSettings& Parsed() {
@@ -38,6 +40,13 @@ inline void AddNatsFlags(CLI::App* cmd, NatsFlags& f) {
   cmd->add_option("--tls-cert", f.settings.tls_cert, "a client certificate (PEM)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--tls-key", f.settings.tls_key, "its private key (PEM)")
+      ->check(CLI::ExistingFile);
+}
+
+inline void AddKeyFileFlag(CLI::App* cmd, NatsFlags& f) {
+  cmd->add_option("--key-file", f.key_file,
+                  "32 bytes (or 64 hex digits) shared by ship and its replicas: the "
+                  "subjects' keys travel wrapped under it (docs/replication.md)")
       ->check(CLI::ExistingFile);
 }
 

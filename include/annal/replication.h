@@ -9,10 +9,14 @@
 // engine: cheap to make, and it must not outlive the engine.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "annal/engine.h"
 #include "annal/export.h"
@@ -39,6 +43,31 @@ class ANNAL_EXPORT StoreReplication {
   // it are committed. Returns the new head. kInvalidInput on a primary.
   Result<uint64_t> AppendStored(uint64_t first_seq,
                                 std::span<const std::string_view> stored);
+
+  // Subject keys for a replica (docs/replication.md, "Subject keys"). A
+  // replica reads what its primary sealed (docs/security.md, "Erasure")
+  // with copies of the primary's subject keys, which travel wrapped under a
+  // key-encryption key both sides hold (AES-256-GCM; the subject and the seq
+  // they were read at as associated data), never in the stream.
+  using KeyEncryptionKey = std::array<uint8_t, 32>;
+  struct WrappedSubjectKeys {
+    uint64_t read_at = 0;  // the log's head when they were read
+    // Each subject asked for and its key, wrapped; nullopt when it has none
+    // (it never had one, or it was forgotten since).
+    std::vector<std::pair<std::string, std::optional<std::string>>> keys;
+  };
+  // On the store that holds the keys: each subject's current key, wrapped.
+  Result<WrappedSubjectKeys> WrapSubjectKeys(std::span<const std::string> subjects,
+                                             const KeyEncryptionKey& kek) const;
+  // On a replica whose head has reached keys.read_at: installs each key in
+  // one durable transaction, except a subject's whose forget the log holds
+  // after read_at (the key would bring back what that forget erased).
+  // Returns how many it installed. kBusy while the head is before read_at
+  // (call again once the replica has applied that far); kInvalidInput on a
+  // primary; kCorruption naming the subject for a key `kek` does not open
+  // (wrapped under another key-encryption key, or altered on the way).
+  Result<size_t> InstallSubjectKeys(const WrappedSubjectKeys& keys,
+                                    const KeyEncryptionKey& kek);
 
   // Replication's markers, files in the store directory written with one
   // pwrite each (no commit, no fsync: they need not survive a crash):

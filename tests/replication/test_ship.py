@@ -8,7 +8,8 @@ import pathlib
 import subprocess
 import urllib.request
 
-from annal_proc import (ANNAL, assert_same_store, export, generate, head, run, status)
+from annal_proc import (ANNAL, Proc, assert_same_store, export, generate, head, run, status,
+                        wait_until)
 from nats_wire import NatsWire
 
 
@@ -43,6 +44,68 @@ def test_100k_events_shipped_to_r3_and_a_fresh_replica_catches_up(cluster, tmp_p
     status_of, metrics_of = http_status(primary)
     assert status_of["replication"] == {"shipped_seq": 100_000, "ship_lag_events": 0}
     assert "\nannal_shipped_seq 100000\n" in metrics_of
+
+
+def test_subject_keys_reach_a_replica_wrapped_and_go_with_the_forget(cluster, tmp_path):
+    """Subject keys (docs/replication.md): with one key file on both sides,
+    the replica asks the running shipper for the keys of what it applied and
+    reads Ana's values in clear, as the primary does; the stream holds only
+    the records. Her forget destroys the replica's copy: no plaintext on
+    disk, the key gone from mdb_dump. A replica holding another key file
+    refuses the keys, naming the subject, and reads her values erased."""
+    primary, replica = str(tmp_path / "primary"), str(tmp_path / "replica")
+    key_file, other_key = tmp_path / "kek", tmp_path / "other"
+    for f in (key_file, other_key):
+        f.write_bytes(os.urandom(32))
+        f.chmod(0o600)
+    lines = [
+        '{"type":"alarm_raised","ts":1,"actor":"operator:ana-lindqvist",'
+        '"subject":"user:ana","alarm_id":"a1","severity":"info","source":"laptop",'
+        '"message":"laptop of Ana Lindqvist is offline"}',
+        '{"type":"task_created","ts":2,"task_id":"t1","name":"n","actor":"bo-berglund",'
+        '"subject":"user:bo"}',
+    ]
+    run(primary, "import", "-", input=("\n".join(lines) + "\n").encode())
+    ship = Proc(str(tmp_path), "ship", primary, "ship", "--nats", cluster.urls,
+                "--replicas", "1", "--key-file", str(key_file))
+    try:
+        wait_until(lambda: (cluster.stream() or {}).get("state", {}).get("last_seq") == 2,
+                   30, why="the records on the stream")
+        out = run(replica, "replica", "--nats", cluster.urls, "--once", "--key-file",
+                  str(key_file))
+        said = out.stdout + out.stderr
+        assert b"installed 2 subject key(s)" in said, said
+        assert_same_store(primary, replica)
+        assert b'"actor":"operator:ana-lindqvist"' in export(replica)
+        assert cluster.stream()["state"]["messages"] == 2  # no key went on it
+        keys = subprocess.run(["mdb_dump", "-p", "-s", "subject_keys", replica],
+                              capture_output=True, check=True).stdout
+        assert b"user:ana" in keys and b"user:bo" in keys
+
+        foreign = str(tmp_path / "foreign")
+        out = run(foreign, "replica", "--nats", cluster.urls, "--once", "--key-file",
+                  str(other_key))
+        said = out.stdout + out.stderr
+        assert b"does not open with this key-encryption key" in said, said
+        assert b'"erased":["actor","message"]' in export(foreign)
+
+        run(primary, "forget", "user:ana")
+        wait_until(lambda: cluster.stream()["state"]["last_seq"] == 3, 30,
+                   why="the forget on the stream")
+        run(replica, "replica", "--nats", cluster.urls, "--once", "--key-file",
+            str(key_file))
+        assert_same_store(primary, replica)
+        exported = export(replica)
+        assert b'"erased":["actor","message"]' in exported
+        assert b'"actor":"bo-berglund"' in exported
+        for f in pathlib.Path(replica).iterdir():
+            data = f.read_bytes()
+            assert b"Lindqvist" not in data and b"ana-lindqvist" not in data, f
+        keys = subprocess.run(["mdb_dump", "-p", "-s", "subject_keys", replica],
+                              capture_output=True, check=True).stdout
+        assert b"user:ana" not in keys and b"user:bo" in keys
+    finally:
+        assert ship.stop() == 0, ship.log()
 
 
 def http_status(db: str) -> tuple[dict, str]:
