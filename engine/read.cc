@@ -228,6 +228,30 @@ Result<Snapshot::Lag> Snapshot::ProjectionLag() const {
   });
 }
 
+namespace internal {
+
+Result<LoggedEvent> ShowLogged(const LogRecord& r, SubjectKeyReader& keys,
+                               const UpcasterSet* upcasters, Snapshot::LogView view) {
+  LoggedEvent ev = DecodeChecked(r);
+  keys.OpenEvent(ev.event);
+  if (upcasters && view == Snapshot::LogView::kAsWritten) {
+    // Shape 1 said outright where the type has others: the same record,
+    // and a JSONL export that an import elsewhere reads in its shape.
+    if (!ev.event.shape && !std::holds_alternative<DeclaredEvent>(ev.event.body) &&
+        upcasters->StampFor(ev.event.type()))
+      ev.event.shape = 1;
+  } else if (upcasters && upcasters->Needs(*r.record)) {
+    try {
+      ev.event = UpcastChecked(*upcasters, std::move(ev.event), ev.seq);
+    } catch (const UpcastError& e) {
+      return Status::Rejected(e.what());
+    }
+  }
+  return ev;
+}
+
+}  // namespace internal
+
 Status Snapshot::ScanLog(uint64_t from_seq,
                          const std::function<bool(const LoggedEvent&)>& visit,
                          LogView view) const {
@@ -239,22 +263,9 @@ Status Snapshot::ScanLog(uint64_t from_seq,
                      std::max<uint64_t>(from_seq, 1));
     SubjectKeyReader keys(impl_->txn.handle(), impl_->Dbi(Db::kSubjectKeys));
     while (const LogRecord* r = reader.Next()) {
-      LoggedEvent ev = DecodeChecked(*r);
-      keys.OpenEvent(ev.event);
-      if (upcasters && view == LogView::kAsWritten) {
-        // Shape 1 said outright where the type has others: the same record,
-        // and a JSONL export that an import elsewhere reads in its shape.
-        if (!ev.event.shape && !std::holds_alternative<DeclaredEvent>(ev.event.body) &&
-            upcasters->StampFor(ev.event.type()))
-          ev.event.shape = 1;
-      } else if (upcasters && upcasters->Needs(*r->record)) {
-        try {
-          ev.event = UpcastChecked(*upcasters, std::move(ev.event), ev.seq);
-        } catch (const UpcastError& e) {
-          return Status::Rejected(e.what());
-        }
-      }
-      if (!visit(ev)) break;
+      auto ev = ShowLogged(*r, keys, upcasters, view);
+      if (!ev.ok()) return ev.status();
+      if (!visit(*ev)) break;
     }
     return Status::Ok();
   });

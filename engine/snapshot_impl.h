@@ -139,6 +139,14 @@ struct SnapshotState {
   }
 };
 
+struct LogRecord;
+class UpcasterSet;
+// One log record as Snapshot::ScanLog shows it: decoded, its sealed values
+// opened with `keys`, upcast unless `view` asks for it as written.
+// kRejected when an upcaster fails (engine/read.cc).
+Result<LoggedEvent> ShowLogged(const LogRecord& r, SubjectKeyReader& keys,
+                               const UpcasterSet* upcasters, Snapshot::LogView view);
+
 }  // namespace internal
 
 struct ANNAL_HIDDEN Snapshot::Impl : internal::SnapshotState {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "projectors/audit_trail.h"
+
 namespace annal::internal {
 namespace {
 
@@ -20,7 +22,9 @@ bool RegisterCompiledIn(ProjectionMaker make) {
 }
 
 std::vector<std::shared_ptr<Projection>> CompiledInProjections() {
-  std::vector<std::shared_ptr<Projection>> out;
+  // annal's own, named here rather than registered: a static library's
+  // linker would drop a file that nothing else refers to.
+  std::vector<std::shared_ptr<Projection>> out = {MakeAuditTrail()};
   for (ProjectionMaker make : Makers()) out.push_back(make());
   std::sort(out.begin(), out.end(),
             [](const auto& a, const auto& b) { return a->name() < b->name(); });

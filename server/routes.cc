@@ -288,6 +288,32 @@ void ApiServer::Impl::Events(const httplib::Request& req, httplib::Response& res
   res.set_content(out, "application/json");
 }
 
+// One entity's audit trail, paged as /v1/events pages the log.
+void ApiServer::Impl::History(const httplib::Request& req, httplib::Response& res) {
+  Params p(req, {"after", "limit"});
+  const std::string kind = req.matches[1], id = req.matches[2];
+  Snapshot snap = Read();
+  const uint64_t after = p.Unsigned("after", 0, UINT64_MAX).value_or(0);
+  const uint64_t limit = p.Unsigned("limit", 1, kMaxLimit).value_or(kDefaultLimit);
+  auto page = snap.History(kind, id, after, limit);
+  if (!page.ok()) {
+    throw HttpError(
+        page.status().code() == annal::Status::Code::kInvalidInput ? 400 : 500,
+        page.status().message());
+  }
+  if (!*page)
+    throw HttpError(404, "no " + Printable(kind) + " " + Printable(id) + " in the log");
+  std::vector<std::string> events;
+  for (const LoggedEvent& ev : (*page)->events)
+    AppendJson(events.emplace_back(), ev.event, ev.seq);
+  std::string out = "{\"events\":";
+  AppendRawArray(out, events);
+  out += ",\"next\":";
+  out += (*page)->next ? std::to_string(*(*page)->next) : "null";
+  out += "}";
+  res.set_content(out, "application/json");
+}
+
 void ApiServer::Impl::Page(const httplib::Request&, httplib::Response& res) {
   res.set_content(kDashboardPage, "text/html; charset=utf-8");
 }

@@ -18,13 +18,14 @@
 namespace annal::server {
 namespace {
 
-constexpr std::array<Endpoint, 8> kEndpoints = {{
+constexpr std::array<Endpoint, 9> kEndpoints = {{
     {"/", "GET"},
     {"/v1/projections", "GET"},
     {"/v1/projections/", "GET"},
     {"/v1/status", "GET"},
     {"/v1/event-types", "GET"},
     {"/v1/events", "GET POST"},
+    {"/v1/history/", "GET", true},
     {"/v1/feed", "GET"},
     {"/metrics", "GET"},
 }};
@@ -36,7 +37,7 @@ const Endpoint* FindEndpoint(const std::string& path) {
     if (e.path == path) return &e;
     if (e.path.size() > 1 && e.path.back() == '/' && path.size() > e.path.size() &&
         path.compare(0, e.path.size(), e.path) == 0 &&
-        path.find('/', e.path.size()) == std::string::npos) {
+        (e.segments || path.find('/', e.path.size()) == std::string::npos)) {
       return &e;
     }
   }
@@ -163,6 +164,7 @@ void ApiServer::Impl::Handle() {
   http.Get("/v1/event-types", route(&Impl::EventTypes));
   http.Get("/v1/events", route(&Impl::Events));
   http.Get("/v1/feed", route(&Impl::Feed));
+  http.Get(R"(/v1/history/([^/]+)/(.+))", route(&Impl::History));
   http.Get("/metrics", route(&Impl::Metrics));
   http.Post("/v1/events", [this](const httplib::Request& req, httplib::Response& res,
                                  const httplib::ContentReader& body) {

@@ -46,6 +46,9 @@ T Must(Result<T> r) {
 struct Endpoint {
   std::string_view path;  // exact, or a prefix ending in '/'
   std::string_view methods;
+  // A prefix's rest: one segment, or (history's KIND/ID, an ID may hold
+  // '/') any number.
+  bool segments = false;
 };
 const Endpoint* FindEndpoint(const std::string& path);
 bool EndpointAllows(const Endpoint& e, const std::string& method);
@@ -115,6 +118,7 @@ struct ApiServer::Impl {
   // The event types of your own declared in the store (docs/events.md).
   void EventTypes(const httplib::Request& req, httplib::Response& res);
   void Events(const httplib::Request& req, httplib::Response& res);
+  void History(const httplib::Request& req, httplib::Response& res);
   void Feed(const httplib::Request& req, httplib::Response& res);
   // One step of an open feed: an event, a heartbeat, or nothing after a
   // short wait; false ends it.

@@ -165,7 +165,7 @@ TEST(DiskFullAtCreation, ABackupOutOfSpaceRemovesWhatItWrote) {
     ASSERT_TRUE(e->Append(w.Take(3000)).ok());
   }
   const std::string mnt = dir.Sub("mnt");
-  SmallFilesystem fs(mnt, 1 << 20);
+  SmallFilesystem fs(mnt, 4 << 20);
   if (!fs.error().empty())
     GTEST_SKIP() << "cannot mount a size-limited tmpfs here: " << fs.error();
   FillBut(mnt + "/ballast", 256 << 10);

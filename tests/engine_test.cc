@@ -133,7 +133,9 @@ TEST(Engine, TheMapGrowsByItselfAndLosesNothing) {
   AppendAll(*small, events, 1000);
   EXPECT_GE(small->Stats().map_growths, 3u);
   EXPECT_GE(small->Stats().map_size, uint64_t{4} << 20);
-  auto big = MustOpen(big_dir.path());
+  Options roomy;
+  roomy.initial_map_size = size_t{256} << 20;
+  auto big = MustOpen(big_dir.path(), roomy);
   AppendAll(*big, events, 1000);
   EXPECT_EQ(big->Stats().map_growths, 0u);
   EXPECT_EQ(LoggedSeqs(*small).size(), events.size());

@@ -82,8 +82,15 @@ TEST(Keys, EveryStoredKeyAndValueIsAMultipleOfEightBytes) {
     for (int i = 0; i < 10; ++i) ASSERT_TRUE(e->Append(w.Take(1000)).ok());
   }
   for (const auto& [name, rows] : DumpStore(dir.path())) {
+    // Declared tables (proj_<projection>.<table>: the audit trail's here)
+    // take store/keys.h's keys unpadded; reads realign their rows.
+    if (name.find('.') != std::string::npos) continue;
     for (const auto& [k, v] : rows) {
       ASSERT_EQ(k.size() % 8, 0u) << name;
+      // Meta's digests end with declared tables' (name, digest) pairs,
+      // unpadded; they are read with memcpy.
+      if (name == "meta" && (k.starts_with("digest@") || k.starts_with("verified")))
+        continue;
       ASSERT_EQ(v.size() % 8, 0u) << name;
     }
   }

@@ -208,7 +208,8 @@ TEST(ChangeNotification, FingerprintsNameTheProjectionsACommitChanged) {
       engine->Append(At(1, AlarmRaised{"a1", Severity::kCritical, "s", "m"})).ok());
   auto after = engine->Read()->ProjectionFingerprints();
   ASSERT_TRUE(after.ok());
-  EXPECT_EQ(ChangedProjections(*before, *after), std::vector<std::string>{"alarms"});
+  EXPECT_EQ(ChangedProjections(*before, *after),
+            (std::vector<std::string>{"alarms", "audit_trail"}));
   EXPECT_TRUE(ChangedProjections(*after, *after).empty());
 }
 

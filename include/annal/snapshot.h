@@ -153,6 +153,22 @@ class ANNAL_EXPORT Snapshot {
   // the head. Seq 1's is the store's identity, shared by its replicas.
   Result<std::optional<std::string>> StoredHash(uint64_t seq) const;
 
+  // The audit trail of one entity (docs/projections.md, "audit_trail"):
+  // the events that name it, a task's also its tool calls' and approvals',
+  // in seq order, as ScanLog shows them, after `after_seq`, at most `limit`
+  // (nullopt: all); read from an index, never a scan. `next` is the
+  // after_seq of the next page, nullopt when none follows. nullopt when the
+  // log never named the entity; kInvalidInput for a kind other than task,
+  // schedule, watcher, rule, integration, tool_call, approval, alarm, or a
+  // limit of 0. The events are copies: valid after the snapshot is gone.
+  struct HistoryPage {
+    std::vector<LoggedEvent> events;
+    std::optional<uint64_t> next;
+  };
+  Result<std::optional<HistoryPage>> History(std::string_view kind, std::string_view id,
+                                             uint64_t after_seq = 0,
+                                             std::optional<size_t> limit = {}) const;
+
   // How ScanLog shows a record logged in an older shape of its type:
   // through the engine's upcasters, in the current shape (annal/upcast.h),
   // or as written (a built-in event of a type the upcasters know then

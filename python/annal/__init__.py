@@ -16,13 +16,13 @@ from annal._errors import (BusyError, CorruptionError, Error, IncompatibleError,
 from annal._events import Event
 from annal._projection import Projection, Table
 from annal._rows import Row, RowList
-from annal._store import (PROJECTIONS, Commit, Receipt, Server, Snapshot, Store,
+from annal._store import (PROJECTIONS, Commit, History, Receipt, Server, Snapshot, Store,
                           StoreStatus, open)
 from annal._types import *  # noqa: F401,F403  (the event and row classes)
 from annal._types import EVENT_CLASSES, ROW_CLASSES
 from annal._annal import set_verbose_logging
 
-__all__ = ["open", "Store", "Snapshot", "Receipt", "Commit", "StoreStatus", "Event",
+__all__ = ["open", "Store", "Snapshot", "Receipt", "Commit", "History", "StoreStatus", "Event",
            "Projection", "Table", "Server",
            "Row", "RowList", "PROJECTIONS", "EVENT_CLASSES", "ROW_CLASSES",
            "set_verbose_logging", "Error", "RejectedError", "InvalidArgument",

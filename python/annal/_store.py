@@ -47,6 +47,12 @@ class Commit(NamedTuple):
     changed: tuple[str, ...]
 
 
+class History(NamedTuple):
+    """One page of an entity's audit trail (Snapshot.history)."""
+    events: List[Dict[str, Any]]  # as Store.export gives them, seq included
+    next: Optional[int]  # pass as `after` for the next page; None: no more
+
+
 class StoreStatus(NamedTuple):
     """What `annal status` prints, and the engine's counters."""
     head_seq: int
@@ -200,6 +206,23 @@ class Snapshot(_Handle):
         rows, nxt = self._native.rows(name, table or "", limit, after, index or "", low, high)
         page = _Page(rows)
         return RowList([Row(r, page, i) for i, r in enumerate(rows)], nxt)
+
+    def history(self, kind: str, id: str, *, after: int = 0,
+                limit: Optional[int] = None) -> Optional[History]:
+        """The audit trail of one entity: the events naming it (a task's
+        also its tool calls' and approvals'), in seq order, after seq
+        `after`, at most `limit`; read from an index, never a scan. KIND is
+        task, schedule, watcher, rule, integration, tool_call, approval or
+        alarm (another raises InvalidArgument). None when the log never named
+        the entity."""
+        _text("kind", kind)
+        _text("id", id)
+        _int("after", after)
+        _int("limit", limit, 1, optional=True)
+        page = self._native.history(kind, id, after, limit)
+        if page is None:
+            return None
+        return History([json.loads(line) for line in page[0]], page[1])
 
     def _typed(self, cls: type[R], name: str, **options: Any) -> RowList[R]:
         return cast(RowList[R], self.query(name, **options))

@@ -100,6 +100,23 @@ std::vector<std::string> ScanLog(PySnapshot& p, uint64_t from_seq, size_t max) {
   });
 }
 
+// One entity's trail: its events as export lines and the next page's
+// after-seq; None when the log never named it.
+std::optional<std::pair<std::vector<std::string>, std::optional<uint64_t>>> History(
+    PySnapshot& p, const std::string& kind, const std::string& id, uint64_t after,
+    std::optional<size_t> limit) {
+  return WithView(p, [&](Snapshot& v) {
+    auto page = v.History(kind, id, after, limit);
+    if (!page.ok()) ThrowStatus(page.status());
+    std::optional<std::pair<std::vector<std::string>, std::optional<uint64_t>>> out;
+    if (!*page) return out;
+    out.emplace();
+    for (const LoggedEvent& ev : (*page)->events) out->first.push_back(ToJson(ev));
+    out->second = (*page)->next;
+    return out;
+  });
+}
+
 }  // namespace
 
 PySnapshot::~PySnapshot() { Close(); }
@@ -130,6 +147,7 @@ void BindSnapshot(pyb::module_& m) {
            pyb::arg("state") = pyb::none(), pyb::arg("limit") = pyb::none(),
            pyb::arg("after") = pyb::none())
       .def("scan_log", &ScanLog)
+      .def("history", &History)
       .def("rows", &TableRows, pyb::arg("projection"), pyb::arg("table"),
            pyb::arg("limit") = pyb::none(), pyb::arg("after") = pyb::none(),
            pyb::arg("index") = "", pyb::arg("low") = pyb::none(),

@@ -232,3 +232,26 @@ def test_query_as_of_equals_a_fresh_store_of_the_first_seq_events(big_store, tmp
     annal("--db", fresh, "import", "-", "--no-sync", stdin="".join(lines))
     for name, opts in VARIANTS:
         assert cli_rows(big_store, name, opts, as_of=seq) == cli_rows(fresh, name, opts), name
+
+
+def test_history_pages_equal_annal_history(big, big_store):
+    """GET /v1/history/KIND/ID: the lines `annal history` prints, paged as
+    /v1/events pages; 404 for an id never seen, 400 for an unknown kind; an
+    id holding '/' percent-encoded in the path."""
+    task = json.loads(annal("--db", big_store, "export").stdout.splitlines()[0])["task_id"]
+    expected = annal("--db", big_store, "history", "task", task).stdout.splitlines()
+    assert len(expected) > 3
+    got, after = [], 0
+    while True:
+        body = big.get_json(f"/v1/history/task/{task}?limit=2&after={after}")
+        got += [compact(e) for e in body["events"]]
+        if body["next"] is None:
+            break
+        after = body["next"]
+    assert got == expected
+    missing = big.get_json("/v1/history/task/no%2Fsuch", expect=404)
+    assert "no task no/such" in missing["error"]
+    wrong = big.get_json("/v1/history/tasks/x", expect=400)
+    assert "tool_call" in wrong["error"]
+    cli = annal("--db", big_store, "history", "task", "no/such", check=False)
+    assert cli.returncode == 1 and "no task no/such" in cli.stderr
