@@ -49,7 +49,16 @@ struct Walk {
 Result<Walk> PlanWalk(const DeclaredTable& t, const Snapshot::TableQuery& q) {
   Walk w{t.db};
   if (q.index.empty()) {
-    if (q.from || q.to) return Status::InvalidInput("a bound (from, to) needs an index");
+    if (!q.from && !q.to) return w;
+    // Bounds on the key's first field (a built-in table's key is its own).
+    if (t.read) return Status::InvalidInput("a bound (from, to) needs an index");
+    const IndexField first{true, 0, t.spec.key.front().type};
+    try {
+      if (q.from) w.from = EncodeIndexBound(first, *q.from);
+      if (q.to) w.to = EncodeIndexBound(first, *q.to);
+    } catch (const std::invalid_argument& e) {
+      return Status::InvalidInput("table " + t.spec.name + ": " + e.what());
+    }
     return w;
   }
   for (const DeclaredIndex& ix : t.indexes) {
@@ -153,6 +162,8 @@ Result<TablePage> Snapshot::TableRows(std::string_view projection,
         if (w->to && k.substr(0, parts->first_field_bytes) > w->to->view()) break;
       } else if (!t->last_key.empty() && k > t->last_key) {
         break;
+      } else if (w->to && k.substr(0, w->to->view().size()) > w->to->view()) {
+        break;  // past the bound on the key's first field
       }
       if (q.limit && page.rows.size() == *q.limit) {
         page.next = EncodeCursor(cq, last, *key);

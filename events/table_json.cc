@@ -53,11 +53,16 @@ void AppendJson(std::string& out, const TableSpec& table, const TableRow& row) {
 
 std::optional<Value> ParseIndexBound(const TableSpec& table, std::string_view index,
                                      std::string_view text) {
+  std::string_view first;  // the bounded field: the index's first, or the key's
+  if (index.empty() && !table.key.empty()) first = table.key.front().name;
   for (const IndexSpec& ix : table.indexes) {
-    if (ix.name != index || ix.fields.empty()) continue;
+    if (ix.name == index && !ix.fields.empty()) first = ix.fields.front();
+  }
+  if (first.empty()) return std::nullopt;
+  {
     for (const auto* list : {&table.key, &table.fields}) {
       for (const FieldSpec& f : *list) {
-        if (f.name != ix.fields.front()) continue;
+        if (f.name != first) continue;
         switch (f.type) {
           case FieldType::kStr:
             return Value{std::string(text)};

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "projectors/audit_trail.h"
+#include "projectors/series.h"
 
 namespace annal::internal {
 namespace {
@@ -24,7 +25,7 @@ bool RegisterCompiledIn(ProjectionMaker make) {
 std::vector<std::shared_ptr<Projection>> CompiledInProjections() {
   // annal's own, named here rather than registered: a static library's
   // linker would drop a file that nothing else refers to.
-  std::vector<std::shared_ptr<Projection>> out = {MakeAuditTrail()};
+  std::vector<std::shared_ptr<Projection>> out = {MakeAuditTrail(), MakeSeries()};
   for (ProjectionMaker make : Makers()) out.push_back(make());
   std::sort(out.begin(), out.end(),
             [](const auto& a, const auto& b) { return a->name() < b->name(); });

@@ -104,7 +104,7 @@ void ApiServer::Impl::DeclaredTable(const std::string& name, const httplib::Requ
     if (!*bound) {
       throw HttpError(400, std::string(name) + "=" + Printable(*text) +
                                ": not a value of the first field of the index given "
-                               "by index=");
+                               "by index=, or else of the table's key");
     }
   }
   q.limit = p.Unsigned("limit", 1, kMaxLimit).value_or(kDefaultLimit);
@@ -285,6 +285,33 @@ void ApiServer::Impl::Events(const httplib::Request& req, httplib::Response& res
   out += ",\"next\":";
   out += last < head && !events.empty() ? std::to_string(last) : "null";
   out += "}";
+  res.set_content(out, "application/json");
+}
+
+// A chart's per-minute rows (proj_series): buckets from the one holding
+// `from` to the one holding `to` (µs), paged as a table is.
+void ApiServer::Impl::Series(const httplib::Request& req, httplib::Response& res) {
+  Params p(req, {"from", "to", "limit", "after"});
+  const std::string name = req.matches[1];
+  if (std::find(std::begin(kSeriesTables), std::end(kSeriesTables), name) ==
+      std::end(kSeriesTables)) {
+    throw HttpError(
+        404, "no series " + Printable(name) + " (one of queue, alarms, events, appends)");
+  }
+  Snapshot snap = Read();
+  Snapshot::TableQuery q;
+  q.table = name;
+  if (auto from = p.Signed("from")) q.from = Value{SeriesBucketOf(*from)};
+  if (auto to = p.Signed("to")) q.to = Value{SeriesBucketOf(*to)};
+  q.limit = p.Unsigned("limit", 1, kMaxLimit).value_or(kMaxLimit);
+  const std::string after = p.Text("after").value_or("");
+  q.after = after;
+  const std::optional<TableSpec> spec = snap.Table(kSeriesProjection, name);
+  TablePage page = Must(snap.TableRows(kSeriesProjection, q));
+  std::vector<std::string> rows;
+  for (const TableRow& r : page.rows) AppendJson(rows.emplace_back(), *spec, r);
+  std::string out;
+  AppendPage(out, Must(snap.ProjectedSeq()), rows, page.next);
   res.set_content(out, "application/json");
 }
 

@@ -18,7 +18,7 @@
 namespace annal::server {
 namespace {
 
-constexpr std::array<Endpoint, 9> kEndpoints = {{
+constexpr std::array<Endpoint, 10> kEndpoints = {{
     {"/", "GET"},
     {"/v1/projections", "GET"},
     {"/v1/projections/", "GET"},
@@ -26,6 +26,7 @@ constexpr std::array<Endpoint, 9> kEndpoints = {{
     {"/v1/event-types", "GET"},
     {"/v1/events", "GET POST"},
     {"/v1/history/", "GET", true},
+    {"/v1/series/", "GET"},
     {"/v1/feed", "GET"},
     {"/metrics", "GET"},
 }};
@@ -165,6 +166,7 @@ void ApiServer::Impl::Handle() {
   http.Get("/v1/events", route(&Impl::Events));
   http.Get("/v1/feed", route(&Impl::Feed));
   http.Get(R"(/v1/history/([^/]+)/(.+))", route(&Impl::History));
+  http.Get(R"(/v1/series/([^/]+))", route(&Impl::Series));
   http.Get("/metrics", route(&Impl::Metrics));
   http.Post("/v1/events", [this](const httplib::Request& req, httplib::Response& res,
                                  const httplib::ContentReader& body) {

@@ -119,6 +119,7 @@ struct ApiServer::Impl {
   void EventTypes(const httplib::Request& req, httplib::Response& res);
   void Events(const httplib::Request& req, httplib::Response& res);
   void History(const httplib::Request& req, httplib::Response& res);
+  void Series(const httplib::Request& req, httplib::Response& res);
   void Feed(const httplib::Request& req, httplib::Response& res);
   // One step of an open feed: an event, a heartbeat, or nothing after a
   // short wait; false ends it.

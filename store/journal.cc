@@ -249,11 +249,27 @@ void Journal::VoidFrame(uint64_t offset) {
 
 int Journal::Sync() { return ::fdatasync(fd_) == 0 ? 0 : errno; }
 
-bool Journal::TryLockExclusive() { return ::flock(fd_, LOCK_EX | LOCK_NB) == 0; }
+// Open file description locks (fcntl F_OFD_*), not flock(2): a closing
+// engine tries to turn its shared lock into an exclusive one, and flock
+// drops the shared lock first, so a failed try left it holding none, and
+// another process could take the journal for a recovery and write back
+// meta pages under the live engine (CI saw a reader's meta page older
+// than LMDB's transaction id). An OFD lock's conversion is atomic: a
+// failed try keeps the shared lock.
+namespace {
+int OfdLock(int fd, short type, bool wait) {
+  struct flock l {};
+  l.l_type = type;
+  l.l_whence = SEEK_SET;  // l_start 0, l_len 0: the whole file
+  return ::fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &l);
+}
+}  // namespace
+
+bool Journal::TryLockExclusive() { return OfdLock(fd_, F_WRLCK, false) == 0; }
 
 void Journal::LockShared() {
-  while (::flock(fd_, LOCK_SH) != 0) {
-    if (errno != EINTR) Raise("flock (journal)");
+  while (OfdLock(fd_, F_RDLCK, true) != 0) {
+    if (errno != EINTR) Raise("fcntl F_OFD_SETLKW (journal)");
   }
 }
 

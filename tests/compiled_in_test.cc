@@ -65,10 +65,11 @@ TEST(CompiledIn, IsInEveryStoreThisBuildOpens) {
   ASSERT_EQ(made.exit_code, 0) << made.out;
   {
     auto e = MustOpen(db);  // no Options::projections
-    // annal's own audit trail, then this test's, by name.
-    ASSERT_EQ(e->projections().size(), 2u);
+    // annal's own (audit trail, series), then this test's, by name.
+    ASSERT_EQ(e->projections().size(), 3u);
     EXPECT_EQ(e->projections()[0]->name(), "audit_trail");
-    EXPECT_EQ(e->projections()[1]->name(), "tool_stats");
+    EXPECT_EQ(e->projections()[1]->name(), "series");
+    EXPECT_EQ(e->projections()[2]->name(), "tool_stats");
     auto snap = e->Read();
     ASSERT_TRUE(snap.ok());
     auto recorded = snap->RecordedProjections();

@@ -360,7 +360,7 @@ TEST(DeclaredProjection, FingerprintsNameItWhenItsRowsChange) {
   ASSERT_TRUE(e->Append(Workload({.seed = 4}).Take(300)).ok());
   auto before = e->Read()->ProjectionFingerprints();
   ASSERT_TRUE(before.ok());
-  ASSERT_EQ(before->size(), kProjections.size() + 2);  // and the audit trail
+  ASSERT_EQ(before->size(), kProjections.size() + 3);  // audit trail, series
   EXPECT_EQ(before->back().first, "tool_stats");
   // A task the projection ignores, then a tool call it counts.
   ASSERT_TRUE(e->Append({At(1, TaskCreated{"fp-task", "t", {}})}).ok());
@@ -372,7 +372,7 @@ TEST(DeclaredProjection, FingerprintsNameItWhenItsRowsChange) {
   auto after = e->Read()->ProjectionFingerprints();
   EXPECT_THAT(ChangedProjections(*mid, *after), ::testing::Contains("tool_stats"));
   // Against nothing, every projection is named (a feed's catch-up).
-  EXPECT_EQ(ChangedProjections({}, *after).size(), kProjections.size() + 2);
+  EXPECT_EQ(ChangedProjections({}, *after).size(), kProjections.size() + 3);
 }
 
 TEST(DeclaredProjection, AReadOnlyVerifyComparesTheRestAndSaysWhatItSkips) {

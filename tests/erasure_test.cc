@@ -255,7 +255,7 @@ TEST(Erasure, AStoreWithoutKeysOpensReadOnly) {
   {  // drop the sub-database, as an older annal never made it
     MDB_env* env = nullptr;
     ASSERT_EQ(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 64);
+    mdb_env_set_maxdbs(env, 256);
     ASSERT_EQ(mdb_env_open(env, dir.path().c_str(), 0, 0600), 0);
     MDB_txn* txn = nullptr;
     ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);

@@ -225,7 +225,8 @@ TEST(Projector, StatusReportsTheLagInEventsAndTime) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out,
             "log head seq 3\nprojections at seq 1\nlag 2 events, 3.000 s\n"
-            "projection audit_trail version 1: current\n");
+            "projection audit_trail version 1: current\n"
+            "projection series version 1: current\n");
 }
 
 }  // namespace

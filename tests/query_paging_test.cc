@@ -209,7 +209,7 @@ TEST(ChangeNotification, FingerprintsNameTheProjectionsACommitChanged) {
   auto after = engine->Read()->ProjectionFingerprints();
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(ChangedProjections(*before, *after),
-            (std::vector<std::string>{"alarms", "audit_trail"}));
+            (std::vector<std::string>{"alarms", "audit_trail", "series"}));
   EXPECT_TRUE(ChangedProjections(*after, *after).empty());
 }
 

@@ -48,8 +48,8 @@ TEST(Replay, GeneratedStreamsVerifyIdentical) {
     VerifyReport r = MustVerify(*e);
     EXPECT_TRUE(r.identical()) << "seed " << w.seed;
     EXPECT_EQ(r.log.events, 30000u);
-    EXPECT_EQ(r.projections.size(), 11u)
-        << "nine projections, the registry and the audit trail";
+    EXPECT_EQ(r.projections.size(), 12u)
+        << "nine projections, the registry, the audit trail and the series";
     for (const auto& p : r.projections) {
       EXPECT_EQ(p.rows_live, p.rows_rebuilt) << p.projection;
       if (p.projection != "queue_depth") {
@@ -222,7 +222,7 @@ TEST(Replay, AProjectorVersionChangeRefusesUntilRebuilt) {
   SetRecordedVersion(dir.path(),
                      "active_tasks=1;alarms=0;approvals=1;audit_trail=1;autonomy_history="
                      "1;integrations=1;"
-                     "queue_depth=1;rules=1;schedules=1;watchers=1;");
+                     "queue_depth=1;rules=1;schedules=1;series=1;watchers=1;");
   auto e = MustOpen(dir.path());
   auto append = e->Append(At(1, WatcherCreated{"late", "n"}));
   ASSERT_FALSE(append.ok());
@@ -477,7 +477,7 @@ TEST(Digests, QuickVerifyComparesWithTheLastFullVerifyInConstantTime) {
   auto fresh = e->VerifyQuick();
   EXPECT_TRUE(fresh->comparable());
   EXPECT_TRUE(fresh->identical());
-  EXPECT_EQ(fresh->projections.size(), 11u);
+  EXPECT_EQ(fresh->projections.size(), 12u);
   ASSERT_TRUE(e->Append(At(1, WatcherCreated{"late", "n"})).ok());
   auto moved = e->VerifyQuick();
   EXPECT_FALSE(moved->comparable()) << "an append since the full verify";

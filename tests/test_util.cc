@@ -31,7 +31,7 @@ Dump DumpStore(const std::string& dir) {
   Dump dump;
   MDB_env* env = nullptr;
   EXPECT_EQ(mdb_env_create(&env), 0);
-  mdb_env_set_maxdbs(env, 64);
+  mdb_env_set_maxdbs(env, 256);
   int rc = mdb_env_open(env, dir.c_str(), MDB_RDONLY, 0600);
   EXPECT_EQ(rc, 0) << mdb_strerror(rc);
   MDB_txn* txn = nullptr;
@@ -66,7 +66,7 @@ Dump DumpStore(const std::string& dir) {
 
 RawStore::RawStore(const std::string& dir, bool write) {
   mdb_env_create(&env_);
-  mdb_env_set_maxdbs(env_, 64);
+  mdb_env_set_maxdbs(env_, 256);
   int rc = mdb_env_open(env_, dir.c_str(), write ? 0 : MDB_RDONLY, 0600);
   if (rc != 0) throw std::runtime_error(std::string("raw open: ") + mdb_strerror(rc));
   mdb_txn_begin(env_, nullptr, write ? 0 : MDB_RDONLY, &txn_);

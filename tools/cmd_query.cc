@@ -31,7 +31,8 @@ int QueryTable(Snapshot& snap, const QueryFlags& f) {
     *bound = spec ? ParseIndexBound(*spec, f.index, **text) : std::nullopt;
     if (!*bound) {
       std::cerr << "annal query: " << flag << " " << **text
-                << " is not a value of the first field of an index given by --index\n";
+                << " is not a value of the first field of the --index given, or else of "
+                   "the table's key\n";
       return kUsage;
     }
   }
@@ -113,8 +114,10 @@ static Run AddQuery(CLI::App& app, const Globals& g) {
       "a table of the projection (default: its first), read through the generic "
       "reader: docs/projections.md lists the built-in ones' tables");
   cmd->add_option("--index", f->index, "list the table in the order of this index of it");
-  cmd->add_option("--from", f->from, "with --index: from this value of its first field");
-  cmd->add_option("--to", f->to, "with --index: up to this value of its first field");
+  cmd->add_option("--from", f->from,
+                  "from this value of the first field of --index, or else of the key");
+  cmd->add_option("--to", f->to,
+                  "up to this value of the first field of --index, or else of the key");
   cmd->add_option(
          "--due", f->due,
          "only rows due at or before T (active_tasks: paused tasks by wake time; "

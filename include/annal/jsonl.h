@@ -72,10 +72,10 @@ ANNAL_EXPORT void AppendJson(std::string& out, const AlarmRow& r);
 // other fields, by their declared names; floats in their shortest exact form.
 ANNAL_EXPORT void AppendJson(std::string& out, const TableSpec& table,
                              const TableRow& row);
-// A bound on the first field of `table`'s index `index`, from its text form
-// (as `annal query --from` and HTTP's `from=` take it): an int in decimal, a
-// str as it is, a bool as true or false. nullopt for an unknown index or a
-// text that is not of the field's type.
+// A bound on the first field of `table`'s index `index` (empty: of its
+// key), from its text form (as `annal query --from` and HTTP's `from=` take
+// it): an int in decimal, a str as it is, a bool as true or false. nullopt
+// for an unknown index or a text that is not of the field's type.
 ANNAL_EXPORT std::optional<Value> ParseIndexBound(const TableSpec& table,
                                                   std::string_view index,
                                                   std::string_view text);

@@ -83,6 +83,20 @@ class ANNAL_EXPORT Projection {
   virtual void Apply(ProjectionTx& tx, const LoggedEvent& event) = 0;
 };
 
+// The per-minute chart tables of `series`, a projection annal compiles in
+// (docs/projections.md, "series"): each keyed by its bucket's start, an
+// event time in µs floored to the minute. Read them with
+// Snapshot::TableRows(kSeriesProjection, {.table = ..., .from = ..., .to = ...}).
+inline constexpr std::string_view kSeriesProjection = "series";
+inline constexpr int64_t kSeriesBucketMicros = 60'000'000;
+inline constexpr std::string_view kSeriesTables[] = {"queue", "alarms", "events",
+                                                     "appends"};
+// The bucket holding event time `ts` (µs).
+constexpr int64_t SeriesBucketOf(int64_t ts) {
+  return ts / kSeriesBucketMicros * kSeriesBucketMicros -
+         (ts % kSeriesBucketMicros < 0 ? kSeriesBucketMicros : 0);
+}
+
 // One row of a declared table: its key fields, then its other fields.
 struct TableRow {
   Values key;

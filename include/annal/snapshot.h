@@ -81,12 +81,13 @@ class ANNAL_EXPORT Snapshot {
   // nine and this API", lists the nine's tables; their rows print as Query
   // prints them): the projection's first table unless `table` names
   // another, in key order (in `index` order when it names one of the
-  // table's indexes, from `from` to `to` inclusive on its first field when
-  // given), from after the cursor `after` (empty: from the first row), at
-  // most `limit` rows (nullopt: all). kInvalidInput for an unknown
-  // projection, table or index, a bound without an index or of another
-  // type than its field, a limit of 0, or a cursor not issued for this
-  // query of this store.
+  // table's indexes), from `from` to `to` inclusive on the first field of
+  // the index, or else of the key, when given, from after the cursor
+  // `after` (empty: from the first row), at most `limit` rows (nullopt:
+  // all). kInvalidInput for an unknown projection, table or index, a bound
+  // on a built-in table without an index, a bound of another type than its
+  // field, a limit of 0, or a cursor not issued for this query of this
+  // store.
   struct TableQuery {
     std::string_view table;
     std::optional<size_t> limit;

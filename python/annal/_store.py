@@ -224,6 +224,27 @@ class Snapshot(_Handle):
             return None
         return History([json.loads(line) for line in page[0]], page[1])
 
+    def series(self, name: str, *, from_ts: Optional[int] = None,
+               to_ts: Optional[int] = None) -> RowList[Row]:
+        """A chart's per-minute rows (docs/projections.md, "series"): NAME is
+        queue, alarms, events or appends; from the minute holding event time
+        `from_ts` to the one holding `to_ts` (µs), each row its bucket's
+        start, then its fields."""
+        if name not in ("queue", "alarms", "events", "appends"):
+            raise InvalidArgument(
+                f"no series {name!r} (one of queue, alarms, events, appends)")
+        minute = 60_000_000
+        low = None if from_ts is None else _int("from_ts", from_ts, -2**63) // minute * minute
+        high = None if to_ts is None else _int("to_ts", to_ts, -2**63) // minute * minute
+        rows: List[Any] = []
+        after: Optional[str] = None
+        while True:
+            page = self.rows("series", name, limit=10000, after=after, low=low, high=high)
+            rows.extend(page)
+            if page.next is None:
+                return RowList(rows, None)
+            after = page.next
+
     def _typed(self, cls: type[R], name: str, **options: Any) -> RowList[R]:
         return cast(RowList[R], self.query(name, **options))
 

@@ -75,7 +75,7 @@ def test_a_commit_is_announced_with_what_it_changed(live):
     ev = f.next_event()
     assert ev["event"] == "commit" and ev["id"] == "301"
     data = json.loads(ev["data"])
-    assert data == {"seq": 301, "changed": ["alarms", "audit_trail"]}
+    assert data == {"seq": 301, "changed": ["alarms", "audit_trail", "series"]}
     f.close()
 
 

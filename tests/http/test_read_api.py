@@ -255,3 +255,21 @@ def test_history_pages_equal_annal_history(big, big_store):
     assert "tool_call" in wrong["error"]
     cli = annal("--db", big_store, "history", "task", "no/such", check=False)
     assert cli.returncode == 1 and "no task no/such" in cli.stderr
+
+
+def test_series_equal_annal_series_in_a_window(big, big_store):
+    """GET /v1/series/NAME?from=&to=: the rows `annal series` prints, from
+    the minute holding `from` to the one holding `to`; 404 for another name."""
+    every = annal("--db", big_store, "series", "appends").stdout.splitlines()
+    assert len(every) > 10
+    lo = json.loads(every[3])["bucket"] + 59_000_000  # inside the 4th minute
+    hi = json.loads(every[7])["bucket"]
+    body = big.get_json(f"/v1/series/appends?from={lo}&to={hi}")
+    assert [compact(r) for r in body["rows"]] == every[3:8] and body["next"] is None
+    cli = annal("--db", big_store, "series", "appends", "--from", str(lo), "--to", str(hi))
+    assert cli.stdout.splitlines() == every[3:8]
+    for name in ("queue", "alarms", "events"):
+        rows = big.get_json(f"/v1/series/{name}")["rows"]
+        assert rows and [compact(r) for r in rows] == annal(
+            "--db", big_store, "series", name).stdout.splitlines()[:len(rows)]
+    assert "one of queue" in big.get_json("/v1/series/nope", expect=404)["error"]

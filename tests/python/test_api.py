@@ -242,7 +242,7 @@ def test_commits_iterator_names_what_changed(store):
     assert "schedules" not in changed
     catch_up = next(store.commits(after=0))
     assert (catch_up.first_seq, catch_up.seq) == (1, 3)
-    assert set(catch_up.changed) == set(annal.PROJECTIONS) | {"audit_trail"}
+    assert set(catch_up.changed) == set(annal.PROJECTIONS) | {"audit_trail", "series"}
 
 
 def test_commits_iterator_ends_when_the_store_closes(tmp_path):

@@ -37,3 +37,31 @@ def test_a_tasks_trail_holds_its_calls_and_approvals_and_pages(tmp_path):
         with pytest.raises(annal.InvalidArgument, match="tool_call"):
             snap.history("tasks", "t1")
     assert store.verify()["identical"]
+
+
+def test_series_are_per_minute_rows_in_a_window(tmp_path):
+    store = annal.open(str(tmp_path / "s"))
+    minute = 60_000_000
+    t0 = 1_700_000_000_000_000 // minute * minute
+    store.append([
+        {"type": "task_created", "task_id": "t1", "name": "n", "ts": t0 + 1},
+        {"type": "task_created", "task_id": "t2", "name": "n", "ts": t0 + 2},
+        {"type": "alarm_raised", "alarm_id": "a1", "severity": "critical",
+         "source": "s", "message": "m", "ts": t0 + minute + 5},
+        {"type": "task_status_changed", "task_id": "t1", "status": "running",
+         "ts": t0 + 2 * minute},
+        {"type": "alarm_resolved", "alarm_id": "a1", "ts": t0 + 2 * minute + 9},
+    ])
+    with store.read() as snap:
+        queue = snap.series("queue")
+        assert [(r.bucket, r.runnable_tasks_last, r.runnable_tasks_max) for r in queue] == [
+            (t0, 2, 2), (t0 + 2 * minute, 1, 1)]
+        assert [r.to_dict() for r in snap.series("alarms")] == [
+            {"bucket": t0 + minute, "severity": "critical", "raised": 1, "acked": 0,
+             "resolved": 0},
+            {"bucket": t0 + 2 * minute, "severity": "critical", "raised": 0, "acked": 0,
+             "resolved": 1}]
+        window = snap.series("appends", from_ts=t0 + minute + 7, to_ts=t0 + 2 * minute)
+        assert [(r.bucket, r.events) for r in window] == [(t0 + minute, 1), (t0 + 2 * minute, 2)]
+        with pytest.raises(annal.InvalidArgument, match="one of queue"):
+            snap.series("nope")
