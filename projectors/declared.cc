@@ -240,8 +240,11 @@ class Declared final : public Projector {
   std::string_view name() const override { return name_; }
   uint32_t version() const override { return version_; }
   void Apply(Kv& kv, const fbs::Record& rec) override {
+    ApplyDecoded(kv, rec, DecodeRecord(rec));
+  }
+  void ApplyDecoded(Kv& kv, const fbs::Record&, const LoggedEvent& event) override {
     TableTx tx(kv, tables_, held_.Bind(kv) ? &held_ : nullptr, buf_, builder_);
-    projection_->Apply(tx, DecodeRecord(rec));
+    projection_->Apply(tx, event);
     held_.SpillIfLarge();
   }
 

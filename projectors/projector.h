@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "annal/events.h"
 #include "log_generated.h"
 #include "projectors/row_codec.h"
 #include "projectors/table.h"
@@ -31,6 +32,11 @@ class Projector {
   // Applies one record. Records arrive in seq order and were admitted by the
   // validator, so the entities they name are in the states the rules demand.
   virtual void Apply(Kv& kv, const fbs::Record& rec) = 0;
+  // The same, given `rec` decoded: projections of the declaration API take
+  // events, and one decode serves them all (ProjectorSet::ApplyAll).
+  virtual void ApplyDecoded(Kv& kv, const fbs::Record& rec, const LoggedEvent&) {
+    Apply(kv, rec);
+  }
   // A built-in projection's tables for the generic readers
   // (projectors/built_in_table.h); a declared projection's come from its
   // declaration (DeclareTables).

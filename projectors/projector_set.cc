@@ -10,10 +10,12 @@ namespace annal::internal {
 namespace {
 
 // The embedder's code may throw anything: each is this batch's rejection.
-Status ApplyDeclared(Projector& p, Kv& kv, const fbs::Record& rec) {
+Status ApplyDeclared(Projector& p, Kv& kv, const fbs::Record& rec,
+                     std::optional<LoggedEvent>& decoded) {
   std::string what;
   try {
-    p.Apply(kv, rec);
+    if (!decoded) decoded = DecodeRecord(rec);  // once, for every declared one
+    p.ApplyDecoded(kv, rec, *decoded);
     return Status::Ok();
   } catch (const lmdb::error&) {
     throw;  // storage: the caller may grow the map and retry
@@ -58,10 +60,11 @@ Status ProjectorSet::Apply(Kv& kv, const fbs::Record& rec) {
 }
 
 Status ProjectorSet::ApplyAll(Kv& kv, const fbs::Record& rec) {
+  std::optional<LoggedEvent> decoded;
   for (const Entry& e : entries_) {
     kv.Restrict(e.mask);
     if (e.declared) {
-      if (Status st = ApplyDeclared(*e.projector, kv, rec); !st.ok()) return st;
+      if (Status st = ApplyDeclared(*e.projector, kv, rec, decoded); !st.ok()) return st;
       continue;
     }
     try {

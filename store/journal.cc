@@ -265,7 +265,18 @@ int OfdLock(int fd, short type, bool wait) {
 }
 }  // namespace
 
-bool Journal::TryLockExclusive() { return OfdLock(fd_, F_WRLCK, false) == 0; }
+bool Journal::TryLockExclusive() {
+  // A write lock needs a file open for writing: a read-only engine's
+  // journal can only ask whether one would be granted (it then recovers
+  // nothing itself: it has a writer do it, or takes the lock shared).
+  if ((::fcntl(fd_, F_GETFL) & O_ACCMODE) == O_RDONLY) {
+    struct flock l {};
+    l.l_type = F_WRLCK;
+    l.l_whence = SEEK_SET;
+    return ::fcntl(fd_, F_OFD_GETLK, &l) == 0 && l.l_type == F_UNLCK;
+  }
+  return OfdLock(fd_, F_WRLCK, false) == 0;
+}
 
 void Journal::LockShared() {
   while (OfdLock(fd_, F_RDLCK, true) != 0) {

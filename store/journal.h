@@ -77,7 +77,9 @@ class Journal {
 
   // The journal's lock: shared by every engine of the store, exclusive only
   // for an engine that finds no other (the one that may recover, or remove
-  // the journal at close).
+  // the journal at close). An open file description lock: a failed try
+  // keeps the shared lock held. A journal opened read-only only tests
+  // whether the lock would be granted, and takes nothing.
   bool TryLockExclusive();
   void LockShared();
   // Whether the file is still in the directory (a closing engine may have
