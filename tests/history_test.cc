@@ -72,17 +72,22 @@ std::vector<uint64_t> SeqsOf(const Snapshot& snap, const std::string& kind,
   }
 }
 
+// Appends `batches` of 1,000 generated events to `e` and to `model`.
+void Fill(Engine& e, Model& model, uint64_t seed, int batches) {
+  Workload w({.seed = seed});
+  uint64_t seq = 0;
+  for (int batch = 0; batch < batches; ++batch) {
+    auto events = w.Take(1000);
+    ASSERT_TRUE(e.Append(events).ok());
+    for (const Event& ev : events) model.Add(++seq, ev);
+  }
+}
+
 TEST(History, EveryEntitysTrailMatchesAModelOfTheStream) {
   TempDir dir;
   auto e = MustOpen(dir.path());
-  Workload w({.seed = 11});
   Model model;
-  uint64_t seq = 0;
-  for (int batch = 0; batch < 20; ++batch) {
-    auto events = w.Take(1000);
-    ASSERT_TRUE(e->Append(events).ok());
-    for (const Event& ev : events) model.Add(++seq, ev);
-  }
+  Fill(*e, model, 11, 20);
   auto snap = e->Read();
   ASSERT_TRUE(snap.ok());
   std::map<std::string, int> kinds;
@@ -121,14 +126,8 @@ TEST(History, EveryEntitysTrailMatchesAModelOfTheStream) {
 TEST(History, VerifiesRebuildsAndTravelsInTime) {
   TempDir dir;
   auto e = MustOpen(dir.path());
-  Workload w({.seed = 12});
   Model model;
-  uint64_t seq = 0;
-  for (int batch = 0; batch < 5; ++batch) {
-    auto events = w.Take(1000);
-    ASSERT_TRUE(e->Append(events).ok());
-    for (const Event& ev : events) model.Add(++seq, ev);
-  }
+  Fill(*e, model, 12, 5);
   auto report = e->Verify();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   bool covered = false;

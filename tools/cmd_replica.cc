@@ -23,14 +23,7 @@ static Run AddReplica(CLI::App& app, const Globals& g) {
   return [&g, flags, follow] {
     auto engine = OpenOrReport(g, Options{});
     follow->nats = flags->Parsed();
-    if (!flags->key_file.empty()) {
-      auto kek = replication::ReadKeyFile(flags->key_file);
-      if (!kek.ok()) {
-        Report("replica", kek.status());
-        return kFailed;
-      }
-      follow->kek = *kek;
-    }
+    if (!LoadKeyFile(*flags, "replica", &follow->kek)) return kFailed;
     InstallStopSignals();
     auto reached = replication::Follow(*engine, *follow, replication_stop);
     if (!reached.ok()) {

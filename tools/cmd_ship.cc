@@ -29,14 +29,7 @@ static Run AddShip(CLI::App& app, const Globals& g) {
     options.read_only = true;  // ship reads the log; the marker is a file beside it
     auto engine = OpenOrReport(g, options);
     ship->nats = flags->Parsed();
-    if (!flags->key_file.empty()) {
-      auto kek = replication::ReadKeyFile(flags->key_file);
-      if (!kek.ok()) {
-        Report("ship", kek.status());
-        return kFailed;
-      }
-      ship->kek = *kek;
-    }
+    if (!LoadKeyFile(*flags, "ship", &ship->kek)) return kFailed;
     InstallStopSignals();
     auto reached = replication::Ship(*engine, *ship, replication_stop);
     if (!reached.ok()) {

@@ -6,10 +6,12 @@
 #include <atomic>
 #include <csignal>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "replication/key_exchange.h"
 #include "replication/replication.h"
+#include "tools/command.h"
 
 namespace annal::cli {
 
@@ -48,6 +50,20 @@ inline void AddKeyFileFlag(CLI::App* cmd, NatsFlags& f) {
                   "32 bytes (or 64 hex digits) shared by ship and its replicas: the "
                   "subjects' keys travel wrapped under it (docs/replication.md)")
       ->check(CLI::ExistingFile);
+}
+
+// The key-encryption key of --key-file into `kek`; false (reported for
+// `command`) when the file is refused.
+inline bool LoadKeyFile(const NatsFlags& f, const char* command,
+                        std::optional<replication::KeyEncryptionKey>* kek) {
+  if (f.key_file.empty()) return true;
+  auto read = replication::ReadKeyFile(f.key_file);
+  if (!read.ok()) {
+    Report(command, read.status());
+    return false;
+  }
+  *kek = *read;
+  return true;
 }
 
 // Set by SIGINT or SIGTERM once InstallStopSignals has run.
