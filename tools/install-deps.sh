@@ -21,6 +21,7 @@ packages=(
   python3-venv python3-pip python3-setuptools # pip install ./python
   python3-hypothesis mypy                     # its property tests, its stubs
   nats-server libnats-dev                     # replication (issue 15): JetStream
+  systemd                                     # systemd-analyze: deploy/systemd's units
 )
 
 missing=()
