@@ -124,6 +124,9 @@ void ApiServer::Impl::Metrics(const httplib::Request& req, httplib::Response& re
   out += fmt::format("annal_map_size_bytes {}\n", stats.map_size);
   Metric(out, "annal_feed_clients", "gauge", "Open change-feed connections.");
   out += fmt::format("annal_feed_clients {}\n", feed_clients.load());
+  Metric(out, "annal_feed_clients_max", "gauge",
+         "Change-feed connections taken at most.");
+  out += fmt::format("annal_feed_clients_max {}\n", options.max_feeds);
   Metric(out, "annal_http_requests_total", "counter", "HTTP answers, by status code.");
   {
     std::lock_guard<std::mutex> lock(codes_mu);

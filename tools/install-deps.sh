@@ -22,6 +22,7 @@ packages=(
   python3-hypothesis mypy                     # its property tests, its stubs
   nats-server libnats-dev                     # replication (issue 15): JetStream
   systemd                                     # systemd-analyze: deploy/systemd's units
+  prometheus                                  # promtool: deploy/prometheus's rules
 )
 
 missing=()
