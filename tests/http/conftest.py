@@ -12,6 +12,8 @@ import time
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+import openapi_check
+
 ANNAL = os.environ.get("ANNAL_CLI", "annal")
 
 
@@ -66,6 +68,7 @@ class Server:
             c.request(method, path, body=body, headers=h)
             r = c.getresponse()
             data = r.read()
+            openapi_check.check(method, path, r.status, r.getheader("Content-Type", ""), data)
             return r.status, dict(r.getheaders()), data
         finally:
             c.close()

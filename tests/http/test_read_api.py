@@ -273,3 +273,30 @@ def test_series_equal_annal_series_in_a_window(big, big_store):
         assert rows and [compact(r) for r in rows] == annal(
             "--db", big_store, "series", name).stdout.splitlines()[:len(rows)]
     assert "one of queue" in big.get_json("/v1/series/nope", expect=404)["error"]
+
+
+def test_openapi_describes_every_endpoint_and_checks_answers(big):
+    """docs/openapi.yaml names every endpoint the server routes (its table in
+    server/server.cc), with the methods it takes; its schemas are sound JSON
+    Schema; and answers are checked against it as the tests get them."""
+    import pathlib
+    import re
+    from jsonschema import Draft202012Validator
+    import openapi_check
+    source = (pathlib.Path(openapi_check.SPEC_PATH).parents[1] / "server" / "server.cc").read_text()
+    routed = {p: m.split() for p, m in re.findall(r'\{"(/[^"]*)", "([A-Z ]+)"', source)}
+    assert "/v1/history/" in routed and "/metrics" in routed
+    described = {}
+    for template, item in openapi_check.SPEC["paths"].items():
+        prefix = template.split("{", 1)[0]
+        described[prefix] = sorted(m.upper() for m in item if m in ("get", "post"))
+    assert described == {p: sorted(m) for p, m in routed.items()}
+    for name, schema in openapi_check.SPEC["components"]["schemas"].items():
+        Draft202012Validator.check_schema(schema)
+    before = openapi_check.checked
+    big.get_json("/v1/status")
+    big.get_json("/v1/history/task/never-seen", expect=404)
+    assert openapi_check.checked == before + 2
+    # A body the description does not allow is caught.
+    with pytest.raises(Exception, match="required property"):
+        openapi_check.check("GET", "/v1/status", 200, "application/json", b'{"head_seq":1}')
