@@ -24,6 +24,7 @@ packages=(
   nats-server libnats-dev                     # replication (issue 15): JetStream
   systemd                                     # systemd-analyze: deploy/systemd's units
   prometheus                                  # promtool: deploy/prometheus's rules
+  help2man dpkg-dev file                      # the man page; cpack -G DEB's dependencies
 )
 
 missing=()

@@ -3,7 +3,8 @@
 # layers' includes; build, run every test with ctest; build the embedding
 # examples against the installed package and run them; install the Python
 # package with pip into a virtual environment and run its tests from there;
-# build the engine with
+# build the .deb, install it with dpkg -i, build the examples against /usr
+# and remove it again; build the engine with
 # clang checking its lock annotations; then build again with AddressSanitizer and UndefinedBehaviorSanitizer,
 # and with ThreadSanitizer, and run every test under ASan and the threaded
 # and multi-process ones under TSan; last, fuzz each
@@ -70,6 +71,29 @@ ANNAL_PY_BUILD_DIR="$PWD/build" "$venv/bin/pip" install -q --no-build-isolation 
 (cd /tmp && "$root/$venv/bin/python" "$root/examples/python/readme.py" "$(mktemp -d)/store")
 (cd tests/python && ANNAL_CLI="$root/build/tools/annal" "$root/$venv/bin/python" -m pytest -q \
    -p no:cacheprovider test_api.py test_misuse.py test_threads.py)
+
+stage "the .deb: cpack, dpkg -i, the examples built against /usr, dpkg -r"
+# The package as an operator installs it: the command, the library, the
+# headers and the CMake package, the man page, the units, the rules.
+(cd build && cpack -G DEB > /dev/null)
+deb=$(ls build/annal_*_*.deb)
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+$sudo dpkg -i "$deb" > /dev/null
+trap '$sudo dpkg -r annal > /dev/null 2>&1 || true' EXIT  # the machine as it was
+rm -rf build/example-deb
+cmake -S examples -B build/example-deb -G Ninja > /dev/null  # no prefix: /usr's
+cmake --build build/example-deb
+out=$(build/example-deb/embed "$(mktemp -d)/store")
+[ "$out" = "backup is running" ] || { echo "the example built against /usr printed $out"; exit 1; }
+/usr/bin/annal --help > /dev/null
+for f in /usr/share/man/man1/annal.1 /usr/lib/systemd/system/annal-serve.service \
+         /usr/lib/sysusers.d/annal.conf /usr/share/annal/prometheus/annal.rules.yml; do
+  [ -f "$f" ] || { echo "the package does not install $f"; exit 1; }
+done
+systemd-analyze verify --man=no /usr/lib/systemd/system/annal-*.service
+$sudo dpkg -r annal > /dev/null
+trap - EXIT
 
 stage "clang build of the engine with its lock annotations checked (-Wthread-safety -Werror)"
 CXX=clang++ cmake -S . -B build-clang -G Ninja -DANNAL_THREAD_SAFETY=ON -DANNAL_BUILD_TESTS=OFF \
