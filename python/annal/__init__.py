@@ -16,8 +16,8 @@ from annal._errors import (BusyError, CorruptionError, Error, IncompatibleError,
 from annal._events import Event
 from annal._projection import Projection, Table
 from annal._rows import Row, RowList
-from annal._store import (PROJECTIONS, Commit, History, Receipt, Server, Snapshot, Store,
-                          StoreStatus, open)
+from annal._snapshot import History, Snapshot
+from annal._store import PROJECTIONS, Commit, Receipt, Server, Store, StoreStatus, open
 from annal._types import *  # noqa: F401,F403  (the event and row classes)
 from annal._types import EVENT_CLASSES, ROW_CLASSES
 from annal._annal import set_verbose_logging
