@@ -1,8 +1,10 @@
 """The dashboard page in headless Chromium (Selenium): every table shows the
 rows the API returns; an append through the API updates the affected table
 without a reload; time travel shows an earlier state; a plugin's tables are
-drawn with their declared columns and follow the feed too. Saves a
-screenshot to the build directory."""
+drawn with their declared columns and follow the feed too; times read as
+local date-times, ids open their audit trail, tables sort and filter, the
+due-by picker takes a date, and the page fits a narrow window. Saves
+screenshots to the build directory."""
 import json
 import os
 import shutil
@@ -53,10 +55,11 @@ def header(driver, name):
 
 
 def table_rows(driver, name):
-    # Read in one script, so that a re-render cannot come between the cells.
+    # Read in one script, so that a re-render cannot come between the cells;
+    # each cell's raw value (a time or an id is drawn otherwise).
     return driver.execute_script(
         "return [...document.querySelectorAll(arguments[0])].map("
-        "tr => [...tr.cells].map(td => td.textContent))", f"[id='table-{name}'] tbody tr")
+        "tr => [...tr.cells].map(td => td.dataset.raw))", f"[id='table-{name}'] tbody tr")
 
 
 def api_rows(server, name, **params):
@@ -144,3 +147,67 @@ def test_a_plugins_tables_show_their_declared_columns_and_follow_the_feed(
     assert status == 200, data
     wait_for(browser, lambda: any(r and r[0] == "aaa-tool"
                                   for r in table_rows(browser, "tool_stats.tools")), 5)
+
+
+def test_times_trails_sorting_filters_and_narrow_widths(tmp_path, serve, browser):
+    db = make_store(tmp_path / "page", 3000)
+    s = serve(db)
+    browser.get(f"http://127.0.0.1:{s.port}/")
+    wait_for(browser, lambda: browser.find_element(By.ID, "table-active_tasks")
+             .get_attribute("data-seq") == "3000", 20)
+    # annal's own projections are trails and charts, not tables.
+    assert not browser.find_elements(By.CSS_SELECTOR, "[id^='section-audit_trail']")
+    assert not browser.find_elements(By.CSS_SELECTOR, "[id^='section-series']")
+    # A time: local date-time and how long ago; the raw µs on hover.
+    cell = browser.find_element(By.CSS_SELECTOR, "[id='table-active_tasks'] td.time")
+    raw = int(cell.get_attribute("title"))
+    local = browser.execute_script(
+        "const d = new Date(arguments[0] / 1000), p = n => String(n).padStart(2, '0');"
+        "return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} `"
+        " + `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;", raw)
+    assert cell.text.startswith(local) and cell.text.endswith("ago)"), cell.text
+    # An id opens its audit trail: the events /v1/history has, in order.
+    link = browser.find_element(By.CSS_SELECTOR, "[id='table-active_tasks'] a.trail")
+    task = link.get_attribute("data-id")
+    link.click()
+    wait_for(browser, lambda: browser.find_element(By.ID, "trail").is_displayed(), 5)
+    wait_for(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#trail-events li"), 5)
+    trail = s.get_json(f"/v1/history/task/{urllib.parse.quote(task, safe='')}")["events"]
+    seqs = browser.execute_script(
+        "return [...document.querySelectorAll('#trail-events li')].map(li => li.dataset.seq)")
+    assert seqs == [str(e["seq"]) for e in trail] and len(trail) > 0
+    assert browser.find_element(By.ID, "trail-title").text == f"task {task}: {len(trail)} events"
+    browser.find_element(By.ID, "trail-close").click()
+    assert not browser.find_element(By.ID, "trail").is_displayed()
+    # Sorting by a column, both ways, by its raw values.
+    columns = header(browser, "alarms")
+    at = columns.index("raised_at")
+    th = browser.find_elements(By.CSS_SELECTOR, "[id='table-alarms'] thead th")[at]
+    th.click()
+    up = [int(r[at]) for r in table_rows(browser, "alarms")]
+    assert up == sorted(up) and th.get_attribute("aria-sort") == "ascending"
+    th.click()
+    down = [int(r[at]) for r in table_rows(browser, "alarms")]
+    assert down == sorted(up, reverse=True)
+    # The filter shows the rows holding its text.
+    first = table_rows(browser, "alarms")[0][0]
+    browser.find_element(By.ID, "filter-alarms").send_keys(first)
+    shown = browser.execute_script(
+        "return [...document.querySelectorAll(\"[id='table-alarms'] tbody tr\")]"
+        ".filter(tr => !tr.hidden).map(tr => tr.cells[0].dataset.raw)")
+    assert shown == [first]
+    # The due-by picker: a local date and time, the API's rows due by it.
+    due = browser.find_element(By.ID, "due-active_tasks")
+    browser.execute_script(
+        "arguments[0].value = '2023-11-15T01:00:00';"
+        "arguments[0].dispatchEvent(new Event('change'))", due)
+    micros = browser.execute_script("return Date.parse('2023-11-15T01:00:00') * 1000")
+    wait_for(browser, lambda: table_rows(browser, "active_tasks") ==
+             api_rows(s, "active_tasks", due=micros), 5)
+    out = os.environ.get("ANNAL_BUILD_DIR", str(tmp_path))
+    browser.save_screenshot(os.path.join(out, "dashboard-wide.png"))
+    # A narrow window: nothing wider than it.
+    browser.set_window_size(420, 900)
+    wait_for(browser, lambda: browser.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth"), 5)
+    browser.save_screenshot(os.path.join(out, "dashboard-narrow.png"))
