@@ -341,6 +341,11 @@ void ApiServer::Impl::History(const httplib::Request& req, httplib::Response& re
   res.set_content(out, "application/json");
 }
 
+void ApiServer::Impl::ChartJs(const httplib::Request&, httplib::Response& res) {
+  res.set_header("Cache-Control", "max-age=86400");
+  res.set_content(kChartJs, "text/javascript; charset=utf-8");
+}
+
 void ApiServer::Impl::Page(const httplib::Request&, httplib::Response& res) {
   res.set_content(kDashboardPage, "text/html; charset=utf-8");
 }

@@ -18,8 +18,9 @@
 namespace annal::server {
 namespace {
 
-constexpr std::array<Endpoint, 10> kEndpoints = {{
+constexpr std::array<Endpoint, 11> kEndpoints = {{
     {"/", "GET"},
+    {"/chart.js", "GET"},
     {"/v1/projections", "GET"},
     {"/v1/projections/", "GET"},
     {"/v1/status", "GET"},
@@ -104,7 +105,10 @@ Snapshot ApiServer::Impl::Read() const { return Must(engine.Read()); }
 
 bool ApiServer::Impl::Authorized(const httplib::Request& req) const {
   if (!options.token) return true;
-  if (req.path == "/" && (req.method == "GET" || req.method == "HEAD")) return true;
+  // The page and its script: a browser fetches them before it has a token.
+  if ((req.path == "/" || req.path == "/chart.js") &&
+      (req.method == "GET" || req.method == "HEAD"))
+    return true;
   const std::string header = req.get_header_value("Authorization");
   constexpr std::string_view kScheme = "bearer ";
   if (header.size() > kScheme.size()) {
@@ -159,6 +163,7 @@ void ApiServer::Impl::Handle() {
     };
   };
   http.Get("/", route(&Impl::Page));
+  http.Get("/chart.js", route(&Impl::ChartJs));
   http.Get("/v1/projections", route(&Impl::Projections));
   http.Get(R"(/v1/projections/([^/]+))", route(&Impl::Projection));
   http.Get("/v1/status", route(&Impl::Status));

@@ -129,6 +129,7 @@ struct ApiServer::Impl {
               const httplib::ContentReader& body);
   void Metrics(const httplib::Request& req, httplib::Response& res);
   void Page(const httplib::Request& req, httplib::Response& res);
+  void ChartJs(const httplib::Request& req, httplib::Response& res);
 
   // A fresh read view, or 503/500 naming why not.
   Snapshot Read() const;
@@ -136,5 +137,6 @@ struct ApiServer::Impl {
 
 // The dashboard page, embedded at build time (server/page/index.html).
 extern const char kDashboardPage[];
+extern const char kChartJs[];  // Debian's Chart.js (libjs-chart.js), for the page
 
 }  // namespace annal::server

@@ -18,6 +18,7 @@ packages=(
   python3-pytest python3-prometheus-client   # the HTTP API tests
   python3-jsonschema python3-yaml             # ... checking answers against docs/openapi.yaml
   chromium chromium-driver python3-selenium  # the dashboard page test
+  libjs-chart.js                              # the page's charts (compiled in)
   python3-dev pybind11-dev python3-pybind11   # the Python module (python/)
   python3-venv python3-pip python3-setuptools # pip install ./python
   python3-hypothesis mypy                     # its property tests, its stubs

@@ -211,3 +211,46 @@ def test_times_trails_sorting_filters_and_narrow_widths(tmp_path, serve, browser
     wait_for(browser, lambda: browser.execute_script(
         "return document.documentElement.scrollWidth <= window.innerWidth"), 5)
     browser.save_screenshot(os.path.join(out, "dashboard-narrow.png"))
+
+
+def test_charts_of_the_series_and_the_autonomy_steps_follow_the_feed(tmp_path, serve, browser):
+    db = make_store(tmp_path / "page", 3000)
+    s = serve(db, "--allow-append")
+    browser.get(f"http://127.0.0.1:{s.port}/")
+    charts = ("queue", "alarms", "events", "autonomy")
+    wait_for(browser, lambda: browser.execute_script(
+        "return !!(window.__charts && arguments[0].every(c => window.__charts[c]))",
+        list(charts)), 20)
+    # The whole store: each chart holds the API's rows.
+    browser.execute_script(
+        "const w = document.getElementById('chart-window'); w.value = '';"
+        "w.dispatchEvent(new Event('change'))")
+    data = lambda c, i=0: browser.execute_script(  # noqa: E731
+        "const ch = window.__charts[arguments[0]];"
+        "return ch.data.datasets[arguments[1]].data", c, i)
+    queue = s.get_json("/v1/series/queue")["rows"]
+    wait_for(browser, lambda: data("queue") == [r["runnable_tasks_last"] for r in queue], 10)
+    assert data("queue", 2) == [r["tool_queue_depth_last"] for r in queue]
+    appends = s.get_json("/v1/series/appends")["rows"]
+    assert data("events") == [r["events"] for r in appends]
+    raised = sum(r["raised"] for r in s.get_json("/v1/series/alarms")["rows"])
+    total = lambda: browser.execute_script(  # noqa: E731
+        "return window.__charts.alarms.data.datasets.flatMap(d => d.data)"
+        ".reduce((a, b) => a + b, 0)")
+    assert total() == raised
+    # The autonomy level as steps, one per change, in seq order.
+    changes = [r for r in s.get_json("/v1/projections/autonomy_history?limit=10000")["rows"]
+               if r.get("seq") is not None]
+    assert data("autonomy") == [r["to_level"] for r in sorted(changes, key=lambda r: r["seq"])]
+    assert browser.execute_script(
+        "return window.__charts.autonomy.data.datasets[0].stepped") is True
+    # The feed redraws them: one more alarm raised, one more in the chart.
+    wait_for(browser, lambda: browser.execute_script("return window.__feedOpen === true"), 10)
+    event = ('{"type":"alarm_raised","alarm_id":"zz-chart","severity":"warning",'
+             '"source":"chart-test","message":"m"}\n')
+    status, _, body = s.request("POST", "/v1/events", body=event)
+    assert status == 200, body
+    wait_for(browser, lambda: total() == raised + 1, 5)
+    out = os.environ.get("ANNAL_BUILD_DIR", str(tmp_path))
+    browser.execute_script("document.getElementById('charts').scrollIntoView()")
+    browser.save_screenshot(os.path.join(out, "dashboard-charts.png"))

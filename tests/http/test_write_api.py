@@ -105,7 +105,7 @@ def guarded(tmp_path, serve):
 
 
 @pytest.mark.parametrize("path", ["/v1/status", "/v1/projections/alarms", "/v1/events",
-                                  "/v1/event-types",
+                                  "/v1/event-types", "/v1/history/task/t", "/v1/series/queue",
                                   "/metrics", "/v1/feed", "/v1/projections/nope",
                                   "/nowhere"])
 def test_every_path_but_the_page_needs_the_token(guarded, path):
@@ -125,6 +125,10 @@ def test_the_token_opens_every_path(guarded):
         assert status == 200
     status, _, _ = guarded.request("GET", "/", token=False)
     assert status == 200
+    # The page's script too: a browser fetches it before it has the token.
+    status, headers, body = guarded.request("GET", "/chart.js", token=False)
+    assert status == 200 and headers["Content-Type"].startswith("text/javascript")
+    assert b"Chart" in body
     status, _, _ = guarded.request("GET", "/v1/status?access_token=s3cret-token", token=False)
     assert status == 401  # only the feed takes it as a parameter
     c = guarded.conn(timeout=5)
